@@ -38,6 +38,11 @@ export interface TxChannel {
   readonly slotSize: number;
   /** Maximum frames per send(). */
   readonly capacity: number;
+  /**
+   * Longest frame a slot holds (absent: `slotSize`). For the TX ring it is smaller than the
+   * stride, because each ring frame starts with a 32-byte kernel header.
+   */
+  readonly maxFrameLen?: number;
   /** Offset in `frames` of slot 0 of the next batch; slot k is at slotBase + k * slotSize. */
   slotBase: number;
   /** Send slots 0..count-1. Returns how many the kernel took (the rest should be retried). */
