@@ -1,0 +1,165 @@
+/**
+ * Running scanners in the lab and reading what they wrote: shared by the e2e tests, the
+ * benchmarks and the demo. Scanners run only through `lab.spawnScanner` (which checks the
+ * scanner namespace has no default route first), bounded in time, killed by PID.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import assert from 'node:assert/strict';
+import { LAB_ADDR, REPO_ROOT, type ExecResult, type Lab, type LabProcess } from './lab.js';
+import { canon6 } from './scenario.js';
+
+export const TIDESCAN_BIN = path.join(REPO_ROOT, 'bin', 'tidescan.js');
+
+export interface RunOptions {
+  readonly cwd?: string;
+  readonly timeoutMs?: number;
+  /** Send this signal once, `afterMs` after the start. */
+  readonly signal?: { readonly sig: NodeJS.Signals; readonly afterMs: number };
+}
+
+/** The link options every lab scan passes: the scanner veth and the sink's MAC as router. */
+export function linkArgs(lab: Lab, dev?: string): string[] {
+  return ['-e', dev ?? lab.scanIf, '--router-mac', LAB_ADDR.sinkMac];
+}
+
+async function runWithSignal(p: LabProcess, opts: RunOptions): Promise<ExecResult> {
+  let t: NodeJS.Timeout | undefined;
+  if (opts.signal) {
+    const { sig, afterMs } = opts.signal;
+    t = setTimeout(() => p.kill(sig), afterMs);
+  }
+  const r = await p.done;
+  if (t) clearTimeout(t);
+  return r;
+}
+
+/** `node bin/tidescan.js ARGS` inside <p>-scan (no link args added: pass `linkArgs(lab)`). */
+export async function runTidescan(lab: Lab, args: readonly string[], opts: RunOptions = {}): Promise<ExecResult> {
+  const p = await lab.spawnScanner(process.execPath, [TIDESCAN_BIN, ...args], {
+    timeoutMs: opts.timeoutMs ?? 90_000,
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
+  return runWithSignal(p, opts);
+}
+
+/**
+ * masscan 1.3.2 inside <p>-scan under `timeout -k 5 -s INT`. It needs the trickle (see
+ * LAB.md) to exit; the link args and both source addresses are added (it cannot find the
+ * ULA IPv6 address of the veth by itself) unless `args` sets --source-ip/-e itself.
+ */
+export async function runMasscan(
+  lab: Lab,
+  args: readonly string[],
+  opts: RunOptions & { readonly maxSeconds?: number } = {},
+): Promise<ExecResult> {
+  const secs = opts.maxSeconds ?? 60;
+  const extra: string[] = [];
+  if (!args.includes('-e')) extra.push(...linkArgs(lab));
+  if (!args.includes('--source-ip') && !args.includes('--adapter-ip')) {
+    extra.push('--source-ip', LAB_ADDR.scanIp4);
+    if (lab.ipv6) extra.push('--source-ip', LAB_ADDR.scanIp6);
+  }
+  const p = await lab.spawnScanner('timeout', ['-k', '5', '-s', 'INT', String(secs), 'masscan', ...extra, ...args], {
+    timeoutMs: (secs + 15) * 1000,
+    ...(opts.cwd ? { cwd: opts.cwd } : {}),
+  });
+  return runWithSignal(p, opts);
+}
+
+export function describeRun(r: ExecResult): string {
+  return (
+    `exit=${r.code ?? r.signal}${r.timedOut ? ' (TIMED OUT)' : ''} in ${Math.round(r.ms)} ms\n` +
+    `--- stdout (tail)\n${r.stdout.slice(-1500)}\n--- stderr (tail)\n${r.stderr.slice(-1500)}`
+  );
+}
+
+// --- -oL files --------------------------------------------------------------------------------
+
+export interface ListFile {
+  /** `<status> <proto> <port> <ip>` per status record, in file order (duplicates kept). */
+  readonly records: string[];
+  readonly banners: string[];
+  readonly hasHeader: boolean;
+  readonly hasFooter: boolean;
+  readonly bad: string[];
+}
+
+const STATUS_LINE = /^(open|closed|up) (tcp|udp|icmp|sctp|arp|err) (\d+) (\S+) (\d+)$/;
+
+export function parseList(text: string): ListFile {
+  const records: string[] = [];
+  const banners: string[] = [];
+  const bad: string[] = [];
+  let hasHeader = false;
+  let hasFooter = false;
+  for (const line of text.split('\n')) {
+    if (line === '') continue;
+    if (line === '#masscan') {
+      hasHeader = true;
+      continue;
+    }
+    if (line === '# end') {
+      hasFooter = true;
+      continue;
+    }
+    const m = STATUS_LINE.exec(line);
+    if (m) {
+      const ip = m[4]!.includes(':') ? canon6(m[4]!) : m[4]!;
+      records.push(`${m[1]} ${m[2]} ${m[3]} ${ip}`);
+    } else if (line.startsWith('banner ')) banners.push(line);
+    else bad.push(line);
+  }
+  return { records, banners, hasHeader, hasFooter, bad };
+}
+
+export async function readList(file: string): Promise<ListFile> {
+  let text = '';
+  try {
+    text = await readFile(file, 'utf8');
+  } catch {
+    text = '';
+  }
+  return parseList(text);
+}
+
+/** Lines printed by the interactive output: `Discovered open port 80/tcp on 198.18.0.10`. */
+export function parseInteractive(text: string): string[] {
+  const out: string[] = [];
+  const re = /Discovered (open|closed|up) port (\d+)\/(tcp|udp|icmp|sctp|arp) on (\S+)/g;
+  for (const m of text.matchAll(re)) {
+    const ip = m[4]!.includes(':') ? canon6(m[4]!) : m[4]!;
+    out.push(`${m[1]} ${m[3]} ${m[2]} ${ip}`);
+  }
+  return out;
+}
+
+/**
+ * Asserts `actual` holds exactly `expected`: nothing missing, nothing extra, and (when
+ * `noDuplicates`) no record twice. The message lists the differences.
+ */
+export function assertExactly(actual: readonly string[], expected: ReadonlySet<string>, what: string, noDuplicates = true): void {
+  const seen = new Map<string, number>();
+  for (const a of actual) seen.set(a, (seen.get(a) ?? 0) + 1);
+  const missing = [...expected].filter((e) => !seen.has(e)).sort();
+  const extra = [...seen.keys()].filter((a) => !expected.has(a)).sort();
+  const dups = noDuplicates ? [...seen.entries()].filter(([, n]) => n > 1).map(([k, n]) => `${k} x${n}`) : [];
+  if (missing.length || extra.length || dups.length) {
+    const show = (l: string[]): string => (l.length > 20 ? `${l.slice(0, 20).join(', ')} ... (${l.length})` : l.join(', '));
+    assert.fail(
+      `${what}: expected ${expected.size} records, got ${actual.length}\n` +
+        `  missing (${missing.length}): ${show(missing)}\n  extra (${extra.length}): ${show(extra)}\n` +
+        `  duplicates (${dups.length}): ${show(dups)}`,
+    );
+  }
+}
+
+export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'tidescan-lab-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
