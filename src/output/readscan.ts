@@ -1,0 +1,240 @@
+/**
+ * --readscan FILES…: convert masscan binary files (ours or masscan's) to any output format.
+ *
+ * As masscan: each file is announced on stderr (`[+] --readscan F`); targets and ports given
+ * on the command line act as filters; --banner-type keeps only banners of those types and
+ * hides status records; the default output is interactive lines on stdout. Differences:
+ * - Ports match either the raw port number (masscan's rule, so `-p53` matches UDP 53 too) or
+ *   the record's internal port (so `-pU:53` matches UDP 53, which never matches in masscan).
+ * - A damaged file gives one `[-] F: corrupt record at offset N: …` line; every record before
+ *   the damage is written, the next file is read, and the exit code is 1. A missing file is
+ *   reported the same way. ARP records (types 8 and 12) are read.
+ * - App-proto numbering: HEAD by default (current masscan and tidescan itself write it);
+ *   `numbering: '1.3.2'` (the cli's --readscan-numbering 1.3.2) for files from masscan 1.3.2.
+ *   The header does not say which; a warning suggests the other numbering when a file holds
+ *   ids that only make sense in it.
+ */
+import * as nodeFs from 'node:fs';
+import type { ScanConfig } from '../cli/config.js';
+import { ScanError } from '../error.js';
+import type { AppNumbering } from './app-proto.js';
+import { BANNER_TYPE_IDS } from './app-proto.js';
+import { BinaryReader } from './binary.js';
+import type { ScanMeta } from './format.js';
+import { OutputSet, outputOptionsFrom } from './outputs.js';
+import type { OutputOptions } from './outputs.js';
+import type { IpAddress, ScanRecord } from './record.js';
+import type { OutputIo } from './sink.js';
+
+export interface ReadscanOptions {
+  /** App-proto numbering of the input files (default: config.raw `readscan-numbering`, else HEAD). */
+  readonly numbering?: AppNumbering;
+  /** Filter by config.targets4/6 (default: when either list is non-empty). */
+  readonly filterTargets?: boolean;
+  /** Filter by config.ports (default: when the list is non-empty). */
+  readonly filterPorts?: boolean;
+  /** Output I/O (tests). */
+  readonly io?: OutputIo;
+  /** Overrides of the output options built from the config (tests, services tables). */
+  readonly outputOptions?: Partial<OutputOptions>;
+  /** stderr writer (default process.stderr). */
+  readonly stderr?: (s: string) => void;
+  readonly version?: string;
+  readonly commandLine?: string;
+  /** Read size (default 1 MiB). */
+  readonly chunkSize?: number;
+  /** Install SIGINT/SIGTERM handlers that stop and close the outputs (default true). */
+  readonly handleSignals?: boolean;
+}
+
+const PORT_UDP = 65536;
+const PORT_SCTP = 131072;
+const PORT_ICMP = 196608;
+const PORT_ARP = 196610;
+const PORT_OPROTO = 196864;
+
+/** The record's port in masscan's internal encoding. */
+export function internalPort(ipProto: number, port: number): number {
+  switch (ipProto) {
+    case 6: return port;
+    case 17: return PORT_UDP + port;
+    case 132: return PORT_SCTP + port;
+    case 1:
+    case 58: return PORT_ICMP + port;
+    case 0: return PORT_ARP;
+    default: return PORT_OPROTO + ipProto;
+  }
+}
+
+interface Span<T> { readonly begin: T; readonly end: T }
+
+function inSpans<T extends number | bigint>(spans: readonly Span<T>[], v: T): boolean {
+  let lo = 0;
+  let hi = spans.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const s = spans[mid]!;
+    if (v < s.begin) hi = mid - 1;
+    else if (v > s.end) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+function sorted<T extends number | bigint>(spans: readonly Span<T>[]): Span<T>[] {
+  return [...spans].sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : 0));
+}
+
+/** A record filter built from the config (targets, ports, banner types). */
+export class ReadscanFilter {
+  private readonly t4: Span<number>[];
+  private readonly t6: Span<bigint>[];
+  private readonly ports: Span<number>[];
+  private readonly bannerIds: Set<number> | undefined;
+
+  constructor(
+    config: Pick<ScanConfig, 'targets4' | 'targets6' | 'ports' | 'bannerTypes'>,
+    private readonly byTargets: boolean,
+    private readonly byPorts: boolean,
+  ) {
+    this.t4 = sorted(config.targets4);
+    this.t6 = sorted(config.targets6);
+    this.ports = sorted(config.ports);
+    if (config.bannerTypes.length > 0) {
+      this.bannerIds = new Set();
+      for (const t of config.bannerTypes) {
+        const ids = BANNER_TYPE_IDS.get(t);
+        if (ids === undefined) {
+          throw new ScanError('ERR_BAD_OPTION', `--banner-type: unknown banner type: ${t} ` +
+            `(known: ${[...BANNER_TYPE_IDS.keys()].join(' ')})`);
+        }
+        for (const id of ids) this.bannerIds.add(id);
+      }
+    }
+  }
+
+  private ipOk(ip: IpAddress): boolean {
+    return ip.version === 4 ? inSpans(this.t4, ip.v4) : inSpans(this.t6, ip.v6);
+  }
+
+  /** True when the record passes; appId is the banner's HEAD app id (-1 for status). */
+  accepts(r: ScanRecord, appId: number): boolean {
+    if (this.bannerIds !== undefined) {
+      if (r.kind !== 'banner' || !this.bannerIds.has(appId)) return false;
+    }
+    if (this.byTargets && !this.ipOk(r.ip)) return false;
+    if (this.byPorts && !inSpans(this.ports, r.port) && !inSpans(this.ports, internalPort(r.ipProto, r.port))) {
+      return false;
+    }
+    return true;
+  }
+}
+
+function looksBase64(b: Uint8Array): boolean {
+  for (let i = 0; i < b.length; i++) {
+    const c = b[i]!;
+    const ok = (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) ||
+      c === 0x2b || c === 0x2f || c === 0x3d;
+    if (!ok) return false;
+  }
+  return true;
+}
+
+function numberingFrom(config: ScanConfig, opts: ReadscanOptions): AppNumbering {
+  if (opts.numbering !== undefined) return opts.numbering;
+  const v = config.raw.get('readscan-numbering')?.at(-1);
+  if (v === undefined || v === 'head' || v === '1.3.9' || v === 'current') return 'head';
+  if (v === '1.3.2') return '1.3.2';
+  throw new ScanError('ERR_BAD_OPTION', `--readscan-numbering: expected head or 1.3.2, got ${v}`);
+}
+
+/** Runs --readscan; resolves to the process exit code (0, or 1 after any bad file). */
+export async function runReadscan(config: ScanConfig, opts: ReadscanOptions = {}): Promise<number> {
+  const stderr = opts.stderr ?? ((s: string) => { process.stderr.write(s); });
+  const numbering = numberingFrom(config, opts);
+  const filter = new ReadscanFilter(
+    config,
+    opts.filterTargets ?? (config.targets4.length > 0 || config.targets6.length > 0),
+    opts.filterPorts ?? config.ports.length > 0,
+  );
+  const io = opts.io;
+  const meta: ScanMeta = {
+    startTime: Math.floor((io?.now() ?? Date.now()) / 1000),
+    version: opts.version ?? '0.1.0',
+    portsScanned: config.ports,
+    commandLine: opts.commandLine ?? '',
+    readscan: true,
+  };
+  const outOpts: OutputOptions = { ...outputOptionsFrom(config), ...opts.outputOptions };
+  const out = OutputSet.open(outOpts, meta, io);
+
+  let stop = false;
+  const onSignal = (): void => { stop = true; };
+  const handle = opts.handleSignals ?? true;
+  if (handle) {
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  }
+  let rc = 0;
+  const chunk = Buffer.allocUnsafe(opts.chunkSize ?? 1 << 20);
+  const progress = process.stderr.isTTY === true && opts.stderr === undefined;
+  try {
+    for (const file of config.readscanFiles) {
+      if (stop) break;
+      stderr(`[+] --readscan ${file}\n`);
+      const reader = new BinaryReader({ fileName: file, numbering });
+      let suspect = 0;
+      const onRecord = (r: ScanRecord, appId: number): void => {
+        if (r.kind === 'banner' && appId !== -1) {
+          // HEAD id 16 is X509CA (base64); in a 1.3.2 file id 16 is a page title.
+          if (numbering === 'head' && appId === 16 && !looksBase64(r.banner)) suspect++;
+          if (numbering === '1.3.2' && r.service.startsWith('(')) suspect++;
+        }
+        if (filter.accepts(r, appId)) out.write(r);
+        if (progress && (reader.records & 0xffff) === 0) stderr(`[+] ${file}: ${reader.records}\r`);
+      };
+      let fd: number | undefined;
+      try {
+        try {
+          fd = nodeFs.openSync(file, 'r');
+        } catch (e) {
+          throw new ScanError('ERR_FILE', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+        }
+        let pos = 0;
+        for (;;) {
+          const n = nodeFs.readSync(fd, chunk, 0, chunk.length, pos);
+          if (n === 0) break;
+          pos += n;
+          reader.push(chunk.subarray(0, n), onRecord);
+          if (stop) break;
+          // Let signals and other events in between chunks.
+          await new Promise<void>((res) => setImmediate(res));
+        }
+        if (!stop) reader.end();
+      } catch (e) {
+        if (!(e instanceof ScanError)) throw e;
+        stderr(`[-] ${e.message}\n`);
+        rc = 1;
+      } finally {
+        if (fd !== undefined) nodeFs.closeSync(fd);
+      }
+      if (suspect > 0) {
+        stderr(numbering === 'head'
+          ? `[-] ${file}: ${suspect} banner(s) with app id 16 are not certificates: the file may come from masscan 1.3.2 (try --readscan-numbering 1.3.2)\n`
+          : `[-] ${file}: ${suspect} banner(s) with app ids unknown to masscan 1.3.2: the file may come from a newer masscan (try --readscan-numbering head)\n`);
+      }
+    }
+  } finally {
+    if (handle) {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+    out.closeAll();
+  }
+  for (const e of out.errors) {
+    stderr(`[-] ${e.message}\n`);
+    rc = 1;
+  }
+  if (stop) rc = rc === 0 ? 130 : rc;
+  return rc;
+}
