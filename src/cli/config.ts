@@ -37,6 +37,9 @@ export type OutputFormatName =
   | 'none'
   | 'redis';
 
+/** What banner grabbing keeps (--capture / --nocapture). Default: cert only. */
+export type CaptureType = 'cert' | 'servername' | 'html' | 'heartbleed' | 'ticketbleed';
+
 export interface Range4 { readonly begin: number; readonly end: number }
 export interface Range6 { readonly begin: bigint; readonly end: bigint }
 /** Ports in masscan's internal encoding (TCP p, UDP 65536+p, SCTP 131072+p, ICMP 196608, ...). */
@@ -91,6 +94,8 @@ export interface ScanConfig {
   readonly banners: boolean;
   readonly packetTrace: boolean;
   readonly pcapFilename: string | undefined;
+  /** Enabled capture types, in the order cert, servername, html, heartbleed, ticketbleed. */
+  readonly capture: readonly CaptureType[];
 
   // --- output ---
   readonly outputs: readonly { readonly format: OutputFormatName; readonly filename: string }[];

@@ -1,0 +1,181 @@
+/**
+ * -sL: print the targets in scan order without sending anything (reference §5.5), byte for
+ * byte as masscan 1.3.2 prints them (test/cli/compat-list.test.ts runs both).
+ *
+ * Index space: range = (N4 + N6) x P (P = 1 pseudo-port when no ports are given). Index i
+ * goes from resume-index + (shard - 1) in steps of the shard count, stopping at range or after
+ * resume-count indexes; each i prints target(shuffle(i)) (no `+rate` offset, unlike a scan).
+ * Values below N4 x P are IPv4 (IP fast-varying: ip = x mod N4, port = x div N4), the rest
+ * IPv6 (the opposite of the transmit loop's family order; identical for one family).
+ * Lines: `ip` when there is at most one port, else `ip:port` / `[ipv6]:port` with the
+ * internal port value (UDP 53 prints as 65589). --retries has no effect here (masscan's -sL
+ * with retries can hang: we list each target once).
+ *
+ * Output is built in a large buffer and written with few write(2) calls; a closed pipe
+ * (EPIPE, e.g. `| head`) ends the listing quietly.
+ */
+import { writeSync } from 'node:fs';
+import type { ScanConfig } from './config.js';
+import { RangeList4, RangeList6 } from '../target/range-list.js';
+import { PortList } from '../target/ports.js';
+import { Blackrock } from '../target/blackrock.js';
+import { formatIPv6Words } from '../target/ipv6.js';
+import { count4, count6, countPorts } from './targets.js';
+
+/** Octet -> [length, digits...] in 4-byte slots. */
+const OCTETS = (() => {
+  const t = new Uint8Array(256 * 4);
+  for (let o = 0; o < 256; o++) {
+    const s = String(o);
+    t[o * 4] = s.length;
+    for (let k = 0; k < s.length; k++) t[o * 4 + 1 + k] = s.charCodeAt(k);
+  }
+  return t;
+})();
+
+/** Room a single line may need (IPv6 in brackets + `:` + 6 digits + newline). */
+const MAX_LINE = 64;
+
+export interface ListPlan {
+  readonly range: number;
+  readonly start: number;
+  readonly end: number;
+  readonly step: number;
+}
+
+/** masscan 1.3.2's -sL loop bounds: shard offset and resume index, then resume count. */
+export function listPlan(c: ScanConfig): ListPlan {
+  const n = count4(c.targets4) + Number(count6(c.targets6));
+  const np = Math.max(1, countPorts(c.ports));
+  const range = n * np;
+  const start = c.resumeIndex + (c.shard.one - 1);
+  let end = range;
+  if (c.resumeCount !== 0 && end > start + c.resumeCount) end = start + c.resumeCount;
+  return { range, start, end, step: c.shard.of };
+}
+
+/** Renders list lines for a span of indexes into a byte buffer. */
+export class ListRenderer {
+  private readonly br: Blackrock;
+  private readonly v4: RangeList4;
+  private readonly v6: RangeList6;
+  private readonly n4: number;
+  private readonly n6: number;
+  private readonly block4: number;
+  /** Per port index: the line tail bytes (`:port\n`, or `\n` when printing IPs only). */
+  private readonly tail: Uint8Array;
+  private readonly tailOff: Int32Array;
+  private readonly words = new Uint32Array(4);
+
+  constructor(c: ScanConfig, readonly plan: ListPlan = listPlan(c)) {
+    this.br = new Blackrock(plan.range, c.seed, c.blackrockRounds);
+    this.v4 = RangeList4.fromRanges(c.targets4);
+    this.v6 = RangeList6.fromRanges(c.targets6);
+    this.n4 = count4(c.targets4);
+    this.n6 = Number(count6(c.targets6));
+    const np = Math.max(1, countPorts(c.ports));
+    this.block4 = this.n4 * np;
+    const ipOnly = np === 1;
+    const ports = new PortList(c.ports);
+    const parts: string[] = [];
+    for (let k = 0; k < np; k++) parts.push(ipOnly ? '\n' : `:${ports.pick(k)}\n`);
+    const bytes = Buffer.from(parts.join(''), 'latin1');
+    this.tail = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
+    this.tailOff = new Int32Array(np + 1);
+    let off = 0;
+    for (let k = 0; k < np; k++) { this.tailOff[k] = off; off += parts[k]!.length; }
+    this.tailOff[np] = off;
+  }
+
+  /**
+   * Writes lines for indexes i = from, from + step, ... < plan.end into out, stopping early
+   * when out is nearly full. Returns the next index to render; `filled[0]` gets the length.
+   */
+  render(from: number, out: Uint8Array, filled: Int32Array): number {
+    const { end, step } = this.plan;
+    const br = this.br;
+    const v4 = this.v4;
+    const n4 = this.n4;
+    const block4 = this.block4;
+    const tail = this.tail;
+    const tailOff = this.tailOff;
+    const limit = out.length - MAX_LINE;
+    let pos = 0;
+    let i = from;
+    for (; i < end && pos < limit; i += step) {
+      let x = br.shuffle(i);
+      if (x < block4) {
+        const pk = Math.floor(x / n4);
+        const ip = v4.pick(x - pk * n4);
+        let o = (ip >>> 24) * 4;
+        let len = OCTETS[o]!;
+        out[pos] = OCTETS[o + 1]!; if (len > 1) out[pos + 1] = OCTETS[o + 2]!; if (len > 2) out[pos + 2] = OCTETS[o + 3]!;
+        pos += len; out[pos++] = 0x2e;
+        o = ((ip >>> 16) & 255) * 4; len = OCTETS[o]!;
+        out[pos] = OCTETS[o + 1]!; if (len > 1) out[pos + 1] = OCTETS[o + 2]!; if (len > 2) out[pos + 2] = OCTETS[o + 3]!;
+        pos += len; out[pos++] = 0x2e;
+        o = ((ip >>> 8) & 255) * 4; len = OCTETS[o]!;
+        out[pos] = OCTETS[o + 1]!; if (len > 1) out[pos + 1] = OCTETS[o + 2]!; if (len > 2) out[pos + 2] = OCTETS[o + 3]!;
+        pos += len; out[pos++] = 0x2e;
+        o = (ip & 255) * 4; len = OCTETS[o]!;
+        out[pos] = OCTETS[o + 1]!; if (len > 1) out[pos + 1] = OCTETS[o + 2]!; if (len > 2) out[pos + 2] = OCTETS[o + 3]!;
+        pos += len;
+        const t0 = tailOff[pk]!;
+        const t1 = tailOff[pk + 1]!;
+        for (let t = t0; t < t1; t++) out[pos++] = tail[t]!;
+      } else {
+        x -= block4;
+        const n6 = this.n6;
+        const pk = Math.floor(x / n6);
+        this.v6.pickWords(x - pk * n6, this.words);
+        const text = formatIPv6Words(this.words);
+        const t0 = tailOff[pk]!;
+        const t1 = tailOff[pk + 1]!;
+        const bracket = t1 - t0 > 1;
+        if (bracket) out[pos++] = 0x5b;
+        for (let k = 0; k < text.length; k++) out[pos++] = text.charCodeAt(k);
+        if (bracket) out[pos++] = 0x5d;
+        for (let t = t0; t < t1; t++) out[pos++] = tail[t]!;
+      }
+    }
+    filled[0] = pos;
+    return i;
+  }
+}
+
+/** Sleeps ~1 ms without timers (stdout may be a non-blocking pipe that is full). */
+function pause1ms(): void {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+}
+
+/**
+ * Writes all of buf[0..len) to fd. Returns false when the reader went away (EPIPE), which
+ * ends the listing quietly; other errors throw.
+ */
+export function writeAll(fd: number, buf: Uint8Array, len: number): boolean {
+  let off = 0;
+  while (off < len) {
+    try {
+      off += writeSync(fd, buf, off, len - off);
+    } catch (e) {
+      const code = (e as NodeJS.ErrnoException).code;
+      if (code === 'EPIPE') return false;
+      if (code === 'EAGAIN') { pause1ms(); continue; }
+      throw e;
+    }
+  }
+  return true;
+}
+
+/** Runs -sL, writing to `fd` (stdout by default). Returns the exit code. */
+export function runList(c: ScanConfig, fd = 1): number {
+  const r = new ListRenderer(c);
+  const buf = new Uint8Array(4 << 20);
+  const filled = new Int32Array(1);
+  let i = r.plan.start;
+  while (i < r.plan.end) {
+    i = r.render(i, buf, filled);
+    if (filled[0]! > 0 && !writeAll(fd, buf, filled[0]!)) return 0;
+  }
+  return 0;
+}

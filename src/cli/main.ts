@@ -1,0 +1,155 @@
+/**
+ * The program: parse the command line, then run the one operation it names.
+ *
+ * Exit codes (masscan's): 0 for a scan, -sL, --echo, --echo-cidr, --readrange, --readscan,
+ * --iflist that succeeded; 1 for --help, -h, --version, --nmap, no arguments, and every error.
+ * Every ScanError prints one line `[-] FAIL: <message>` on stderr (no stack trace); so does
+ * an unexpected error, as `[-] FAIL: internal error: <message>`.
+ */
+import { readFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { ScanError, isScanError } from '../error.js';
+import type { ScanConfig, Range4, Range6 } from './config.js';
+import { parseCommandLine, type ParseIo } from './parse.js';
+import { echoConfig, writePausedConf, formatRange4, formatRange6 } from './echo.js';
+import { runList, writeAll } from './list.js';
+import { helpText, usageText, nmapHelpText, versionText } from './help.js';
+
+function stderr(line: string): void {
+  try {
+    process.stderr.write(`${line}\n`);
+  } catch {
+    // nothing sensible left to do
+  }
+}
+
+function stdoutText(text: string): void {
+  const buf = Buffer.from(text, 'utf8');
+  writeAll(1, buf, buf.length);
+}
+
+export function nodeIo(): ParseIo {
+  return {
+    readFile: (path) => (path === '-' ? readFileSync(0) : readFileSync(path)),
+    env: process.env,
+    cwd: process.cwd(),
+    now: () => Date.now(),
+    randomSeed: () => randomBytes(8).readBigUInt64BE(0),
+    warn: stderr,
+  };
+}
+
+function cidrBlocks4(r: Range4, out: string[]): void {
+  let b = r.begin;
+  while (b <= r.end) {
+    let size = 1;
+    while (size < 2 ** 32 && b % (size * 2) === 0 && b + size * 2 - 1 <= r.end) size *= 2;
+    out.push(formatRange4({ begin: b, end: b + size - 1 }).replace(/^(?!.*\/)(.*)$/, '$1/32')
+      .replace(/^0\.0\.0\.0-255\.255\.255\.255$/, '0.0.0.0/0'));
+    b += size;
+  }
+}
+
+function cidrBlocks6(r: Range6, out: string[]): void {
+  let b = r.begin;
+  while (b <= r.end) {
+    let size = 1n;
+    while (size < 1n << 128n && b % (size * 2n) === 0n && b + size * 2n - 1n <= r.end) size *= 2n;
+    const text = formatRange6({ begin: b, end: b + size - 1n });
+    out.push(text.includes('/') ? text : text.includes('-') ? '::/0' : `${text}/128`);
+    b += size;
+  }
+}
+
+type ModuleWith<K extends string, F> = { [P in K]?: F };
+
+/** Loads a module another part of the program provides; a missing one is a clear error. */
+async function load<K extends string, F>(spec: string, name: K, what: string): Promise<F> {
+  let mod: ModuleWith<K, F>;
+  try {
+    mod = (await import(spec)) as ModuleWith<K, F>;
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'ERR_MODULE_NOT_FOUND') throw new ScanError('ERR_INTERNAL', `${what} is not available in this build (${spec} missing)`);
+    throw e;
+  }
+  const f = mod[name];
+  if (typeof f !== 'function') throw new ScanError('ERR_INTERNAL', `${what} is not available in this build (${spec} has no ${name})`);
+  return f as F;
+}
+
+async function run(config: ScanConfig): Promise<number> {
+  switch (config.operation) {
+    case 'usage':
+      stdoutText(usageText());
+      return 1;
+    case 'help':
+      stdoutText(helpText());
+      return 1;
+    case 'nmap-help':
+      stdoutText(nmapHelpText());
+      return 1;
+    case 'version':
+      stdoutText(versionText());
+      return 1;
+    case 'echo':
+      stdoutText(echoConfig(config));
+      return 0;
+    case 'echo-cidr': {
+      const out: string[] = [];
+      for (const r of config.targets4) cidrBlocks4(r, out);
+      for (const r of config.targets6) cidrBlocks6(r, out);
+      stdoutText(out.map((l) => `${l}\n`).join(''));
+      return 0;
+    }
+    case 'readrange': {
+      const out: string[] = [];
+      for (const r of config.targets4) out.push(formatRange4(r));
+      for (const r of config.targets6) out.push(formatRange6(r));
+      stdoutText(out.map((l) => `${l}\n`).join(''));
+      return 0;
+    }
+    case 'list':
+      return runList(config);
+    case 'readscan': {
+      const f = await load<'runReadscan', (c: ScanConfig) => Promise<number> | number>(
+        '../output/readscan.js', 'runReadscan', '--readscan');
+      return await f(config);
+    }
+    case 'iflist': {
+      const f = await load<'listInterfaces', () => Promise<number | void> | number | void>(
+        '../adapter/interfaces.js', 'listInterfaces', '--iflist');
+      const r = await f();
+      return typeof r === 'number' ? r : 0;
+    }
+    case 'selftest': {
+      const f = await load<'runSelftest', () => Promise<number> | number>('../engine/selftest.js', 'runSelftest', '--selftest');
+      return await f();
+    }
+    case 'benchmark': {
+      const f = await load<'runBenchmark', (c: ScanConfig) => Promise<number> | number>(
+        '../engine/benchmark.js', 'runBenchmark', '--benchmark');
+      return await f(config);
+    }
+    case 'scan': {
+      const f = await load<'runScan', (c: ScanConfig, hooks: { writePausedConf(resumeIndex: number): void }) => Promise<number>>(
+        '../engine/scan.js', 'runScan', 'scanning');
+      return await f(config, { writePausedConf: (i: number) => writePausedConf(config, i) });
+    }
+  }
+}
+
+function report(e: unknown): number {
+  if (isScanError(e)) stderr(`[-] FAIL: ${e.message.replace(/\n/g, ' ')}`);
+  else stderr(`[-] FAIL: internal error: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ')}`);
+  return 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  try {
+    const config = parseCommandLine(argv, nodeIo());
+    return await run(config);
+  } catch (e) {
+    return report(e);
+  }
+}

@@ -1,0 +1,804 @@
+/**
+ * The one options table. It drives command-line parsing, config files and paused.conf (same
+ * names, reference §3.1), --help, and --echo (echo.ts prints every option whose `state` is
+ * not 'none'; test/cli/options.test.ts checks each one reads back to the same config).
+ *
+ * Names follow masscan (reference §1): `-`, `_` and `.` are ignored and case does not matter
+ * when matching, and every alias masscan accepts is listed. Options that only later work acts
+ * on (banners, HTTP fields, hello probes, rotation, ...) are parsed and checked here and kept
+ * in dedicated ScanConfig fields or in `raw` under their canonical name.
+ */
+import { ScanError } from '../error.js';
+import type { OutputFormatName, CaptureType, Operation } from './config.js';
+import { type Draft, rawSet, rawAdd } from './draft.js';
+import { parseIPv4 } from '../target/ipv4.js';
+import { parseIPv6 } from '../target/ipv6.js';
+import {
+  parseBool, isBoolWord, isAllDigits, fail, parseUintBase0, parseUintDec, parseU64, parseRate,
+  parseSeconds, parsePeriod, parseOffset, parseSize, parseMac,
+} from './values.js';
+
+/**
+ * How an option takes its value on the command line:
+ * - flag: never consumes the next argument (`--name=value` may still give one; booleans).
+ * - value: consumes the next argument when none is attached.
+ * - numable: consumes the next argument only if it is all digits or a boolean word (§1.1).
+ * - files: consumes every following argument that does not start with `-` (--readscan).
+ */
+export type OptionKind = 'flag' | 'value' | 'numable' | 'files';
+
+/**
+ * Where an option leaves its effect, which decides how --echo shows it:
+ * - field: a dedicated ScanConfig field; - raw: config.raw under the canonical name;
+ * - targets: the target/port lists (echoed as ports/range lines);
+ * - operation: selects what the program does (not echoed);
+ * - include: reads another config file; - none: accepted with no lasting effect.
+ */
+export type OptionState = 'field' | 'raw' | 'targets' | 'operation' | 'include' | 'none';
+
+/** Which `[index]` an option takes: none, adapter number 0-7, a port 0-65535, or any name. */
+export type IndexKind = 'none' | 'adapter' | 'port' | 'name';
+
+export type HelpGroup =
+  | 'targets' | 'speed' | 'adapter' | 'output' | 'banners' | 'template' | 'operations' | 'nmap' | 'misc';
+
+/** Everything an option may need besides its value. */
+export interface ApplyContext {
+  /** The option as the user wrote it, for messages: `--rate`, `-p`, `scan.conf:3: rate`. */
+  readonly what: string;
+  /** The text inside `[...]` after the name, if any (validated against `index`). */
+  readonly index: string | undefined;
+  readonly readFile: (path: string) => Buffer;
+  readonly now: () => number;
+  readonly warn: (line: string) => void;
+  /** Reads a config file and applies it at this position (-c, --resume). */
+  readonly include: (path: string, what: string) => void;
+}
+
+export interface OptionDef {
+  /** Canonical name: what --echo prints and what `raw` is keyed by. */
+  readonly name: string;
+  readonly aliases: readonly string[];
+  readonly kind: OptionKind;
+  readonly state: OptionState;
+  readonly index: IndexKind;
+  readonly group: HelpGroup;
+  /** Placeholder for --help, e.g. `<list>`; '' for flags. */
+  readonly arg: string;
+  /** One line for --help; '' hides the option from --help (nmap rejections). */
+  readonly help: string;
+  /** True for options tidescan adds to masscan's set (masscan cannot read them). */
+  readonly ours?: boolean;
+  readonly apply: (d: Draft, value: string, ctx: ApplyContext) => void;
+}
+
+/** masscan's matching rule: drop `-`, `_`, `.` and ignore case. */
+export function normaliseName(name: string): string {
+  return name.replace(/[-_.]/g, '').toLowerCase();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers for the table
+
+function setOperation(d: Draft, op: Operation): void {
+  d.operation = op;
+}
+
+function nmapReject(name: string, message: string): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return () => {
+    throw new ScanError('ERR_USAGE', `nmap(${name}): ${message}`);
+  };
+}
+
+function nmapInfo(name: string, message: string): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return (_d, _v, ctx) => ctx.warn(`nmap(${name}): ${message}`);
+}
+
+/** For options that may carry an adapter index: the raw key for index > 0, else undefined. */
+function adapterSlot(name: string, ctx: ApplyContext): string | undefined {
+  if (ctx.index === undefined) return undefined;
+  const n = Number(ctx.index);
+  if (!/^[0-9]+$/.test(ctx.index) || n > 7) {
+    throw new ScanError('ERR_BAD_OPTION', `${ctx.what}[${ctx.index}]: adapter index must be 0..7`);
+  }
+  return n === 0 ? undefined : `${name}[${n}]`;
+}
+
+function portIndex(ctx: ApplyContext): number {
+  if (ctx.index === undefined || !/^[0-9]+$/.test(ctx.index) || Number(ctx.index) > 65535) {
+    throw new ScanError('ERR_BAD_OPTION', `${ctx.what}: needs a port index, e.g. ${ctx.what}[80]`);
+  }
+  return Number(ctx.index);
+}
+
+function nonEmpty(ctx: ApplyContext, value: string): string {
+  if (value.trim() === '') throw new ScanError('ERR_USAGE', `${ctx.what}: missing value`);
+  return value.trim();
+}
+
+/** An IPv4 address, IPv4 range whose size is a power of two, or one IPv6 address. */
+export function parseAdapterIp(what: string, value: string):
+  { v4: { begin: number; end: number } } | { v6: bigint } {
+  const v = value.trim();
+  const six = parseIPv6(v.replace(/^\[(.*)\]$/, '$1'));
+  if (six !== null && v.includes(':')) return { v6: six };
+  let begin: number | null = null;
+  let end: number | null = null;
+  const cidr = /^([0-9.]+)\/([0-9]{1,2})$/.exec(v);
+  const dash = /^([0-9.]+)\s*-\s*([0-9.]+)$/.exec(v);
+  if (cidr !== null) {
+    const a = parseIPv4(cidr[1]!);
+    const bits = Number(cidr[2]);
+    if (a !== null && bits <= 32) {
+      const size = 2 ** (32 - bits);
+      begin = a - (a % size);
+      end = begin + size - 1;
+    }
+  } else if (dash !== null) {
+    begin = parseIPv4(dash[1]!);
+    end = parseIPv4(dash[2]!);
+  } else {
+    begin = end = parseIPv4(v);
+  }
+  if (begin === null || end === null || end < begin) {
+    fail('ERR_BAD_RANGE', what, value, 'expected an IPv4 address, an IPv4 range, or an IPv6 address');
+  }
+  const size = end - begin + 1;
+  if ((size & (size - 1)) !== 0 && size !== 2 ** 32) {
+    fail('ERR_BAD_RANGE', what, value, 'range must be an even power of two in size');
+  }
+  return { v4: { begin, end } };
+}
+
+/** One source port or one port range whose size is a power of two. */
+export function parseAdapterPort(what: string, value: string): { begin: number; end: number } {
+  const m = /^\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?$/.exec(value);
+  if (m === null) fail('ERR_BAD_PORT', what, value, 'expected one port or one port range, e.g. 40000-40015');
+  const begin = Number(m[1]);
+  const end = m[2] === undefined ? begin : Number(m[2]);
+  if (begin > 65535 || end > 65535 || end < begin) fail('ERR_BAD_PORT', what, value, 'ports are 0..65535');
+  const size = end - begin + 1;
+  if ((size & (size - 1)) !== 0) fail('ERR_BAD_PORT', what, value, 'source port range must be an even power of two in size');
+  return { begin, end };
+}
+
+const OUTPUT_FORMATS: Record<string, OutputFormatName> = {
+  interactive: 'interactive', list: 'list', unicornscan: 'unicornscan', xml: 'xml', binary: 'binary',
+  grepable: 'grepable', greppable: 'grepable', json: 'json', ndjson: 'ndjson', certs: 'certs',
+  none: 'none', redis: 'redis', hostonly: 'hostonly',
+};
+
+export function parseOutputFormat(what: string, value: string): OutputFormatName {
+  const f = OUTPUT_FORMATS[value.trim().toLowerCase()];
+  if (f === undefined) {
+    fail('ERR_BAD_OPTION', what, value, `unknown output format (one of ${Object.keys(OUTPUT_FORMATS).join(', ')})`);
+  }
+  return f;
+}
+
+/** -oX F and friends: one more output. `-` is stdout. */
+function addOutput(format: OutputFormatName): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return (d, v, ctx) => {
+    if (v === '') throw new ScanError('ERR_USAGE', `${ctx.what}: missing output filename`);
+    d.outputs.push({ format, filename: v });
+    d.pendingFormat = undefined;
+  };
+}
+
+const CAPTURE_TYPES: readonly CaptureType[] = ['cert', 'servername', 'html', 'heartbleed', 'ticketbleed'];
+
+function setCapture(on: boolean): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return (d, v, ctx) => {
+    for (const word of v.split(',')) {
+      const w = word.trim().toLowerCase();
+      if (w === '') continue;
+      if (!(CAPTURE_TYPES as readonly string[]).includes(w)) {
+        fail('ERR_BAD_OPTION', ctx.what, word, `unknown capture type (one of ${CAPTURE_TYPES.join(', ')})`);
+      }
+      if (on) d.capture.add(w as CaptureType);
+      else d.capture.delete(w as CaptureType);
+    }
+  };
+}
+
+function setShow(on: boolean): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return (d, v, ctx) => {
+    for (const word of v.split(',')) {
+      const w = word.trim().toLowerCase();
+      if (w === '') continue;
+      if (w === 'open') d.showOpen = on;
+      else if (w === 'closed' || w === 'close') d.showClosed = on;
+      else if (w === 'all') { d.showOpen = on; d.showClosed = on; }
+      else if (w === 'host') { /* masscan accepts it and does nothing (reference §1.5) */ }
+      else fail('ERR_BAD_OPTION', ctx.what, word, "unknown 'show' spec (open, closed, all)");
+    }
+  };
+}
+
+/** tcp-mss/tcp-wscale/tcp-tsecho: empty or a true word = enable, false word = disable, else N. */
+function numableTemplate(name: string, max: number): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return (d, v, ctx) => {
+    const t = v.trim();
+    let stored: string;
+    if (t === '' || (!isAllDigits(t) && isBoolWord(t))) stored = parseBool(t) ? 'enable' : 'disable';
+    else stored = String(parseUintDec(ctx.what, t, max));
+    rawSet(d, name, stored);
+  };
+}
+
+const HELLO_TYPES = ['ssl', 'http', 'smbv1'];
+const VULN_CHECKS = ['heartbleed', 'ticketbleed', 'poodle', 'sslv3', 'ntp-monlist'];
+
+function isBase64(s: string): boolean {
+  return /^[A-Za-z0-9+/]*={0,2}$/.test(s) && s.length % 4 === 0;
+}
+
+function rawString(name: string, multi = false): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return (d, v, ctx) => {
+    const t = nonEmpty(ctx, v);
+    if (multi) rawAdd(d, name, t);
+    else rawSet(d, name, t);
+  };
+}
+
+function rawBool(name: string): (d: Draft, v: string) => void {
+  return (d, v) => {
+    if (parseBool(v)) rawSet(d, name, 'true');
+    else d.raw.delete(name);
+  };
+}
+
+function rawSeconds(name: string): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return (d, v, ctx) => rawSet(d, name, String(parseSeconds(ctx.what, v)));
+}
+
+function rawFile(name: string): (d: Draft, v: string, ctx: ApplyContext) => void {
+  return (d, v, ctx) => rawSet(d, name, nonEmpty(ctx, v));
+}
+
+/** The default protocol of bare numbers in a port list. */
+function portsApply(d: Draft, v: string, ctx: ApplyContext): void {
+  d.targets.addPorts(ctx.what, v, d.defaultProto);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table. Order within a group is the order of --help.
+
+type Def = Omit<OptionDef, 'index' | 'aliases' | 'arg'> & {
+  index?: IndexKind; aliases?: readonly string[]; arg?: string;
+};
+
+const DEFS: Def[] = [
+  // --- targets and ports (§1.2)
+  { name: 'range', aliases: ['ranges', 'ip', 'ipv4', 'dst-ip', 'dest-ip', 'destination-ip', 'target-ip'],
+    kind: 'value', state: 'targets', group: 'targets', arg: '<list>',
+    help: 'targets: IPv4/IPv6 addresses, ranges (a-b) and CIDR blocks; also given bare',
+    apply: (d, v, ctx) => d.targets.addText(ctx.what, nonEmpty(ctx, v)) },
+  { name: 'includefile', aliases: ['include-file'], kind: 'value', state: 'targets', group: 'targets',
+    arg: '<file>', help: 'read targets from a file (- = stdin); same as -iL',
+    apply: (d, v, ctx) => {
+      const f = nonEmpty(ctx, v);
+      d.targets.addFile(readOrFail(ctx, f, 'include file'), f);
+    } },
+  { name: 'exclude', aliases: ['exclude-range', 'exclude-ranges', 'exclude-ip', 'exclude-ipv4'],
+    kind: 'value', state: 'targets', group: 'targets', arg: '<list>',
+    help: 'never scan these addresses (applied after all targets are read)',
+    apply: (d, v, ctx) => d.targets.excludeText(ctx.what, nonEmpty(ctx, v)) },
+  { name: 'excludefile', aliases: ['exclude-file'], kind: 'value', state: 'targets', group: 'targets',
+    arg: '<file>', help: 'read addresses to exclude from a file',
+    apply: (d, v, ctx) => {
+      const f = nonEmpty(ctx, v);
+      const n = d.targets.excludeFile(readOrFail(ctx, f, 'exclude file'), f);
+      if (n > 0) ctx.warn(`${f}: excluding ${n} ranges from file`);
+    } },
+  { name: 'ports', aliases: ['port', 'dst-port', 'dest-port', 'destination-port', 'target-port'],
+    kind: 'value', state: 'targets', group: 'targets', arg: '<ports>',
+    help: 'ports: 80,443,8000-8100, U:53 (UDP), S:x (SCTP), I:0 (ping); same as -p', apply: portsApply },
+  { name: 'tcp-ports', aliases: ['tcp-port'], kind: 'value', state: 'targets', group: 'targets', arg: '<ports>',
+    help: 'TCP ports', apply: (d, v, ctx) => {
+      d.scanTcp = true; d.scanTypeGiven = true; d.targets.addPorts(ctx.what, v, 'tcp');
+    } },
+  { name: 'udp-ports', aliases: ['udp-port'], kind: 'value', state: 'targets', group: 'targets', arg: '<ports>',
+    help: 'UDP ports', apply: (d, v, ctx) => {
+      d.scanUdp = true; d.scanTypeGiven = true; d.targets.addPorts(ctx.what, v, 'udp');
+    } },
+  { name: 'oproto', aliases: ['oprotos'], kind: 'value', state: 'targets', group: 'targets', arg: '<0-255>',
+    help: 'other IP protocol numbers to probe', apply: (d, v, ctx) => {
+      d.scanTypeGiven = true;
+      d.targets.addPorts(ctx.what, `O:${nonEmpty(ctx, v)}`, 'tcp');
+    } },
+  { name: 'exclude-ports', aliases: ['exclude-port'], kind: 'value', state: 'targets', group: 'targets',
+    arg: '<ports>', help: 'never probe these ports',
+    apply: (d, v, ctx) => d.targets.excludePortSpec(ctx.what, v, d.defaultProto) },
+  { name: 'top-ports', aliases: ['top-port'], kind: 'numable', state: 'targets', group: 'targets', arg: '[N]',
+    help: 'add the N most common ports (default 20), TCP or UDP per the scan type', apply: (d, v, ctx) => {
+      const t = v.trim();
+      if (t === '' ) d.topPorts = 20;
+      else if (isAllDigits(t)) d.topPorts = parseUintDec(ctx.what, t, 65536, 'ERR_BAD_PORT');
+      else if (isBoolWord(t)) d.topPorts = parseBool(t) ? 20 : undefined;
+      else fail('ERR_BAD_PORT', ctx.what, v, 'expected a count of ports');
+    } },
+  { name: 'ping', aliases: ['ping-sweep'], kind: 'flag', state: 'targets', group: 'targets',
+    help: 'ICMP echo every target (port I:0)', apply: (d, v, ctx) => {
+      if (parseBool(v)) { d.scanTypeGiven = true; d.targets.addPorts(ctx.what, 'I:0', 'tcp'); }
+    } },
+  { name: 'arpscan', aliases: ['arp'], kind: 'flag', state: 'field', group: 'targets',
+    help: 'ARP scan of the local subnet', apply: (d, v, ctx) => {
+      if (!parseBool(v)) return;
+      d.arpscan = true;
+      d.scanTypeGiven = true;
+      d.targets.addPorts(ctx.what, 'I:2', 'tcp');
+      d.routerMac4 = 'ff:ff:ff:ff:ff:ff';
+      d.routerMac6 = 'ff:ff:ff:ff:ff:ff';
+    } },
+
+  // --- speed, order, shards, resume (§1.3)
+  { name: 'rate', aliases: ['max-rate'], kind: 'value', state: 'field', group: 'speed', arg: '<pps>',
+    help: 'packets per second (default 100; fractions like 0.5 allowed)',
+    apply: (d, v, ctx) => { d.rate = parseRate(ctx.what, v); } },
+  { name: 'seed', kind: 'value', state: 'field', group: 'speed', arg: '<n|time>',
+    help: '64-bit seed of the target order and cookies (default random); shards must share it',
+    apply: (d, v, ctx) => {
+      d.seed = v.trim().toLowerCase() === 'time'
+        ? BigInt(Math.floor(ctx.now() / 1000))
+        : parseU64(ctx.what, v, 'ERR_BAD_SEED');
+    } },
+  { name: 'shard', aliases: ['shards'], kind: 'value', state: 'field', group: 'speed', arg: '<x/y>',
+    help: 'scan only shard x of y (all shards use the same --seed)', apply: (d, v, ctx) => {
+      const m = /^\s*([0-9]+)\s*[!-/:-@[-`{-~]\s*([0-9]+)\s*$/.exec(v);
+      if (m === null) fail('ERR_BAD_SHARD', ctx.what, v, 'expected x/y, e.g. 1/4');
+      const one = Number(m[1]);
+      const of = Number(m[2]);
+      if (one < 1 || one > of || of > 0xffffffff) fail('ERR_BAD_SHARD', ctx.what, v, 'need 1 <= x <= y, e.g. 1/4 2/4 3/4 4/4');
+      d.shard = { one, of };
+    } },
+  { name: 'resume-index', kind: 'value', state: 'field', group: 'speed', arg: '<i>',
+    help: 'start at this (unshuffled) index', apply: (d, v, ctx) => {
+      d.resumeIndex = parseUintDec(ctx.what, v, Number.MAX_SAFE_INTEGER);
+    } },
+  { name: 'resume-count', kind: 'value', state: 'field', group: 'speed', arg: '<n>',
+    help: 'cover at most this many indexes (0 = all)', apply: (d, v, ctx) => {
+      d.resumeCount = parseUintDec(ctx.what, v, Number.MAX_SAFE_INTEGER);
+    } },
+  { name: 'retries', aliases: ['retry', 'max-retries', 'max-retry'], kind: 'value', state: 'field', group: 'speed',
+    arg: '<R>', help: 'send R more probes per target (R+1 in all; masscan sends (R+1)^2)',
+    apply: (d, v, ctx) => { d.retries = parseUintBase0(ctx.what, v, 999); } },
+  { name: 'blackrock-rounds', kind: 'value', state: 'field', group: 'speed', arg: '<n>',
+    help: 'rounds of the target permutation (default 14)',
+    apply: (d, v, ctx) => { d.blackrockRounds = parseUintDec(ctx.what, v, 255); } },
+  { name: 'infinite', kind: 'flag', state: 'field', group: 'speed', help: 'repeat the scan forever (seed+1 per pass)',
+    apply: (d, v) => { d.infinite = parseBool(v); } },
+  { name: 'wait', kind: 'value', state: 'field', group: 'speed', arg: '<secs|forever>',
+    help: 'seconds to wait for replies after the last probe (default 10)', apply: (d, v, ctx) => {
+      d.wait = v.trim().toLowerCase() === 'forever' ? Infinity : parseSeconds(ctx.what, v);
+    } },
+  { name: 'tx-threads', kind: 'value', state: 'field', group: 'speed', arg: '<n>', ours: true,
+    help: 'transmit workers (default 0 = one per core)',
+    apply: (d, v, ctx) => { d.txThreads = parseUintDec(ctx.what, v, 256); } },
+  { name: 'randomize-hosts', kind: 'flag', state: 'none', group: 'speed',
+    help: 'accepted; the order is always random', apply: () => undefined },
+  { name: 'resume', kind: 'value', state: 'include', group: 'speed', arg: '<file>',
+    help: 'continue a scan from its paused.conf (also appends to output files)', apply: (d, v, ctx) => {
+      ctx.include(nonEmpty(ctx, v), ctx.what);
+      d.outputAppend = true;
+    } },
+  { name: 'conf', aliases: ['config'], kind: 'value', state: 'include', group: 'speed', arg: '<file>',
+    help: 'read options from a config file, at this position (same as -c)',
+    apply: (_d, v, ctx) => ctx.include(nonEmpty(ctx, v), ctx.what) },
+  { name: 'no-default-config', kind: 'flag', state: 'none', group: 'speed', ours: true,
+    help: 'do not read /etc/tidescan/tidescan.conf (or set TIDESCAN_NO_DEFAULT_CONFIG=1)',
+    apply: () => undefined },
+
+  // --- adapter, source, link (§1.4)
+  { name: 'adapter', aliases: ['if', 'interface'], kind: 'value', state: 'field', group: 'adapter', index: 'adapter',
+    arg: '<ifname>', help: 'network interface (default: the one with the default route); same as -e',
+    apply: (d, v, ctx) => {
+      const slot = adapterSlot('adapter', ctx);
+      const name = nonEmpty(ctx, v);
+      if (slot !== undefined) rawSet(d, slot, name);
+      else d.adapter = name;
+    } },
+  { name: 'adapter-ip', aliases: ['source-ip', 'source-address', 'spoof-ip', 'spoof-address', 'src-ip'],
+    kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<ip>',
+    help: 'source address: IPv4, IPv4 range of 2^n addresses, or IPv6; same as -S',
+    apply: (d, v, ctx) => {
+      const slot = adapterSlot('adapter-ip', ctx);
+      const ip = parseAdapterIp(ctx.what, v);
+      if (slot !== undefined) { rawSet(d, slot, v.trim()); return; }
+      if ('v6' in ip) d.adapterIp6 = ip.v6;
+      else d.adapterIp4 = ip.v4;
+    } },
+  { name: 'adapter-port', aliases: ['source-port', 'src-port', 'sourceport'], kind: 'value', state: 'field',
+    group: 'adapter', arg: '<port[-port]>', help: 'source port or range of 2^n ports; same as -g',
+    apply: (d, v, ctx) => { d.adapterPort = parseAdapterPort(ctx.what, v); } },
+  { name: 'adapter-mac', aliases: ['spoof-mac', 'source-mac', 'src-mac'], kind: 'value', state: 'field',
+    group: 'adapter', index: 'adapter', arg: '<mac>', help: 'source MAC address', apply: (d, v, ctx) => {
+      const slot = adapterSlot('adapter-mac', ctx);
+      const mac = parseMac(ctx.what, v);
+      if (slot !== undefined) { rawSet(d, slot, mac); return; }
+      if (d.adapterMac !== undefined && d.adapterMac !== mac) ctx.warn(`[-] WARNING: overwriting MAC address ${d.adapterMac} with ${mac}`);
+      d.adapterMac = mac;
+    } },
+  { name: 'router-mac', aliases: ['router', 'dest-mac', 'destination-mac', 'dst-mac', 'target-mac'],
+    kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<mac>',
+    help: 'gateway MAC for IPv4 and IPv6 (skips ARP/NDP)', apply: (d, v, ctx) => {
+      const slot = adapterSlot('router-mac', ctx);
+      const mac = parseMac(ctx.what, v);
+      if (slot !== undefined) {
+        rawSet(d, slot.replace('router-mac', 'router-mac-ipv4'), mac);
+        rawSet(d, slot.replace('router-mac', 'router-mac-ipv6'), mac);
+        return;
+      }
+      d.routerMac4 = mac;
+      d.routerMac6 = mac;
+    } },
+  { name: 'router-mac-ipv4', aliases: ['router-ipv4'], kind: 'value', state: 'field', group: 'adapter',
+    index: 'adapter', arg: '<mac>', help: 'gateway MAC for IPv4', apply: (d, v, ctx) => {
+      const slot = adapterSlot('router-mac-ipv4', ctx);
+      const mac = parseMac(ctx.what, v);
+      if (slot !== undefined) rawSet(d, slot, mac);
+      else d.routerMac4 = mac;
+    } },
+  { name: 'router-mac-ipv6', aliases: ['router-ipv6'], kind: 'value', state: 'field', group: 'adapter',
+    index: 'adapter', arg: '<mac>', help: 'gateway MAC for IPv6', apply: (d, v, ctx) => {
+      const slot = adapterSlot('router-mac-ipv6', ctx);
+      const mac = parseMac(ctx.what, v);
+      if (slot !== undefined) rawSet(d, slot, mac);
+      else d.routerMac6 = mac;
+    } },
+  { name: 'router-ip', kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<ipv4>',
+    help: 'gateway IPv4 address to ARP for', apply: (d, v, ctx) => {
+      const slot = adapterSlot('router-ip', ctx);
+      const ip = parseIPv4(v.trim());
+      if (ip === null) fail('ERR_BAD_RANGE', ctx.what, v, 'expected an IPv4 address');
+      if (slot !== undefined) rawSet(d, slot, v.trim());
+      else d.routerIp = ip;
+    } },
+  { name: 'vlan', aliases: ['adapter-vlan'], kind: 'value', state: 'field', group: 'adapter', arg: '<id>',
+    help: '802.1Q VLAN tag', apply: (d, v, ctx) => { d.vlan = parseUintDec(ctx.what, v, 4095); } },
+  { name: 'ttl', kind: 'value', state: 'field', group: 'adapter', arg: '<n>',
+    help: 'IP TTL / hop limit of probes (default 255)',
+    apply: (d, v, ctx) => { d.ttl = parseUintDec(ctx.what, v, 255); } },
+  { name: 'offline', aliases: ['notransmit', 'nosend', 'dry-run'], kind: 'flag', state: 'field', group: 'adapter',
+    help: 'build probes but never send them', apply: (d, v) => { d.offline = parseBool(v); } },
+  { name: 'tx-backend', kind: 'value', state: 'field', group: 'adapter', arg: '<sendmmsg|txring>', ours: true,
+    help: 'kernel transmit path (default: the measured faster one)', apply: (d, v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (t !== 'sendmmsg' && t !== 'txring') fail('ERR_BAD_OPTION', ctx.what, v, 'expected sendmmsg or txring');
+      d.txBackend = t;
+    } },
+  { name: 'bpf', kind: 'value', state: 'field', group: 'adapter', arg: '<filter>',
+    help: 'extra BPF filter on received packets', apply: (d, v, ctx) => { d.bpf = nonEmpty(ctx, v); } },
+  { name: 'pfring', kind: 'flag', state: 'raw', group: 'adapter', help: 'accepted for masscan compatibility (no PF_RING here)',
+    apply: rawBool('pfring') },
+  { name: 'sendq', kind: 'flag', state: 'raw', group: 'adapter', help: 'accepted for masscan compatibility (Windows only)',
+    apply: rawBool('sendq') },
+  { name: 'debug', kind: 'value', state: 'raw', group: 'adapter', arg: '<if>',
+    help: 'debug a subsystem (`if`: adapter self-test)', apply: rawString('debug') },
+
+  // --- output (§1.5)
+  { name: 'output-format', kind: 'value', state: 'field', group: 'output', arg: '<format>',
+    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none redis',
+    apply: (d, v, ctx) => {
+      const f = parseOutputFormat(ctx.what, v);
+      const last = d.outputs[d.outputs.length - 1];
+      // masscan's echo prints output-filename before output-format: a format after a file
+      // name applies to that file.
+      if (last !== undefined && d.pendingFormat === undefined) last.format = f;
+      else d.pendingFormat = f;
+    } },
+  { name: 'output-filename', aliases: ['output-file'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
+    help: 'output file (format from --output-format, else XML)', apply: (d, v, ctx) => {
+      const name = nonEmpty(ctx, v);
+      d.outputs.push({ format: d.pendingFormat ?? 'xml', filename: name });
+      d.pendingFormat = undefined;
+    } },
+  { name: 'output-append', aliases: ['append-output'], kind: 'flag', state: 'field', group: 'output',
+    help: 'append to output files instead of truncating', apply: (d, v) => { d.outputAppend = parseBool(v); } },
+  { name: 'open', aliases: ['open-only', 'output-show-open'], kind: 'flag', state: 'field', group: 'output',
+    help: 'report open ports only (the default)', apply: (d, v) => { if (parseBool(v)) { d.showOpen = true; d.showClosed = false; } } },
+  { name: 'show', aliases: ['output-show', 'output-status'], kind: 'value', state: 'field', group: 'output',
+    arg: '<open,closed,all>', help: 'also report these statuses', apply: setShow(true) },
+  { name: 'noshow', aliases: ['output-noshow'], kind: 'value', state: 'field', group: 'output',
+    arg: '<open,closed,all>', help: 'do not report these statuses', apply: setShow(false) },
+  { name: 'interactive', kind: 'flag', state: 'field', group: 'output',
+    help: 'print results on stdout too when writing a file', apply: (d, v) => { d.interactive = parseBool(v); } },
+  { name: 'nointeractive', kind: 'flag', state: 'field', group: 'output', help: 'do not print results on stdout',
+    apply: (d, v) => { if (parseBool(v)) d.interactive = false; } },
+  { name: 'status', kind: 'flag', state: 'field', group: 'output', help: 'show the status line (default on)',
+    apply: (d, v) => { d.status = parseBool(v); } },
+  { name: 'nostatus', kind: 'flag', state: 'field', group: 'output', help: 'hide the status line',
+    apply: (d, v) => { if (parseBool(v)) d.status = false; } },
+  { name: 'ndjson-status', aliases: ['status-ndjson', 'json-status', 'status-json'], kind: 'flag', state: 'field',
+    group: 'output', help: 'status as one JSON object per line', apply: (d, v) => { d.ndjsonStatus = parseBool(v); } },
+  { name: 'rotate', aliases: ['output-rotate', 'rotate-output', 'rotate-time'], kind: 'value', state: 'field',
+    group: 'output', arg: '<period>', help: 'rotate output files every period (secs, 5min, 1h, hourly, daily)',
+    apply: (d, v, ctx) => { d.rotateSeconds = parsePeriod(ctx.what, v); } },
+  { name: 'rotate-offset', aliases: ['output-rotate-offset'], kind: 'value', state: 'field', group: 'output',
+    arg: '<time>', help: 'shift rotation boundaries (less than a day; -T = 1 day minus T)',
+    apply: (d, v, ctx) => { d.rotateOffset = parseOffset(ctx.what, v); } },
+  { name: 'rotate-size', aliases: ['rotate-filesize', 'output-rotate-filesize'], kind: 'value', state: 'field',
+    group: 'output', arg: '<bytes>', help: 'rotate output files at this size (k/m/g suffixes)',
+    apply: (d, v, ctx) => { d.rotateSize = parseSize(ctx.what, v); } },
+  { name: 'rotate-dir', aliases: ['output-rotate-dir', 'rotate-directory'], kind: 'value', state: 'field',
+    group: 'output', arg: '<dir>', help: 'directory for rotated files (default .)', apply: (d, v, ctx) => {
+      const t = nonEmpty(ctx, v).replace(/\/+$/, '');
+      d.rotateDir = t === '' ? '/' : t;
+    } },
+  { name: 'stylesheet', kind: 'value', state: 'field', group: 'output', arg: '<url>',
+    help: 'XML stylesheet reference', apply: (d, v, ctx) => { d.stylesheet = nonEmpty(ctx, v); } },
+  { name: 'webxml', kind: 'flag', state: 'field', group: 'output', help: "use nmap's stylesheet from the web",
+    apply: (d, v) => { if (parseBool(v)) d.stylesheet = 'http://nmap.org/svn/docs/nmap.xsl'; } },
+  { name: 'no-stylesheet', kind: 'flag', state: 'field', group: 'output', help: 'no XML stylesheet',
+    apply: (d, v) => { if (parseBool(v)) d.stylesheet = undefined; } },
+  { name: 'pcap-filename', aliases: ['pcap'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
+    help: 'save received packets to a pcap file', apply: (d, v, ctx) => { d.pcapFilename = nonEmpty(ctx, v); } },
+  { name: 'packet-trace', aliases: ['trace-packet'], kind: 'flag', state: 'field', group: 'output',
+    help: 'print every probe sent', apply: (d, v) => { d.packetTrace = parseBool(v); } },
+  { name: 'reason', kind: 'flag', state: 'none', group: 'output', help: 'accepted (nmap compatibility)',
+    apply: () => undefined },
+  { name: 'verbosity', kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
+    help: 'log level (same as that many -v)', apply: (d, v, ctx) => { d.verbosity = parseUintDec(ctx.what, v, 100); } },
+  { name: 'debug-level', kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
+    help: 'debug level (same as that many -d)', apply: (d, v, ctx) => { d.debug = parseUintDec(ctx.what, v, 100); } },
+  { name: 'redis', kind: 'value', state: 'field', group: 'output', arg: '<ip[:port]>',
+    help: 'send results to Redis (default port 6379); same as -oR', apply: addOutput('redis') },
+  { name: 'redis-pwd', kind: 'value', state: 'raw', group: 'output', arg: '<password>',
+    help: 'Redis password', apply: rawString('redis-pwd') },
+
+  // --- banners (§1.6)
+  { name: 'banners', aliases: ['banner'], kind: 'flag', state: 'field', group: 'banners',
+    help: 'complete TCP connections and grab banners', apply: (d, v) => { d.banners = parseBool(v); } },
+  { name: 'nobanners', aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
+    help: 'no banner grabbing', apply: (d, v) => {
+      if (parseBool(v)) { d.banners = false; d.raw.delete('rawudp'); }
+    } },
+  { name: 'rawudp', kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
+    apply: (d, v) => {
+      if (parseBool(v)) { rawSet(d, 'rawudp', 'true'); d.banners = true; } else d.raw.delete('rawudp');
+    } },
+  { name: 'connection-timeout', aliases: ['tcp-timeout'], kind: 'value', state: 'raw', group: 'banners',
+    arg: '<secs>', help: 'longest life of a banner connection (default 30)', apply: rawSeconds('connection-timeout') },
+  { name: 'hello-timeout', kind: 'value', state: 'raw', group: 'banners', arg: '<secs>',
+    help: 'wait this long for the server to speak first (default 2)', apply: rawSeconds('hello-timeout') },
+  { name: 'hello', kind: 'value', state: 'raw', group: 'banners', arg: '<ssl|http|smbv1>',
+    help: 'send this probe on every port', apply: (d, v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (!HELLO_TYPES.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'unknown hello type (ssl, http, smbv1)');
+      rawSet(d, 'hello', t);
+    } },
+  { name: 'hello-string', kind: 'value', state: 'raw', group: 'banners', index: 'port', arg: '<base64>',
+    help: 'hello-string[PORT]: the probe to send on PORT, base64', apply: (d, v, ctx) => {
+      const port = portIndex(ctx);
+      const t = v.trim();
+      if (!isBase64(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'not base64');
+      rawSet(d, `hello-string[${port}]`, t);
+    } },
+  { name: 'hello-file', aliases: ['hello-filename'], kind: 'value', state: 'raw', group: 'banners', index: 'port',
+    arg: '<file>', help: 'hello-file[PORT]: the probe to send on PORT, from a file (<= 16 KiB)',
+    apply: (d, v, ctx) => {
+      const port = portIndex(ctx);
+      const f = nonEmpty(ctx, v);
+      const buf = readOrFail(ctx, f, 'hello file');
+      if (buf.length > 16384) fail('ERR_FILE', ctx.what, f, 'file larger than 16 KiB');
+      // Stored as the hello-string it stands for, which is what --echo prints (as masscan).
+      rawSet(d, `hello-string[${port}]`, buf.toString('base64'));
+    } },
+  { name: 'http-user-agent', aliases: ['http-useragent'], kind: 'value', state: 'raw', group: 'banners',
+    arg: '<text>', help: 'HTTP User-Agent of the HTTP probe', apply: rawString('http-user-agent') },
+  { name: 'http-host', kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP Host field',
+    apply: rawString('http-host') },
+  { name: 'http-method', kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP method',
+    apply: rawString('http-method') },
+  { name: 'http-url', aliases: ['http-uri'], kind: 'value', state: 'raw', group: 'banners', arg: '<path>',
+    help: 'HTTP request path', apply: rawString('http-url') },
+  { name: 'http-version', kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP version',
+    apply: rawString('http-version') },
+  { name: 'http-header', aliases: ['http-field'], kind: 'value', state: 'raw', group: 'banners', index: 'name',
+    arg: '<Name:Value>', help: 'replace or add an HTTP header field (also http-header[Name] Value)',
+    apply: (d, v, ctx) => {
+      let text: string;
+      if (ctx.index !== undefined && ctx.index !== '') text = `${ctx.index}:${v.trim()}`;
+      else text = v.trim();
+      const colon = text.indexOf(':');
+      if (colon <= 0) fail('ERR_BAD_OPTION', ctx.what, v, 'needs both a name and a value, e.g. X-Name:value');
+      rawAdd(d, 'http-header', `${text.slice(0, colon).trim()}:${text.slice(colon + 1).trim()}`);
+    } },
+  { name: 'http-cookie', kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
+    help: 'add a Cookie field', apply: rawString('http-cookie', true) },
+  { name: 'http-payload', kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
+    help: 'HTTP request body (adds Content-Length)', apply: rawString('http-payload') },
+  { name: 'http-field-remove', kind: 'value', state: 'raw', group: 'banners', arg: '<name>',
+    help: 'remove a field from the HTTP probe', apply: rawString('http-field-remove', true) },
+  { name: 'capture', kind: 'value', state: 'field', group: 'banners', arg: '<type>',
+    help: 'keep cert, servername, html, heartbleed, ticketbleed', apply: setCapture(true) },
+  { name: 'nocapture', aliases: ['no-capture'], kind: 'value', state: 'field', group: 'banners', arg: '<type>',
+    help: 'do not keep that', apply: setCapture(false) },
+  { name: 'heartbleed', kind: 'flag', state: 'raw', group: 'banners', help: 'check for Heartbleed (implies --banners)',
+    apply: (d, v) => {
+      if (!parseBool(v)) { d.raw.delete('heartbleed'); return; }
+      rawSet(d, 'heartbleed', 'true'); d.banners = true; d.capture.delete('cert');
+    } },
+  { name: 'ticketbleed', kind: 'flag', state: 'raw', group: 'banners', help: 'check for Ticketbleed (implies --banners)',
+    apply: (d, v) => {
+      if (!parseBool(v)) { d.raw.delete('ticketbleed'); return; }
+      rawSet(d, 'ticketbleed', 'true'); d.banners = true; d.capture.delete('cert');
+    } },
+  { name: 'vuln', kind: 'value', state: 'raw', group: 'banners', arg: '<check>',
+    help: 'vulnerability check: heartbleed, ticketbleed, poodle, ntp-monlist', apply: (d, v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (!VULN_CHECKS.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, `vuln check does not exist (${VULN_CHECKS.join(', ')})`);
+      rawSet(d, 'vuln', t === 'sslv3' ? 'poodle' : t);
+    } },
+  { name: 'banner-types', aliases: ['banner-type', 'banner-apps', 'banner-app'], kind: 'value', state: 'field',
+    group: 'banners', arg: '<app>', help: 'with --readscan: only these banner types',
+    apply: (d, v, ctx) => { d.bannerTypes.push(nonEmpty(ctx, v)); } },
+  { name: 'noreset', kind: 'flag', state: 'field', group: 'banners', help: 'do not send RST after a SYN-ACK',
+    apply: (d, v) => { d.noreset = parseBool(v); } },
+  { name: 'nmap-payloads', aliases: ['nmap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
+    help: 'UDP payloads in nmap-payloads format', apply: rawFile('nmap-payloads') },
+  { name: 'nmap-service-probes', kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
+    help: 'nmap-service-probes file', apply: rawFile('nmap-service-probes') },
+  { name: 'pcap-payloads', aliases: ['pcap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
+    help: 'UDP payloads from a pcap file', apply: rawFile('pcap-payloads') },
+  { name: 'script', kind: 'value', state: 'raw', group: 'banners', arg: '<file>', help: 'script file',
+    apply: rawFile('script') },
+
+  // --- packet template (§1.7)
+  { name: 'tcp-mss', aliases: ['tcpmss'], kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
+    help: 'TCP MSS option of the SYN (default 1460)', apply: numableTemplate('tcp-mss', 65535) },
+  { name: 'tcp-wscale', kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
+    help: 'TCP window-scale option (default 3)', apply: numableTemplate('tcp-wscale', 254) },
+  { name: 'tcp-tsecho', kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
+    help: 'TCP timestamp option', apply: numableTemplate('tcp-tsecho', 0xffffffff) },
+  { name: 'tcp-sackok', kind: 'flag', state: 'raw', group: 'template', help: 'TCP SACK-permitted option',
+    apply: (d, v) => rawSet(d, 'tcp-sackok', parseBool(v) ? 'enable' : 'disable') },
+  { name: 'min-packet', aliases: ['min-pkt'], kind: 'value', state: 'raw', group: 'template', arg: '<n>',
+    help: 'minimum frame size (default 60)', apply: (d, v, ctx) => rawSet(d, 'min-packet', String(parseUintDec(ctx.what, v, 9000))) },
+  { name: 'badsum', kind: 'flag', state: 'raw', group: 'template', help: 'send bad checksums', apply: rawBool('badsum') },
+  { name: 'data-length', kind: 'value', state: 'raw', group: 'template', arg: '<n>',
+    help: 'pad probes with n bytes (< 1460)', apply: (d, v, ctx) => rawSet(d, 'data-length', String(parseUintDec(ctx.what, v, 1459))) },
+  { name: 'datadir', kind: 'value', state: 'raw', group: 'template', arg: '<dir>', help: 'data directory',
+    apply: rawFile('datadir') },
+
+  // --- operations (§1.8)
+  { name: 'echo', aliases: ['echo-all'], kind: 'flag', state: 'operation', group: 'operations',
+    help: 'print the configuration and exit', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'echo'); } },
+  { name: 'echo-cidr', kind: 'flag', state: 'operation', group: 'operations', help: 'print the targets as CIDR blocks',
+    apply: (d, v) => { if (parseBool(v)) setOperation(d, 'echo-cidr'); } },
+  { name: 'list-scan', kind: 'flag', state: 'operation', group: 'operations', ours: true,
+    help: 'list the targets in scan order (same as -sL)', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'list'); } },
+  { name: 'readscan', kind: 'files', state: 'field', group: 'operations', arg: '<files...>',
+    help: 'read binary scan files (-oB) and write them in another format', apply: (d, v, ctx) => {
+      d.readscanFiles.push(nonEmpty(ctx, v));
+      setOperation(d, 'readscan');
+    } },
+  { name: 'readrange', aliases: ['readranges', 'read-range', 'read-ranges'], kind: 'flag', state: 'operation',
+    group: 'operations', help: 'print the target ranges', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'readrange'); } },
+  { name: 'selftest', aliases: ['self-test', 'regress'], kind: 'flag', state: 'operation', group: 'operations',
+    help: 'run the built-in self test', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'selftest'); } },
+  { name: 'benchmark', kind: 'flag', state: 'operation', group: 'operations', help: 'measure probe generation speed',
+    apply: (d, v) => { if (parseBool(v)) setOperation(d, 'benchmark'); } },
+  { name: 'iflist', kind: 'flag', state: 'operation', group: 'operations', help: 'list network interfaces (same as -W)',
+    apply: (d, v) => { if (parseBool(v)) setOperation(d, 'iflist'); } },
+  { name: 'nmap', kind: 'flag', state: 'operation', group: 'operations', help: 'list the nmap-compatible options',
+    apply: (d, v) => { if (parseBool(v)) setOperation(d, 'nmap-help'); } },
+  { name: 'version', kind: 'flag', state: 'operation', group: 'operations', help: 'print the version (same as -V)',
+    apply: (d, v) => { if (parseBool(v)) setOperation(d, 'version'); } },
+  { name: 'help', kind: 'flag', state: 'operation', group: 'operations', help: 'this help',
+    apply: (d, v) => { if (parseBool(v)) setOperation(d, 'help'); } },
+  { name: 'banner1', kind: 'value', state: 'none', group: 'operations', arg: '<pcap>', help: '',
+    apply: (_d, _v, ctx) => { throw new ScanError('ERR_USAGE', `${ctx.what}: the pcap banner test is not supported; use --banners on a scan`); } },
+
+  // --- nmap options accepted with a message, or refused (§1.9)
+  { name: 'min-rate', kind: 'value', state: 'none', group: 'nmap', arg: '<pps>', help: '',
+    apply: nmapInfo('min-rate', 'unsupported, we go as fast as --max-rate allows') },
+  { name: 'send-eth', kind: 'flag', state: 'none', group: 'nmap', help: '',
+    apply: nmapInfo('send-eth', 'unnecessary, we always do --send-eth') },
+  { name: 'release-memory', kind: 'flag', state: 'none', group: 'nmap', help: '',
+    apply: nmapInfo('release-memory', 'this is our default option') },
+  { name: 'nobacktrace', aliases: ['backtrace'], kind: 'flag', state: 'none', group: 'misc', help: '',
+    apply: () => undefined },
+  { name: 'host-timeout', kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('host-timeout', 'unsupported: this is an asynchronous tool, so no timeouts') },
+  { name: 'scan-delay', aliases: ['max-scan-delay'], kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('scan-delay', 'unsupported: we do timing VASTLY differently') },
+  { name: 'min-rtt-timeout', aliases: ['max-rtt-timeout', 'initial-rtt-timeout'], kind: 'value', state: 'none',
+    group: 'nmap', help: '', apply: nmapReject('rtt-timeout', 'unsupported: we do timing VASTLY differently') },
+  { name: 'min-hostgroup', aliases: ['max-hostgroup'], kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('hostgroup', 'unsupported: we do not group hosts') },
+  { name: 'min-parallelism', aliases: ['max-parallelism'], kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('parallelism', 'unsupported: this is an asynchronous tool, so no parallelism limit') },
+  { name: 'mtu', kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('mtu', 'fragmentation not yet supported') },
+  { name: 'ip-options', kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('ip-options', 'unsupported: maybe soon') },
+  { name: 'log-errors', kind: 'flag', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('log-errors', 'unsupported: maybe soon') },
+  { name: 'osscan-limit', aliases: ['osscan-guess'], kind: 'flag', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('osscan', 'OS scanning unsupported') },
+  { name: 'privileged', aliases: ['unprivileged'], kind: 'flag', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('privileged', 'unsupported: raw packets need root or CAP_NET_RAW') },
+  { name: 'port-ratio', kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('port-ratio', 'unsupported: use --top-ports') },
+  { name: 'scanflags', kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('scanflags', 'unsupported: only SYN scans') },
+  { name: 'send-ip', kind: 'flag', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('send-ip', 'unsupported: we always send Ethernet frames') },
+  { name: 'system-dns', kind: 'flag', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('system-dns', 'DNS resolution not supported') },
+  { name: 'dns-servers', kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('dns-servers', 'DNS resolution not supported') },
+  { name: 'traceroute', kind: 'flag', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('traceroute', 'unsupported') },
+  { name: 'version-intensity', kind: 'value', state: 'none', group: 'nmap', help: '',
+    apply: nmapReject('version-intensity', 'unsupported: use --banners') },
+  { name: 'version-light', aliases: ['version-all', 'version-trace'], kind: 'flag', state: 'none', group: 'nmap',
+    help: '', apply: nmapReject('version', 'unsupported: use --banners') },
+];
+
+export const OPTIONS: readonly OptionDef[] = DEFS.map((d) => ({
+  ...d,
+  aliases: d.aliases ?? [],
+  index: d.index ?? 'none',
+  arg: d.arg ?? '',
+}));
+
+const BY_NAME = new Map<string, OptionDef>();
+for (const def of OPTIONS) {
+  for (const n of [def.name, ...def.aliases]) {
+    const key = normaliseName(n);
+    const seen = BY_NAME.get(key);
+    if (seen !== undefined && seen !== def) throw new Error(`options table: duplicate name ${n}`);
+    BY_NAME.set(key, def);
+  }
+}
+
+export function findOption(name: string): OptionDef | undefined {
+  return BY_NAME.get(normaliseName(name));
+}
+
+export function optionByName(name: string): OptionDef {
+  const def = findOption(name);
+  if (def === undefined) throw new Error(`options table: no option ${name}`);
+  return def;
+}
+
+/** Reads a file named by an option; a missing or unreadable file is one clear error. */
+export function readOrFail(ctx: ApplyContext, path: string, what: string): Buffer {
+  try {
+    return ctx.readFile(path);
+  } catch (e) {
+    const why = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : 'cannot read';
+    const msg = e instanceof Error ? e.message : String(e);
+    throw new ScanError('ERR_FILE', `${ctx.what}: cannot read ${what} ${JSON.stringify(path)}: ${why === 'cannot read' ? msg : why}`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// nmap-style single-dash options (§1.9)
+
+/** Single-letter options that take a value (attached, `-p80`, or the next argument). */
+export const DASH_VALUE: Readonly<Record<string, string>> = {
+  p: 'ports', e: 'adapter', i: 'adapter', g: 'adapter-port', S: 'adapter-ip', c: 'conf',
+};
+
+export const OUTPUT_LETTERS: Readonly<Record<string, OutputFormatName>> = {
+  L: 'list', J: 'json', D: 'ndjson', G: 'grepable', X: 'xml', B: 'binary', U: 'unicornscan', H: 'hostonly',
+  R: 'redis',
+};
+
+export const DASH_S_REJECT: Readonly<Record<string, string>> = {
+  A: 'ACK scan not yet supported', F: 'FIN scan not yet supported', N: 'NULL scan not yet supported',
+  M: 'Maimon scan not yet supported', W: 'Window scan not yet supported', X: 'Xmas scan not yet supported',
+  C: 'default scripts not supported', I: 'idle scan not yet supported', V: 'use --banners instead',
+  n: 'ping scan: use --ping instead',
+};
+
+export const DASH_REJECT: Readonly<Record<string, string>> = {
+  A: 'unsupported: use --banners', O: 'unsupported, OS detection is too complex',
+  F: 'unsupported, use --top-ports', f: 'fragmentation not yet supported', b: 'FTP bounce scans will never be supported',
+  R: 'unsupported, we do not do DNS', r: 'unsupported: randomisation of the target order is mandatory',
+};
+
+export { addOutput };
