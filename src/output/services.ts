@@ -1,7 +1,8 @@
 /**
  * Service names for the grepable and unicornscan formats, as masscan gets them from the C
- * library: `getservbyport(port, "tcp"|"udp"|"sctp")` for those protocols (`unknown` when
- * there is none) and `getprotobynumber(ip_proto)` for the others (reference §4.6). We read
+ * library: `getservbyport(port, "tcp"|"udp")` for those protocols (`unknown` when there is
+ * none) and `getprotobynumber(ip_proto)` for the others, SCTP included (reference §4.6,
+ * checked against masscan 1.3.2). We read
  * the same files the C library reads, /etc/services and /etc/protocols, once per output
  * set, so names match masscan's on the same machine; when a file is missing a small built-in
  * table is used instead.
@@ -9,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 
 export interface ServiceNames {
-  /** Name of `port` for ip protocol 6/17/132, or `unknown`. */
+  /** Name of `port` for TCP/UDP (`unknown` if none); the protocol's name for any other. */
   port(ipProto: number, port: number): string;
   /** Name of an IP protocol number (1 -> icmp), or `unknown`. */
   protocol(ipProto: number): string;
@@ -67,7 +68,8 @@ export class ServiceTable implements ServiceNames {
   }
 
   port(ipProto: number, port: number): string {
-    const slot = ipProto === 6 ? 0 : ipProto === 17 ? 1 : ipProto === 132 ? 2 : -1;
+    // Only TCP and UDP are looked up by port: masscan prints `sctp` for every SCTP port.
+    const slot = ipProto === 6 ? 0 : ipProto === 17 ? 1 : -1;
     if (slot < 0) return this.protocol(ipProto);
     return this.ports.get(slot * 65536 + port) ?? 'unknown';
   }
