@@ -143,3 +143,6 @@ export function range6(prefix: string, count: number): string[] {
   const base = prefix.replace(/::$/, '');
   return Array.from({ length: count }, (_, i) => canon6(`${base}::${i.toString(16)}`));
 }
+
+/** 64 TCP ports: the e2e ports plus 60 more (the benchmark's and the big resume test's set). */
+export const PORTS64: readonly number[] = [...TCP_PORTS, ...Array.from({ length: 60 }, (_, i) => 1000 + i)];
