@@ -128,7 +128,7 @@ export function formatIpv6(buf: Uint8Array, off = 0): string {
 }
 
 /** u32 of a dotted quad; throws ScanError('ERR_BAD_RANGE') naming the text. */
-export function parseIpv4(text: string): number {
+export function ipv4FromText(text: string): number {
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
   if (m === null) throw new ScanError('ERR_BAD_RANGE', `bad IPv4 address: ${JSON.stringify(text)}`);
   let v = 0;
@@ -141,7 +141,7 @@ export function parseIpv4(text: string): number {
 }
 
 /** 6 bytes of `aa:bb:cc:dd:ee:ff` (or `-` separated); throws ScanError('ERR_BAD_OPTION'). */
-export function parseMac(text: string): Uint8Array {
+export function macFromText(text: string): Uint8Array {
   if (!/^[0-9a-fA-F]{2}([:-][0-9a-fA-F]{2}){5}$/.test(text)) {
     throw new ScanError('ERR_BAD_OPTION', `bad MAC address: ${JSON.stringify(text)}`);
   }
@@ -149,14 +149,14 @@ export function parseMac(text: string): Uint8Array {
 }
 
 /** 16 bytes of an IPv6 address in text form (with `::` and a trailing dotted quad). */
-export function parseIpv6(text: string): Uint8Array {
+export function ipv6FromText(text: string): Uint8Array {
   const bad = (): ScanError => new ScanError('ERR_BAD_RANGE', `bad IPv6 address: ${JSON.stringify(text)}`);
   let body = text;
   const words: number[] = [];
   const v4 = /(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})$/.exec(body);
   let tail: number[] = [];
   if (v4 !== null) {
-    const a = parseIpv4(v4[1]);
+    const a = ipv4FromText(v4[1]);
     tail = [a >>> 16, a & 0xffff];
     body = body.slice(0, body.length - v4[1].length);
     if (body.endsWith(':') && !body.endsWith('::')) body = body.slice(0, -1);
@@ -180,4 +180,12 @@ export function parseIpv6(text: string): Uint8Array {
   const out = new Uint8Array(16);
   for (let i = 0; i < 8; i++) setU16(out, 2 * i, words[i]);
   return out;
+}
+
+/**
+ * True when `[off, off+len)` is a valid region of `buf` (integers, not negative, inside). Views
+ * call it from `checkLen()`, so a view built with a bad offset or length refuses to read.
+ */
+export function regionOk(buf: Uint8Array, off: number, len: number): boolean {
+  return (off | 0) === off && (len | 0) === len && off >= 0 && len >= 0 && off + len <= buf.length;
 }

@@ -159,8 +159,17 @@ const CRC32C_TABLE: Uint32Array = (() => {
  * `sctp.ts`. The checksum field must be zero while the CRC is computed.
  */
 export function crc32c(buf: Uint8Array, off: number, len: number): number {
-  let c = 0xffffffff;
+  return ~crc32cUpdate(0xffffffff, buf, off, len) >>> 0;
+}
+
+/**
+ * The raw CRC32c register after `buf[off .. off+len)`, starting from `state` (0xffffffff at the
+ * beginning; complement the end result). For checksumming a packet in pieces, e.g. around a
+ * checksum field that must count as zero, without writing to the packet.
+ */
+export function crc32cUpdate(state: number, buf: Uint8Array, off: number, len: number): number {
+  let c = state >>> 0;
   const end = off + len;
   for (let i = off; i < end; i++) c = CRC32C_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return ~c >>> 0;
+  return c >>> 0;
 }

@@ -1,0 +1,306 @@
+/**
+ * One-line, tcpdump-style descriptions of frames (`tcpdump -n -S` without -v), for
+ * --packet-trace, test failures and fuzzing. Not for the hot path: it allocates strings.
+ *
+ *   IP 10.0.0.1.40000 > 10.0.0.2.80: Flags [S], seq 123, win 1025, options [mss 1460], length 0
+ *   ARP, Request who-has 10.0.0.2 tell 10.0.0.1, length 28
+ *   IP6 ::1 > ::1: ICMP6, echo request, id 1, seq 2, length 16
+ *
+ * Guarantees: never throws, for any bytes/offset/length (fuzzed), and reads only inside the
+ * frame. Sequence numbers are absolute (like `tcpdump -S`). A frame the decoder refuses is
+ * still described as far as it decoded, followed by a bracketed reason, e.g. `[|tcp]`.
+ */
+import { formatIpv4, formatIpv6, formatMac, getU16, getU32, toHex } from './bytes.js';
+import { Decoded, decodeFrame, LinkType, type DecodeResult } from './decode.js';
+import { EtherType } from './ethernet.js';
+import { Icmpv6Type, Icmpv6Unreachable } from './icmpv6.js';
+import { Icmpv4Type, Icmpv4Unreachable } from './icmpv4.js';
+import { IpProtocol, ipProtocolName } from './ip.js';
+import { nextSctpChunk, SctpChunkType } from './sctp.js';
+import { nextTcpOption, TcpFlags, TcpOptionKind } from './tcp.js';
+
+/** Describe the frame at `buf[off .. off+len)` in one line. */
+export function formatFrame(buf: Uint8Array, off = 0, len = buf.length - off, linkType: number = LinkType.ETHERNET): string {
+  const d = new Decoded(linkType, false);
+  d.verifyIpChecksum = false;
+  const r = decodeFrame(buf, off, len, d);
+  try {
+    return describe(buf, off, len, d, r);
+  } catch {
+    // NOTE: describe() only reads inside what decodeFrame validated; this is a last resort so
+    // that a printing bug can never take the receive thread down.
+    return `[undecodable frame, ${len} bytes]`;
+  }
+}
+
+function describe(buf: Uint8Array, off: number, len: number, d: Decoded, r: DecodeResult): string {
+  let prefix = '';
+  if (d.vlan >= 0) prefix = `vlan ${d.vlan}, p ${buf[off + 14] >>> 5}, `;
+  if (d.ipVersion === 4) return prefix + describeIp(buf, d, r, 'IP', formatIpv4(d.src), formatIpv4(d.dst));
+  if (d.ipVersion === 6) {
+    return prefix + describeIp(buf, d, r, 'IP6', formatIpv6(buf, d.src6Off), formatIpv6(buf, d.dst6Off));
+  }
+  if (d.arpOp >= 0) return prefix + describeArp(buf, d, off + len - (d.arpSenderMacOff - 8));
+  if (r === 'truncated' && d.etherType < 0) return `[|ether] ${len} bytes`;
+  if (d.etherType === EtherType.ARP) return prefix + `ARP, ${r === 'truncated' ? '[|arp]' : 'unsupported hardware/protocol'}`;
+  if (d.etherType === EtherType.IPV4) return prefix + `IP [|ip] (${r})`;
+  if (d.etherType === EtherType.IPV6) return prefix + `IP6 [|ip6] (${r})`;
+  if (d.etherType >= 0) {
+    return prefix + `ethertype Unknown (0x${d.etherType.toString(16).padStart(4, '0')}), length ${len}`;
+  }
+  return `[${r}] ${len} bytes`;
+}
+
+/** `length`: bytes from the ARP header to the end of the frame (padding included, as tcpdump). */
+function describeArp(buf: Uint8Array, d: Decoded, length: number): string {
+  const tpa = formatIpv4(d.arpTargetIp);
+  const spa = formatIpv4(d.arpSenderIp);
+  if (d.arpOp === 1) {
+    let tha = '';
+    for (let i = 0; i < 6; i++) {
+      if (buf[d.arpTargetMacOff + i] !== 0) {
+        tha = ` (${formatMac(buf, d.arpTargetMacOff)})`;
+        break;
+      }
+    }
+    return `ARP, Request who-has ${tpa}${tha} tell ${spa}, length ${length}`;
+  }
+  if (d.arpOp === 2) return `ARP, Reply ${spa} is-at ${formatMac(buf, d.arpSenderMacOff)}, length ${length}`;
+  return `ARP, Unknown opcode (${d.arpOp}), length ${length}`;
+}
+
+function reasonSuffix(r: DecodeResult, proto: string): string {
+  switch (r) {
+    case 'ok':
+      return '';
+    case 'truncated':
+      return ` [|${proto}]`;
+    default:
+      return ` [${r}]`;
+  }
+}
+
+function describeIp(buf: Uint8Array, d: Decoded, r: DecodeResult, ip: string, src: string, dst: string): string {
+  const t = d.transportOff;
+  if (r === 'fragment') {
+    const name = ipProtocolName(d.proto) ?? `ip-proto-${d.proto}`;
+    return `${ip} ${src} > ${dst}: ${name} (fragment), length ${d.ipEnd - d.ipOff - d.ipHeaderLen}`;
+  }
+  if (t < 0) return `${ip} ${src} > ${dst}: [|${ip === 'IP' ? 'ip' : 'ip6'}]${r === 'truncated' ? '' : ` [${r}]`}`;
+  switch (d.proto) {
+    case IpProtocol.TCP:
+      if (d.srcPort < 0) return `${ip} ${src} > ${dst}: tcp${reasonSuffix(r, 'tcp')}`;
+      return `${ip} ${src}.${d.srcPort} > ${dst}.${d.dstPort}: ${describeTcp(buf, d)}${reasonSuffix(r, 'tcp')}`;
+    case IpProtocol.UDP:
+      if (d.srcPort < 0) return `${ip} ${src} > ${dst}: udp${reasonSuffix(r, 'udp')}`;
+      return `${ip} ${src}.${d.srcPort} > ${dst}.${d.dstPort}: UDP, length ${d.payloadLen}${reasonSuffix(r, 'udp')}`;
+    case IpProtocol.ICMP:
+      if (d.icmpType < 0) return `${ip} ${src} > ${dst}: ICMP${reasonSuffix(r, 'icmp')}`;
+      return `${ip} ${src} > ${dst}: ICMP ${describeIcmpv4(buf, d)}, length ${d.transportLen}${reasonSuffix(r, 'icmp')}`;
+    case IpProtocol.ICMPV6:
+      if (d.icmpType < 0) return `${ip} ${src} > ${dst}: ICMP6${reasonSuffix(r, 'icmp6')}`;
+      return `${ip} ${src} > ${dst}: ICMP6, ${describeIcmpv6(buf, d)}, length ${d.transportLen}${reasonSuffix(r, 'icmp6')}`;
+    case IpProtocol.SCTP:
+      if (d.srcPort < 0) return `${ip} ${src} > ${dst}: sctp${reasonSuffix(r, 'sctp')}`;
+      return `${ip} ${src}.${d.srcPort} > ${dst}.${d.dstPort}: sctp${describeSctp(buf, d)}${reasonSuffix(r, 'sctp')}`;
+    default:
+      return `${ip} ${src} > ${dst}: ip-proto-${d.proto} ${d.transportLen}`;
+  }
+}
+
+/** tcpdump's flag letters, in its order. */
+const FLAG_LETTERS: readonly [number, string][] = [
+  [TcpFlags.FIN, 'F'],
+  [TcpFlags.SYN, 'S'],
+  [TcpFlags.RST, 'R'],
+  [TcpFlags.PSH, 'P'],
+  [TcpFlags.ACK, '.'],
+  [TcpFlags.URG, 'U'],
+  [TcpFlags.ECE, 'E'],
+  [TcpFlags.CWR, 'W'],
+];
+
+export function tcpFlagsString(flags: number): string {
+  let s = '';
+  for (const [bit, letter] of FLAG_LETTERS) if (flags & bit) s += letter;
+  return s === '' ? 'none' : s;
+}
+
+function describeTcp(buf: Uint8Array, d: Decoded): string {
+  const f = d.tcpFlags;
+  let s = `Flags [${tcpFlagsString(f)}]`;
+  if (d.payloadLen > 0) s += `, seq ${d.tcpSeq}:${(d.tcpSeq + d.payloadLen) >>> 0}`;
+  else if (f & (TcpFlags.SYN | TcpFlags.FIN | TcpFlags.RST)) s += `, seq ${d.tcpSeq}`;
+  if (f & TcpFlags.ACK) s += `, ack ${d.tcpAck}`;
+  s += `, win ${d.tcpWindow}`;
+  const t = d.transportOff;
+  if (f & TcpFlags.URG) s += `, urg ${getU16(buf, t + 18)}`;
+  if (d.tcpHeaderLen > 20) s += `, options [${describeTcpOptions(buf, t + 20, t + d.tcpHeaderLen)}]`;
+  return s + `, length ${d.payloadLen}`;
+}
+
+function describeTcpOptions(buf: Uint8Array, start: number, end: number): string {
+  const parts: string[] = [];
+  for (let p = start; p < end; ) {
+    const type = buf[p];
+    const next = nextTcpOption(buf, p, end);
+    if (next < 0) {
+      parts.push('bad opt');
+      break;
+    }
+    switch (type) {
+      case TcpOptionKind.EOL:
+        parts.push('eol');
+        break;
+      case TcpOptionKind.NOP:
+        parts.push('nop');
+        break;
+      case TcpOptionKind.MSS:
+        parts.push(`mss ${getU16(buf, p + 2)}`);
+        break;
+      case TcpOptionKind.WINDOW_SCALE:
+        parts.push(`wscale ${buf[p + 2]}`);
+        break;
+      case TcpOptionKind.SACK_PERMITTED:
+        parts.push('sackOK');
+        break;
+      case TcpOptionKind.SACK: {
+        let sack = `sack ${(next - p - 2) >>> 3} `;
+        for (let q = p + 2; q + 8 <= next; q += 8) sack += `{${getU32(buf, q)}:${getU32(buf, q + 4)}}`;
+        parts.push(sack);
+        break;
+      }
+      case TcpOptionKind.TIMESTAMP:
+        parts.push(`TS val ${getU32(buf, p + 2)} ecr ${getU32(buf, p + 6)}`);
+        break;
+      default:
+        parts.push(`unknown-${type} 0x${toHex(buf, p + 2, next - p - 2)}`);
+    }
+    p = next;
+  }
+  return parts.join(',');
+}
+
+function innerEndpoint(buf: Uint8Array, d: Decoded): string {
+  return d.innerIpVersion === 4 ? formatIpv4(d.innerDst) : formatIpv6(buf, d.innerDst6Off);
+}
+
+function innerProtoName(p: number): string {
+  return ipProtocolName(p) ?? `ip-proto-${p}`;
+}
+
+function describeIcmpv4(buf: Uint8Array, d: Decoded): string {
+  const t = d.transportOff;
+  switch (d.icmpType) {
+    case Icmpv4Type.ECHO_REQUEST:
+      return `echo request, id ${d.icmpId}, seq ${d.icmpSeq}`;
+    case Icmpv4Type.ECHO_REPLY:
+      return `echo reply, id ${d.icmpId}, seq ${d.icmpSeq}`;
+    case Icmpv4Type.DST_UNREACHABLE: {
+      if (d.innerIpVersion !== 4) return `type-#3 code ${d.icmpCode}`;
+      const host = formatIpv4(d.innerDst);
+      switch (d.icmpCode) {
+        case Icmpv4Unreachable.NET:
+          return `net ${host} unreachable`;
+        case Icmpv4Unreachable.HOST:
+          return `host ${host} unreachable`;
+        case Icmpv4Unreachable.PROTOCOL:
+          return `${host} protocol ${d.innerProto} unreachable`;
+        case Icmpv4Unreachable.PORT:
+          return `${host} ${innerProtoName(d.innerProto)} port ${d.innerDstPort} unreachable`;
+        case Icmpv4Unreachable.FRAG_NEEDED:
+          return `${host} unreachable - need to frag (mtu ${getU16(buf, t + 6)})`;
+        case Icmpv4Unreachable.NET_PROHIBITED:
+          return `net ${host} unreachable - admin prohibited`;
+        case Icmpv4Unreachable.HOST_PROHIBITED:
+          return `host ${host} unreachable - admin prohibited`;
+        case Icmpv4Unreachable.ADMIN_PROHIBITED:
+          return `host ${host} unreachable - admin prohibited filter`;
+        default:
+          return `${host} unreachable - #${d.icmpCode}`;
+      }
+    }
+    case Icmpv4Type.TIME_EXCEEDED:
+      return d.icmpCode === 0 ? 'time exceeded in-transit' : 'ip reassembly time exceeded';
+    default:
+      return `type-#${d.icmpType}`;
+  }
+}
+
+function describeIcmpv6(buf: Uint8Array, d: Decoded): string {
+  switch (d.icmpType) {
+    case Icmpv6Type.ECHO_REQUEST:
+      return `echo request, id ${d.icmpId}, seq ${d.icmpSeq}`;
+    case Icmpv6Type.ECHO_REPLY:
+      return `echo reply, id ${d.icmpId}, seq ${d.icmpSeq}`;
+    case Icmpv6Type.DST_UNREACHABLE: {
+      if (d.innerIpVersion !== 6) return `destination unreachable, code ${d.icmpCode}`;
+      const host = innerEndpoint(buf, d);
+      switch (d.icmpCode) {
+        case Icmpv6Unreachable.NO_ROUTE:
+          return `destination unreachable, unreachable route ${host}`;
+        case Icmpv6Unreachable.ADMIN_PROHIBITED:
+          return `destination unreachable, unreachable prohibited ${host}`;
+        case Icmpv6Unreachable.BEYOND_SCOPE:
+          return `destination unreachable, beyond scope ${host}`;
+        case Icmpv6Unreachable.ADDRESS:
+          return `destination unreachable, unreachable address ${host}`;
+        case Icmpv6Unreachable.PORT:
+          return `destination unreachable, unreachable port, ${host} ${innerProtoName(d.innerProto)} port ${d.innerDstPort}`;
+        default:
+          return `destination unreachable, code ${d.icmpCode}`;
+      }
+    }
+    case Icmpv6Type.PACKET_TOO_BIG:
+      return `packet too big, mtu ${getU32(buf, d.transportOff + 4)}`;
+    case Icmpv6Type.TIME_EXCEEDED:
+      return 'time exceeded in-transit';
+    case Icmpv6Type.PARAM_PROBLEM:
+      return 'parameter problem';
+    case Icmpv6Type.ROUTER_SOLICIT:
+      return 'router solicitation';
+    case Icmpv6Type.ROUTER_ADVERT:
+      return 'router advertisement';
+    case Icmpv6Type.NEIGHBOR_SOLICIT:
+      return `neighbor solicitation, who has ${formatIpv6(buf, d.ndpTargetOff)}`;
+    case Icmpv6Type.NEIGHBOR_ADVERT:
+      return `neighbor advertisement, tgt is ${formatIpv6(buf, d.ndpTargetOff)}`;
+    default:
+      return `type-#${d.icmpType}`;
+  }
+}
+
+const SCTP_NAMES: Record<number, string> = {
+  [SctpChunkType.DATA]: 'DATA',
+  [SctpChunkType.INIT]: 'INIT',
+  [SctpChunkType.INIT_ACK]: 'INIT ACK',
+  [SctpChunkType.SACK]: 'SACK',
+  [SctpChunkType.HEARTBEAT]: 'HB REQ',
+  [SctpChunkType.HEARTBEAT_ACK]: 'HB ACK',
+  [SctpChunkType.ABORT]: 'ABORT',
+  [SctpChunkType.SHUTDOWN]: 'SHUTDOWN',
+  [SctpChunkType.SHUTDOWN_ACK]: 'SHUTDOWN ACK',
+  [SctpChunkType.ERROR]: 'OP ERR',
+  [SctpChunkType.COOKIE_ECHO]: 'COOKIE ECHO',
+  [SctpChunkType.COOKIE_ACK]: 'COOKIE ACK',
+  [SctpChunkType.SHUTDOWN_COMPLETE]: 'SHUTDOWN COMPLETE',
+};
+
+function describeSctp(buf: Uint8Array, d: Decoded): string {
+  let s = '';
+  const end = d.ipEnd;
+  let p = d.transportOff + 12;
+  for (let n = 1; p < end && n <= 16; n++) {
+    const next = nextSctpChunk(buf, p, end);
+    if (next < 0) return s + ' [bad chunk]';
+    const type = buf[p];
+    s += ` (${n}) [${SCTP_NAMES[type] ?? `Unknown chunk type: ${type}`}]`;
+    if ((type === SctpChunkType.INIT || type === SctpChunkType.INIT_ACK) && getU16(buf, p + 2) >= 20) {
+      s +=
+        ` [init tag: ${getU32(buf, p + 4)}] [rwnd: ${getU32(buf, p + 8)}] [OS: ${getU16(buf, p + 12)}]` +
+        ` [MIS: ${getU16(buf, p + 14)}] [init TSN: ${getU32(buf, p + 16)}]`;
+    }
+    p = next;
+  }
+  return s;
+}
