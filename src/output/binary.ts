@@ -184,6 +184,16 @@ export interface BinaryReaderOptions {
 
 const EMPTY = new Uint8Array(0);
 
+/**
+ * A copy of b[start, end) as a plain Uint8Array. NOTE: never `b.slice()`: on a Buffer (what
+ * fs reads return) slice() is a view of memory the caller reuses for the next chunk.
+ */
+function copyOf(b: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(b.subarray(start, end));
+  return out;
+}
+
 function get32(b: Uint8Array, p: number): number {
   return ((b[p]! << 24) | (b[p + 1]! << 16) | (b[p + 2]! << 8) | b[p + 3]!) >>> 0;
 }
@@ -258,7 +268,7 @@ export class BinaryReader {
         }
       }
       if (b.length < BINARY_HEADER_LEN) {
-        this.pending = b === chunk ? chunk.slice() : b;
+        this.pending = b === chunk ? copyOf(chunk, 0, chunk.length) : b;
         return;
       }
       this.parseHeader(b);
@@ -307,7 +317,7 @@ export class BinaryReader {
       p = q + bodyLen;
     }
     this.base += p;
-    this.pending = p === n ? EMPTY : b === chunk ? chunk.slice(p) : b.subarray(p);
+    this.pending = p === n ? EMPTY : b === chunk ? copyOf(chunk, p, n) : b.subarray(p);
   }
 
   /** End of file: throws ERR_CORRUPT if it ends inside the header or a record. */
@@ -360,22 +370,22 @@ export class BinaryReader {
         return;
       case REC.BANNER3:
         this.emitBanner(onRecord, get32(b, p), { version: 4, v4: get32(b, p + 4) }, 6, get16(b, p + 8),
-          get16(b, p + 10), 0, b.slice(p + 12, p + len));
+          get16(b, p + 10), 0, copyOf(b, p + 12, p + len));
         return;
       case REC.BANNER4:
       case REC.BANNER5:
         // Type 4 is one byte longer than LENGTH says (masscan's reader); its data runs to the end.
         this.emitBanner(onRecord, get32(b, p), { version: 4, v4: get32(b, p + 4) }, b[p + 8]!, get16(b, p + 9),
-          get16(b, p + 11), 0, b.slice(p + 13, p + (type === REC.BANNER4 ? len + 1 : len)));
+          get16(b, p + 11), 0, copyOf(b, p + 13, p + (type === REC.BANNER4 ? len + 1 : len)));
         return;
       case REC.BANNER:
         this.emitBanner(onRecord, get32(b, p), { version: 4, v4: get32(b, p + 4) }, b[p + 8]!, get16(b, p + 9),
-          get16(b, p + 11), b[p + 13]!, b.slice(p + 14, p + len));
+          get16(b, p + 11), b[p + 13]!, copyOf(b, p + 14, p + len));
         return;
       case REC.BANNER6:
         if (b[p + 10] !== 6) throw this.corrupt(this.base + at, `IPv6 record with IP version ${b[p + 10]}`);
         this.emitBanner(onRecord, get32(b, p), { version: 6, v6: get6(b, p + 11) }, b[p + 4]!, get16(b, p + 5),
-          get16(b, p + 7), b[p + 9]!, b.slice(p + 27, p + len));
+          get16(b, p + 7), b[p + 9]!, copyOf(b, p + 27, p + len));
         return;
       default:
         throw this.corrupt(this.base + at, `unknown record type ${type}`);

@@ -42,7 +42,7 @@ export function banner(ip: string, ipProto: number, port: number, service: strin
   ttl: number, timestamp: number): BannerRecord {
   return {
     kind: 'banner', timestamp, ip: ip.includes(':') ? v6(ip) : v4(ip), ipProto, port, service, ttl,
-    banner: typeof text === 'string' ? Buffer.from(text, 'latin1') : text,
+    banner: typeof text === 'string' ? new Uint8Array(Buffer.from(text, 'latin1')) : text,
   };
 }
 
