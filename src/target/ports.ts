@@ -1,0 +1,391 @@
+/**
+ * Ports: masscan's single "internal port" index space, the port-list grammar, the merged
+ * PortList used by the picker, the --echo form, and --top-ports.
+ *
+ * Internal encoding (reference §2.3; visible in some of masscan's outputs, so kept as is):
+ *   TCP p         -> p                 (0 .. 65535)
+ *   UDP p         -> 65536 + p
+ *   SCTP p        -> 131072 + p
+ *   ICMP (`I:n`)  -> 196608 + n         (I:0 = echo "ping", I:1 = timestamp)
+ *   ARP           -> 196610            (masscan's --arpscan pseudo-port, echoes as I:2)
+ *   other IP proto (`O:n`, 0..255) -> 196864 + n   (echoes as I:<256+n>, masscan's form)
+ */
+import { ScanError } from '../error.js';
+import { NMAP_TOP_TCP_BY_FREQUENCY, NMAP_TOP_UDP_BY_FREQUENCY } from './top-ports-data.js';
+
+export const PORT_TCP_BASE = 0;
+export const PORT_UDP_BASE = 65536;
+export const PORT_SCTP_BASE = 131072;
+export const PORT_ICMP_BASE = 196608;
+export const PORT_ICMP_ECHO = 196608;
+export const PORT_ICMP_TIMESTAMP = 196609;
+export const PORT_ARP = 196610;
+export const PORT_OPROTO_BASE = 196864;
+/** One past the largest internal value (`I:65535`). */
+export const PORT_INTERNAL_LIMIT = 196608 + 65536;
+
+/** An inclusive range of internal port values. Same shape as the config's PortRange. */
+export interface PortRange {
+  readonly begin: number;
+  readonly end: number;
+}
+
+export type PortProto = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'arp' | 'oproto';
+export type DefaultProto = 'tcp' | 'udp' | 'sctp';
+
+/** The protocol an internal port value stands for. */
+export function portProto(internal: number): PortProto {
+  if (internal < PORT_UDP_BASE) return 'tcp';
+  if (internal < PORT_SCTP_BASE) return 'udp';
+  if (internal < PORT_ICMP_BASE) return 'sctp';
+  if (internal === PORT_ARP) return 'arp';
+  if (internal >= PORT_OPROTO_BASE && internal < PORT_OPROTO_BASE + 256) return 'oproto';
+  return 'icmp';
+}
+
+/**
+ * The number on the wire: the TCP/UDP/SCTP port, the ICMP selector (0 echo, 1 timestamp), the
+ * IP protocol number for 'oproto', 0 for ARP.
+ */
+export function plainPort(internal: number): number {
+  if (internal < PORT_ICMP_BASE) return internal & 0xffff;
+  if (internal === PORT_ARP) return 0;
+  if (internal >= PORT_OPROTO_BASE && internal < PORT_OPROTO_BASE + 256) {
+    return internal - PORT_OPROTO_BASE;
+  }
+  return internal - PORT_ICMP_BASE;
+}
+
+/** Start of the protocol region an internal value is in (for merging and echo). */
+function regionBase(v: number): number {
+  return v < PORT_UDP_BASE ? 0 : v < PORT_SCTP_BASE ? PORT_UDP_BASE : v < PORT_ICMP_BASE ? PORT_SCTP_BASE : PORT_ICMP_BASE;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Grammar (reference §2.3, checked against masscan 1.3.2):
+//   list   := item (ws* ',' ws* item)*      whitespace also allowed before the first item
+//   item   := [prefix] (num | num '-' [num] | '-' [num])
+//   prefix := letter ':'  (T U S O I, any case; sticky for the items that follow)
+// - numbers are C strtoul base 0 (0x50 = 80, 010 = 8, 08 = 0 then junk), cast to 32 bits;
+// - `-M` is 1..M and `N-` is N..max (max 65535, 255 for O:);
+// - parsing stops silently at the first token that does not fit (`80,abc` = 80; `#` too);
+// - fatal: a letter followed by ':' that is not a known prefix, a number above max, end < begin.
+// ---------------------------------------------------------------------------------------------
+
+const MAX64 = (1n << 64n) - 1n;
+
+function isDigit(c: number): boolean {
+  return c >= 0x30 && c <= 0x39;
+}
+function hexVal(c: number): number {
+  if (c >= 0x30 && c <= 0x39) return c - 0x30;
+  if (c >= 0x61 && c <= 0x66) return c - 0x57;
+  if (c >= 0x41 && c <= 0x46) return c - 0x37;
+  return 99;
+}
+function isSpace(c: number): boolean {
+  return c === 0x20 || (c >= 0x09 && c <= 0x0d);
+}
+
+/** C strtoul(s + i, &end, 0) truncated to unsigned 32 bits; s[i] is a digit. */
+function strtoul32(s: string, i: number): { value: number; next: number } {
+  let base = 10;
+  if (s.charCodeAt(i) === 0x30) {
+    const x = s.charCodeAt(i + 1);
+    if ((x === 0x78 || x === 0x58) && hexVal(s.charCodeAt(i + 2)) < 16) {
+      base = 16;
+      i += 2;
+    } else {
+      base = 8;
+    }
+  }
+  let v = 0n;
+  const B = BigInt(base);
+  for (; i < s.length; i++) {
+    const d = hexVal(s.charCodeAt(i));
+    if (d >= base) break;
+    if (v <= MAX64) v = v * B + BigInt(d); // past 2^64 strtoul saturates; keep eating digits
+  }
+  const value = v > MAX64 ? 0xffffffff : Number(v & 0xffffffffn);
+  return { value, next: i };
+}
+
+const PREFIX_BASE: Record<string, number> = { t: 0, u: 65536, s: 131072, i: 196608, o: 196864 };
+
+function protoBase(p: DefaultProto): number {
+  return p === 'udp' ? PORT_UDP_BASE : p === 'sctp' ? PORT_SCTP_BASE : PORT_TCP_BASE;
+}
+
+/**
+ * Parses a port list (`-p`, `--ports`, `--exclude-ports`) into internal-value ranges in the
+ * order given (not merged). `defaultProto` applies until the first prefix.
+ * Throws ScanError('ERR_BAD_PORT') naming `spec` on the fatal cases of the grammar above.
+ */
+export function parsePorts(spec: string, defaultProto: DefaultProto = 'tcp'): PortRange[] {
+  const out: PortRange[] = [];
+  const n = spec.length;
+  let base = protoBase(defaultProto);
+  let max = 65535;
+  let i = 0;
+  const bad = (why: string): ScanError =>
+    new ScanError('ERR_BAD_PORT', `bad target port: ${spec}${why} (a port is a number [0..65535])`);
+  for (;;) {
+    while (i < n && isSpace(spec.charCodeAt(i))) i++;
+    if (i >= n) break;
+    let c = spec.charCodeAt(i);
+    const lower = c | 0x20;
+    if (lower >= 0x61 && lower <= 0x7a) {
+      if (spec.charCodeAt(i + 1) !== 0x3a /* : */) break; // `80,abc`: silent stop
+      const b = PREFIX_BASE[String.fromCharCode(lower)];
+      if (b === undefined) throw bad(` (bad port character = ${spec[i]})`);
+      base = b;
+      max = b === PORT_OPROTO_BASE ? 255 : 65535;
+      i += 2;
+      c = spec.charCodeAt(i);
+    }
+    let begin: number;
+    let end: number;
+    if (isDigit(c)) {
+      const r = strtoul32(spec, i);
+      begin = r.value;
+      i = r.next;
+      if (spec.charCodeAt(i) === 0x2d /* - */) {
+        i++;
+        if (isDigit(spec.charCodeAt(i))) {
+          const r2 = strtoul32(spec, i);
+          end = r2.value;
+          i = r2.next;
+        } else {
+          end = max;
+        }
+      } else {
+        end = begin;
+      }
+    } else if (c === 0x2d) {
+      begin = 1;
+      i++;
+      if (isDigit(spec.charCodeAt(i))) {
+        const r2 = strtoul32(spec, i);
+        end = r2.value;
+        i = r2.next;
+      } else {
+        end = max;
+      }
+    } else {
+      break; // silent stop (`,80`, `U:,80`, `#...`)
+    }
+    if (begin > max || end > max) throw bad('');
+    if (end < begin) throw bad('');
+    out.push({ begin: base + begin, end: base + end });
+    while (i < n && isSpace(spec.charCodeAt(i))) i++;
+    if (spec.charCodeAt(i) !== 0x2c /* , */) break;
+    i++;
+  }
+  return out;
+}
+
+/**
+ * A sorted, merged list of internal port ranges. Ranges never straddle a protocol boundary
+ * (65536, 131072, 196608), so each range is one protocol; merging joins overlaps and adjacent
+ * ranges within a protocol. Queries merge first if needed.
+ */
+export class PortList {
+  private b: Int32Array = new Int32Array(8);
+  private e: Int32Array = new Int32Array(8);
+  private n = 0;
+  private prefix: Float64Array = new Float64Array(1);
+  private dirty = false;
+
+  constructor(ranges?: readonly PortRange[]) {
+    if (ranges) for (const r of ranges) this.add(r.begin, r.end);
+    this.merge();
+  }
+
+  /** Adds internal values [begin, end]; split at protocol boundaries; end < begin adds nothing. */
+  add(begin: number, end: number): void {
+    if (!(end >= begin)) return;
+    if (begin < 0 || end >= PORT_INTERNAL_LIMIT) {
+      throw new RangeError(`internal port out of range: ${begin}-${end}`);
+    }
+    while (regionBase(begin) !== regionBase(end)) {
+      const next = begin < PORT_UDP_BASE ? PORT_UDP_BASE : begin < PORT_SCTP_BASE ? PORT_SCTP_BASE : PORT_ICMP_BASE;
+      this.push(begin, next - 1);
+      begin = next;
+    }
+    this.push(begin, end);
+    this.dirty = true;
+  }
+
+  private push(begin: number, end: number): void {
+    if (this.n === this.b.length) {
+      const nb = new Int32Array(this.n * 2);
+      const ne = new Int32Array(this.n * 2);
+      nb.set(this.b);
+      ne.set(this.e);
+      this.b = nb;
+      this.e = ne;
+    }
+    this.b[this.n] = begin;
+    this.e[this.n] = end;
+    this.n++;
+  }
+
+  merge(): void {
+    if (!this.dirty) return;
+    const n = this.n;
+    const idx = Array.from({ length: n }, (_, i) => i);
+    const b0 = this.b.slice(0, n);
+    const e0 = this.e.slice(0, n);
+    idx.sort((x, y) => b0[x] - b0[y]);
+    let w = 0;
+    if (n > 0) {
+      let cb = b0[idx[0]];
+      let ce = e0[idx[0]];
+      for (let k = 1; k < n; k++) {
+        const nb = b0[idx[k]];
+        const ne = e0[idx[k]];
+        if (nb <= ce + 1 && regionBase(nb) === regionBase(cb)) {
+          if (ne > ce) ce = ne;
+        } else {
+          this.b[w] = cb;
+          this.e[w] = ce;
+          w++;
+          cb = nb;
+          ce = ne;
+        }
+      }
+      this.b[w] = cb;
+      this.e[w] = ce;
+      w++;
+    }
+    this.n = w;
+    this.finish();
+  }
+
+  private finish(): void {
+    const p = new Float64Array(this.n + 1);
+    let acc = 0;
+    for (let i = 0; i < this.n; i++) {
+      p[i] = acc;
+      acc += this.e[i] - this.b[i] + 1;
+    }
+    p[this.n] = acc;
+    this.prefix = p;
+    this.dirty = false;
+  }
+
+  count(): number {
+    if (this.dirty) this.merge();
+    return this.prefix[this.n];
+  }
+
+  isEmpty(): boolean {
+    return this.count() === 0;
+  }
+
+  /** The k-th internal port in ascending order, 0 <= k < count(). Hot path, no allocation. */
+  pick(k: number): number {
+    if (this.dirty) this.merge();
+    const p = this.prefix;
+    let lo = 0;
+    let len = this.n;
+    while (len > 1) {
+      const half = len >>> 1;
+      lo = p[lo + half] <= k ? lo + half : lo;
+      len -= half;
+    }
+    return this.b[lo] + (k - p[lo]);
+  }
+
+  contains(internal: number): boolean {
+    if (this.dirty) this.merge();
+    for (let i = 0; i < this.n; i++) {
+      if (internal >= this.b[i] && internal <= this.e[i]) return true;
+    }
+    return false;
+  }
+
+  /** This list minus `other`, as a new list. */
+  exclude(other: PortList): PortList {
+    this.merge();
+    other.merge();
+    const out = new PortList();
+    let j = 0;
+    for (let i = 0; i < this.n; i++) {
+      const e = this.e[i];
+      let cur = this.b[i];
+      while (j < other.n && other.e[j] < cur) j++;
+      while (j < other.n && other.b[j] <= e) {
+        if (other.b[j] > cur) out.push(cur, other.b[j] - 1);
+        if (other.e[j] >= e) {
+          cur = e + 1;
+          break;
+        }
+        cur = other.e[j] + 1;
+        j++;
+      }
+      if (cur <= e) out.push(cur, e);
+    }
+    out.finish();
+    return out;
+  }
+
+  ranges(): PortRange[] {
+    if (this.dirty) this.merge();
+    const out: PortRange[] = [];
+    for (let i = 0; i < this.n; i++) out.push({ begin: this.b[i], end: this.e[i] });
+    return out;
+  }
+}
+
+/**
+ * masscan's `ports = ...` echo form: merged ranges ascending, TCP bare, then `U:`, `S:`, and
+ * `I:` for everything from 196608 up (so ping is `I:0`, ARP `I:2`, and other-proto n is
+ * `I:<256+n>`, masscan's form). Example: `80,8000-8100,U:53,I:0`.
+ */
+export function formatPortsForEcho(list: PortList | readonly PortRange[]): string {
+  const pl = list instanceof PortList ? list : new PortList(list);
+  const parts: string[] = [];
+  for (const r of pl.ranges()) {
+    const base = regionBase(r.begin);
+    const pre = base === PORT_UDP_BASE ? 'U:' : base === PORT_SCTP_BASE ? 'S:' : base === PORT_ICMP_BASE ? 'I:' : '';
+    const b = r.begin - base;
+    const e = r.end - base;
+    parts.push(b === e ? `${pre}${b}` : `${pre}${b}-${e}`);
+  }
+  return parts.join(',');
+}
+
+// ---------------------------------------------------------------------------------------------
+// --top-ports
+// ---------------------------------------------------------------------------------------------
+
+/** nmap's 1000 most-open TCP ports in ascending numeric order: masscan 1.3.2's table. */
+const TOP_TCP_ASCENDING: readonly number[] = Object.freeze(
+  [...NMAP_TOP_TCP_BY_FREQUENCY].sort((x, y) => x - y),
+);
+
+/**
+ * `--top-ports N` as masscan 1.3.2 does it (checked against `masscan --top-ports N --echo`
+ * for N = 1, 5, 10, 20, 100, 1000, 5000, and with -sU): its table is nmap's top 1000 TCP
+ * ports sorted by port NUMBER, and it takes the first N entries of that table (so
+ * `--top-ports 5` is 1,3,4,6,7, not the five most popular ports). N > 1000 gives all 1000;
+ * N <= 0 gives none. 1.3.2 uses this TCP table even with -sU and adds the ports as TCP;
+ * `proto` is accepted for the interface and does not change the result.
+ * Returns plain port numbers (the caller encodes them).
+ */
+export function topPorts(n: number, proto: 'tcp' | 'udp' = 'tcp'): number[] {
+  void proto;
+  const k = Math.max(0, Math.min(TOP_TCP_ASCENDING.length, Math.floor(n)));
+  return TOP_TCP_ASCENDING.slice(0, k);
+}
+
+/**
+ * The N most frequently open ports of `proto` by nmap's frequency ranking (nmap's own
+ * --top-ports meaning), for an opt-in mode; at most 1000. Plain port numbers.
+ */
+export function topPortsByFrequency(n: number, proto: 'tcp' | 'udp'): number[] {
+  const src = proto === 'udp' ? NMAP_TOP_UDP_BY_FREQUENCY : NMAP_TOP_TCP_BY_FREQUENCY;
+  const k = Math.max(0, Math.min(src.length, Math.floor(n)));
+  return src.slice(0, k);
+}
