@@ -15,6 +15,8 @@
  * (EPIPE, e.g. `| head`) ends the listing quietly.
  */
 import { writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import type { ScanConfig } from './config.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { PortList } from '../target/ports.js';
@@ -66,8 +68,11 @@ export class ListRenderer {
   private readonly tail: Uint8Array;
   private readonly tailOff: Int32Array;
   private readonly words = new Uint32Array(4);
+  /** Exclusive end of the indexes render() covers (plan.end unless a chunk sets it). */
+  private end: number;
 
   constructor(c: ScanConfig, readonly plan: ListPlan = listPlan(c)) {
+    this.end = plan.end;
     this.br = new Blackrock(plan.range, c.seed, c.blackrockRounds);
     this.v4 = RangeList4.fromRanges(c.targets4);
     this.v6 = RangeList6.fromRanges(c.targets6);
@@ -91,8 +96,13 @@ export class ListRenderer {
    * Writes lines for indexes i = from, from + step, ... < plan.end into out, stopping early
    * when out is nearly full. Returns the next index to render; `filled[0]` gets the length.
    */
+  setEnd(end: number): void {
+    this.end = Math.min(end, this.plan.end);
+  }
+
   render(from: number, out: Uint8Array, filled: Int32Array): number {
-    const { end, step } = this.plan;
+    const end = this.end;
+    const step = this.plan.step;
     const br = this.br;
     const v4 = this.v4;
     const n4 = this.n4;
@@ -167,8 +177,8 @@ export function writeAll(fd: number, buf: Uint8Array, len: number): boolean {
   return true;
 }
 
-/** Runs -sL, writing to `fd` (stdout by default). Returns the exit code. */
-export function runList(c: ScanConfig, fd = 1): number {
+/** Runs -sL on this thread, writing to `fd`. Returns the exit code. */
+export function runListSerial(c: ScanConfig, fd = 1): number {
   const r = new ListRenderer(c);
   const buf = new Uint8Array(4 << 20);
   const filled = new Int32Array(1);
@@ -178,4 +188,92 @@ export function runList(c: ScanConfig, fd = 1): number {
     if (filled[0]! > 0 && !writeAll(fd, buf, filled[0]!)) return 0;
   }
   return 0;
+}
+
+/** Indexes per chunk a worker renders in one piece. */
+export const LIST_CHUNK = 1 << 16;
+/** Chunks a worker may have rendered ahead of the writer (bounds memory on a slow reader). */
+const CREDITS = 4;
+/** Below this many lines, starting workers costs more than it saves. */
+const PARALLEL_MIN_LINES = 1 << 20;
+
+export interface ListWorkerData {
+  readonly config: ScanConfig;
+  readonly worker: number;
+  readonly workers: number;
+  readonly credits: Int32Array;
+}
+
+export interface ListChunkMessage {
+  readonly chunk: number;
+  readonly bytes: Uint8Array;
+}
+
+/** The indexes of chunk `k`: [from, to) in steps of plan.step. */
+export function chunkSpan(plan: ListPlan, k: number): { from: number; to: number } {
+  const width = LIST_CHUNK * plan.step;
+  const from = plan.start + k * width;
+  return { from, to: Math.min(plan.end, from + width) };
+}
+
+export function chunkCount(plan: ListPlan): number {
+  if (plan.end <= plan.start) return 0;
+  return Math.ceil((plan.end - plan.start) / (LIST_CHUNK * plan.step));
+}
+
+/**
+ * Runs -sL. Large listings are rendered by worker threads (the permutation is the cost:
+ * one worker per core), chunk by chunk, and written here in order, so the output is the
+ * same as the serial one. Returns the exit code.
+ */
+export async function runList(c: ScanConfig, fd = 1): Promise<number> {
+  const plan = listPlan(c);
+  const lines = plan.end > plan.start ? Math.ceil((plan.end - plan.start) / plan.step) : 0;
+  const cores = availableParallelism();
+  if (lines < PARALLEL_MIN_LINES || cores < 2) return runListSerial(c, fd);
+  const workers = Math.min(cores, 8);
+  const chunks = chunkCount(plan);
+  const credits = new Int32Array(new SharedArrayBuffer(4 * workers));
+  credits.fill(CREDITS);
+  const pool: Worker[] = [];
+  const pending = new Map<number, Uint8Array>();
+  let nextChunk = 0;
+  return await new Promise<number>((resolve, reject) => {
+    let done = false;
+    const finish = (code: number, err?: unknown): void => {
+      if (done) return;
+      done = true;
+      for (const w of pool) void w.terminate();
+      if (err !== undefined) reject(err);
+      else resolve(code);
+    };
+    const drain = (): void => {
+      for (;;) {
+        const bytes = pending.get(nextChunk);
+        if (bytes === undefined) break;
+        pending.delete(nextChunk);
+        const w = nextChunk % workers;
+        nextChunk++;
+        try {
+          if (!writeAll(fd, bytes, bytes.length)) { finish(0); return; }
+        } catch (e) {
+          finish(1, e);
+          return;
+        }
+        Atomics.add(credits, w, 1);
+        Atomics.notify(credits, w);
+      }
+      if (nextChunk >= chunks) finish(0);
+    };
+    for (let w = 0; w < workers; w++) {
+      const data: ListWorkerData = { config: c, worker: w, workers, credits };
+      const worker = new Worker(new URL('./list-worker.js', import.meta.url), { workerData: data });
+      worker.on('message', (m: ListChunkMessage) => {
+        pending.set(m.chunk, m.bytes);
+        drain();
+      });
+      worker.on('error', (e) => finish(1, e));
+      pool.push(worker);
+    }
+  });
 }
