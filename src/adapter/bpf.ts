@@ -116,10 +116,20 @@ class Asm {
   jump(code: number, k: number, jt: Target, jf: Target): void {
     this.insns.push({ code, k, jt, jf });
   }
+  /** Unconditional jump: 32-bit offset, so it reaches any later label. */
+  ja(label: string): void {
+    this.insns.push({ code: BPF_JMP | BPF_JA, k: 0, jt: label, jf: 0 });
+  }
   finish(): BpfInsn[] {
     const out: BpfInsn[] = [];
     for (let pc = 0; pc < this.insns.length; pc++) {
       const p = this.insns[pc];
+      if (p.code === (BPF_JMP | BPF_JA)) {
+        const at = typeof p.jt === 'string' ? this.labels.get(p.jt) : undefined;
+        if (at === undefined || at <= pc) throw new ScanError('ERR_INTERNAL', `BPF label ${String(p.jt)} unusable`);
+        out.push({ code: p.code, k: at - pc - 1, jt: 0, jf: 0 });
+        continue;
+      }
       out.push({ code: p.code, k: p.k >>> 0, jt: this.resolve(pc, p.jt), jf: this.resolve(pc, p.jf) });
     }
     if (out.length > BPF_MAXINSNS) {
@@ -205,82 +215,98 @@ export function buildReplyFilter(o: ReplyFilterOptions = {}): BpfProgram {
   const wantV4 = o.ipv4 === undefined || o.ipv4.length > 0;
   const wantV6 = o.ipv6 === undefined || o.ipv6.length > 0;
   const ports = o.ports;
-  // Where a frame goes once its address matched: straight to accept, or to the port check.
-  const v4ok = ports !== undefined ? 'v4ok' : 'accept';
-  const v6ok = ports !== undefined ? 'v6ok' : 'accept';
+  // Layout: a dispatch on the ethertype, then one block per family ending in its own RET
+  // pair, so every conditional jump stays short (8-bit offsets); the dispatch reaches the
+  // IPv6 block with a JA (32-bit offset).
   const a = new Asm();
   a.stmt(BPF_LD | BPF_H | BPF_ABS, ETH_TYPE);
-  if (arp) a.jump(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 'accept', 0);
-  if (wantV4) a.jump(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, o.ipv4 === undefined ? v4ok : 'v4', 0);
-  if (wantV6) a.jump(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, o.ipv6 === undefined ? v6ok : 'v6', 0);
+  if (arp) a.jump(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_ARP, 'arp', 0);
+  if (wantV4) a.jump(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV4, 'v4', 0);
+  if (wantV6) {
+    a.jump(BPF_JMP | BPF_JEQ | BPF_K, ETHERTYPE_IPV6, 0, 'drop0');
+    a.ja('v6');
+  }
+  a.label('drop0');
   a.stmt(BPF_RET | BPF_K, 0);
+  if (arp) {
+    a.label('arp');
+    a.stmt(BPF_RET | BPF_K, snap);
+  }
 
-  if (wantV4 && o.ipv4 !== undefined) {
+  if (wantV4) {
     a.label('v4');
-    a.stmt(BPF_LD | BPF_W | BPF_ABS, IP4_DST);
-    for (let i = 0; i < o.ipv4.length; i++) {
-      const r = o.ipv4[i];
-      const first = r.first >>> 0;
-      const last = r.last >>> 0;
-      if (first !== r.first || last !== r.last || first > last) {
-        throw new ScanError('ERR_BAD_OPTION', 'bad IPv4 range for the receive filter');
+    if (o.ipv4 !== undefined) {
+      a.stmt(BPF_LD | BPF_W | BPF_ABS, IP4_DST);
+      for (let i = 0; i < o.ipv4.length; i++) {
+        const r = o.ipv4[i];
+        const first = r.first >>> 0;
+        const last = r.last >>> 0;
+        if (first !== r.first || last !== r.last || first > last) {
+          throw new ScanError('ERR_BAD_OPTION', 'bad IPv4 range for the receive filter');
+        }
+        const miss = i + 1 < o.ipv4.length ? `v4next${i}` : 'v4drop';
+        if (first === last) {
+          a.jump(BPF_JMP | BPF_JEQ | BPF_K, first, 'v4ok', miss);
+        } else {
+          // first <= A <= last: JGE first (else miss), then JGT last (then miss, else ok).
+          a.jump(BPF_JMP | BPF_JGE | BPF_K, first, 0, miss);
+          a.jump(BPF_JMP | BPF_JGT | BPF_K, last, miss, 'v4ok');
+        }
+        if (i + 1 < o.ipv4.length) a.label(`v4next${i}`);
       }
-      const miss = i + 1 < o.ipv4.length ? `v4next${i}` : 'drop';
-      if (first === last) {
-        a.jump(BPF_JMP | BPF_JEQ | BPF_K, first, v4ok, miss);
-      } else {
-        // first <= A <= last: JGE first (else miss), then JGT last (then miss, else ok).
-        a.jump(BPF_JMP | BPF_JGE | BPF_K, first, 0, miss);
-        a.jump(BPF_JMP | BPF_JGT | BPF_K, last, miss, v4ok);
-      }
-      if (i + 1 < o.ipv4.length) a.label(`v4next${i}`);
     }
-  }
-  if (wantV4 && ports !== undefined) {
     a.label('v4ok');
-    a.stmt(BPF_LD | BPF_B | BPF_ABS, IP4_PROTO);
-    a.jump(BPF_JMP | BPF_JEQ | BPF_K, 6, 'v4l4', 0);
-    a.jump(BPF_JMP | BPF_JEQ | BPF_K, 17, 'v4l4', 'accept');
-    a.label('v4l4');
-    // A non-first fragment carries no port header: let the decoder see (and drop) it.
-    a.stmt(BPF_LD | BPF_H | BPF_ABS, IP4_FRAG);
-    a.jump(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 'accept', 0);
-    a.stmt(BPF_LDX | BPF_B | BPF_MSH, 14); // X = 4 * IHL
-    a.stmt(BPF_LD | BPF_H | BPF_IND, 14 + 2); // destination port
-    a.jump(BPF_JMP | BPF_JGE | BPF_K, ports.first, 0, 'drop');
-    a.jump(BPF_JMP | BPF_JGT | BPF_K, ports.last, 'drop', 'accept');
+    if (ports !== undefined) {
+      a.stmt(BPF_LD | BPF_B | BPF_ABS, IP4_PROTO);
+      a.jump(BPF_JMP | BPF_JEQ | BPF_K, 6, 'v4l4', 0);
+      a.jump(BPF_JMP | BPF_JEQ | BPF_K, 17, 'v4l4', 'v4acc');
+      a.label('v4l4');
+      // A non-first fragment carries no port header: let the decoder see (and drop) it.
+      a.stmt(BPF_LD | BPF_H | BPF_ABS, IP4_FRAG);
+      a.jump(BPF_JMP | BPF_JSET | BPF_K, 0x1fff, 'v4acc', 0);
+      a.stmt(BPF_LDX | BPF_B | BPF_MSH, 14); // X = 4 * IHL
+      a.stmt(BPF_LD | BPF_H | BPF_IND, 14 + 2); // destination port
+      a.jump(BPF_JMP | BPF_JGE | BPF_K, ports.first, 0, 'v4drop');
+      a.jump(BPF_JMP | BPF_JGT | BPF_K, ports.last, 'v4drop', 'v4acc');
+    }
+    a.label('v4acc');
+    a.stmt(BPF_RET | BPF_K, snap);
+    a.label('v4drop');
+    a.stmt(BPF_RET | BPF_K, 0);
   }
 
-  if (wantV6 && o.ipv6 !== undefined) {
+  if (wantV6) {
     a.label('v6');
-    for (let i = 0; i < o.ipv6.length; i++) {
-      const addr = o.ipv6[i];
-      if (addr < 0n || addr >= 1n << 128n) {
-        throw new ScanError('ERR_BAD_OPTION', 'bad IPv6 address for the receive filter');
+    if (o.ipv6 !== undefined) {
+      for (let i = 0; i < o.ipv6.length; i++) {
+        const addr = o.ipv6[i];
+        if (addr < 0n || addr >= 1n << 128n) {
+          throw new ScanError('ERR_BAD_OPTION', 'bad IPv6 address for the receive filter');
+        }
+        const miss = i + 1 < o.ipv6.length ? `v6next${i}` : 'v6drop';
+        for (let w = 0; w < 4; w++) {
+          const word = Number((addr >> BigInt(96 - 32 * w)) & 0xffffffffn);
+          a.stmt(BPF_LD | BPF_W | BPF_ABS, IP6_DST + 4 * w);
+          a.jump(BPF_JMP | BPF_JEQ | BPF_K, word, w === 3 ? 'v6ok' : 0, miss);
+        }
+        if (i + 1 < o.ipv6.length) a.label(`v6next${i}`);
       }
-      const miss = i + 1 < o.ipv6.length ? `v6next${i}` : 'drop';
-      for (let w = 0; w < 4; w++) {
-        const word = Number((addr >> BigInt(96 - 32 * w)) & 0xffffffffn);
-        a.stmt(BPF_LD | BPF_W | BPF_ABS, IP6_DST + 4 * w);
-        a.jump(BPF_JMP | BPF_JEQ | BPF_K, word, w === 3 ? v6ok : 0, miss);
-      }
-      if (i + 1 < o.ipv6.length) a.label(`v6next${i}`);
     }
-  }
-  if (wantV6 && ports !== undefined) {
     a.label('v6ok');
-    a.stmt(BPF_LD | BPF_B | BPF_ABS, IP6_NEXT);
-    a.jump(BPF_JMP | BPF_JEQ | BPF_K, 6, 'v6l4', 0);
-    a.jump(BPF_JMP | BPF_JEQ | BPF_K, 17, 'v6l4', 'accept');
-    a.label('v6l4');
-    a.stmt(BPF_LD | BPF_H | BPF_ABS, IP6_L4_DPORT);
-    a.jump(BPF_JMP | BPF_JGE | BPF_K, ports.first, 0, 'drop');
-    a.jump(BPF_JMP | BPF_JGT | BPF_K, ports.last, 'drop', 'accept');
+    if (ports !== undefined) {
+      a.stmt(BPF_LD | BPF_B | BPF_ABS, IP6_NEXT);
+      a.jump(BPF_JMP | BPF_JEQ | BPF_K, 6, 'v6l4', 0);
+      a.jump(BPF_JMP | BPF_JEQ | BPF_K, 17, 'v6l4', 'v6acc');
+      a.label('v6l4');
+      a.stmt(BPF_LD | BPF_H | BPF_ABS, IP6_L4_DPORT);
+      a.jump(BPF_JMP | BPF_JGE | BPF_K, ports.first, 0, 'v6drop');
+      a.jump(BPF_JMP | BPF_JGT | BPF_K, ports.last, 'v6drop', 'v6acc');
+    }
+    a.label('v6acc');
+    a.stmt(BPF_RET | BPF_K, snap);
+    a.label('v6drop');
+    a.stmt(BPF_RET | BPF_K, 0);
   }
-  a.label('accept');
-  a.stmt(BPF_RET | BPF_K, snap);
-  a.label('drop');
-  a.stmt(BPF_RET | BPF_K, 0);
   return a.finish();
 }
 
