@@ -149,7 +149,10 @@ export class UdpPayloadTable {
     if (bytes.length > MAX_UDP_PAYLOAD) throw new RangeError(`UDP payload for port ${port}: ${bytes.length} bytes, at most ${MAX_UDP_PAYLOAD}`);
     const width = cookie === 'id16' ? 2 : cookie === 'int31' ? 4 : 0;
     if (cookieOffset < 0 || cookieOffset + width > bytes.length) throw new RangeError(`UDP payload for port ${port}: cookie field outside the payload`);
-    this.byPort.set(port, { port, bytes: bytes.slice(), cookie, cookieOffset: width === 0 ? 0 : cookieOffset, description });
+    // The cookie field is kept zero in the stored bytes (templates sum the constant bytes).
+    const copy = bytes.slice();
+    copy.fill(0, cookieOffset, cookieOffset + width);
+    this.byPort.set(port, { port, bytes: copy, cookie, cookieOffset: width === 0 ? 0 : cookieOffset, description });
   }
 
   /** The payload for `port`, or undefined (empty datagram). */

@@ -1,0 +1,965 @@
+/**
+ * Probe templates (DESIGN.md §3, §4.2; reference masscan-compat.md §6.2, §6.4): the constant
+ * bytes of a probe frame are built once, field by field with the wire reprs, and copied into
+ * a batch slot once (`writeBase`); per probe only the changing fields are written (`patch`) and
+ * the checksums are finished from sums precomputed over the constant bytes:
+ *
+ *   checksum = fold(sumOfConstantWords + sumOfPatchedWords)
+ *
+ * which is RFC 1071 arithmetic (the sum is associative and commutative), not a recompute.
+ * A test checks that every patched frame equals the frame built by the reprs, checksums
+ * included, for random fields.
+ *
+ * Contract of the hot-path methods (patch/fill): allocation-free, no closures, monomorphic
+ * (each class has its own patch with fixed argument types), no bounds checks: the caller
+ * supplies a slot of at least `maxFrameLen` bytes at `off`.
+ *
+ * Frames: Ethernet II (optionally one 802.1Q tag) or raw IP (`raw: true`, no link header).
+ * Ethernet frames shorter than 60 bytes are zero-padded to 60 (the minimum without FCS);
+ * the padding is part of the base and never touched. masscan sends its 58-byte SYN
+ * unpadded and lets the driver pad; we pad so every back end sends the same bytes.
+ *
+ * Per-probe field choices (masscan HEAD, §6.2):
+ *  - IPv4 identification = (ip_them ^ port_them ^ cookie) & 0xffff, no DF, TOS 0, TTL --ttl;
+ *  - TCP SYN: seq = cookie, ack 0, window 1025, MSS 1460 option (data offset 6);
+ *  - TCP RST (answer to a SYN-ACK): seq = the SYN-ACK's ack, ack 0, flags RST, window 1200;
+ *  - UDP: payload per destination port (udp-payloads.ts) with the cookie in its id field;
+ *  - ICMP/ICMPv6 echo: identifier:sequence = cookie, 48 data bytes 0x08..0x37;
+ *  - SCTP INIT: initiate tag = cookie, a_rwnd 32768, 10 out / 2048 in streams, TSN 0 (any
+ *    fixed value; masscan also uses a constant);
+ *  - ARP: broadcast who-has for the target address.
+ */
+import { ScanError } from '../error.js';
+import { setU16, setU32 } from '../wire/bytes.js';
+import { foldChecksum, pseudoHeaderSum4, sumWords, udpChecksumOnWire } from '../wire/checksum.js';
+import { EtherType, EthernetFrame, ETHERNET_HEADER_LEN, MAC_LEN, VLAN_TAG_LEN, emitEthernet } from '../wire/ethernet.js';
+import { IpProtocol } from '../wire/ip.js';
+import { IPV4_HEADER_LEN, Ipv4Field, Ipv4Packet, emitIpv4 } from '../wire/ipv4.js';
+import { IPV6_ADDR_LEN, IPV6_HEADER_LEN, Ipv6Field, Ipv6Packet, emitIpv6 } from '../wire/ipv6.js';
+import { TcpField, TcpFlags, TcpPacket, emitTcp, tcpBufferLen, type TcpOption, type TcpRepr } from '../wire/tcp.js';
+import { UDP_HEADER_LEN, UdpField, UdpPacket, emitUdp } from '../wire/udp.js';
+import { ICMPV4_HEADER_LEN, Icmpv4Field, Icmpv4Packet, emitIcmpv4 } from '../wire/icmpv4.js';
+import { ICMPV6_HEADER_LEN, Icmpv6Field, Icmpv6Packet, emitIcmpv6 } from '../wire/icmpv6.js';
+import { SCTP_HEADER_LEN, SCTP_INIT_LEN, SctpField, SctpChunkField, SctpPacket, emitSctp, sctpChecksum, type SctpRepr } from '../wire/sctp.js';
+import { ARP_ETH_IPV4_LEN, ArpField, ArpOperation, ArpPacket, emitArp } from '../wire/arp.js';
+import { CookieKey, cookie4, cookie6 } from './cookie.js';
+import { UdpPayloadTable } from './udp-payloads.js';
+
+/** Smallest Ethernet frame without its FCS. */
+export const MIN_ETHERNET_FRAME = 60;
+/** TCP window of masscan HEAD's SYN (0x0401). */
+export const SYN_WINDOW = 1025;
+/** TCP window of masscan's RST and of all user-mode-stack segments. */
+export const RST_WINDOW = 1200;
+/** masscan HEAD's SYN options: MSS 1460. */
+export const DEFAULT_TCP_OPTIONS: readonly TcpOption[] = [{ kind: 'mss', mss: 1460 }];
+/** ICMP echo data: 48 bytes 0x08..0x37 (the classic ping pattern after a timestamp). */
+export const ECHO_DATA: Uint8Array = Uint8Array.from({ length: 48 }, (_, i) => 0x08 + i);
+export const SCTP_A_RWND = 32768;
+export const SCTP_OUT_STREAMS = 10;
+export const SCTP_IN_STREAMS = 2048;
+export const SCTP_INITIAL_TSN = 0;
+
+/** How probes leave: link header and addresses that never change during a scan. */
+export interface LinkOptions {
+  /** Our MAC, 6 bytes. */
+  readonly srcMac: Uint8Array;
+  /** The next hop's MAC (router MAC for this address family), 6 bytes. */
+  readonly dstMac: Uint8Array;
+  /** 802.1Q VLAN id 0..4095 (priority 0), or undefined for untagged frames. */
+  readonly vlan?: number | undefined;
+  /** True for raw-IP links (no link header, no padding). */
+  readonly raw?: boolean | undefined;
+}
+
+export interface Ipv4Options extends LinkOptions {
+  /** Source address written in the base (patch() takes the per-probe source). */
+  readonly srcIp: number;
+  /** IP TTL, default 255. */
+  readonly ttl?: number | undefined;
+}
+
+export interface Ipv6Options extends LinkOptions {
+  /** Our IPv6 address, 16 bytes. */
+  readonly srcIp: Uint8Array;
+  /** Hop limit, default 255. */
+  readonly hopLimit?: number | undefined;
+}
+
+export interface TcpOptions {
+  /** 'syn' (default) or 'rst'. */
+  readonly kind?: 'syn' | 'rst' | undefined;
+  /** Window; default 1025 for SYN, 1200 for RST. */
+  readonly window?: number | undefined;
+  /** TCP options; default MSS 1460. [] for masscan 1.3.2's option-less SYN. */
+  readonly options?: readonly TcpOption[] | undefined;
+}
+
+function bad(msg: string): never {
+  throw new ScanError('ERR_BAD_OPTION', msg);
+}
+
+function checkLink(o: LinkOptions): void {
+  if (o.raw === true) return;
+  if (o.srcMac.length !== MAC_LEN) bad(`source MAC: expected ${MAC_LEN} bytes, got ${o.srcMac.length}`);
+  if (o.dstMac.length !== MAC_LEN) bad(`router MAC: expected ${MAC_LEN} bytes, got ${o.dstMac.length}`);
+  if (o.vlan !== undefined && !(Number.isInteger(o.vlan) && o.vlan >= 0 && o.vlan <= 4095)) bad(`vlan=${o.vlan}: expected 0..4095`);
+}
+
+function checkTtl(ttl: number, what: string): number {
+  if (!(Number.isInteger(ttl) && ttl >= 0 && ttl <= 255)) bad(`${what}=${ttl}: expected 0..255`);
+  return ttl;
+}
+
+/** Bytes of link header in front of the IP header. */
+export function linkHeaderLen(o: LinkOptions): number {
+  if (o.raw === true) return 0;
+  return o.vlan === undefined ? ETHERNET_HEADER_LEN : ETHERNET_HEADER_LEN + VLAN_TAG_LEN;
+}
+
+/** The frame length for `contentLen` bytes from the link header on: padded on Ethernet. */
+function paddedLen(o: LinkOptions, contentLen: number): number {
+  return o.raw === true || contentLen >= MIN_ETHERNET_FRAME ? contentLen : MIN_ETHERNET_FRAME;
+}
+
+/** Write the link header for `etherType` at buf[0]. */
+export function emitLink(o: LinkOptions, etherType: number, buf: Uint8Array): void {
+  if (o.raw === true) return;
+  emitEthernet(
+    { dst: o.dstMac, src: o.srcMac, etherType, vlanTci: o.vlan === undefined ? undefined : o.vlan & 0x0fff },
+    new EthernetFrame(buf, 0, buf.length),
+  );
+}
+
+/** Write an IPv4 header at buf[l2] with the given fields (its checksum included). */
+function emitIp4At(buf: Uint8Array, l2: number, src: number, dst: number, proto: number, payloadLen: number, ttl: number, ident: number): void {
+  emitIpv4(
+    { src, dst, protocol: proto, payloadLen, ttl, tos: 0, ident, dontFrag: false, moreFrags: false, fragOffset: 0, options: new Uint8Array(0) },
+    new Ipv4Packet(buf, l2, IPV4_HEADER_LEN + payloadLen),
+  );
+}
+
+function emitIp6At(buf: Uint8Array, l2: number, src: Uint8Array, dst: Uint8Array, proto: number, payloadLen: number, hopLimit: number): void {
+  emitIpv6(
+    { src, dst, nextHeader: proto, payloadLen, hopLimit, trafficClass: 0, flowLabel: 0 },
+    new Ipv6Packet(buf, l2, IPV6_HEADER_LEN + payloadLen),
+  );
+}
+
+/** The running sum of an IPv4 header whose ident, checksum, src and dst are zero in `buf`. */
+function ip4ConstSum(buf: Uint8Array, l2: number): number {
+  return sumWords(buf, l2, IPV4_HEADER_LEN, 0);
+}
+
+/** Zero the IPv4 fields patch() owns, so sums over the base cover only constant words. */
+function zeroIp4Variable(buf: Uint8Array, l2: number): void {
+  setU16(buf, l2 + Ipv4Field.IDENT, 0);
+  setU16(buf, l2 + Ipv4Field.CHECKSUM, 0);
+  setU32(buf, l2 + Ipv4Field.SRC, 0);
+  setU32(buf, l2 + Ipv4Field.DST, 0);
+}
+
+const ZERO_IP6 = new Uint8Array(IPV6_ADDR_LEN);
+
+/** The four big-endian words of a 16-byte IPv6 address. */
+function ip6Words(a: Uint8Array): Uint32Array {
+  const w = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) w[i] = ((a[4 * i] << 24) | (a[4 * i + 1] << 16) | (a[4 * i + 2] << 8) | a[4 * i + 3]) >>> 0;
+  return w;
+}
+
+// ---------------------------------------------------------------------------------------
+// TCP over IPv4: SYN probes and RSTs.
+// ---------------------------------------------------------------------------------------
+
+/** A TCP segment template over IPv4: SYN (probes) or RST (after a SYN-ACK). */
+export class TcpTemplate4 {
+  /** Bytes patch() writes from `off` (padding included): also the slot size it needs. */
+  readonly frameLen: number;
+  readonly maxFrameLen: number;
+  /** The constant frame; variable fields zero except the source address. */
+  readonly base: Uint8Array;
+  readonly ttl: number;
+  readonly flags: number;
+  readonly window: number;
+  readonly options: readonly TcpOption[];
+  private readonly oId: number;
+  private readonly oIpCk: number;
+  private readonly oSrc: number;
+  private readonly oDst: number;
+  private readonly oSport: number;
+  private readonly oDport: number;
+  private readonly oSeq: number;
+  private readonly oTcpCk: number;
+  private readonly ipSum0: number;
+  private readonly tcpSum0: number;
+
+  constructor(link: Ipv4Options, tcp: TcpOptions = {}) {
+    checkLink(link);
+    this.ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    const rst = tcp.kind === 'rst';
+    this.flags = rst ? TcpFlags.RST : TcpFlags.SYN;
+    this.window = tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW);
+    this.options = tcp.options ?? DEFAULT_TCP_OPTIONS;
+    const l2 = linkHeaderLen(link);
+    const l4 = l2 + IPV4_HEADER_LEN;
+    const repr = this.repr(0, 0, 0);
+    const tcpLen = tcpBufferLen(repr);
+    this.frameLen = paddedLen(link, l4 + tcpLen);
+    this.maxFrameLen = this.frameLen;
+    const b = new Uint8Array(this.frameLen);
+    emitLink(link, EtherType.IPV4, b);
+    emitIp4At(b, l2, 0, 0, IpProtocol.TCP, tcpLen, this.ttl, 0);
+    emitTcp(repr, new TcpPacket(b, l4, tcpLen), null);
+    zeroIp4Variable(b, l2);
+    this.ipSum0 = ip4ConstSum(b, l2);
+    // Pseudo-header without the addresses (patched per probe): protocol and TCP length.
+    this.tcpSum0 = sumWords(b, l4, tcpLen, pseudoHeaderSum4(0, 0, IpProtocol.TCP, tcpLen));
+    setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
+    this.base = b;
+    this.oId = l2 + Ipv4Field.IDENT;
+    this.oIpCk = l2 + Ipv4Field.CHECKSUM;
+    this.oSrc = l2 + Ipv4Field.SRC;
+    this.oDst = l2 + Ipv4Field.DST;
+    this.oSport = l4 + TcpField.SRC_PORT;
+    this.oDport = l4 + TcpField.DST_PORT;
+    this.oSeq = l4 + TcpField.SEQ;
+    this.oTcpCk = l4 + TcpField.CHECKSUM;
+  }
+
+  /** The TCP repr of a segment from this template (for tests and the base). */
+  repr(srcPort: number, dstPort: number, seq: number): TcpRepr {
+    return {
+      srcPort, dstPort, seq, ack: 0, flags: this.flags, window: this.window, urgent: 0,
+      options: this.options.slice(), payload: new Uint8Array(0),
+    };
+  }
+
+  /** Copy the constant bytes into a slot (once per slot, or when the slot held another kind). */
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  /**
+   * Patch one probe into a slot holding this template's base. seq: the cookie (SYN) or the
+   * SYN-ACK's ack number (RST). Returns the frame length. 18 bytes and two checksums.
+   */
+  patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, dstPort: number, srcPort: number, seq: number): number {
+    const id = (dstIp ^ dstPort ^ seq) & 0xffff;
+    const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
+    setU16(slot, off + this.oId, id);
+    setU32(slot, off + this.oSrc, srcIp);
+    setU32(slot, off + this.oDst, dstIp);
+    setU16(slot, off + this.oIpCk, foldChecksum(this.ipSum0 + addr + id));
+    setU16(slot, off + this.oSport, srcPort);
+    setU16(slot, off + this.oDport, dstPort);
+    setU32(slot, off + this.oSeq, seq);
+    setU16(slot, off + this.oTcpCk, foldChecksum(this.tcpSum0 + addr + srcPort + dstPort + (seq >>> 16) + (seq & 0xffff)));
+    return this.frameLen;
+  }
+}
+
+/** A TCP segment template over IPv6 (one source address; destination patched). */
+export class TcpTemplate6 {
+  readonly frameLen: number;
+  readonly maxFrameLen: number;
+  readonly base: Uint8Array;
+  readonly hopLimit: number;
+  readonly flags: number;
+  readonly window: number;
+  readonly options: readonly TcpOption[];
+  /** Our address as four words, for cookie6. */
+  readonly srcWords: Uint32Array;
+  private readonly oDst: number;
+  private readonly oSport: number;
+  private readonly oDport: number;
+  private readonly oSeq: number;
+  private readonly oTcpCk: number;
+  private readonly tcpSum0: number;
+
+  constructor(link: Ipv6Options, tcp: TcpOptions = {}) {
+    checkLink(link);
+    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
+    this.hopLimit = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    const rst = tcp.kind === 'rst';
+    this.flags = rst ? TcpFlags.RST : TcpFlags.SYN;
+    this.window = tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW);
+    this.options = tcp.options ?? DEFAULT_TCP_OPTIONS;
+    this.srcWords = ip6Words(link.srcIp);
+    const l2 = linkHeaderLen(link);
+    const l4 = l2 + IPV6_HEADER_LEN;
+    const repr: TcpRepr = {
+      srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: this.flags, window: this.window, urgent: 0,
+      options: this.options.slice(), payload: new Uint8Array(0),
+    };
+    const tcpLen = tcpBufferLen(repr);
+    this.frameLen = paddedLen(link, l4 + tcpLen);
+    this.maxFrameLen = this.frameLen;
+    const b = new Uint8Array(this.frameLen);
+    emitLink(link, EtherType.IPV6, b);
+    emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.TCP, tcpLen, this.hopLimit);
+    emitTcp(repr, new TcpPacket(b, l4, tcpLen), null);
+    // Pseudo-header: our address (constant), zero destination, length, protocol.
+    let s = sumWords(b, l2 + Ipv6Field.SRC, IPV6_ADDR_LEN, 0);
+    s += (tcpLen >>> 16) + (tcpLen & 0xffff) + IpProtocol.TCP;
+    this.tcpSum0 = sumWords(b, l4, tcpLen, s);
+    this.base = b;
+    this.oDst = l2 + Ipv6Field.DST;
+    this.oSport = l4 + TcpField.SRC_PORT;
+    this.oDport = l4 + TcpField.DST_PORT;
+    this.oSeq = l4 + TcpField.SEQ;
+    this.oTcpCk = l4 + TcpField.CHECKSUM;
+  }
+
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  /** dst[dstOff..+3]: the target as four words, most significant first. */
+  patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, seq: number): number {
+    const w0 = dst[dstOff], w1 = dst[dstOff + 1], w2 = dst[dstOff + 2], w3 = dst[dstOff + 3];
+    const o = off + this.oDst;
+    setU32(slot, o, w0); setU32(slot, o + 4, w1); setU32(slot, o + 8, w2); setU32(slot, o + 12, w3);
+    setU16(slot, off + this.oSport, srcPort);
+    setU16(slot, off + this.oDport, dstPort);
+    setU32(slot, off + this.oSeq, seq);
+    const addr = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff);
+    setU16(slot, off + this.oTcpCk, foldChecksum(this.tcpSum0 + addr + srcPort + dstPort + (seq >>> 16) + (seq & 0xffff)));
+    return this.frameLen;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// UDP: one base frame per payload variant; patch writes the whole variant (payloads differ
+// by port, so a slot cannot keep one base).
+// ---------------------------------------------------------------------------------------
+
+const COOKIE_NONE = 0, COOKIE_ID16 = 1, COOKIE_INT31 = 2;
+
+/**
+ * The checksum contribution of a `width`-byte big-endian field holding `v`, at an even
+ * (odd = false) or odd offset from the start of the checksummed data. At an odd offset the
+ * bytes pair with their neighbours the other way round: RFC 1071 §2(B) byte-order
+ * independence gives the byte-swapped sum.
+ */
+function fieldSum(v: number, width: number, odd: boolean): number {
+  if (width === 2) return odd ? ((v & 0xff) << 8) | ((v >>> 8) & 0xff) : v & 0xffff;
+  const hi = v >>> 16, lo = v & 0xffff;
+  return odd ? (((hi & 0xff) << 8) | (hi >>> 8)) + (((lo & 0xff) << 8) | (lo >>> 8)) : hi + lo;
+}
+
+/** Per-variant constants, in parallel arrays (monomorphic element kinds). */
+interface UdpVariants {
+  base: Uint8Array[];
+  len: Int32Array;
+  ipSum0: Int32Array;
+  udpSum0: Int32Array;
+  cookieKind: Uint8Array;
+  cookieOff: Int32Array; // absolute offset in the frame
+  cookieOdd: Uint8Array; // 1 when at an odd offset from the UDP header
+}
+
+function buildUdpVariants(
+  payloads: UdpPayloadTable,
+  make: (payload: Uint8Array) => { frame: Uint8Array; len: number; ipSum0: number; udpSum0: number; udpOff: number },
+): { v: UdpVariants; portVariant: Uint16Array; maxLen: number } {
+  const entries = payloads.entries();
+  const n = entries.length + 1;
+  const v: UdpVariants = {
+    base: [], len: new Int32Array(n), ipSum0: new Int32Array(n), udpSum0: new Int32Array(n),
+    cookieKind: new Uint8Array(n), cookieOff: new Int32Array(n), cookieOdd: new Uint8Array(n),
+  };
+  const portVariant = new Uint16Array(65536);
+  let maxLen = 0;
+  for (let i = 0; i < n; i++) {
+    const e = i === 0 ? undefined : entries[i - 1];
+    const m = make(e === undefined ? new Uint8Array(0) : e.bytes);
+    v.base.push(m.frame);
+    v.len[i] = m.len;
+    v.ipSum0[i] = m.ipSum0;
+    v.udpSum0[i] = m.udpSum0;
+    if (m.len > maxLen) maxLen = m.len;
+    if (e !== undefined) {
+      portVariant[e.port] = i;
+      v.cookieKind[i] = e.cookie === 'id16' ? COOKIE_ID16 : e.cookie === 'int31' ? COOKIE_INT31 : COOKIE_NONE;
+      v.cookieOff[i] = m.udpOff + UDP_HEADER_LEN + e.cookieOffset;
+      v.cookieOdd[i] = (UDP_HEADER_LEN + e.cookieOffset) & 1;
+    }
+  }
+  return { v, portVariant, maxLen };
+}
+
+/** Write the cookie field of variant i at slot[off + cookieOff]; returns its checksum contribution. */
+function writeUdpCookie(v: UdpVariants, i: number, slot: Uint8Array, off: number, cookie: number): number {
+  const kind = v.cookieKind[i];
+  if (kind === COOKIE_NONE) return 0;
+  const o = off + v.cookieOff[i];
+  if (kind === COOKIE_ID16) {
+    const c = cookie & 0xffff;
+    setU16(slot, o, c);
+    return fieldSum(c, 2, v.cookieOdd[i] === 1);
+  }
+  const c = cookie & 0x7fffffff;
+  setU32(slot, o, c);
+  return fieldSum(c, 4, v.cookieOdd[i] === 1);
+}
+
+/** UDP probes over IPv4, payload chosen by destination port. */
+export class UdpTemplate4 {
+  readonly maxFrameLen: number;
+  readonly ttl: number;
+  private readonly v: UdpVariants;
+  private readonly portVariant: Uint16Array;
+  private readonly oId: number;
+  private readonly oIpCk: number;
+  private readonly oSrc: number;
+  private readonly oDst: number;
+  private readonly oSport: number;
+  private readonly oDport: number;
+  private readonly oUdpCk: number;
+
+  constructor(link: Ipv4Options, payloads: UdpPayloadTable = new UdpPayloadTable()) {
+    checkLink(link);
+    const ttl = (this.ttl = checkTtl(link.ttl ?? 255, 'ttl'));
+    const l2 = linkHeaderLen(link);
+    const l4 = l2 + IPV4_HEADER_LEN;
+    const built = buildUdpVariants(payloads, (payload) => {
+      const udpLen = UDP_HEADER_LEN + payload.length;
+      const len = paddedLen(link, l4 + udpLen);
+      const b = new Uint8Array(len);
+      emitLink(link, EtherType.IPV4, b);
+      emitIp4At(b, l2, 0, 0, IpProtocol.UDP, udpLen, ttl, 0);
+      emitUdp({ srcPort: 0, dstPort: 0, payload }, new UdpPacket(b, l4, udpLen), null);
+      zeroIp4Variable(b, l2);
+      const ipSum0 = ip4ConstSum(b, l2);
+      // Payload cookie fields are zero in the table's bytes, so they add nothing here.
+      const udpSum0 = sumWords(b, l4, udpLen, pseudoHeaderSum4(0, 0, IpProtocol.UDP, udpLen));
+      setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
+      return { frame: b, len, ipSum0, udpSum0, udpOff: l4 };
+    });
+    this.v = built.v;
+    this.portVariant = built.portVariant;
+    this.maxFrameLen = built.maxLen;
+    this.oId = l2 + Ipv4Field.IDENT;
+    this.oIpCk = l2 + Ipv4Field.CHECKSUM;
+    this.oSrc = l2 + Ipv4Field.SRC;
+    this.oDst = l2 + Ipv4Field.DST;
+    this.oSport = l4 + UdpField.SRC_PORT;
+    this.oDport = l4 + UdpField.DST_PORT;
+    this.oUdpCk = l4 + UdpField.CHECKSUM;
+  }
+
+  /** Frame length of a probe to `dstPort`. */
+  frameLenFor(dstPort: number): number {
+    return this.v.len[this.portVariant[dstPort & 0xffff]];
+  }
+
+  /**
+   * Write a whole UDP probe (no writeBase needed). dstPort: the plain UDP port; cookie: the
+   * cookie of (dstIp, 65536 + dstPort, srcIp, srcPort). Returns the frame length.
+   */
+  patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, dstPort: number, srcPort: number, cookie: number): number {
+    const v = this.v;
+    const i = this.portVariant[dstPort & 0xffff];
+    slot.set(v.base[i], off);
+    const id = (dstIp ^ dstPort ^ cookie) & 0xffff;
+    const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
+    setU16(slot, off + this.oId, id);
+    setU32(slot, off + this.oSrc, srcIp);
+    setU32(slot, off + this.oDst, dstIp);
+    setU16(slot, off + this.oIpCk, foldChecksum(v.ipSum0[i] + addr + id));
+    setU16(slot, off + this.oSport, srcPort);
+    setU16(slot, off + this.oDport, dstPort);
+    const ck = writeUdpCookie(v, i, slot, off, cookie);
+    setU16(slot, off + this.oUdpCk, udpChecksumOnWire(foldChecksum(v.udpSum0[i] + addr + srcPort + dstPort + ck)));
+    return v.len[i];
+  }
+}
+
+/** UDP probes over IPv6. */
+export class UdpTemplate6 {
+  readonly maxFrameLen: number;
+  readonly hopLimit: number;
+  readonly srcWords: Uint32Array;
+  private readonly v: UdpVariants;
+  private readonly portVariant: Uint16Array;
+  private readonly oDst: number;
+  private readonly oSport: number;
+  private readonly oDport: number;
+  private readonly oUdpCk: number;
+
+  constructor(link: Ipv6Options, payloads: UdpPayloadTable = new UdpPayloadTable()) {
+    checkLink(link);
+    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
+    const hop = (this.hopLimit = checkTtl(link.hopLimit ?? 255, 'hop limit'));
+    this.srcWords = ip6Words(link.srcIp);
+    const l2 = linkHeaderLen(link);
+    const l4 = l2 + IPV6_HEADER_LEN;
+    const built = buildUdpVariants(payloads, (payload) => {
+      const udpLen = UDP_HEADER_LEN + payload.length;
+      const len = paddedLen(link, l4 + udpLen);
+      const b = new Uint8Array(len);
+      emitLink(link, EtherType.IPV6, b);
+      emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.UDP, udpLen, hop);
+      emitUdp({ srcPort: 0, dstPort: 0, payload }, new UdpPacket(b, l4, udpLen), null);
+      let s = sumWords(b, l2 + Ipv6Field.SRC, IPV6_ADDR_LEN, 0);
+      s += (udpLen >>> 16) + (udpLen & 0xffff) + IpProtocol.UDP;
+      return { frame: b, len, ipSum0: 0, udpSum0: sumWords(b, l4, udpLen, s), udpOff: l4 };
+    });
+    this.v = built.v;
+    this.portVariant = built.portVariant;
+    this.maxFrameLen = built.maxLen;
+    this.oDst = l2 + Ipv6Field.DST;
+    this.oSport = l4 + UdpField.SRC_PORT;
+    this.oDport = l4 + UdpField.DST_PORT;
+    this.oUdpCk = l4 + UdpField.CHECKSUM;
+  }
+
+  frameLenFor(dstPort: number): number {
+    return this.v.len[this.portVariant[dstPort & 0xffff]];
+  }
+
+  patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, cookie: number): number {
+    const v = this.v;
+    const i = this.portVariant[dstPort & 0xffff];
+    slot.set(v.base[i], off);
+    const w0 = dst[dstOff], w1 = dst[dstOff + 1], w2 = dst[dstOff + 2], w3 = dst[dstOff + 3];
+    const o = off + this.oDst;
+    setU32(slot, o, w0); setU32(slot, o + 4, w1); setU32(slot, o + 8, w2); setU32(slot, o + 12, w3);
+    setU16(slot, off + this.oSport, srcPort);
+    setU16(slot, off + this.oDport, dstPort);
+    const ck = writeUdpCookie(v, i, slot, off, cookie);
+    const addr = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff);
+    setU16(slot, off + this.oUdpCk, udpChecksumOnWire(foldChecksum(v.udpSum0[i] + addr + srcPort + dstPort + ck)));
+    return v.len[i];
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// ICMP echo (ping).
+// ---------------------------------------------------------------------------------------
+
+/** ICMP echo request over IPv4: identifier:sequence = cookie. */
+export class EchoTemplate4 {
+  readonly frameLen: number;
+  readonly maxFrameLen: number;
+  readonly base: Uint8Array;
+  private readonly oId: number;
+  private readonly oIpCk: number;
+  private readonly oSrc: number;
+  private readonly oDst: number;
+  private readonly oIdent: number;
+  private readonly oIcmpCk: number;
+  private readonly ipSum0: number;
+  private readonly icmpSum0: number;
+
+  constructor(link: Ipv4Options) {
+    checkLink(link);
+    const ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    const l2 = linkHeaderLen(link);
+    const l4 = l2 + IPV4_HEADER_LEN;
+    const icmpLen = ICMPV4_HEADER_LEN + ECHO_DATA.length;
+    this.frameLen = paddedLen(link, l4 + icmpLen);
+    this.maxFrameLen = this.frameLen;
+    const b = new Uint8Array(this.frameLen);
+    emitLink(link, EtherType.IPV4, b);
+    emitIp4At(b, l2, 0, 0, IpProtocol.ICMP, icmpLen, ttl, 0);
+    emitIcmpv4({ kind: 'echo-request', ident: 0, seq: 0, data: ECHO_DATA }, new Icmpv4Packet(b, l4, icmpLen));
+    zeroIp4Variable(b, l2);
+    setU16(b, l4 + Icmpv4Field.CHECKSUM, 0);
+    this.ipSum0 = ip4ConstSum(b, l2);
+    this.icmpSum0 = sumWords(b, l4, icmpLen, 0);
+    setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
+    this.base = b;
+    this.oId = l2 + Ipv4Field.IDENT;
+    this.oIpCk = l2 + Ipv4Field.CHECKSUM;
+    this.oSrc = l2 + Ipv4Field.SRC;
+    this.oDst = l2 + Ipv4Field.DST;
+    this.oIdent = l4 + Icmpv4Field.IDENT;
+    this.oIcmpCk = l4 + Icmpv4Field.CHECKSUM;
+  }
+
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  /** cookie: cookie4(key, dstIp, 196608, srcIp, 0). */
+  patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, cookie: number): number {
+    const id = (dstIp ^ cookie) & 0xffff; // ip ^ 196608 ^ cookie: 196608 has no low 16 bits
+    const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
+    setU16(slot, off + this.oId, id);
+    setU32(slot, off + this.oSrc, srcIp);
+    setU32(slot, off + this.oDst, dstIp);
+    setU16(slot, off + this.oIpCk, foldChecksum(this.ipSum0 + addr + id));
+    setU32(slot, off + this.oIdent, cookie); // identifier (high 16) then sequence (low 16)
+    setU16(slot, off + this.oIcmpCk, foldChecksum(this.icmpSum0 + (cookie >>> 16) + (cookie & 0xffff)));
+    return this.frameLen;
+  }
+}
+
+/** ICMPv6 echo request (type 128): identifier:sequence = cookie. */
+export class EchoTemplate6 {
+  readonly frameLen: number;
+  readonly maxFrameLen: number;
+  readonly base: Uint8Array;
+  readonly srcWords: Uint32Array;
+  private readonly oDst: number;
+  private readonly oIdent: number;
+  private readonly oIcmpCk: number;
+  private readonly icmpSum0: number;
+
+  constructor(link: Ipv6Options) {
+    checkLink(link);
+    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
+    const hop = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    this.srcWords = ip6Words(link.srcIp);
+    const l2 = linkHeaderLen(link);
+    const l4 = l2 + IPV6_HEADER_LEN;
+    const icmpLen = ICMPV6_HEADER_LEN + ECHO_DATA.length;
+    this.frameLen = paddedLen(link, l4 + icmpLen);
+    this.maxFrameLen = this.frameLen;
+    const b = new Uint8Array(this.frameLen);
+    emitLink(link, EtherType.IPV6, b);
+    emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.ICMPV6, icmpLen, hop);
+    emitIcmpv6({ kind: 'echo-request', ident: 0, seq: 0, data: ECHO_DATA }, new Icmpv6Packet(b, l4, icmpLen), null);
+    let s = sumWords(b, l2 + Ipv6Field.SRC, IPV6_ADDR_LEN, 0);
+    s += (icmpLen >>> 16) + (icmpLen & 0xffff) + IpProtocol.ICMPV6;
+    this.icmpSum0 = sumWords(b, l4, icmpLen, s);
+    this.base = b;
+    this.oDst = l2 + Ipv6Field.DST;
+    this.oIdent = l4 + Icmpv6Field.IDENT;
+    this.oIcmpCk = l4 + Icmpv6Field.CHECKSUM;
+  }
+
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, cookie: number): number {
+    const w0 = dst[dstOff], w1 = dst[dstOff + 1], w2 = dst[dstOff + 2], w3 = dst[dstOff + 3];
+    const o = off + this.oDst;
+    setU32(slot, o, w0); setU32(slot, o + 4, w1); setU32(slot, o + 8, w2); setU32(slot, o + 12, w3);
+    setU32(slot, off + this.oIdent, cookie);
+    const addr = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff);
+    setU16(slot, off + this.oIcmpCk, foldChecksum(this.icmpSum0 + addr + (cookie >>> 16) + (cookie & 0xffff)));
+    return this.frameLen;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// SCTP INIT. NOTE: CRC32c is not an additive checksum, so patch() computes it over the 32
+// SCTP bytes per probe (~30 ns); the IPv4 header checksum stays incremental.
+// ---------------------------------------------------------------------------------------
+
+/** The INIT chunk every probe carries (initiate tag patched). */
+export function sctpInitRepr(srcPort: number, dstPort: number, tag: number): SctpRepr {
+  return {
+    srcPort, dstPort, verificationTag: 0,
+    chunks: [{
+      kind: 'init', flags: 0, initiateTag: tag, aRwnd: SCTP_A_RWND, outStreams: SCTP_OUT_STREAMS,
+      inStreams: SCTP_IN_STREAMS, initialTsn: SCTP_INITIAL_TSN, params: new Uint8Array(0),
+    }],
+  };
+}
+
+/** SCTP stores its CRC32c least-significant byte first (RFC 9260 appendix A). */
+function setCrcLe(b: Uint8Array, o: number, v: number): void {
+  b[o] = v; b[o + 1] = v >>> 8; b[o + 2] = v >>> 16; b[o + 3] = v >>> 24;
+}
+
+export class SctpTemplate4 {
+  readonly frameLen: number;
+  readonly maxFrameLen: number;
+  readonly base: Uint8Array;
+  private readonly l4: number;
+  private readonly sctpLen: number;
+  private readonly oId: number;
+  private readonly oIpCk: number;
+  private readonly oSrc: number;
+  private readonly oDst: number;
+  private readonly oSport: number;
+  private readonly oDport: number;
+  private readonly oTag: number;
+  private readonly oCrc: number;
+  private readonly ipSum0: number;
+
+  constructor(link: Ipv4Options) {
+    checkLink(link);
+    const ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    const l2 = linkHeaderLen(link);
+    const l4 = l2 + IPV4_HEADER_LEN;
+    const sctpLen = SCTP_HEADER_LEN + SCTP_INIT_LEN;
+    this.frameLen = paddedLen(link, l4 + sctpLen);
+    this.maxFrameLen = this.frameLen;
+    const b = new Uint8Array(this.frameLen);
+    emitLink(link, EtherType.IPV4, b);
+    emitIp4At(b, l2, 0, 0, IpProtocol.SCTP, sctpLen, ttl, 0);
+    emitSctp(sctpInitRepr(0, 0, 0), new SctpPacket(b, l4, sctpLen));
+    zeroIp4Variable(b, l2);
+    this.ipSum0 = ip4ConstSum(b, l2);
+    setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
+    this.base = b;
+    this.l4 = l4;
+    this.sctpLen = sctpLen;
+    this.oId = l2 + Ipv4Field.IDENT;
+    this.oIpCk = l2 + Ipv4Field.CHECKSUM;
+    this.oSrc = l2 + Ipv4Field.SRC;
+    this.oDst = l2 + Ipv4Field.DST;
+    this.oSport = l4 + SctpField.SRC_PORT;
+    this.oDport = l4 + SctpField.DST_PORT;
+    this.oTag = l4 + SCTP_HEADER_LEN + SctpChunkField.INITIATE_TAG;
+    this.oCrc = l4 + SctpField.CHECKSUM;
+  }
+
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  /** cookie: cookie4(key, dstIp, 131072 + dstPort, srcIp, srcPort). */
+  patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, dstPort: number, srcPort: number, cookie: number): number {
+    const id = (dstIp ^ dstPort ^ cookie) & 0xffff;
+    const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
+    setU16(slot, off + this.oId, id);
+    setU32(slot, off + this.oSrc, srcIp);
+    setU32(slot, off + this.oDst, dstIp);
+    setU16(slot, off + this.oIpCk, foldChecksum(this.ipSum0 + addr + id));
+    setU16(slot, off + this.oSport, srcPort);
+    setU16(slot, off + this.oDport, dstPort);
+    setU32(slot, off + this.oTag, cookie);
+    setCrcLe(slot, off + this.oCrc, sctpChecksum(slot, off + this.l4, this.sctpLen));
+    return this.frameLen;
+  }
+}
+
+export class SctpTemplate6 {
+  readonly frameLen: number;
+  readonly maxFrameLen: number;
+  readonly base: Uint8Array;
+  readonly srcWords: Uint32Array;
+  private readonly l4: number;
+  private readonly sctpLen: number;
+  private readonly oDst: number;
+  private readonly oSport: number;
+  private readonly oDport: number;
+  private readonly oTag: number;
+  private readonly oCrc: number;
+
+  constructor(link: Ipv6Options) {
+    checkLink(link);
+    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
+    const hop = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    this.srcWords = ip6Words(link.srcIp);
+    const l2 = linkHeaderLen(link);
+    const l4 = l2 + IPV6_HEADER_LEN;
+    const sctpLen = SCTP_HEADER_LEN + SCTP_INIT_LEN;
+    this.frameLen = paddedLen(link, l4 + sctpLen);
+    this.maxFrameLen = this.frameLen;
+    const b = new Uint8Array(this.frameLen);
+    emitLink(link, EtherType.IPV6, b);
+    emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.SCTP, sctpLen, hop);
+    emitSctp(sctpInitRepr(0, 0, 0), new SctpPacket(b, l4, sctpLen));
+    this.base = b;
+    this.l4 = l4;
+    this.sctpLen = sctpLen;
+    this.oDst = l2 + Ipv6Field.DST;
+    this.oSport = l4 + SctpField.SRC_PORT;
+    this.oDport = l4 + SctpField.DST_PORT;
+    this.oTag = l4 + SCTP_HEADER_LEN + SctpChunkField.INITIATE_TAG;
+    this.oCrc = l4 + SctpField.CHECKSUM;
+  }
+
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, cookie: number): number {
+    const o = off + this.oDst;
+    setU32(slot, o, dst[dstOff]); setU32(slot, o + 4, dst[dstOff + 1]);
+    setU32(slot, o + 8, dst[dstOff + 2]); setU32(slot, o + 12, dst[dstOff + 3]);
+    setU16(slot, off + this.oSport, srcPort);
+    setU16(slot, off + this.oDport, dstPort);
+    setU32(slot, off + this.oTag, cookie);
+    setCrcLe(slot, off + this.oCrc, sctpChecksum(slot, off + this.l4, this.sctpLen));
+    return this.frameLen;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// ARP who-has (--arpscan).
+// ---------------------------------------------------------------------------------------
+
+const BROADCAST_MAC = new Uint8Array([0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+const ZERO_MAC = new Uint8Array(6);
+
+/** Broadcast ARP request "who has <target>? tell <us>". Ethernet only. */
+export class ArpTemplate {
+  readonly frameLen: number;
+  readonly maxFrameLen: number;
+  readonly base: Uint8Array;
+  private readonly oSpa: number;
+  private readonly oTpa: number;
+
+  /** link.dstMac is ignored: requests go to the broadcast address. */
+  constructor(link: Ipv4Options) {
+    if (link.raw === true) bad('ARP needs an Ethernet link');
+    checkLink(link);
+    const l2 = linkHeaderLen(link);
+    this.frameLen = paddedLen(link, l2 + ARP_ETH_IPV4_LEN);
+    this.maxFrameLen = this.frameLen;
+    const b = new Uint8Array(this.frameLen);
+    emitLink({ srcMac: link.srcMac, dstMac: BROADCAST_MAC, vlan: link.vlan }, EtherType.ARP, b);
+    emitArp(
+      { operation: ArpOperation.REQUEST, senderMac: link.srcMac, senderIp: link.srcIp, targetMac: ZERO_MAC, targetIp: 0 },
+      new ArpPacket(b, l2, ARP_ETH_IPV4_LEN),
+    );
+    this.base = b;
+    this.oSpa = l2 + ArpField.SPA;
+    this.oTpa = l2 + ArpField.TPA;
+  }
+
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number): number {
+    setU32(slot, off + this.oSpa, srcIp);
+    setU32(slot, off + this.oTpa, dstIp);
+    return this.frameLen;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Dispatch by internal port, with the cookie, and per-slot bookkeeping.
+// ---------------------------------------------------------------------------------------
+
+/** Internal-port bases (the same encoding as target/ports.ts; reference §2.3, §6.1). */
+const UDP_BASE = 65536, SCTP_BASE = 131072, ICMP_BASE = 196608, ICMP_ECHO = 196608, ARP_PORT = 196610;
+
+/** What a batch slot currently holds (so a slot's base is rewritten only when the kind changes). */
+export const SlotKind = { NONE: 0, TCP: 1, UDP: 2, SCTP: 3, ICMP: 4, ARP: 5 } as const;
+
+export interface ProbeOptions4 extends Ipv4Options {
+  readonly tcp?: TcpOptions | undefined;
+  readonly payloads?: UdpPayloadTable | undefined;
+}
+
+export interface ProbeOptions6 extends Ipv6Options {
+  readonly tcp?: TcpOptions | undefined;
+  readonly payloads?: UdpPayloadTable | undefined;
+}
+
+/**
+ * All IPv4 probe kinds of a scan behind one call: `fill` computes the cookie for the target's
+ * internal port (TCP p, UDP 65536+p, SCTP 131072+p, ICMP echo 196608, ARP 196610), writes the
+ * template base into the slot if the slot last held another kind, and patches the probe.
+ * One instance per transmit worker (it keeps the slot kinds of that worker's batch).
+ */
+export class ProbeSet4 {
+  readonly tcp: TcpTemplate4;
+  readonly udp: UdpTemplate4;
+  readonly sctp: SctpTemplate4;
+  readonly icmp: EchoTemplate4;
+  readonly arp: ArpTemplate | null;
+  /** Largest frame any probe can be: the slot size needed. */
+  readonly maxFrameLen: number;
+  private readonly key: CookieKey;
+  private readonly kinds: Uint8Array;
+
+  /** slots: the number of slots in the batch this set fills (slot index < slots). */
+  constructor(opts: ProbeOptions4, key: CookieKey, slots: number) {
+    this.tcp = new TcpTemplate4(opts, opts.tcp);
+    this.udp = new UdpTemplate4(opts, opts.payloads);
+    this.sctp = new SctpTemplate4(opts);
+    this.icmp = new EchoTemplate4(opts);
+    this.arp = opts.raw === true ? null : new ArpTemplate(opts);
+    this.maxFrameLen = Math.max(this.tcp.maxFrameLen, this.udp.maxFrameLen, this.sctp.maxFrameLen, this.icmp.maxFrameLen, this.arp?.maxFrameLen ?? 0);
+    this.key = key;
+    this.kinds = new Uint8Array(slots);
+  }
+
+  /** Forget what the slots hold (after the batch buffer changed). */
+  invalidate(): void {
+    this.kinds.fill(SlotKind.NONE);
+  }
+
+  /**
+   * Write the probe for (dstIp, port) from (srcIp, srcPort) into slot `slot` at buf[off].
+   * Returns the frame length, or 0 for a port kind without a probe (ICMP timestamp, other IP
+   * protocols; ARP on a raw link): the caller skips the slot.
+   */
+  fill(buf: Uint8Array, off: number, slot: number, srcIp: number, dstIp: number, port: number, srcPort: number): number {
+    const kinds = this.kinds;
+    if (port < UDP_BASE) {
+      if (kinds[slot] !== SlotKind.TCP) { this.tcp.writeBase(buf, off); kinds[slot] = SlotKind.TCP; }
+      return this.tcp.patch(buf, off, srcIp, dstIp, port, srcPort, cookie4(this.key, dstIp, port, srcIp, srcPort));
+    }
+    if (port < SCTP_BASE) {
+      kinds[slot] = SlotKind.UDP; // UDP writes its whole frame
+      return this.udp.patch(buf, off, srcIp, dstIp, port - UDP_BASE, srcPort, cookie4(this.key, dstIp, port, srcIp, srcPort));
+    }
+    if (port < ICMP_BASE) {
+      if (kinds[slot] !== SlotKind.SCTP) { this.sctp.writeBase(buf, off); kinds[slot] = SlotKind.SCTP; }
+      return this.sctp.patch(buf, off, srcIp, dstIp, port - SCTP_BASE, srcPort, cookie4(this.key, dstIp, port, srcIp, srcPort));
+    }
+    if (port === ICMP_ECHO) {
+      if (kinds[slot] !== SlotKind.ICMP) { this.icmp.writeBase(buf, off); kinds[slot] = SlotKind.ICMP; }
+      return this.icmp.patch(buf, off, srcIp, dstIp, cookie4(this.key, dstIp, ICMP_ECHO, srcIp, 0));
+    }
+    if (port === ARP_PORT && this.arp !== null) {
+      if (kinds[slot] !== SlotKind.ARP) { this.arp.writeBase(buf, off); kinds[slot] = SlotKind.ARP; }
+      return this.arp.patch(buf, off, srcIp, dstIp);
+    }
+    return 0;
+  }
+}
+
+/** All IPv6 probe kinds (no ARP: NDP is the responder's business). Same contract as ProbeSet4. */
+export class ProbeSet6 {
+  readonly tcp: TcpTemplate6;
+  readonly udp: UdpTemplate6;
+  readonly sctp: SctpTemplate6;
+  readonly icmp: EchoTemplate6;
+  readonly maxFrameLen: number;
+  /** Our address as four words (cookie6's `me`). */
+  readonly srcWords: Uint32Array;
+  private readonly key: CookieKey;
+  private readonly kinds: Uint8Array;
+
+  constructor(opts: ProbeOptions6, key: CookieKey, slots: number) {
+    this.tcp = new TcpTemplate6(opts, opts.tcp);
+    this.udp = new UdpTemplate6(opts, opts.payloads);
+    this.sctp = new SctpTemplate6(opts);
+    this.icmp = new EchoTemplate6(opts);
+    this.maxFrameLen = Math.max(this.tcp.maxFrameLen, this.udp.maxFrameLen, this.sctp.maxFrameLen, this.icmp.maxFrameLen);
+    this.srcWords = this.tcp.srcWords;
+    this.key = key;
+    this.kinds = new Uint8Array(slots);
+  }
+
+  invalidate(): void {
+    this.kinds.fill(SlotKind.NONE);
+  }
+
+  /** dst[dstOff..+3]: the target as four words. srcPort: the base source port (§6.2). */
+  fill(buf: Uint8Array, off: number, slot: number, dst: Uint32Array, dstOff: number, port: number, srcPort: number): number {
+    const kinds = this.kinds;
+    const me = this.srcWords;
+    if (port < UDP_BASE) {
+      if (kinds[slot] !== SlotKind.TCP) { this.tcp.writeBase(buf, off); kinds[slot] = SlotKind.TCP; }
+      return this.tcp.patch(buf, off, dst, dstOff, port, srcPort, cookie6(this.key, dst, dstOff, me, 0, port, srcPort));
+    }
+    if (port < SCTP_BASE) {
+      kinds[slot] = SlotKind.UDP;
+      return this.udp.patch(buf, off, dst, dstOff, port - UDP_BASE, srcPort, cookie6(this.key, dst, dstOff, me, 0, port, srcPort));
+    }
+    if (port < ICMP_BASE) {
+      if (kinds[slot] !== SlotKind.SCTP) { this.sctp.writeBase(buf, off); kinds[slot] = SlotKind.SCTP; }
+      return this.sctp.patch(buf, off, dst, dstOff, port - SCTP_BASE, srcPort, cookie6(this.key, dst, dstOff, me, 0, port, srcPort));
+    }
+    if (port === ICMP_ECHO) {
+      if (kinds[slot] !== SlotKind.ICMP) { this.icmp.writeBase(buf, off); kinds[slot] = SlotKind.ICMP; }
+      return this.icmp.patch(buf, off, dst, dstOff, cookie6(this.key, dst, dstOff, me, 0, ICMP_ECHO, 0));
+    }
+    return 0;
+  }
+}
