@@ -242,9 +242,12 @@ export class OutputSet {
       if (r.status === 'open' ? !this.opts.showOpen : r.status === 'closed' ? !this.opts.showClosed : false) return;
     }
     this.written++;
+    // A due time rotation happens before the record, so it lands in the new period's file.
+    if (this.opts.rotateSeconds > 0) this.checkRotate(false);
     const slots = this.slots;
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
+      if (s.closed) continue; // only after a failed reopen on rotation (error reported)
       if (!s.headerDone) {
         s.state.header(s.sink, r);
         s.headerDone = true;
@@ -252,7 +255,8 @@ export class OutputSet {
       if (r.kind === 'status') s.state.status(s.sink, r);
       else s.state.banner(s.sink, r);
     }
-    if (this.opts.rotateSize > 0 || this.opts.rotateSeconds > 0) this.checkRotate();
+    // A file that reached its size is rotated right after the record that filled it.
+    if (this.opts.rotateSize > 0) this.checkRotate(true);
   }
 
   writeBatch(rs: readonly ScanRecord[]): void {
@@ -262,18 +266,16 @@ export class OutputSet {
   /** Writes everything buffered to the files; also performs a due time rotation. */
   flush(): void {
     if (this.closed) return;
-    if (this.opts.rotateSeconds > 0) this.checkRotate();
+    if (this.opts.rotateSeconds > 0) this.checkRotate(false);
     for (const s of this.slots) s.sink.flush();
     this.collectErrors();
   }
 
-  private checkRotate(): void {
-    const now = this.opts.rotateSeconds > 0 ? this.nowSec() : 0;
+  private checkRotate(bySize: boolean): void {
+    const now = this.nowSec();
     for (const s of this.slots) {
-      if (s.isStdout) continue;
-      if (now >= s.nextRotate || (this.opts.rotateSize > 0 && s.sink.size >= this.opts.rotateSize)) {
-        this.rotate(s, this.opts.rotateSeconds > 0 ? now : this.nowSec());
-      }
+      if (s.isStdout || s.closed) continue;
+      if (bySize ? s.sink.size >= this.opts.rotateSize : now >= s.nextRotate) this.rotate(s, now);
     }
   }
 

@@ -14,7 +14,7 @@ import { BinaryReader } from '../../src/output/binary.js';
 import { OutputSet } from '../../src/output/outputs.js';
 import type { ScanRecord } from '../../src/output/record.js';
 import { META, SAMPLE, banner, options, rmDir, status, testIo, tmpDir } from './helpers.js';
-import { HEADER, be, everyTypeFile, rec } from './binfile.js';
+import { HEADER, be, everyTypeFile, readBinary, rec } from './binfile.js';
 
 /** Writes records with our binary writer and returns the file's bytes. */
 export function writeBinary(records: readonly ScanRecord[], numbering: 'head' | '1.3.2' = 'head'): Buffer {
@@ -28,30 +28,6 @@ export function writeBinary(records: readonly ScanRecord[], numbering: 'head' | 
   } finally {
     rmDir(dir);
   }
-}
-
-interface Parsed { records: ScanRecord[]; ids: number[]; error: ScanError | undefined; offsets: number[] }
-
-/** Reads `bytes` split at the given cut points. */
-export function readBinary(bytes: Uint8Array, cuts: readonly number[] = [], numbering: 'head' | '1.3.2' = 'head', name = 'f.bin'): Parsed {
-  const reader = new BinaryReader({ fileName: name, numbering });
-  const out: Parsed = { records: [], ids: [], error: undefined, offsets: [] };
-  const points = [...new Set(cuts.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
-  let prev = 0;
-  try {
-    for (const c of [...points, bytes.length]) {
-      // A fresh copy each time: the reader must not keep the caller's buffer.
-      const chunk = Uint8Array.from(bytes.subarray(prev, c));
-      reader.push(chunk, (r, id) => { out.records.push(r); out.ids.push(id); });
-      chunk.fill(0xee);
-      prev = c;
-    }
-    reader.end();
-  } catch (e) {
-    if (!(e instanceof ScanError)) throw e;
-    out.error = e;
-  }
-  return out;
 }
 
 /** What a record looks like after a trip through the binary format (no MAC stored). */

@@ -1,4 +1,6 @@
 /** Hand-built masscan binary files for the binary and interop tests. */
+import { ScanError } from '../../src/error.js';
+import { BinaryReader } from '../../src/output/binary.js';
 import type { ScanRecord } from '../../src/output/record.js';
 import { banner, status } from './helpers.js';
 
@@ -62,5 +64,30 @@ export function everyTypeFile(): { bytes: Buffer; expect: ScanRecord[] } {
     banner('10.0.0.4', 6, 443, '(40)', 'id40', 51, 1700000006),
   ];
   return { bytes: Buffer.concat(parts), expect };
+}
+
+
+export interface Parsed { records: ScanRecord[]; ids: number[]; error: ScanError | undefined; offsets: number[] }
+
+/** Reads `bytes` split at the given cut points. */
+export function readBinary(bytes: Uint8Array, cuts: readonly number[] = [], numbering: 'head' | '1.3.2' = 'head', name = 'f.bin'): Parsed {
+  const reader = new BinaryReader({ fileName: name, numbering });
+  const out: Parsed = { records: [], ids: [], error: undefined, offsets: [] };
+  const points = [...new Set(cuts.filter((c) => c > 0 && c < bytes.length))].sort((a, b) => a - b);
+  let prev = 0;
+  try {
+    for (const c of [...points, bytes.length]) {
+      // A fresh copy each time: the reader must not keep the caller's buffer.
+      const chunk = Uint8Array.from(bytes.subarray(prev, c));
+      reader.push(chunk, (r, id) => { out.records.push(r); out.ids.push(id); });
+      chunk.fill(0xee);
+      prev = c;
+    }
+    reader.end();
+  } catch (e) {
+    if (!(e instanceof ScanError)) throw e;
+    out.error = e;
+  }
+  return out;
 }
 
