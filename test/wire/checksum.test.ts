@@ -13,7 +13,7 @@ import {
   udpChecksumOnWire,
   pseudoHeaderSum,
 } from '../../src/wire/checksum.js';
-import { fromHex, getU16, getU32, setU16, setU32, parseIpv6 } from '../../src/wire/bytes.js';
+import { fromHex, getU16, getU32, setU16, setU32, ipv6FromText } from '../../src/wire/bytes.js';
 
 /** Textbook RFC 1071, bit by bit, as the oracle. */
 function naive(buf: Uint8Array): number {
@@ -99,7 +99,7 @@ test('pseudoHeaderSum6 equals the checksum over the explicit 40-byte pseudo-head
 });
 
 test('pseudoHeaderSum6: ::1 to ::1, TCP, length 40', () => {
-  const a = parseIpv6('::1');
+  const a = ipv6FromText('::1');
   const both = new Uint8Array(32);
   both.set(a, 0);
   both.set(a, 16);

@@ -1,0 +1,30 @@
+/** Shared helpers for the wire tests. */
+import assert from 'node:assert/strict';
+import { loadVectors, type Vector } from '../vectors/vectors.js';
+import { hexDump } from '../../src/wire/bytes.js';
+
+let cache: Vector[] | null = null;
+
+/** The `index`-th packet of a vector file. */
+export function vec(file: string, index: number): Vector {
+  cache ??= loadVectors();
+  const v = cache.find((x) => x.file === file && x.index === index);
+  if (v === undefined) throw new Error(`no vector ${file}#${index}`);
+  return v;
+}
+
+export function allVectors(): Vector[] {
+  cache ??= loadVectors();
+  return cache;
+}
+
+/** A buffer pre-filled with 0xa5, so a field that emit never wrote shows up (smoltcp habit). */
+export function filled(n: number): Uint8Array {
+  return new Uint8Array(n).fill(0xa5);
+}
+
+/** Byte-for-byte equality with a readable hex dump on failure. */
+export function assertBytes(actual: Uint8Array, expected: Uint8Array, what = 'bytes'): void {
+  if (actual.length === expected.length && actual.every((b, i) => b === expected[i])) return;
+  assert.fail(`${what} differ\nactual:\n${hexDump(actual)}\nexpected:\n${hexDump(expected)}`);
+}
