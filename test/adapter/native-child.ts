@@ -6,6 +6,8 @@
  *   {"mode":"send", ifname, backend, count, batch, baseLen, dstMac, srcMac, srcIp, dstIp, port}
  *   {"mode":"recv", ifname, expect, timeoutMs, dstIp, port, baseLen}  (prints "ready" first)
  *   {"mode":"open", ifname, kind: "sendmmsg" | "txring" | "rx"}       (error code and message)
+ *   {"mode":"workers", ...send fields, threads}: `threads` worker_threads each open their
+ *     own socket and send count/threads frames (the addon must be context-aware)
  *
  * Frames are Ethernet/IPv4/UDP to dstIp:port carrying MAGIC and a sequence number; frame
  * `seq` is baseLen + seq % 7 bytes long, so lengths vary inside each batch.
@@ -14,6 +16,7 @@ import { openRx, openTx } from '../../src/adapter/afpacket.js';
 import { buildReplyFilter } from '../../src/adapter/bpf.js';
 import type { TxBackend } from '../../src/adapter/adapter.js';
 import { isScanError } from '../../src/error.js';
+import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 
 export const MAGIC = 0x7a1de5ca;
 
@@ -77,7 +80,10 @@ export function writeFrame(
 }
 
 interface SendArgs {
-  mode: 'send';
+  mode: 'send' | 'workers';
+  seqStart?: number;
+  threads?: number;
+  qdiscBypass?: boolean;
   ifname: string;
   backend: TxBackend;
   count: number;
@@ -97,6 +103,7 @@ interface RecvArgs {
   dstIp: number;
   port: number;
   baseLen: number;
+  ignoreOutgoing?: boolean;
 }
 interface OpenArgs {
   mode: 'open';
@@ -106,9 +113,10 @@ interface OpenArgs {
 type Args = SendArgs | RecvArgs | OpenArgs;
 
 function doSend(a: SendArgs): object {
-  const tx = openTx({ ifname: a.ifname, backend: a.backend, batch: a.batch, slotSize: 128 });
+  const tx = openTx({ ifname: a.ifname, backend: a.backend, batch: a.batch, slotSize: 128, qdiscBypass: a.qdiscBypass ?? true });
   const dst = hexMac(a.dstMac);
   const src = hexMac(a.srcMac);
+  const s0 = a.seqStart ?? 0;
   let seq = 0;
   let bytes = 0;
   let retries = 0;
@@ -117,7 +125,7 @@ function doSend(a: SendArgs): object {
     // A short last batch exercises the TX ring's skip frames.
     const n = Math.min(a.batch, a.count - seq);
     for (let k = 0; k < n; k++) {
-      tx.lens[k] = writeFrame(tx.frames, tx.slotBase + k * tx.slotSize, seq + k, a.baseLen, dst, src, a.srcIp, a.dstIp, a.port);
+      tx.lens[k] = writeFrame(tx.frames, tx.slotBase + k * tx.slotSize, s0 + seq + k, a.baseLen, dst, src, a.srcIp, a.dstIp, a.port);
     }
     const took = tx.send(n);
     for (let k = 0; k < took; k++) bytes += tx.lens[k];
@@ -132,7 +140,7 @@ function doSend(a: SendArgs): object {
 
 function doRecv(a: RecvArgs): object {
   const filter = buildReplyFilter({ ipv4: [{ first: a.dstIp, last: a.dstIp }], ipv6: [], arp: false, ports: { first: a.port, last: a.port } });
-  const rx = openRx({ ifname: a.ifname, ringBytes: 4 * 1024 * 1024, filter });
+  const rx = openRx({ ifname: a.ifname, ringBytes: 4 * 1024 * 1024, filter, ignoreOutgoing: a.ignoreOutgoing ?? true });
   process.stdout.write('ready\n');
   const seen = new Uint8Array(a.expect);
   let received = 0;
@@ -193,9 +201,33 @@ function doOpen(a: OpenArgs): object {
   }
 }
 
-const raw = process.argv[2];
-if (raw !== undefined && raw.startsWith('{')) {
-  const a = JSON.parse(raw) as Args;
-  const out = a.mode === 'send' ? doSend(a) : a.mode === 'recv' ? doRecv(a) : doOpen(a);
-  process.stdout.write(`${JSON.stringify(out)}\n`);
+async function doWorkers(a: SendArgs): Promise<object> {
+  const threads = a.threads ?? 2;
+  const per = Math.ceil(a.count / threads);
+  const results = await Promise.all(
+    Array.from({ length: threads }, (_, i) => {
+      const part: SendArgs = { ...a, mode: 'send', seqStart: i * per, count: Math.max(0, Math.min(per, a.count - i * per)) };
+      return new Promise<{ sent: number; bytes: number }>((resolve, reject) => {
+        const w = new Worker(new URL(import.meta.url), { workerData: part });
+        w.once('message', resolve);
+        w.once('error', reject);
+      });
+    }),
+  );
+  return { sent: results.reduce((s, r) => s + r.sent, 0), bytes: results.reduce((s, r) => s + r.bytes, 0), threads };
+}
+
+if (!isMainThread) {
+  parentPort?.postMessage(doSend(workerData as SendArgs));
+} else {
+  const raw = process.argv[2];
+  if (raw !== undefined && raw.startsWith('{')) {
+    const a = JSON.parse(raw) as Args;
+    let out: object;
+    if (a.mode === 'workers') out = await doWorkers(a);
+    else if (a.mode === 'send') out = doSend(a);
+    else if (a.mode === 'recv') out = doRecv(a);
+    else out = doOpen(a as OpenArgs);
+    process.stdout.write(`${JSON.stringify(out)}\n`);
+  }
 }
