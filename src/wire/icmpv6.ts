@@ -155,11 +155,17 @@ export function findNdpLinkAddr(buf: Uint8Array, off: number, end: number, type:
   return found;
 }
 
+/**
+ * NDP messages carry `lladdr` (the source link-layer address option of NS/RA, the target one of
+ * NA) and `otherOptions`: every other option, raw and in order (a DAD nonce, prefixes, MTU...).
+ * Emit writes the link-layer option first, then the others: a message whose link-layer option
+ * came first (all that Linux sends) round-trips exactly.
+ */
 export type Icmpv6Repr =
   | { kind: 'echo-request' | 'echo-reply'; ident: number; seq: number; data: Uint8Array }
   | { kind: 'dst-unreachable'; code: number; quoted: Uint8Array }
-  | { kind: 'neighbor-solicit'; target: Uint8Array; lladdr: Uint8Array | undefined }
-  | { kind: 'neighbor-advert'; flags: number; target: Uint8Array; lladdr: Uint8Array | undefined }
+  | { kind: 'neighbor-solicit'; target: Uint8Array; lladdr: Uint8Array | undefined; otherOptions: Uint8Array }
+  | { kind: 'neighbor-advert'; flags: number; target: Uint8Array; lladdr: Uint8Array | undefined; otherOptions: Uint8Array }
   | {
       kind: 'router-advert';
       hopLimit: number;
@@ -168,6 +174,7 @@ export type Icmpv6Repr =
       reachableTime: number;
       retransTime: number;
       lladdr: Uint8Array | undefined;
+      otherOptions: Uint8Array;
     }
   | { kind: 'other'; type: number; code: number; body: Uint8Array };
 
@@ -211,8 +218,9 @@ export function parseIcmpv6(pkt: Icmpv6Packet, ip: IpPair | null): Icmpv6Repr | 
       if (typeof ll === 'string') return ll;
       const target = b.slice(pkt.targetOff(), pkt.targetOff() + 16);
       const lladdr = ll < 0 ? undefined : b.slice(ll, ll + MAC_LEN);
-      if (solicit) return { kind: 'neighbor-solicit', target, lladdr };
-      return { kind: 'neighbor-advert', flags: b[pkt.off + Icmpv6Field.NA_FLAGS] & 0xe0, target, lladdr };
+      const otherOptions = optionsWithout(b, pkt.off + NDP_NS_NA_LEN, end, ll);
+      if (solicit) return { kind: 'neighbor-solicit', target, lladdr, otherOptions };
+      return { kind: 'neighbor-advert', flags: b[pkt.off + Icmpv6Field.NA_FLAGS] & 0xe0, target, lladdr, otherOptions };
     }
     case Icmpv6Type.ROUTER_ADVERT: {
       // RFC 4861 §6.1.2: code 0, length 16 or more.
@@ -228,14 +236,26 @@ export function parseIcmpv6(pkt: Icmpv6Packet, ip: IpPair | null): Icmpv6Repr | 
         reachableTime: getU32(b, pkt.off + Icmpv6Field.RA_REACHABLE),
         retransTime: getU32(b, pkt.off + Icmpv6Field.RA_RETRANS),
         lladdr: ll < 0 ? undefined : b.slice(ll, ll + MAC_LEN),
+        otherOptions: optionsWithout(b, pkt.off + NDP_RA_LEN, end, ll),
       };
     }
   }
   return { kind: 'other', type, code, body: b.subarray(pkt.off + 4, end) };
 }
 
+/** A copy of the options in `[off, end)` without the option whose MAC is at `llOff` (-1: none). */
+function optionsWithout(buf: Uint8Array, off: number, end: number, llOff: number): Uint8Array {
+  if (llOff < 0) return buf.slice(off, end);
+  const optStart = llOff - 2;
+  const optEnd = optStart + buf[optStart + 1] * 8;
+  const out = new Uint8Array(end - off - (optEnd - optStart));
+  out.set(buf.subarray(off, optStart), 0);
+  out.set(buf.subarray(optEnd, end), optStart - off);
+  return out;
+}
+
 export function icmpv6BufferLen(repr: Icmpv6Repr): number {
-  const ll = 'lladdr' in repr && repr.lladdr !== undefined ? 8 : 0;
+  const ll = 'lladdr' in repr ? (repr.lladdr !== undefined ? 8 : 0) + repr.otherOptions.length : 0;
   switch (repr.kind) {
     case 'echo-request':
     case 'echo-reply':
@@ -288,10 +308,13 @@ export function emitIcmpv6(repr: Icmpv6Repr, pkt: Icmpv6Packet, ip: IpPair | nul
       pkt.setRestOfHeader(0);
       if (repr.kind === 'neighbor-advert') b[o + Icmpv6Field.NA_FLAGS] = repr.flags & 0xe0;
       b.set(repr.target.subarray(0, 16), o + Icmpv6Field.TARGET);
+      let p = o + NDP_NS_NA_LEN;
       if (repr.lladdr !== undefined) {
         const t = solicit ? NdpOptionType.SOURCE_LL_ADDR : NdpOptionType.TARGET_LL_ADDR;
-        emitLinkAddrOption(b, o + NDP_NS_NA_LEN, t, repr.lladdr);
+        emitLinkAddrOption(b, p, t, repr.lladdr);
+        p += 8;
       }
+      b.set(repr.otherOptions, p);
       break;
     }
     case 'router-advert':
@@ -303,6 +326,7 @@ export function emitIcmpv6(repr: Icmpv6Repr, pkt: Icmpv6Packet, ip: IpPair | nul
       setU32(b, o + Icmpv6Field.RA_REACHABLE, repr.reachableTime);
       setU32(b, o + Icmpv6Field.RA_RETRANS, repr.retransTime);
       if (repr.lladdr !== undefined) emitLinkAddrOption(b, o + NDP_RA_LEN, NdpOptionType.SOURCE_LL_ADDR, repr.lladdr);
+      b.set(repr.otherOptions, o + NDP_RA_LEN + (repr.lladdr !== undefined ? 8 : 0));
       break;
     case 'other':
       pkt.setMsgType(repr.type);
