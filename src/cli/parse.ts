@@ -229,7 +229,7 @@ class Parser {
       if (d.scanTcp || !d.scanUdp) d.targets.addPortRanges(topPortRanges(d.topPorts, 'tcp'));
       if (d.scanUdp) d.targets.addPortRanges(topPortRanges(d.topPorts, 'udp'));
     }
-    if (d.shard.of > 1 && d.seed === undefined && (operation === 'scan' || operation === 'list')) {
+    if (d.shard.of > 1 && d.seed === undefined) {
       this.warnFn('[-] WARNING: --seed <num> is not specified');
       this.warnFn('    HINT: all shards must share the same seed');
     }
