@@ -379,8 +379,11 @@ const POLLERR = 0x008;
  * kernel's release of it, and the store orders every earlier read before the kernel may
  * overwrite the block. That is the barrier pair the kernel's ring protocol needs, with no
  * native call per block.
+ *
+ * Exported so tests can walk a synthetic ring (with a stand-in for the addon); the engine
+ * opens channels with openRx().
  */
-class AfPacketRx implements RxChannel {
+export class AfPacketRx implements RxChannel {
   private readonly u8: Uint8Array;
   private readonly u16: Uint16Array;
   private readonly u32: Uint32Array;
