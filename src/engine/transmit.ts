@@ -1,0 +1,576 @@
+/**
+ * The transmit hot loop (DESIGN.md §1, §3; reference masscan-compat.md §5.3, §5.4).
+ *
+ * One Transmitter per transmit worker. Each owns a disjoint slice of the shard's lattice of
+ * target indices (target/shard.ts `indexSlice`: shard x/y owns i = x-1 (mod y); its T workers
+ * split that round-robin), and for each of its indices i sends
+ *     x = blackrock.shuffle(i) -> (ip, port) = pick(x) -> cookie -> template patch
+ * into the next slot of its TxChannel batch, then sends the batch with one native call.
+ *
+ * Retries (tidescan's rule, documented in the README): `--retries R` sends exactly R+1 probes
+ * per target, about one second apart. A worker walks its slice in WINDOWS of W lattice points,
+ * W = max(1, floor(rate / workers)) (one second of its probes): pass 0 sends the window's
+ * points in order, then pass 1 sends the same points again, ..., pass R; then the next window.
+ * So copy r of a target leaves ~r seconds after copy 0, every target gets R+1 probes, and no
+ * index is ever outside [0, range). (masscan sends (R+1)^2 probes and starts at
+ * shuffle(i + rate); we start at shuffle(i), the -sL order.)
+ *
+ * Progress, shared with the main thread after every batch (ScanControl):
+ *  - PROGRESS: every index of this worker's slice below it has had all R+1 probes
+ *    (the position in the last pass, else the start of the current window);
+ *  - FRONTIER: no index of this worker at or above it has had any probe.
+ * Resume (paused.conf `resume-index`, a GLOBAL loop index, as target/shard.ts defines it):
+ *  - on the first SIGINT the main thread asks every worker to PAUSE at a batch boundary, takes
+ *    S = max over workers of FRONTIER, and lets every worker DRAIN: finish all R+1 probes of
+ *    each of its indices below S, and nothing at or above S. Then exactly the indices < S of
+ *    this shard are done, so `--resume` with resume-index S sends exactly the rest: the
+ *    interrupted run plus the resumed run equal one uninterrupted run;
+ *  - if the drain is cut short (a second SIGINT), the minimum PROGRESS is written instead:
+ *    still nothing is missed, at most a few probes are sent twice.
+ *
+ * Frames the receive side wants sent (RSTs, ARP/NDP answers) arrive through the frame ring;
+ * worker 0 sends them before each probe batch and keeps doing so, after its slice is done,
+ * until the main thread shuts the scan down.
+ *
+ * Hot path: no allocation, no closures, no BigInt; per batch one shuffleBatch, per probe one
+ * pick, one SipHash cookie and one template patch.
+ */
+import type { TxChannel } from '../adapter/adapter.js';
+import type { PortRange, Range4, Range6 } from '../cli/config.js';
+import { ScanError } from '../error.js';
+import { Blackrock } from '../target/blackrock.js';
+import { Picker, Target } from '../target/picker.js';
+import type { ScanPlan } from '../target/plan.js';
+import { PortList } from '../target/ports.js';
+import { RangeList4, RangeList6 } from '../target/range-list.js';
+import { indexSlice, sliceLength, type IndexSlice } from '../target/shard.js';
+import { CookieKey } from './cookie.js';
+import type { FrameRing } from './ring.js';
+import { SourceChooser } from './source.js';
+import { ProbeSet4, ProbeSet6 } from './template.js';
+import { Throttle } from './throttle.js';
+import { UdpPayloadTable } from './udp-payloads.js';
+
+// ---------------------------------------------------------------------------------------
+// The control block shared by the main thread, the transmit workers and the receive worker.
+// ---------------------------------------------------------------------------------------
+
+export const MAX_TX_WORKERS = 64;
+
+/** Commands from the main thread (Int32 word CMD). */
+export const Cmd = { RUN: 0, PAUSE: 1, DRAIN: 2, ABORT: 3 } as const;
+/** A transmit worker's state (Int32 word per worker). */
+export const WState = { INIT: 0, RUNNING: 1, PAUSED: 2, DONE: 3, EXITED: 4, FAILED: 5 } as const;
+
+const I_CMD = 0;
+const I_SHUTDOWN = 1;
+const I_RX_STATE = 2;
+const I_WSTATE = 16;
+const INT_WORDS = I_WSTATE + MAX_TX_WORKERS;
+const F_BASE_BYTES = 1024;
+const F_STOP_AT = 0;
+const F_WORKER = 8;
+/** Float64 slots per transmit worker. */
+export const WF = { PROGRESS: 0, FRONTIER: 1, PROBES: 2, FRAMES: 3, DROPPED: 4, BATCHES: 5, TOTAL: 6, PASS: 7 } as const;
+const WF_SLOTS = 8;
+const F_RX = F_WORKER + MAX_TX_WORKERS * WF_SLOTS;
+/** Float64 slots of the receive worker. */
+export const RF = {
+  FRAMES: 0, VALID: 1, RECORDS: 2, FOUND: 3, DUPLICATES: 4, RECORD_DROPS: 5, FRAME_DROPS: 6,
+  KERNEL_DROPS: 7, RST: 8, ANSWERS: 9, UNDECODABLE: 10,
+} as const;
+const RF_SLOTS = 16;
+const F_WORDS = F_RX + RF_SLOTS;
+
+/**
+ * Shared scan state in one SharedArrayBuffer. Commands and states are Int32 words accessed
+ * with Atomics; counters are Float64 written by one thread each (plain stores) and read by
+ * the main thread. NOTE: a plain Float64 read racing its write is only approximate by the
+ * memory model; values the resume index depends on are read after an Atomics handshake
+ * (the worker stores its counters, then Atomics.store of its state; the main thread
+ * Atomics.load of the state, then reads), which orders them.
+ */
+export class ScanControl {
+  readonly sab: SharedArrayBuffer;
+  readonly i32: Int32Array;
+  readonly f64: Float64Array;
+
+  static create(): ScanControl {
+    return new ScanControl(new SharedArrayBuffer(F_BASE_BYTES + F_WORDS * 8));
+  }
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.i32 = new Int32Array(sab, 0, INT_WORDS);
+    this.f64 = new Float64Array(sab, F_BASE_BYTES, F_WORDS);
+    if (INT_WORDS * 4 > F_BASE_BYTES) throw new ScanError('ERR_INTERNAL', 'control block layout');
+  }
+
+  cmd(): number {
+    return Atomics.load(this.i32, I_CMD);
+  }
+  setCmd(c: number): void {
+    Atomics.store(this.i32, I_CMD, c);
+    Atomics.notify(this.i32, I_CMD);
+  }
+  /** Sleep at most `ms` or until the command changes from `seen`. Worker threads only. */
+  sleep(seen: number, ms: number): void {
+    if (ms > 0) Atomics.wait(this.i32, I_CMD, seen, ms);
+  }
+  shutdown(): boolean {
+    return Atomics.load(this.i32, I_SHUTDOWN) !== 0;
+  }
+  setShutdown(): void {
+    Atomics.store(this.i32, I_SHUTDOWN, 1);
+    // Wake sleepers on the command word too.
+    Atomics.notify(this.i32, I_CMD);
+  }
+  stopAt(): number {
+    return this.f64[F_STOP_AT];
+  }
+  setStopAt(v: number): void {
+    this.f64[F_STOP_AT] = v;
+  }
+  workerState(t: number): number {
+    return Atomics.load(this.i32, I_WSTATE + t);
+  }
+  setWorkerState(t: number, s: number): void {
+    Atomics.store(this.i32, I_WSTATE + t, s);
+  }
+  rxState(): number {
+    return Atomics.load(this.i32, I_RX_STATE);
+  }
+  setRxState(s: number): void {
+    Atomics.store(this.i32, I_RX_STATE, s);
+  }
+  w(t: number, field: number): number {
+    return this.f64[F_WORKER + t * WF_SLOTS + field];
+  }
+  setW(t: number, field: number, v: number): void {
+    this.f64[F_WORKER + t * WF_SLOTS + field] = v;
+  }
+  rx(field: number): number {
+    return this.f64[F_RX + field];
+  }
+  setRx(field: number, v: number): void {
+    this.f64[F_RX + field] = v;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// What a transmit worker needs (plain, structured-cloneable data).
+// ---------------------------------------------------------------------------------------
+
+export interface LinkSetup {
+  readonly srcMac: Uint8Array;
+  /** Next-hop MACs; all-zero when that family is not scanned. */
+  readonly routerMac4: Uint8Array;
+  readonly routerMac6: Uint8Array;
+  readonly vlan: number | undefined;
+  readonly ttl: number;
+  /** Our IPv4 range (one address: begin === end); undefined when not scanning IPv4. */
+  readonly src4: Range4 | undefined;
+  /** Our IPv6 address; undefined when not scanning IPv6. */
+  readonly src6: bigint | undefined;
+  readonly srcPort: PortRange;
+}
+
+export interface TransmitSetup {
+  readonly targets4: readonly Range4[];
+  readonly targets6: readonly Range6[];
+  readonly ports: readonly PortRange[];
+  readonly seed: bigint;
+  readonly rounds: number;
+  readonly shardOne: number;
+  readonly shardOf: number;
+  readonly resumeIndex: number;
+  readonly resumeCount: number;
+  readonly retries: number;
+  readonly infinite: boolean;
+  /** Total rate of the scan (all workers), packets per second. */
+  readonly rate: number;
+  readonly threads: number;
+  readonly thread: number;
+  readonly link: LinkSetup;
+}
+
+/** The scan plan from plain config ranges (what buildPlan made in the cli, rebuilt per thread). */
+export function planFromRanges(targets4: readonly Range4[], targets6: readonly Range6[], ports: readonly PortRange[]): ScanPlan {
+  const t4 = RangeList4.fromRanges(targets4);
+  const t6 = RangeList6.fromRanges(targets6);
+  const pl = new PortList(ports);
+  const count4 = t4.count();
+  const c6 = t6.count();
+  const nports = pl.count();
+  const total = (BigInt(count4) + c6) * BigInt(nports);
+  if (total >= 2n ** 53n) {
+    throw new ScanError('ERR_TOO_BIG', `scan range too large: ${total} probes (the limit is 2^53)`);
+  }
+  return { targets4: t4, targets6: t6, ports: pl, count4, count6: Number(c6), nports, range: Number(total) };
+}
+
+/** Lattice points per window for one worker: about one second of its probes. */
+export function windowSize(rate: number, threads: number): number {
+  const w = Math.floor(rate / threads);
+  return w >= 1 && Number.isFinite(w) ? Math.min(w, 2 ** 52) : w >= 1 ? 2 ** 52 : 1;
+}
+
+/** Probes a worker will send in one pass of its slice: sliceLength * (R+1). */
+export function plannedProbes(slice: IndexSlice, retries: number): number {
+  return sliceLength(slice) * (retries + 1);
+}
+
+const FRAME_TRACE_NONE = null;
+
+/** Called for every frame sent with --packet-trace. */
+export type FrameTracer = (frame: Uint8Array, off: number, len: number) => void;
+
+/** Result of step() when the worker's slice is finished. */
+export const STEP_DONE = -1;
+
+/** How long send() may keep refusing frames before they are counted as dropped (tries). */
+const SEND_RETRIES = 2000;
+
+export class Transmitter {
+  readonly thread: number;
+  readonly slice: IndexSlice;
+  private readonly tx: TxChannel;
+  private readonly ctl: ScanControl;
+  private readonly frames: FrameRing | null;
+  private readonly trace: FrameTracer | null;
+  private readonly plan: ScanPlan;
+  private readonly picker: Picker;
+  private br: Blackrock;
+  private readonly seed: bigint;
+  private readonly rounds: number;
+  private readonly target = new Target();
+  private readonly set4: ProbeSet4 | null;
+  private readonly set6: ProbeSet6 | null;
+  private readonly src: SourceChooser;
+  private readonly srcPort6: number;
+  readonly throttle: Throttle;
+  private readonly retries: number;
+  private readonly infinite: boolean;
+  private readonly window: number;
+  /** Per slot: which family's base it holds (0 none, 4, 6), for mixed scans. */
+  private readonly slotFam: Uint8Array;
+  private readonly mixed: boolean;
+  /** Batch scratch: loop indices and their shuffles. */
+  private readonly idx: Float64Array;
+  private readonly xs: Float64Array;
+  private readonly rOf: Uint16Array;
+
+  // Loop state (see the module comment).
+  private end: number;
+  private winStart: number;
+  private winEnd: number;
+  private pass = 0;
+  private pos: number;
+  private finished = false;
+  private paused = false;
+  private repeat = 0;
+
+  // Counters (published to the control block after every batch).
+  probes = 0;
+  framesSent = 0;
+  dropped = 0;
+  batches = 0;
+
+  constructor(
+    setup: TransmitSetup,
+    tx: TxChannel,
+    ctl: ScanControl,
+    frames: FrameRing | null,
+    clock: () => number,
+    trace: FrameTracer | null = FRAME_TRACE_NONE,
+  ) {
+    this.thread = setup.thread;
+    this.tx = tx;
+    this.ctl = ctl;
+    this.frames = frames;
+    this.trace = trace;
+    this.plan = planFromRanges(setup.targets4, setup.targets6, setup.ports);
+    this.picker = new Picker(this.plan);
+    this.seed = setup.seed;
+    this.rounds = setup.rounds;
+    this.br = new Blackrock(this.plan.range, setup.seed, setup.rounds);
+    this.retries = setup.retries;
+    this.infinite = setup.infinite;
+    this.slice = indexSlice({
+      range: this.plan.range, shardOne: setup.shardOne, shardOf: setup.shardOf,
+      resumeIndex: setup.resumeIndex, resumeCount: setup.resumeCount, threads: setup.threads, thread: setup.thread,
+    });
+    this.window = windowSize(setup.rate, setup.threads);
+    const cap = tx.capacity;
+    const key = new CookieKey(setup.seed);
+    const l = setup.link;
+    const payloads = new UdpPayloadTable();
+    const hasIp4 = this.plan.count4 > 0;
+    const hasIp6 = this.plan.count6 > 0;
+    if (hasIp4 && l.src4 === undefined) throw new ScanError('ERR_ADAPTER', 'no IPv4 source address for IPv4 targets: use --source-ip');
+    if (hasIp6 && l.src6 === undefined) throw new ScanError('ERR_ADAPTER', 'no IPv6 source address for IPv6 targets: use --source-ip with an IPv6 address');
+    this.set4 = hasIp4
+      ? new ProbeSet4({ srcMac: l.srcMac, dstMac: l.routerMac4, vlan: l.vlan, srcIp: l.src4!.begin, ttl: l.ttl, payloads }, key, cap)
+      : null;
+    const src6 = new Uint8Array(16);
+    if (l.src6 !== undefined) for (let k = 0; k < 16; k++) src6[k] = Number((l.src6 >> BigInt(8 * (15 - k))) & 0xffn);
+    this.set6 = hasIp6
+      ? new ProbeSet6({ srcMac: l.srcMac, dstMac: l.routerMac6, vlan: l.vlan, srcIp: src6, hopLimit: l.ttl, payloads }, key, cap)
+      : null;
+    const maxLen = Math.max(this.set4?.maxFrameLen ?? 0, this.set6?.maxFrameLen ?? 0);
+    const slotMax = (tx as TxChannel & { maxFrameLen?: number }).maxFrameLen ?? tx.slotSize;
+    if (maxLen > slotMax) throw new ScanError('ERR_INTERNAL', `probe frames of ${maxLen} bytes do not fit slots of ${slotMax}`);
+    this.src = new SourceChooser(key, l.src4 ?? { begin: 0, end: 0 }, l.srcPort);
+    this.srcPort6 = l.srcPort.begin;
+    this.mixed = hasIp4 && hasIp6;
+    this.slotFam = new Uint8Array(cap);
+    this.idx = new Float64Array(cap);
+    this.xs = new Float64Array(cap);
+    this.rOf = new Uint16Array(cap);
+    this.throttle = new Throttle(setup.rate / setup.threads, clock);
+    this.end = this.slice.end;
+    this.winStart = this.slice.start;
+    this.winEnd = this.windowEnd(this.winStart);
+    this.pos = this.slice.start;
+    ctl.setW(this.thread, WF.TOTAL, plannedProbes(this.slice, this.retries));
+    this.publish();
+  }
+
+  private windowEnd(start: number): number {
+    const e = start + this.window * this.slice.step;
+    return e < this.end ? e : this.end;
+  }
+
+  /** Every index of this slice below this has had all its probes. */
+  progress(): number {
+    if (this.finished) return this.end;
+    return this.pass === this.retries ? this.pos : this.winStart;
+  }
+
+  /** No index of this slice at or above this has had a probe. */
+  frontier(): number {
+    if (this.finished) return this.end;
+    return this.pass === 0 ? this.pos : this.winEnd;
+  }
+
+  isFinished(): boolean {
+    return this.finished;
+  }
+
+  private publish(): void {
+    const c = this.ctl, t = this.thread;
+    c.setW(t, WF.PROGRESS, this.progress());
+    c.setW(t, WF.FRONTIER, this.frontier());
+    c.setW(t, WF.PROBES, this.probes);
+    c.setW(t, WF.FRAMES, this.framesSent);
+    c.setW(t, WF.DROPPED, this.dropped);
+    c.setW(t, WF.BATCHES, this.batches);
+    c.setW(t, WF.PASS, this.repeat);
+  }
+
+  /** Lower the end of the slice to `stopAt` (DRAIN): nothing at or above it is sent. */
+  private clampEnd(stopAt: number): void {
+    if (stopAt < this.end) {
+      this.end = stopAt > this.slice.start ? stopAt : this.slice.start;
+      if (this.winEnd > this.end) this.winEnd = this.end;
+    }
+  }
+
+  /**
+   * One unit of work: send waiting ring frames (worker 0), then at most one probe batch.
+   * Returns milliseconds to sleep before the next call (0: call again now), or STEP_DONE
+   * when this worker's slice is finished (ring frames may still need pumping: see pump()).
+   */
+  step(): number {
+    const cmd = this.ctl.cmd();
+    if (this.frames !== null) this.pump();
+    if (this.finished) return STEP_DONE;
+    if (cmd === Cmd.ABORT) {
+      this.finish();
+      return STEP_DONE;
+    }
+    if (cmd === Cmd.PAUSE) {
+      if (!this.paused) {
+        this.paused = true;
+        this.publish();
+        this.ctl.setWorkerState(this.thread, WState.PAUSED);
+      }
+      return 5;
+    }
+    if (this.paused) {
+      this.paused = false;
+      this.ctl.setWorkerState(this.thread, WState.RUNNING);
+    }
+    if (cmd === Cmd.DRAIN) this.clampEnd(this.ctl.stopAt());
+    const granted = this.throttle.next(this.tx.capacity);
+    if (granted === 0) return this.throttle.waitHint();
+    const n = this.gather(granted);
+    if (n < granted) this.throttle.refund(granted - n);
+    if (n > 0) this.fillAndSend(n);
+    this.publish();
+    if (this.finished) {
+      this.ctl.setWorkerState(this.thread, WState.DONE);
+      return STEP_DONE;
+    }
+    return 0;
+  }
+
+  private finish(): void {
+    if (!this.finished) {
+      // PROGRESS/FRONTIER stay where the loop is when aborted (resume from the minimum).
+      this.ctl.setW(this.thread, WF.PROGRESS, this.progress());
+      this.ctl.setW(this.thread, WF.FRONTIER, this.frontier());
+      this.ctl.setW(this.thread, WF.PROBES, this.probes);
+      this.aborted = true;
+      this.finished = true;
+      this.ctl.setWorkerState(this.thread, WState.DONE);
+    }
+  }
+  private aborted = false;
+
+  /**
+   * Collect the next `want` loop indices into idx[] (with their pass in rOf[]), advancing the
+   * window/pass state. Returns how many (fewer when the slice ends).
+   */
+  private gather(want: number): number {
+    const idx = this.idx, rOf = this.rOf, step = this.slice.step;
+    let n = 0;
+    let pos = this.pos;
+    while (n < want) {
+      if (pos >= this.winEnd) {
+        // End of this pass over the window: next pass, or next window.
+        if (this.pass < this.retries) {
+          this.pass++;
+          pos = this.winStart;
+          if (pos >= this.winEnd) continue;
+        } else {
+          this.pass = 0;
+          this.winStart = this.winEnd;
+          if (this.winStart >= this.end) {
+            if (this.infinite && !this.aborted && this.end === this.slice.end && this.ctl.cmd() === Cmd.RUN) {
+              // --infinite: start over with the next seed (masscan: seed + 1 per pass).
+              this.repeat++;
+              this.br = new Blackrock(this.plan.range, this.seed + BigInt(this.repeat), this.rounds);
+              this.winStart = this.slice.start;
+              this.winEnd = this.windowEnd(this.winStart);
+              pos = this.winStart;
+              if (pos >= this.winEnd) { this.finished = true; break; }
+              continue;
+            }
+            this.finished = true;
+            pos = this.end;
+            break;
+          }
+          this.winEnd = this.windowEnd(this.winStart);
+          pos = this.winStart;
+          continue;
+        }
+      }
+      idx[n] = pos;
+      rOf[n] = this.pass;
+      n++;
+      pos += step;
+    }
+    this.pos = pos;
+    return n;
+  }
+
+  private fillAndSend(n: number): void {
+    this.br.shuffleBatch(this.idx, this.xs, n);
+    const tx = this.tx;
+    const buf = tx.frames;
+    const base = tx.slotBase;
+    const size = tx.slotSize;
+    const lens = tx.lens;
+    const t = this.target;
+    const picker = this.picker;
+    const set4 = this.set4, set6 = this.set6;
+    const src = this.src;
+    const idx = this.idx, xs = this.xs, rOf = this.rOf;
+    let w = 0;
+    for (let k = 0; k < n; k++) {
+      const x = xs[k];
+      picker.pickScan(x, t);
+      const off = base + w * size;
+      let len: number;
+      if (t.version === 4) {
+        if (this.mixed && this.slotFam[w] !== 4) this.claimSlot(w, 4);
+        src.choose4(idx[k] + rOf[k], x);
+        len = set4!.fill(buf, off, w, src.ip, t.ip4, t.port, src.port);
+      } else {
+        if (this.mixed && this.slotFam[w] !== 6) this.claimSlot(w, 6);
+        len = set6!.fill(buf, off, w, t.ip6, 0, t.port, this.srcPort6);
+      }
+      if (len === 0) continue; // a port kind with no probe (ICMP timestamp, other protocols)
+      lens[w] = len;
+      if (this.trace !== null) this.trace(buf, off, len);
+      w++;
+    }
+    this.probes += n;
+    if (w > 0) this.sendSlots(w);
+  }
+
+  /**
+   * Mixed IPv4/IPv6 scans share slots between two probe sets; a slot that changes family must
+   * be rewritten from its new set's base. NOTE: ProbeSet has no per-slot invalidate yet; we
+   * reset that one slot's kind through the set's private array (TypeScript's element-access
+   * escape); asked of template.ts's owner as `invalidateSlot(slot)`.
+   */
+  private claimSlot(slot: number, fam: number): void {
+    const set = fam === 4 ? this.set4 : this.set6;
+    if (set !== null) (set as unknown as { kinds: Uint8Array }).kinds[slot] = 0;
+    this.slotFam[slot] = fam;
+  }
+
+  /** Send slots 0..count-1, retrying what the kernel did not take (bounded), one call per try. */
+  private sendSlots(count: number): void {
+    const tx = this.tx;
+    let done = tx.send(count);
+    this.batches++;
+    if (done >= count) return;
+    // Rare path (full socket buffer): shift the rest to the front of the batch by moving
+    // slotBase (sendmmsg slots are at fixed offsets), retry, then restore.
+    const savedBase = tx.slotBase;
+    let tries = 0;
+    while (done < count && tries < SEND_RETRIES) {
+      const left = count - done;
+      const lens = tx.lens;
+      for (let k = 0; k < left; k++) lens[k] = lens[done + k];
+      tx.slotBase = tx.slotBase + done * tx.slotSize;
+      count = left;
+      done = tx.send(count);
+      tries++;
+      if (done < count) this.ctl.sleep(this.ctl.cmd(), 0.2);
+    }
+    tx.slotBase = savedBase;
+    if (done < count) this.dropped += count - done;
+  }
+
+  /** Send every frame waiting in the frame ring (worker 0). Returns how many were sent. */
+  pump(): number {
+    const ring = this.frames;
+    if (ring === null || !ring.pending()) return 0;
+    const tx = this.tx;
+    let total = 0;
+    while (ring.pending()) {
+      let k = 0;
+      while (k < tx.capacity) {
+        const len = ring.pop(tx.frames, tx.slotBase + k * tx.slotSize);
+        if (len < 0) break;
+        tx.lens[k] = len;
+        if (this.trace !== null) this.trace(tx.frames, tx.slotBase + k * tx.slotSize, len);
+        k++;
+      }
+      if (k === 0) break;
+      this.sendSlots(k);
+      total += k;
+      // Those slots no longer hold probe bases.
+      this.set4?.invalidate();
+      this.set6?.invalidate();
+      this.slotFam.fill(0);
+    }
+    this.framesSent += total;
+    this.ctl.setW(this.thread, WF.FRAMES, this.framesSent);
+    return total;
+  }
+}
