@@ -70,9 +70,9 @@ export function blackrockAB(range: number): { a: number; b: number } {
     a = Math.trunc(s - 2);
     b = Math.trunc(s + 3);
   }
-  // a*b can exceed 2^53 only by < a, so the comparison with range (< 2^53) stays exact enough:
-  // a rounded product >= 2^53 is > range either way.
-  while (a * b <= range) b++;
+  // masscan compares in exact 64-bit integers; near 2^53 a double product could round.
+  const r = BigInt(range);
+  while (BigInt(a) * BigInt(b) <= r) b++;
   return { a, b };
 }
 
@@ -93,7 +93,7 @@ export class Blackrock {
   private readonly tab: Int32Array;
 
   constructor(range: number, seed: bigint, rounds: number = BLACKROCK_DEFAULT_ROUNDS) {
-    if (!Number.isSafeInteger(range) || range < 0 || range > MAX_RANGE) {
+    if (!Number.isInteger(range) || range < 0 || range > MAX_RANGE) {
       throw new RangeError(`blackrock range must be an integer in [0, 2^53]: ${range}`);
     }
     if (!Number.isInteger(rounds) || rounds < 0 || rounds > 1000) {
