@@ -29,6 +29,16 @@ export function getU32(buf: Uint8Array, off: number): number {
   return ((buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3]) >>> 0;
 }
 
+/**
+ * Read a big-endian 32-bit field as a SIGNED int32. For the hot path: an int32 is always a small
+ * integer to V8, so it never needs a heap box when it crosses a call that was not inlined,
+ * whereas a u32 above 2^31 returned from such a call is boxed (16 bytes per call). Callers
+ * convert with `>>> 0` where they store the value.
+ */
+export function getI32(buf: Uint8Array, off: number): number {
+  return (buf[off] << 24) | (buf[off + 1] << 16) | (buf[off + 2] << 8) | buf[off + 3];
+}
+
 /** Write the low 32 bits of `v` big-endian (`v` may be signed or unsigned). */
 export function setU32(buf: Uint8Array, off: number, v: number): void {
   buf[off] = v >>> 24;

@@ -168,8 +168,16 @@ export function crc32c(buf: Uint8Array, off: number, len: number): number {
  * checksum field that must count as zero, without writing to the packet.
  */
 export function crc32cUpdate(state: number, buf: Uint8Array, off: number, len: number): number {
-  let c = state >>> 0;
+  return crc32cUpdateI32(state, buf, off, len) >>> 0;
+}
+
+/**
+ * `crc32cUpdate` with the register as a signed int32 (in and out), for the hot path: an int32
+ * never needs a heap box when it crosses a call (see `getI32` in bytes.ts).
+ */
+export function crc32cUpdateI32(state: number, buf: Uint8Array, off: number, len: number): number {
+  let c = state | 0;
   const end = off + len;
   for (let i = off; i < end; i++) c = CRC32C_TABLE[(c ^ buf[i]) & 0xff] ^ (c >>> 8);
-  return c >>> 0;
+  return c | 0;
 }

@@ -5,6 +5,8 @@
  *
  * Guarantees of `decodeFrame`, for ANY bytes, offset and length:
  * - it never throws and allocates nothing (no objects, closures, strings built, BigInt);
+ *   NOTE: u32 fields are read as int32 (`getI32(..) >>> 0` at the store), because a u32 above
+ *   2^31 returned from a helper that V8 chose not to inline is boxed on the heap;
  * - it reads only inside `buf[off .. off+len)` (the fuzz tests check this with a guard proxy);
  * - it returns a reason from a closed set; 'ok' means every field of the layers present was
  *   filled from bytes that lie inside the frame and inside the IP datagram's own length
@@ -19,14 +21,14 @@
  * receives its own lab's replies over a veth must leave it off; replies from real networks
  * carry real checksums.
  */
-import { getU16, getU32 } from './bytes.js';
+import { getI32, getU16 } from './bytes.js';
 import { foldChecksum, internetChecksum, pseudoHeaderSum4, pseudoHeaderSum6, sumWords } from './checksum.js';
 import { EtherType, isVlanTpid } from './ethernet.js';
 import { findNdpLinkAddr, Icmpv6Type, NdpOptionType } from './icmpv6.js';
 import { Icmpv4Type } from './icmpv4.js';
 import { IpProtocol } from './ip.js';
 import { Ipv6Upper, skipIpv6Extensions } from './ipv6.js';
-import { sctpChecksum, SctpChunkType } from './sctp.js';
+import { sctpChecksumMatches, SctpChunkType } from './sctp.js';
 
 /** Why a frame was (not) decoded. Counted per reason by the receive loop. */
 export type DecodeResult =
@@ -256,7 +258,7 @@ export function decodeFrame(buf: Uint8Array, off: number, len: number, out: Deco
       if (len < 4) return 'truncated';
       // Host byte order of the capturing machine: accept both.
       let fam = (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
-      if (fam > 0xffff) fam = getU32(buf, off);
+      if (fam > 0xffff) fam = getI32(buf, off) >>> 0;
       if (fam === 2) et = EtherType.IPV4;
       else if (fam === 10 || fam === 24 || fam === 28 || fam === 30) et = EtherType.IPV6;
       else return 'unsupported';
@@ -286,9 +288,9 @@ function decodeArp(buf: Uint8Array, p: number, end: number, out: Decoded): Decod
   if (p + 28 > end) return 'truncated';
   out.arpOp = getU16(buf, p + 6);
   out.arpSenderMacOff = p + 8;
-  out.arpSenderIp = getU32(buf, p + 14);
+  out.arpSenderIp = getI32(buf, p + 14) >>> 0;
   out.arpTargetMacOff = p + 18;
-  out.arpTargetIp = getU32(buf, p + 24);
+  out.arpTargetIp = getI32(buf, p + 24) >>> 0;
   return 'ok';
 }
 
@@ -309,8 +311,8 @@ function decodeIpv4(buf: Uint8Array, p: number, end: number, out: Decoded): Deco
   out.ipId = getU16(buf, p + 4);
   out.ttl = buf[p + 8];
   out.proto = buf[p + 9];
-  out.src = getU32(buf, p + 12);
-  out.dst = getU32(buf, p + 16);
+  out.src = getI32(buf, p + 12) >>> 0;
+  out.dst = getI32(buf, p + 16) >>> 0;
   if (out.verifyIpChecksum && internetChecksum(buf, p, hl) !== 0) return 'bad-checksum';
   const frag = getU16(buf, p + 6);
   if ((frag & 0x3fff) !== 0) out.fragmented = true;
@@ -330,8 +332,8 @@ function decodeIpv6(buf: Uint8Array, p: number, end: number, out: Decoded): Deco
   out.src6Off = p + 8;
   out.dst6Off = p + 24;
   for (let i = 0; i < 4; i++) {
-    out.src6[i] = getU32(buf, p + 8 + 4 * i);
-    out.dst6[i] = getU32(buf, p + 24 + 4 * i);
+    out.src6[i] = getI32(buf, p + 8 + 4 * i) >>> 0;
+    out.dst6[i] = getI32(buf, p + 24 + 4 * i) >>> 0;
   }
   const up = out.upper;
   const err = skipIpv6Extensions(buf, p + 40, ipEnd, buf[p + 6], up);
@@ -346,7 +348,7 @@ function decodeIpv6(buf: Uint8Array, p: number, end: number, out: Decoded): Deco
 /** Running sum of the pseudo-header of the decoded IP packet, for `proto` and `length`. */
 function pseudo(buf: Uint8Array, out: Decoded, proto: number, length: number): number {
   return out.ipVersion === 4
-    ? pseudoHeaderSum4(out.src, out.dst, proto, length)
+    ? pseudoHeaderSum4(out.src | 0, out.dst | 0, proto, length) // int32: never boxed across the call
     : pseudoHeaderSum6(buf, out.src6Off, out.dst6Off, proto, length);
 }
 
@@ -363,8 +365,8 @@ function decodeTransport(buf: Uint8Array, t: number, ipEnd: number, out: Decoded
       if (hl > tlen) return 'truncated';
       out.srcPort = getU16(buf, t);
       out.dstPort = getU16(buf, t + 2);
-      out.tcpSeq = getU32(buf, t + 4);
-      out.tcpAck = getU32(buf, t + 8);
+      out.tcpSeq = getI32(buf, t + 4) >>> 0;
+      out.tcpAck = getI32(buf, t + 8) >>> 0;
       out.tcpFlags = ((buf[t + 12] & 1) << 8) | buf[t + 13];
       out.tcpWindow = getU16(buf, t + 14);
       out.tcpHeaderLen = hl;
@@ -404,7 +406,7 @@ function decodeTransport(buf: Uint8Array, t: number, ipEnd: number, out: Decoded
       if (tlen < 16) return 'truncated';
       out.srcPort = getU16(buf, t);
       out.dstPort = getU16(buf, t + 2);
-      out.sctpVtag = getU32(buf, t + 4);
+      out.sctpVtag = getI32(buf, t + 4) >>> 0;
       const c = t + 12;
       const clen = getU16(buf, c + 2);
       if (clen < 4) return 'malformed';
@@ -413,12 +415,9 @@ function decodeTransport(buf: Uint8Array, t: number, ipEnd: number, out: Decoded
       out.sctpChunkFlags = buf[c + 1];
       if (buf[c] === SctpChunkType.INIT || buf[c] === SctpChunkType.INIT_ACK) {
         if (clen < 20) return 'malformed';
-        out.sctpInitiateTag = getU32(buf, c + 4);
+        out.sctpInitiateTag = getI32(buf, c + 4) >>> 0;
       }
-      if (verify) {
-        const stored = (buf[t + 8] | (buf[t + 9] << 8) | (buf[t + 10] << 16) | (buf[t + 11] << 24)) >>> 0;
-        if (sctpChecksum(buf, t, tlen) !== stored) return 'bad-checksum';
-      }
+      if (verify && !sctpChecksumMatches(buf, t, tlen)) return 'bad-checksum';
       return 'ok';
     }
     default:
@@ -455,12 +454,12 @@ function decodeIcmpv4(buf: Uint8Array, t: number, ipEnd: number, out: Decoded, v
       if (q + ihl + 8 > ipEnd) return 'truncated';
       out.innerIpVersion = 4;
       out.innerProto = buf[q + 9];
-      out.innerSrc = getU32(buf, q + 12);
-      out.innerDst = getU32(buf, q + 16);
+      out.innerSrc = getI32(buf, q + 12) >>> 0;
+      out.innerDst = getI32(buf, q + 16) >>> 0;
       const it = q + ihl;
       out.innerSrcPort = getU16(buf, it);
       out.innerDstPort = getU16(buf, it + 2);
-      out.innerSeq = getU32(buf, it + 4);
+      out.innerSeq = getI32(buf, it + 4) >>> 0;
       return 'ok';
     }
     default:
@@ -496,8 +495,8 @@ function decodeIcmpv6(buf: Uint8Array, t: number, ipEnd: number, out: Decoded, v
       out.innerSrc6Off = q + 8;
       out.innerDst6Off = q + 24;
       for (let i = 0; i < 4; i++) {
-        out.innerSrc6[i] = getU32(buf, q + 8 + 4 * i);
-        out.innerDst6[i] = getU32(buf, q + 24 + 4 * i);
+        out.innerSrc6[i] = getI32(buf, q + 8 + 4 * i) >>> 0;
+        out.innerDst6[i] = getI32(buf, q + 24 + 4 * i) >>> 0;
       }
       // The quoted packet is cut short by design (RFC 4443 §2.4 (c)): bound by the ICMP message.
       const up = out.upper;
@@ -508,7 +507,7 @@ function decodeIcmpv6(buf: Uint8Array, t: number, ipEnd: number, out: Decoded, v
       if (up.offset + 8 > ipEnd) return 'truncated';
       out.innerSrcPort = getU16(buf, up.offset);
       out.innerDstPort = getU16(buf, up.offset + 2);
-      out.innerSeq = getU32(buf, up.offset + 4);
+      out.innerSeq = getI32(buf, up.offset + 4) >>> 0;
       return 'ok';
     }
     case Icmpv6Type.NEIGHBOR_SOLICIT:

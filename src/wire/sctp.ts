@@ -7,7 +7,7 @@
  *   INIT/INIT ACK value: initiate tag | a_rwnd | out streams (2) | in streams (2) | initial TSN | params
  */
 import { getU16, getU32, regionOk, setU16, setU32 } from './bytes.js';
-import { crc32cUpdate } from './checksum.js';
+import { crc32cUpdateI32 } from './checksum.js';
 import type { WireError } from './wire-error.js';
 
 export const SCTP_HEADER_LEN = 12;
@@ -62,10 +62,23 @@ const ZERO4 = new Uint8Array(4);
  * (RFC 9260 §6.8), without writing to the buffer. Allocation-free. Needs len >= 12.
  */
 export function sctpChecksum(buf: Uint8Array, off: number, len: number): number {
-  let c = crc32cUpdate(0xffffffff, buf, off, SctpField.CHECKSUM);
-  c = crc32cUpdate(c, ZERO4, 0, 4);
-  c = crc32cUpdate(c, buf, off + SCTP_HEADER_LEN, len - SCTP_HEADER_LEN);
-  return ~c >>> 0;
+  return ~sctpCrcRegister(buf, off, len) >>> 0;
+}
+
+/** The CRC register (int32) over the packet with the checksum field as zero. */
+function sctpCrcRegister(buf: Uint8Array, off: number, len: number): number {
+  let c = crc32cUpdateI32(-1, buf, off, SctpField.CHECKSUM);
+  c = crc32cUpdateI32(c, ZERO4, 0, 4);
+  return crc32cUpdateI32(c, buf, off + SCTP_HEADER_LEN, len - SCTP_HEADER_LEN);
+}
+
+/**
+ * True when the stored checksum of the SCTP packet at `buf[off .. off+len)` is right
+ * (len >= 12). Allocation-free: compares int32s, so nothing is boxed (for the receive path).
+ */
+export function sctpChecksumMatches(buf: Uint8Array, off: number, len: number): boolean {
+  const stored = buf[off + 8] | (buf[off + 9] << 8) | (buf[off + 10] << 16) | (buf[off + 11] << 24);
+  return ~sctpCrcRegister(buf, off, len) === stored;
 }
 
 /** The checksum field, read least-significant byte first as SCTP stores it. */
@@ -111,7 +124,7 @@ export class SctpPacket {
     return getU32Le(this.buf, this.off + SctpField.CHECKSUM);
   }
   verifyChecksum(): boolean {
-    return sctpChecksum(this.buf, this.off, this.len) === this.checksum();
+    return sctpChecksumMatches(this.buf, this.off, this.len);
   }
   firstChunkOff(): number {
     return this.off + SCTP_HEADER_LEN;
