@@ -287,7 +287,8 @@ export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeLis
       }
     }
     let errAt = err;
-    if (isV6) {
+    // The longest valid IPv6 item is two bracketed 45-char addresses and a dash: 95 bytes.
+    if (isV6 && i - start <= 128) {
       const text = tokenText(data, start, i);
       if (addItem(text, v4, v6)) {
         count++;
@@ -298,7 +299,8 @@ export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeLis
     const col = errAt - lineStart + 1;
     throw new ScanError(
       'ERR_BAD_RANGE',
-      `${filename}:${line}:${col}: invalid IP address on line #${line}: ${quote(tokenText(data, start, i))}`,
+      `${filename}:${line}:${col}: invalid IP address on line #${line}: ` +
+        quote(tokenText(data, start, Math.min(i, start + 81))),
     );
   }
   return count;

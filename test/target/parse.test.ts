@@ -182,3 +182,15 @@ test('parseTargetFile: 1M-line file loads in well under the budget', () => {
   assert.ok(v4.count() > 900_000);
   assert.ok(dt < 5000, `1M lines took ${dt.toFixed(0)} ms`);
 });
+
+test('parseTargetFile: a huge token fails fast with a short message', () => {
+  for (const fill of ['1', ':', 'a']) {
+    const buf = Buffer.alloc(20_000_000, fill);
+    const t0 = performance.now();
+    assert.throws(
+      () => parseTargetFile(buf, 'huge.txt', new RangeList4(), new RangeList6()),
+      (e: unknown) => e instanceof ScanError && e.message.length < 200,
+    );
+    assert.ok(performance.now() - t0 < 3000);
+  }
+});
