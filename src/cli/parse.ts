@@ -17,7 +17,7 @@ import {
 } from './options.js';
 import { parseConfigText } from './config-file.js';
 import { isAllDigits, isBoolWord } from './values.js';
-import { finishTargets, topPortRanges, checkTargets } from './targets.js';
+import { finishTargets, topPortRanges } from './targets.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
 export const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
@@ -234,13 +234,10 @@ class Parser {
       this.warnFn('    HINT: all shards must share the same seed');
     }
     const seed = d.seed ?? this.io.randomSeed();
-    const t = finishTargets(d.targets);
+    const t = finishTargets(d.targets, operation);
     const ARP = 196610;
     if (d.arpscan && t.ports.some((p) => p.begin !== ARP || p.end !== ARP)) {
       throw new ScanError('ERR_USAGE', 'cannot arpscan and portscan at the same time');
-    }
-    if (operation === 'scan' || operation === 'list') {
-      checkTargets(operation, t, d.targets.hasExclude4);
     }
     const outputs = d.outputs.map((o) => Object.freeze({ format: o.format, filename: o.filename }));
     if (d.pendingFormat !== undefined && d.pendingFormat !== 'interactive') {

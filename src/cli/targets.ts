@@ -7,7 +7,8 @@ import { ScanError } from '../error.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { parseTargetSpec, parseTargetFile } from '../target/parse.js';
 import { parsePorts, formatPortsForEcho, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
-import type { Range4, Range6, PortRange } from './config.js';
+import type { Range4, Range6, PortRange, Operation } from './config.js';
+import { buildPlan } from '../target/plan.js';
 import type { Proto } from './draft.js';
 
 export class TargetDraft {
@@ -82,26 +83,53 @@ export function topPortRanges(n: number, proto: 'tcp' | 'udp'): PortRange[] {
 }
 
 export interface FinishedTargets {
-  /** Whether any address was named before excludes were applied (for the error hint). */
-  readonly hadTargets: boolean;
   readonly targets4: Range4[];
   readonly targets6: Range6[];
   readonly ports: PortRange[];
 }
 
-/** Merges everything and applies the excludes (addresses and ports). */
-export function finishTargets(t: TargetDraft): FinishedTargets {
-  const hadTargets = !t.include4.isEmpty() || !t.include6.isEmpty();
-  const inc4 = t.exclude4.isEmpty() ? t.include4 : t.include4.exclude(t.exclude4);
-  const inc6 = t.exclude6.isEmpty() ? t.include6 : t.include6.exclude(t.exclude6);
-  let ports = new PortList(t.ports);
-  if (t.excludePorts.length > 0) ports = ports.exclude(new PortList(t.excludePorts));
+/**
+ * Merges everything and applies the excludes (addresses and ports). For a scan or a list the
+ * result goes through src/target's buildPlan, which refuses an empty target list, no ports,
+ * more than 1e9 IPv4 addresses without an exclude, and 2^53 or more probes. A list (-sL)
+ * needs no ports (it lists addresses alone, masscan's pseudo-port) and, as in masscan, is not
+ * held to the 1e9 rule.
+ */
+export function finishTargets(t: TargetDraft, operation: Operation): FinishedTargets {
+  const ports = new PortList(t.ports);
+  const excludePorts = new PortList(t.excludePorts);
+  if (operation === 'scan' || operation === 'list') {
+    const pseudo = operation === 'list' && ports.exclude(excludePorts).isEmpty();
+    const plan = buildPlan({
+      include4: t.include4,
+      include6: t.include6,
+      exclude4: t.exclude4,
+      exclude6: t.exclude6,
+      ports: pseudo ? new PortList([{ begin: 80, end: 80 }]) : ports,
+      excludePorts: pseudo ? new PortList() : excludePorts,
+      hasExclude4: operation === 'list' ? true : t.hasExclude4,
+    });
+    return {
+      targets4: copy4(plan.targets4.ranges()),
+      targets6: copy6(plan.targets6.ranges()),
+      ports: pseudo ? [] : copyPorts(plan.ports.ranges()),
+    };
+  }
   return {
-    hadTargets,
-    targets4: inc4.ranges().map((r) => ({ begin: r.begin, end: r.end })),
-    targets6: inc6.ranges().map((r) => ({ begin: r.begin, end: r.end })),
-    ports: ports.ranges().map((r) => ({ begin: r.begin, end: r.end })),
+    targets4: copy4(t.include4.exclude(t.exclude4).ranges()),
+    targets6: copy6(t.include6.exclude(t.exclude6).ranges()),
+    ports: copyPorts(ports.exclude(excludePorts).ranges()),
   };
+}
+
+function copy4(r: readonly Range4[]): Range4[] {
+  return r.map((x) => ({ begin: x.begin, end: x.end }));
+}
+function copy6(r: readonly Range6[]): Range6[] {
+  return r.map((x) => ({ begin: x.begin, end: x.end }));
+}
+function copyPorts(r: readonly PortRange[]): PortRange[] {
+  return r.map((x) => ({ begin: x.begin, end: x.end }));
 }
 
 export function formatPorts(ports: readonly PortRange[]): string {
@@ -124,34 +152,4 @@ export function count6(r: readonly Range6[]): bigint {
   let n = 0n;
   for (const x of r) n += x.end - x.begin + 1n;
   return n;
-}
-
-/** Largest number of probes (addresses x ports) a scan may have: indexes are exact doubles. */
-export const MAX_SCAN_SIZE = 2 ** 53;
-/** masscan's safety rule: more IPv4 addresses than this need an explicit --exclude. */
-export const CONFIRM_IPV4_COUNT = 1_000_000_000;
-
-/**
- * The checks before a scan or a list: something to scan, ports for a scan, and a size the
- * index space can hold. A list (-sL) without ports lists addresses alone (one pseudo-port).
- */
-export function checkTargets(operation: 'scan' | 'list', t: FinishedTargets, hasExclude4: boolean): void {
-  const n4 = count4(t.targets4);
-  const n6 = count6(t.targets6);
-  if (n4 === 0 && n6 === 0n) {
-    throw new ScanError('ERR_EMPTY_TARGETS', t.hadTargets
-      ? 'target IP address list empty: all addresses were removed by exclusion ranges'
-      : 'target IP address list empty: give targets, e.g. 10.0.0.0/8, --range 192.168.0.100-192.168.0.200 or -iL file');
-  }
-  const np = countPorts(t.ports);
-  if (operation === 'scan' && np === 0) {
-    throw new ScanError('ERR_NO_PORTS', 'no ports were specified: use e.g. -p80,443, -p U:53 or --top-ports 100');
-  }
-  const total = (BigInt(n4) + n6) * BigInt(Math.max(np, 1));
-  if (total > BigInt(MAX_SCAN_SIZE)) {
-    throw new ScanError('ERR_TOO_BIG', `scan too large: ${BigInt(n4) + n6} addresses x ${Math.max(np, 1)} ports = ${total} probes, more than 2^53 (an IPv6 range must be /75 or smaller per port)`);
-  }
-  if (operation === 'scan' && n4 > CONFIRM_IPV4_COUNT && !hasExclude4) {
-    throw new ScanError('ERR_TOO_BIG', `range too big, need confirmation: ${n4} IPv4 addresses; add an exclude (e.g. --exclude 255.255.255.255) to confirm`);
-  }
 }
