@@ -106,13 +106,18 @@ export interface OutputFormat {
 
 // ---- helpers shared by the text formats ----
 
-const PROTO_NAMES = new Map<number, string>([
-  [6, 'tcp'], [17, 'udp'], [1, 'icmp'], [58, 'icmp'], [132, 'sctp'], [0, 'arp'],
-]);
+const PROTO_NAMES: string[] = [];
+for (let i = 0; i < 256; i++) PROTO_NAMES.push('err');
+PROTO_NAMES[6] = 'tcp';
+PROTO_NAMES[17] = 'udp';
+PROTO_NAMES[1] = 'icmp';
+PROTO_NAMES[58] = 'icmp';
+PROTO_NAMES[132] = 'sctp';
+PROTO_NAMES[0] = 'arp';
 
 /** masscan's protocol word: tcp udp icmp sctp arp, anything else `err` (reference §4.1). */
 export function protoName(ipProto: number): string {
-  return PROTO_NAMES.get(ipProto) ?? 'err';
+  return PROTO_NAMES[ipProto & 255]!;
 }
 
 const FLAG_NAMES = ['fin', 'syn', 'rst', 'psh', 'ack', 'urg', 'ece', 'cwr'];

@@ -9,8 +9,16 @@
  */
 import type { IpAddress } from './record.js';
 
+/** Decimal text of 0..255 followed by nothing / a dot (no number-to-string per octet). */
+const DEC: string[] = [];
+const DEC_DOT: string[] = [];
+for (let i = 0; i < 256; i++) {
+  DEC.push(String(i));
+  DEC_DOT.push(i + '.');
+}
+
 export function ipv4ToString(v: number): string {
-  return `${(v >>> 24) & 255}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+  return DEC_DOT[(v >>> 24) & 255]! + DEC_DOT[(v >>> 16) & 255]! + DEC_DOT[(v >>> 8) & 255]! + DEC[v & 255]!;
 }
 
 /** Groups of an IPv6 address (bigint < 2^128) into the caller's 8-slot array. */

@@ -8,6 +8,8 @@ import { gmtimeC, protoName, reasonString } from '../../src/output/format.js';
 import { portsScannedLine } from '../../src/output/grepable.js';
 import { ipv4ToString, ipv6ToString } from '../../src/output/ip.js';
 import { ServiceTable } from '../../src/output/services.js';
+import { putDec, putIp } from '../../src/output/ascii.js';
+import { ipToString } from '../../src/output/ip.js';
 import { v6 } from './helpers.js';
 
 test('escape: masscan kept set and \\xNN for everything else', () => {
@@ -101,4 +103,19 @@ test('services: parse /etc/services-style text; first entry wins; tcp/udp only b
   assert.equal(t.port(132, 2905), 'sctp');
   assert.equal(t.port(1, 0), 'icmp');
   assert.equal(t.port(99, 5), 'unknown');
+});
+
+test('ascii: putDec and putIp write what String() and ipToString() print', () => {
+  const b = new Uint8Array(64);
+  fc.assert(fc.property(fc.oneof(fc.nat(1000), fc.nat(), fc.maxSafeNat()), (n) => {
+    const end = putDec(b, 3, n);
+    assert.equal(Buffer.from(b.subarray(3, end)).toString('latin1'), String(n));
+  }), { numRuns: 2000 });
+  fc.assert(fc.property(fc.oneof(
+    fc.nat(0xffffffff).map((v) => ({ version: 4 as const, v4: v })),
+    fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((v) => ({ version: 6 as const, v6: v })),
+  ), (ip) => {
+    const end = putIp(b, 1, ip);
+    assert.equal(Buffer.from(b.subarray(1, end)).toString('latin1'), ipToString(ip));
+  }), { numRuns: 2000 });
 });
