@@ -311,7 +311,7 @@ const DEFS: Def[] = [
     arg: '<ports>', help: 'never probe these ports',
     apply: (d, v, ctx) => d.targets.excludePortSpec(ctx.what, v, d.defaultProto) },
   { name: 'top-ports', aliases: ['top-port'], kind: 'numable', state: 'targets', group: 'targets', arg: '[N]',
-    help: 'add the N most common ports (default 20), TCP or UDP per the scan type', apply: (d, v, ctx) => {
+    help: 'add the first N of nmap\'s top-1000 TCP ports, in port order, as TCP (masscan 1.3.2; N defaults to 20)', apply: (d, v, ctx) => {
       const t = v.trim();
       if (t === '' ) d.topPorts = 20;
       else if (isAllDigits(t)) d.topPorts = parseUintDec(ctx.what, t, 65536, 'ERR_BAD_PORT');
