@@ -34,19 +34,17 @@ export function formatFrame(buf: Uint8Array, off = 0, len = buf.length - off, li
 }
 
 function describe(buf: Uint8Array, off: number, len: number, d: Decoded, r: DecodeResult): string {
-  let prefix = '';
-  if (d.vlan >= 0) prefix = `vlan ${d.vlan}, p ${buf[off + 14] >>> 5}, `;
-  if (d.ipVersion === 4) return prefix + describeIp(buf, d, r, 'IP', formatIpv4(d.src), formatIpv4(d.dst));
-  if (d.ipVersion === 6) {
-    return prefix + describeIp(buf, d, r, 'IP6', formatIpv6(buf, d.src6Off), formatIpv6(buf, d.dst6Off));
-  }
-  if (d.arpOp >= 0) return prefix + describeArp(buf, d, off + len - (d.arpSenderMacOff - 8));
+  // NOTE: like tcpdump without -e, a VLAN tag is not printed (d.vlan has it).
+  if (d.ipVersion === 4) return describeIp(buf, d, r, 'IP', formatIpv4(d.src), formatIpv4(d.dst));
+  if (d.ipVersion === 6) return describeIp(buf, d, r, 'IP6', formatIpv6(buf, d.src6Off), formatIpv6(buf, d.dst6Off));
+  if (d.arpOp >= 0) return describeArp(buf, d, off + len - (d.arpSenderMacOff - 8));
   if (r === 'truncated' && d.etherType < 0) return `[|ether] ${len} bytes`;
-  if (d.etherType === EtherType.ARP) return prefix + `ARP, ${r === 'truncated' ? '[|arp]' : 'unsupported hardware/protocol'}`;
-  if (d.etherType === EtherType.IPV4) return prefix + `IP [|ip] (${r})`;
-  if (d.etherType === EtherType.IPV6) return prefix + `IP6 [|ip6] (${r})`;
-  if (d.etherType >= 0) {
-    return prefix + `ethertype Unknown (0x${d.etherType.toString(16).padStart(4, '0')}), length ${len}`;
+  if (d.etherType === EtherType.ARP) return `ARP, ${r === 'truncated' ? '[|arp]' : 'unsupported hardware/protocol'}`;
+  if (d.etherType === EtherType.IPV4) return `IP [|ip] (${r})`;
+  if (d.etherType === EtherType.IPV6) return `IP6 [|ip6] (${r})`;
+  if (d.etherType >= 0 && d.srcMacOff >= 0) {
+    const et = d.etherType.toString(16).padStart(4, '0');
+    return `${formatMac(buf, d.srcMacOff)} > ${formatMac(buf, d.dstMacOff)}, ethertype Unknown (0x${et}), length ${len}: `;
   }
   return `[${r}] ${len} bytes`;
 }
@@ -80,31 +78,84 @@ function reasonSuffix(r: DecodeResult, proto: string): string {
   }
 }
 
+/**
+ * tcpdump's words for the IPv6 extension headers between the fixed header and the upper layer
+ * ("HBH ", "DSTOPT ", "frag (offset|length) "), read again within the bounds decodeFrame checked.
+ */
+function ipv6ExtensionPrefix(buf: Uint8Array, d: Decoded): string {
+  let s = '';
+  let nh = buf[d.ipOff + 6];
+  let p = d.ipOff + 40;
+  const stop = d.transportOff >= 0 ? d.transportOff : d.ipOff + d.ipHeaderLen;
+  for (let n = 0; n < 8 && p < stop && p + 8 <= d.ipEnd; n++) {
+    let len: number;
+    if (nh === IpProtocol.HOP_BY_HOP) {
+      s += 'HBH ';
+      len = (buf[p + 1] + 1) * 8;
+    } else if (nh === IpProtocol.IPV6_DEST_OPTS) {
+      s += 'DSTOPT ';
+      len = (buf[p + 1] + 1) * 8;
+    } else if (nh === IpProtocol.IPV6_ROUTING) {
+      s += `srcrt (len=${buf[p + 1]}, type=${buf[p + 2]}, segleft=${buf[p + 3]}) `;
+      len = (buf[p + 1] + 1) * 8;
+    } else if (nh === IpProtocol.IPV6_FRAGMENT) {
+      s += `frag (${getU16(buf, p + 2) & 0xfff8}|${d.ipEnd - p - 8}) `;
+      len = 8;
+    } else if (nh === IpProtocol.AH) {
+      s += 'AH ';
+      len = (buf[p + 1] + 2) * 4;
+    } else {
+      break;
+    }
+    nh = buf[p];
+    p += len;
+  }
+  return s;
+}
+
 function describeIp(buf: Uint8Array, d: Decoded, r: DecodeResult, ip: string, src: string, dst: string): string {
   const t = d.transportOff;
+  const tlen = d.transportLen;
+  const ext = ip === 'IP6' && d.ipHeaderLen > 40 ? ipv6ExtensionPrefix(buf, d) : '';
   if (r === 'fragment') {
-    const name = ipProtocolName(d.proto) ?? `ip-proto-${d.proto}`;
-    return `${ip} ${src} > ${dst}: ${name} (fragment), length ${d.ipEnd - d.ipOff - d.ipHeaderLen}`;
+    // tcpdump without -v: the protocol of a non-first IPv4 fragment, the frag header for IPv6.
+    return ip === 'IP' ? `${ip} ${src} > ${dst}: ip-proto-${d.proto}` : `${ip} ${src} > ${dst}: ${ext.trimEnd()}`;
   }
   if (t < 0) return `${ip} ${src} > ${dst}: [|${ip === 'IP' ? 'ip' : 'ip6'}]${r === 'truncated' ? '' : ` [${r}]`}`;
+  // After extension headers tcpdump names the ports only: "HBH frag (0|12) 40000 > 40001: UDP"
+  const ends = (sport: number, dport: number): string =>
+    ext === '' ? `${ip} ${src}.${sport} > ${dst}.${dport}:` : `${ip} ${src} > ${dst}: ${ext}${sport} > ${dport}:`;
+  const host = `${ip} ${src} > ${dst}: ${ext}`;
   switch (d.proto) {
-    case IpProtocol.TCP:
-      if (d.srcPort < 0) return `${ip} ${src} > ${dst}: tcp${reasonSuffix(r, 'tcp')}`;
-      return `${ip} ${src}.${d.srcPort} > ${dst}.${d.dstPort}: ${describeTcp(buf, d)}${reasonSuffix(r, 'tcp')}`;
-    case IpProtocol.UDP:
-      if (d.srcPort < 0) return `${ip} ${src} > ${dst}: udp${reasonSuffix(r, 'udp')}`;
-      return `${ip} ${src}.${d.srcPort} > ${dst}.${d.dstPort}: UDP, length ${d.payloadLen}${reasonSuffix(r, 'udp')}`;
+    case IpProtocol.TCP: {
+      if (tlen < 4) return `${host} [|tcp]`;
+      const e = ends(getU16(buf, t), getU16(buf, t + 2));
+      if (tlen < 20) return `${e}  [|tcp]`;
+      const hl = (buf[t + 12] >>> 4) * 4;
+      const flags = `Flags [${tcpFlagsString(((buf[t + 12] & 1) << 8) | buf[t + 13])}]`;
+      if (hl < 20) return `${e} ${flags} [bad hdr length ${hl} - too short, < 20]`;
+      if (hl > tlen) return `${e} ${flags} [bad hdr length ${hl} - too long, > ${tlen}]`;
+      return `${e} ${describeTcp(buf, d)}${reasonSuffix(r, 'tcp')}`;
+    }
+    case IpProtocol.UDP: {
+      if (tlen < 8) return `${tlen >= 4 ? ends(getU16(buf, t), getU16(buf, t + 2)) : host} [|udp]`;
+      const e = ends(getU16(buf, t), getU16(buf, t + 2));
+      const ulen = getU16(buf, t + 4);
+      if (ulen < 8) return `${e} truncated-udplength ${ulen}`;
+      if (ulen > tlen) return `${e} UDP, bad length ${ulen} > ${tlen}`;
+      return `${e} UDP, length ${d.payloadLen}${reasonSuffix(r, 'udp')}`;
+    }
     case IpProtocol.ICMP:
-      if (d.icmpType < 0) return `${ip} ${src} > ${dst}: ICMP${reasonSuffix(r, 'icmp')}`;
-      return `${ip} ${src} > ${dst}: ICMP ${describeIcmpv4(buf, d)}, length ${d.transportLen}${reasonSuffix(r, 'icmp')}`;
+      if (d.icmpType < 0) return `${host}ICMP${reasonSuffix(r, 'icmp')}`;
+      return `${host}ICMP ${describeIcmpv4(buf, d)}, length ${tlen}${reasonSuffix(r, 'icmp')}`;
     case IpProtocol.ICMPV6:
-      if (d.icmpType < 0) return `${ip} ${src} > ${dst}: ICMP6${reasonSuffix(r, 'icmp6')}`;
-      return `${ip} ${src} > ${dst}: ICMP6, ${describeIcmpv6(buf, d)}, length ${d.transportLen}${reasonSuffix(r, 'icmp6')}`;
+      if (d.icmpType < 0) return `${host}ICMP6${reasonSuffix(r, 'icmp6')}`;
+      return `${host}ICMP6, ${describeIcmpv6(buf, d)}, length ${tlen}${reasonSuffix(r, 'icmp6')}`;
     case IpProtocol.SCTP:
-      if (d.srcPort < 0) return `${ip} ${src} > ${dst}: sctp${reasonSuffix(r, 'sctp')}`;
-      return `${ip} ${src}.${d.srcPort} > ${dst}.${d.dstPort}: sctp${describeSctp(buf, d)}${reasonSuffix(r, 'sctp')}`;
+      if (tlen < 4) return `${host}sctp [|sctp]`;
+      return `${ends(getU16(buf, t), getU16(buf, t + 2))} sctp${describeSctp(buf, d)}${reasonSuffix(r, 'sctp')}`;
     default:
-      return `${ip} ${src} > ${dst}: ip-proto-${d.proto} ${d.transportLen}`;
+      return `${ip} ${src} > ${dst}: ${ext} ip-proto-${d.proto} ${tlen}`; // sic: tcpdump's two spaces
   }
 }
 
@@ -173,8 +224,12 @@ function describeTcpOptions(buf: Uint8Array, start: number, end: number): string
       case TcpOptionKind.TIMESTAMP:
         parts.push(`TS val ${getU32(buf, p + 2)} ecr ${getU32(buf, p + 6)}`);
         break;
+      case 253:
+      case 254: // RFC 6994 experimental options: tcpdump shows the 16-bit ExID
+        parts.push(next - p >= 4 ? `exp-${toHex(buf, p + 2, 2)}` : 'exp');
+        break;
       default:
-        parts.push(`unknown-${type} 0x${toHex(buf, p + 2, next - p - 2)}`);
+        parts.push(next - p > 2 ? `unknown-${type} 0x${toHex(buf, p + 2, next - p - 2)}` : `unknown-${type}`);
     }
     p = next;
   }
@@ -240,7 +295,7 @@ function describeIcmpv6(buf: Uint8Array, d: Decoded): string {
         case Icmpv6Unreachable.NO_ROUTE:
           return `destination unreachable, unreachable route ${host}`;
         case Icmpv6Unreachable.ADMIN_PROHIBITED:
-          return `destination unreachable, unreachable prohibited ${host}`;
+          return `destination unreachable,  unreachable prohibited ${host}`; // sic: tcpdump's two spaces
         case Icmpv6Unreachable.BEYOND_SCOPE:
           return `destination unreachable, beyond scope ${host}`;
         case Icmpv6Unreachable.ADDRESS:
@@ -286,6 +341,7 @@ const SCTP_NAMES: Record<number, string> = {
   [SctpChunkType.SHUTDOWN_COMPLETE]: 'SHUTDOWN COMPLETE',
 };
 
+/** tcpdump's chunk list: " (1) [INIT] [init tag: ...] ... " (each bracket followed by a space). */
 function describeSctp(buf: Uint8Array, d: Decoded): string {
   let s = '';
   const end = d.ipEnd;
@@ -294,11 +350,11 @@ function describeSctp(buf: Uint8Array, d: Decoded): string {
     const next = nextSctpChunk(buf, p, end);
     if (next < 0) return s + ' [bad chunk]';
     const type = buf[p];
-    s += ` (${n}) [${SCTP_NAMES[type] ?? `Unknown chunk type: ${type}`}]`;
+    s += `${n > 1 ? ',' : ''} (${n}) [${SCTP_NAMES[type] ?? `Unknown chunk type: ${type}`}] `;
     if ((type === SctpChunkType.INIT || type === SctpChunkType.INIT_ACK) && getU16(buf, p + 2) >= 20) {
       s +=
-        ` [init tag: ${getU32(buf, p + 4)}] [rwnd: ${getU32(buf, p + 8)}] [OS: ${getU16(buf, p + 12)}]` +
-        ` [MIS: ${getU16(buf, p + 14)}] [init TSN: ${getU32(buf, p + 16)}]`;
+        `[init tag: ${getU32(buf, p + 4)}] [rwnd: ${getU32(buf, p + 8)}] [OS: ${getU16(buf, p + 12)}] ` +
+        `[MIS: ${getU16(buf, p + 14)}] [init TSN: ${getU32(buf, p + 16)}] `;
     }
     p = next;
   }

@@ -13,9 +13,15 @@ export function vec(file: string, index: number): Vector {
   return v;
 }
 
+/** Every vector: captured and crafted. */
 export function allVectors(): Vector[] {
   cache ??= loadVectors();
   return cache;
+}
+
+/** The vectors captured from real traffic (not crafted.txt). */
+export function capturedVectors(): Vector[] {
+  return allVectors().filter((v) => v.file !== 'crafted.txt');
 }
 
 /** A buffer pre-filled with 0xa5, so a field that emit never wrote shows up (smoltcp habit). */
