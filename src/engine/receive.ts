@@ -22,6 +22,7 @@
  *
  * The per-frame path allocates nothing (ARP/NDP answers excepted, see responder.ts).
  */
+import type { PortRange, Range4 } from '../cli/config.js';
 import type { FrameRing, RecordRing } from './ring.js';
 import { R } from './ring.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from './cookie.js';
@@ -272,7 +273,7 @@ export class ReceiveCounters {
 
 /** Something that keeps received frames (--pcap). */
 export interface FrameSink {
-  write(buf: Uint8Array, off: number, len: number, tsSec: number, tsNsec: number): void;
+  writeFrame(buf: Uint8Array, off: number, len: number, tsSec: number, tsNsec: number): void;
 }
 
 export interface ReceiverParts {
@@ -309,7 +310,7 @@ export class Receiver {
     const c = this.counters;
     c.frames++;
     const p = this.p;
-    if (p.pcap !== null) p.pcap.write(buf, off, len, tsSec, tsNsec);
+    if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
     const d = this.d;
     if (decodeFrame(buf, off, len, d) !== 'ok') {
       c.undecodable++;
@@ -398,3 +399,82 @@ export class Receiver {
     }
   }
 }
+
+// ---------------------------------------------------------------------------------------
+// Set-up shared by the receive worker and the in-process (test) engine.
+// ---------------------------------------------------------------------------------------
+
+/** Everything a receive worker needs (plain, structured-cloneable). */
+export interface ReceiveSetup {
+  readonly seed: bigint;
+  readonly src4: Range4 | undefined;
+  readonly src6: bigint | undefined;
+  readonly srcPort: PortRange;
+  readonly srcMac: Uint8Array;
+  readonly routerMac4: Uint8Array;
+  readonly routerMac6: Uint8Array;
+  readonly vlan: number | undefined;
+  readonly ttl: number;
+  /** Answer ARP / NDP for our source addresses (spoofed). */
+  readonly answer4: boolean;
+  readonly answer6: boolean;
+  readonly noreset: boolean;
+  readonly arpscan: boolean;
+  /** IPv4 targets (ARP scan: only replies from these count). */
+  readonly targets4: readonly Range4[];
+}
+
+/** IPv6 bigint -> four words, most significant first. */
+export function words6(v: bigint): Uint32Array {
+  const w = new Uint32Array(4);
+  for (let i = 0; i < 4; i++) w[i] = Number((v >> BigInt(96 - 32 * i)) & 0xffffffffn);
+  return w;
+}
+
+function bytes16(v: bigint): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let k = 0; k < 16; k++) out[k] = Number((v >> BigInt(8 * (15 - k))) & 0xffn);
+  return out;
+}
+
+export function classifyContext(s: ReceiveSetup): ClassifyContext {
+  const t = new Uint32Array(2 * s.targets4.length);
+  const sorted = [...s.targets4].sort((a, b) => a.begin - b.begin);
+  sorted.forEach((r, k) => { t[2 * k] = r.begin >>> 0; t[2 * k + 1] = r.end >>> 0; });
+  return {
+    ip4Begin: s.src4?.begin ?? 0,
+    ip4End: s.src4?.end ?? 0,
+    has4: s.src4 !== undefined,
+    ip6: s.src6 !== undefined ? words6(s.src6) : new Uint32Array(4),
+    has6: s.src6 !== undefined,
+    portBegin: s.srcPort.begin,
+    portEnd: s.srcPort.end,
+    arpscan: s.arpscan,
+    targets4: t,
+  };
+}
+
+/**
+ * A Receiver for `s`. `frames` null: nothing is sent back (no RSTs, no ARP answers).
+ * `wallClock`: unix seconds for records of frames without a kernel timestamp.
+ */
+export function buildReceiver(
+  s: ReceiveSetup, records: RecordRing, frames: FrameRing | null, wallClock: () => number, pcap: FrameSink | null,
+): Receiver {
+  const ctx = classifyContext(s);
+  const zeroMac = (m: Uint8Array): boolean => m.every((b) => b === 0);
+  const rst4 = !s.noreset && frames !== null && s.src4 !== undefined && !zeroMac(s.routerMac4)
+    ? new TcpTemplate4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan, srcIp: s.src4.begin, ttl: s.ttl }, { kind: 'rst' })
+    : null;
+  const rst6 = !s.noreset && frames !== null && s.src6 !== undefined && !zeroMac(s.routerMac6)
+    ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: bytes16(s.src6), hopLimit: s.ttl }, { kind: 'rst' })
+    : null;
+  const responder = frames !== null && (s.answer4 || s.answer6)
+    ? new Responder({
+      mac: s.srcMac, ip4: s.src4, ip6: s.src6 !== undefined ? words6(s.src6) : undefined,
+      answer4: s.answer4, answer6: s.answer6, vlan: s.vlan,
+    })
+    : null;
+  return new Receiver({ ctx, key: new CookieKey(s.seed), records, frames, responder, rst4, rst6, wallClock, pcap });
+}
+

@@ -206,3 +206,8 @@ export function ndpAdvertFrom(buf: Uint8Array, d: Decoded, target: Uint8Array): 
   // answered from the frame's own source MAC.
   return d.ndpLinkAddrOff >= 0 ? d.ndpLinkAddrOff : d.srcMacOff;
 }
+
+/** The solicited-node multicast group of an IPv6 address, as a bigint (ff02::1:ffXX:XXXX). */
+export function solicitedNodeAddress(a: bigint): bigint {
+  return (0xff02n << 112n) | (0x1ffn << 24n) | (a & 0xffffffn);
+}

@@ -1,0 +1,102 @@
+/**
+ * The receive worker thread (DESIGN.md §3 "Receive"): opens the RX ring with a BPF filter for
+ * our addresses and ports, runs the Receiver on every frame, publishes records in batches and
+ * its counters, until the main thread shuts the scan down.
+ *
+ * Messages to the parent: { type: 'ready' } once the ring is open (probes may go out), and
+ * { type: 'error', code, message } on a failure.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import type { RxChannel } from '../adapter/adapter.js';
+import { isScanError } from '../error.js';
+import { buildReceiver, type Receiver, type ReceiveSetup } from './receive.js';
+import { FrameRing, RecordRing } from './ring.js';
+import { RF, ScanControl } from './transmit.js';
+import { solicitedNodeAddress } from './responder.js';
+
+export interface RxWorkerData {
+  readonly setup: ReceiveSetup;
+  readonly ifname: string;
+  readonly ctl: SharedArrayBuffer;
+  readonly recordRing: SharedArrayBuffer;
+  readonly frameRing: SharedArrayBuffer;
+  readonly pcapFilename: string | undefined;
+  /** Receive ring size in bytes. */
+  readonly ringBytes: number;
+}
+
+export async function openRxChannel(s: ReceiveSetup, ifname: string, ringBytes: number): Promise<RxChannel> {
+  const { openRx } = await import('../adapter/afpacket.js');
+  const { buildReplyFilter } = await import('../adapter/bpf.js');
+  const filter = buildReplyFilter({
+    ipv4: s.src4 !== undefined ? [{ first: s.src4.begin, last: s.src4.end }] : [],
+    // NDP solicitations for our address go to its solicited-node group, not to it.
+    ipv6: s.src6 !== undefined ? [s.src6, solicitedNodeAddress(s.src6)] : [],
+    arp: true,
+    ports: { first: s.srcPort.begin, last: s.srcPort.end },
+  });
+  return openRx({ ifname, filter, ringBytes });
+}
+
+/** Copy a receiver's counters into the control block. */
+export function publishRx(ctl: ScanControl, r: Receiver, kernelDrops: number): void {
+  const c = r.counters;
+  ctl.setRx(RF.FRAMES, c.frames);
+  ctl.setRx(RF.VALID, c.valid);
+  ctl.setRx(RF.RECORDS, c.records);
+  ctl.setRx(RF.FOUND, c.found);
+  ctl.setRx(RF.DUPLICATES, c.duplicates);
+  ctl.setRx(RF.RECORD_DROPS, c.recordDrops);
+  ctl.setRx(RF.FRAME_DROPS, c.frameDrops);
+  ctl.setRx(RF.KERNEL_DROPS, kernelDrops);
+  ctl.setRx(RF.RST, c.rstQueued);
+  ctl.setRx(RF.ANSWERS, c.answersQueued);
+  ctl.setRx(RF.UNDECODABLE, c.undecodable);
+}
+
+async function main(): Promise<void> {
+  const d = workerData as RxWorkerData;
+  const ctl = new ScanControl(d.ctl);
+  let rx: RxChannel | undefined;
+  let pcap: { writeFrame(b: Uint8Array, o: number, l: number, s: number, n: number): void; close(): void } | undefined;
+  try {
+    if (d.pcapFilename !== undefined) {
+      const { openPcapFile } = await import('../adapter/pcap-file.js');
+      pcap = openPcapFile(d.pcapFilename);
+    }
+    rx = await openRxChannel(d.setup, d.ifname, d.ringBytes);
+    const records = new RecordRing(d.recordRing);
+    const frames = new FrameRing(d.frameRing);
+    const r = buildReceiver(d.setup, records, frames, () => Math.floor(Date.now() / 1000), pcap ?? null);
+    ctl.setRxState(1);
+    parentPort?.postMessage({ type: 'ready' });
+    let kernelDrops = 0;
+    while (!ctl.shutdown()) {
+      rx.poll(20, r.onFrame);
+      r.flush();
+      kernelDrops = rx.stats().kernelDrops;
+      publishRx(ctl, r, kernelDrops);
+    }
+    // Whatever is already in the ring when the wait ends still counts.
+    rx.poll(0, r.onFrame);
+    r.flush();
+    publishRx(ctl, r, rx.stats().kernelDrops);
+    rx.close();
+    rx = undefined;
+    pcap?.close();
+    ctl.setRxState(2);
+  } catch (e) {
+    ctl.setRxState(3);
+    parentPort?.postMessage({
+      type: 'error',
+      code: isScanError(e) ? e.code : 'ERR_INTERNAL',
+      message: e instanceof Error ? e.message : String(e),
+    });
+    try { rx?.close(); } catch { /* already failing */ }
+    try { pcap?.close(); } catch { /* already failing */ }
+  }
+}
+
+if (parentPort !== null && workerData !== null && typeof workerData === 'object' && 'recordRing' in (workerData as object)) {
+  void main();
+}

@@ -1,0 +1,602 @@
+/**
+ * A scan, from a frozen ScanConfig to closed output files (DESIGN.md §1; reference
+ * masscan-compat.md §1.4, §5.3, §5.4, §8).
+ *
+ * Threads: one transmit worker per core (tx-worker.ts; each owns a disjoint slice of the
+ * shard's index lattice, see transmit.ts), one receive worker (rx-worker.ts), and this main
+ * thread, which
+ *  - drains the record ring in batches and writes records through OutputSet;
+ *  - prints the status line about once a second (rate, % done, remaining, found);
+ *  - after the last probe waits --wait seconds (forever: until Ctrl-C) for late replies;
+ *  - on the first SIGINT stops sending exactly (transmit.ts "Resume"), writes paused.conf
+ *    through hooks.writePausedConf(resumeIndex) when the scan was not complete, then waits as
+ *    usual; on a second SIGINT (or one during the wait) stops at once; on SIGTERM stops at
+ *    once. Outputs are closed valid on every path, errors included.
+ *
+ * Tests run the same code in one thread (`runScanWith` with `inline`): the transmitters and
+ * the receiver are stepped here instead of in workers, over the memory adapter.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { RxChannel, TxChannel } from '../adapter/adapter.js';
+import type { ScanConfig } from '../cli/config.js';
+import { ScanError, isScanError, type ErrorCode } from '../error.js';
+import { OutputSet, outputOptionsFrom } from '../output/outputs.js';
+import type { OutputIo } from '../output/sink.js';
+import type { IpAddress, PortStatus, StatusRecord } from '../output/record.js';
+import { pauseIndex, indexSlice, sliceLength } from '../target/shard.js';
+import { Console, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
+import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
+import { formatMacBytes, resolveLink, type ResolveDeps, type ResolvedLink } from './resolve.js';
+import { FrameRing, R, RecordRing } from './ring.js';
+import { MovingRate, percentDone } from './status.js';
+import {
+  Cmd, MAX_TX_WORKERS, RF, ScanControl, STEP_DONE, Transmitter, WF, WState,
+  planFromRanges, type TransmitSetup,
+} from './transmit.js';
+import { publishRx, type RxWorkerData } from './rx-worker.js';
+import type { TxOpen, TxWorkerData } from './tx-worker.js';
+
+export interface ScanHooks {
+  writePausedConf(resumeIndex: number): void;
+}
+
+/** Where a signal comes from (process by default; tests emit their own). */
+export interface SignalSource {
+  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+}
+
+/** Everything of the outside world a scan uses; `defaultEnv()` is the real one. */
+export interface ScanEnv {
+  /** stderr text. */
+  readonly err: (text: string) => void;
+  readonly signals: SignalSource;
+  /** Monotonic milliseconds. */
+  readonly nowMs: () => number;
+  /** Wall clock, unix milliseconds. */
+  readonly unixMs: () => number;
+  readonly outputIo?: OutputIo;
+  readonly resolveDeps?: ResolveDeps;
+  readonly cores: number;
+  /** The command line as typed (XML/grepable headers). */
+  readonly commandLine: string;
+  /**
+   * Tests: run in this thread over the given channels and link (no workers, no resolution).
+   * openTx is called once per transmit thread; frames sent by any of them reach `rx`.
+   */
+  readonly inline?: {
+    readonly link: ResolvedLink;
+    openTx(thread: number): TxChannel;
+    readonly rx: RxChannel;
+    /** Called after every inline round (tests use it to inject signals at a chosen point). */
+    readonly onRound?: () => void;
+  };
+}
+
+export function defaultEnv(): ScanEnv {
+  return {
+    err: (t) => void process.stderr.write(t),
+    signals: process,
+    nowMs: () => performance.now(),
+    unixMs: () => Date.now(),
+    cores: availableParallelism(),
+    commandLine: process.argv.slice(2).join(' '),
+  };
+}
+
+/** The real system for link resolution (interfaces, routes, AF_PACKET). */
+export async function systemResolveDeps(): Promise<ResolveDeps> {
+  const ifs = await import('../adapter/interfaces.js');
+  const fs = await import('node:fs');
+  const read = (p: string): string => {
+    try {
+      return fs.readFileSync(p, 'utf8');
+    } catch {
+      return '';
+    }
+  };
+  const af = await import('../adapter/afpacket.js');
+  const bpf = await import('../adapter/bpf.js');
+  return {
+    listInterfaces: () => ifs.listInterfaces(),
+    routes4: () => ifs.parseProcRoute(read('/proc/net/route')),
+    routes6: () => ifs.parseIpv6Route(read('/proc/net/ipv6_route')),
+    unixTime: () => Date.now() / 1000,
+    nowMs: () => performance.now(),
+    openProbeLink: (ifname, ours) => {
+      const tx = af.openTx({ ifname, backend: 'sendmmsg', batch: 4 });
+      try {
+        const rx = af.openRx({
+          ifname,
+          ringBytes: 1 << 20,
+          filter: bpf.buildReplyFilter({
+            ipv4: ours.ipv4.map((a) => ({ first: a, last: a })),
+            ipv6: ours.ipv6,
+            arp: true,
+          }),
+        });
+        return { tx, rx };
+      } catch (e) {
+        tx.close();
+        throw e;
+      }
+    },
+  };
+}
+
+export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<number> {
+  const env = defaultEnv();
+  return runScanWith(config, hooks, { ...env, resolveDeps: config.offline ? undefined : await systemResolveDeps() });
+}
+
+/** Transmit batch: frames per native send call (DESIGN.md §3: 256-1024). */
+export const TX_BATCH = 512;
+const RECORD_RING_CAPACITY = 1 << 16;
+const FRAME_RING_BYTES = 1 << 20;
+const RX_RING_BYTES = 32 * 1024 * 1024;
+/** Below this rate one transmit worker is plenty (it makes ~4 M probes/s). */
+const ONE_WORKER_RATE = 200_000;
+
+/** The scan kind for the start lines. */
+function scanKind(config: ScanConfig): ScanKind {
+  if (config.arpscan) return 'arp';
+  if (config.ports.length > 0 && config.ports.every((p) => p.begin === 196608 && p.end === 196608)) return 'icmp';
+  return 'syn';
+}
+
+/** How many transmit workers: --tx-threads, else one per core (one for slow scans). */
+export function transmitThreads(config: ScanConfig, cores: number, range: number): number {
+  let n = config.txThreads > 0 ? config.txThreads : config.rate <= ONE_WORKER_RATE ? 1 : Math.max(1, cores);
+  if (n > MAX_TX_WORKERS) n = MAX_TX_WORKERS;
+  if (n > range) n = Math.max(1, range);
+  return n;
+}
+
+function statusWord(s: number): PortStatus {
+  return s === RecStatus.OPEN ? 'open' : s === RecStatus.CLOSED ? 'closed' : 'up';
+}
+
+/** A record of the record ring -> the StatusRecord output formats take. */
+export function recordFromRing(w: Uint32Array, o: number): StatusRecord {
+  const ip: IpAddress = w[o + R.VERSION] === 6
+    ? { version: 6, v6: (BigInt(w[o + R.IP0]) << 96n) | (BigInt(w[o + R.IP1]) << 64n) | (BigInt(w[o + R.IP2]) << 32n) | BigInt(w[o + R.IP3]) }
+    : { version: 4, v4: w[o + R.IP0] >>> 0 };
+  const base = {
+    kind: 'status' as const,
+    timestamp: w[o + R.TIME],
+    ip,
+    ipProto: w[o + R.PROTO],
+    port: w[o + R.PORT],
+    status: statusWord(w[o + R.STATUS]),
+    reason: w[o + R.REASON],
+    ttl: w[o + R.TTL],
+  };
+  if (w[o + R.AUX0] === 1) {
+    const hi = w[o + R.MAC_HI], lo = w[o + R.MAC_LO];
+    const mac = new Uint8Array([hi >>> 8, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff]);
+    return { ...base, mac: formatMacBytes(mac) };
+  }
+  return base;
+}
+
+type Phase = 'sending' | 'pausing' | 'draining' | 'waiting' | 'done';
+
+/** A worker (thread) or an in-process stand-in, as the main loop sees it. */
+interface TxHandle {
+  readonly thread: number;
+  readonly worker: Worker | undefined;
+  readonly inline: Transmitter | undefined;
+}
+
+export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: ScanEnv): Promise<number> {
+  const plan = planFromRanges(config.targets4, config.targets6, config.ports);
+  if (plan.range === 0) throw new ScanError('ERR_EMPTY_TARGETS', 'nothing to scan: no targets or no ports');
+  const need4 = plan.count4 > 0;
+  const need6 = plan.count6 > 0;
+  if (!(config.rate > 0)) throw new ScanError('ERR_BAD_RATE', `rate=${config.rate}: expected a rate above 0 packets/second`);
+
+  // --- link ---
+  let link: ResolvedLink;
+  if (env.inline !== undefined) link = env.inline.link;
+  else {
+    if (!config.offline && env.resolveDeps === undefined) throw new ScanError('ERR_INTERNAL', 'no system access for link resolution');
+    link = resolveLink(config, env.resolveDeps ?? NO_DEPS, need4, need6);
+  }
+  const threads = transmitThreads(config, env.cores, plan.range);
+  const con = new Console(env.err, config.ndjsonStatus, config.status);
+  const startMs = env.unixMs();
+  con.line(startLines(startMs, scanKind(config), plan.count4 + plan.count6, plan.nports));
+  if (config.verbosity > 0) {
+    for (const n of link.notes) con.line(`[+] ${n}\n`);
+    con.line(`[+] ${threads} transmit thread${threads === 1 ? '' : 's'}${link.ifname !== undefined ? ` on ${link.ifname}` : ' (offline)'}\n`);
+  }
+
+  const outputs = OutputSet.open(
+    outputOptionsFrom(config),
+    { startTime: Math.floor(startMs / 1000), version: TIDESCAN_VERSION, portsScanned: config.ports, commandLine: env.commandLine },
+    env.outputIo,
+  );
+  const run = new ScanRun(config, hooks, env, link, threads, plan.range, con, outputs);
+  try {
+    return await run.run();
+  } finally {
+    run.cleanup();
+    outputs.closeAll();
+    for (const e of outputs.errors) env.err(`[-] FAIL: ${e.message}\n`);
+  }
+}
+
+const NO_DEPS: ResolveDeps = {
+  listInterfaces: () => [],
+  routes4: () => [],
+  routes6: () => [],
+  unixTime: () => Date.now() / 1000,
+  nowMs: () => performance.now(),
+  openProbeLink: () => {
+    throw new ScanError('ERR_INTERNAL', 'no packet I/O');
+  },
+};
+
+class ScanRun {
+  private readonly ctl = ScanControl.create();
+  private readonly records = RecordRing.create(RECORD_RING_CAPACITY);
+  private readonly frames = FrameRing.create(FRAME_RING_BYTES, 1514);
+  private readonly handles: TxHandle[] = [];
+  private rxWorker: Worker | undefined;
+  private readonly inlineRx: ReturnType<typeof buildReceiver> | undefined;
+  private phase: Phase = 'sending';
+  private sigints = 0;
+  private sigterm = false;
+  private failure: ScanError | undefined;
+  private interrupted = false;
+  private pausedWritten = false;
+  private stopAt = Infinity;
+  private waitUntil = 0;
+  private readonly totalProbes: number;
+  private readonly sliceEnd: number;
+  private readonly rate = new MovingRate();
+  private readonly eta = new MovingRate();
+  private lastStatus = 0;
+  private lastFlush = 0;
+  private wake: (() => void) | undefined;
+  private readonly onInt = (): void => { this.sigints++; this.wake?.(); };
+  private readonly onTerm = (): void => { this.sigterm = true; this.wake?.(); };
+  private readonly txOpen: TxOpen | undefined;
+  private readonly setupBase: Omit<TransmitSetup, 'thread'>;
+  private readonly rxSetup: ReceiveSetup;
+
+  constructor(
+    private readonly config: ScanConfig,
+    private readonly hooks: ScanHooks,
+    private readonly env: ScanEnv,
+    private readonly link: ResolvedLink,
+    private readonly threads: number,
+    range: number,
+    private readonly con: Console,
+    private readonly outputs: OutputSet,
+  ) {
+    const c = config;
+    this.setupBase = {
+      targets4: c.targets4, targets6: c.targets6, ports: c.ports, seed: c.seed, rounds: c.blackrockRounds,
+      shardOne: c.shard.one, shardOf: c.shard.of, resumeIndex: c.resumeIndex, resumeCount: c.resumeCount,
+      retries: c.retries, infinite: c.infinite, rate: c.rate, threads,
+      link: {
+        srcMac: link.srcMac, routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
+        src4: link.src4, src6: link.src6, srcPort: link.srcPort,
+      },
+    };
+    this.rxSetup = {
+      seed: c.seed, src4: link.src4, src6: link.src6, srcPort: link.srcPort, srcMac: link.srcMac,
+      routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
+      answer4: link.answer4, answer6: link.answer6, noreset: c.noreset, arpscan: c.arpscan, targets4: c.targets4,
+    };
+    let total = 0;
+    let end = 0;
+    for (let t = 0; t < threads; t++) {
+      const s = indexSlice({
+        range, shardOne: c.shard.one, shardOf: c.shard.of, resumeIndex: c.resumeIndex,
+        resumeCount: c.resumeCount, threads, thread: t,
+      });
+      total += sliceLength(s) * (c.retries + 1);
+      end = s.end;
+    }
+    this.totalProbes = total;
+    this.sliceEnd = end;
+    this.txOpen = c.offline
+      ? { kind: 'offline', batch: TX_BATCH }
+      : link.ifname !== undefined
+        ? { kind: 'afpacket', ifname: link.ifname, backend: c.txBackend ?? 'sendmmsg', batch: TX_BATCH }
+        : undefined;
+    if (env.inline !== undefined) {
+      this.inlineRx = buildReceiver(this.rxSetup, this.records, this.frames, () => Math.floor(env.unixMs() / 1000), null);
+    }
+  }
+
+  async run(): Promise<number> {
+    this.env.signals.on('SIGINT', this.onInt);
+    this.env.signals.on('SIGTERM', this.onTerm);
+    if (this.env.inline !== undefined) this.startInline();
+    else await this.startWorkers();
+    this.loopStart = this.env.nowMs();
+    if (this.env.inline !== undefined) await this.inlineLoop();
+    else await this.threadLoop();
+    await this.shutdown();
+    this.drainRecords();
+    this.con.clearStatus();
+    if (this.failure !== undefined) throw this.failure;
+    return 0;
+  }
+  private loopStart = 0;
+
+  cleanup(): void {
+    this.env.signals.off('SIGINT', this.onInt);
+    this.env.signals.off('SIGTERM', this.onTerm);
+    for (const h of this.handles) void h.worker?.terminate();
+    void this.rxWorker?.terminate();
+  }
+
+  // ------------------------------------------------------------------ start
+
+  private startInline(): void {
+    const inl = this.env.inline!;
+    for (let t = 0; t < this.threads; t++) {
+      const tr = new Transmitter({ ...this.setupBase, thread: t }, inl.openTx(t), this.ctl, t === 0 ? this.frames : null,
+        () => this.env.nowMs() / 1000, null);
+      this.ctl.setWorkerState(t, WState.RUNNING);
+      this.handles.push({ thread: t, worker: undefined, inline: tr });
+    }
+  }
+
+  private fail(code: string, message: string): void {
+    if (this.failure === undefined) {
+      this.failure = new ScanError((code as ErrorCode) ?? 'ERR_INTERNAL', message);
+    }
+    this.ctl.setCmd(Cmd.ABORT);
+    this.wake?.();
+  }
+
+  private spawn(file: string, data: TxWorkerData | RxWorkerData): Worker {
+    const w = new Worker(new URL(file, import.meta.url), { workerData: data });
+    w.on('message', (m: { type: string; code?: string; message?: string }) => {
+      if (m.type === 'error') this.fail(m.code ?? 'ERR_INTERNAL', m.message ?? 'worker failed');
+      this.wake?.();
+    });
+    w.on('error', (e) => this.fail(isScanError(e) ? e.code : 'ERR_INTERNAL', e instanceof Error ? e.message : String(e)));
+    w.on('exit', () => this.wake?.());
+    return w;
+  }
+
+  private async startWorkers(): Promise<void> {
+    if (this.txOpen === undefined) throw new ScanError('ERR_INTERNAL', 'no transmit channel');
+    if (!this.config.offline && this.link.ifname !== undefined) {
+      const data: RxWorkerData = {
+        setup: this.rxSetup, ifname: this.link.ifname, ctl: this.ctl.sab, recordRing: this.records.sab,
+        frameRing: this.frames.sab, pcapFilename: this.config.pcapFilename, ringBytes: RX_RING_BYTES,
+      };
+      const w = this.spawn('./rx-worker.js', data);
+      this.rxWorker = w;
+      // Probes go out only once replies can be received.
+      const deadline = this.env.nowMs() + 10_000;
+      while (this.ctl.rxState() === 0 && this.failure === undefined) {
+        if (this.env.nowMs() > deadline) throw new ScanError('ERR_ADAPTER', `${this.link.ifname}: the receive ring did not open within 10 s`);
+        await sleep(5);
+      }
+      if (this.failure !== undefined) throw this.failure;
+    }
+    for (let t = 0; t < this.threads; t++) {
+      const data: TxWorkerData = {
+        setup: { ...this.setupBase, thread: t }, open: this.txOpen, ctl: this.ctl.sab,
+        frameRing: t === 0 && this.rxWorker !== undefined ? this.frames.sab : null,
+        packetTrace: this.config.packetTrace,
+      };
+      this.handles.push({ thread: t, worker: this.spawn('./tx-worker.js', data), inline: undefined });
+    }
+  }
+
+  // ------------------------------------------------------------------ loops
+
+  private async threadLoop(): Promise<void> {
+    while (this.phase !== 'done') {
+      const ready = this.records.used() > 0;
+      if (!ready) {
+        await Promise.race([
+          this.records.waitForDataAsync(50),
+          new Promise<void>((resolve) => { this.wake = resolve; }),
+        ]);
+        this.wake = undefined;
+      }
+      this.drainRecords();
+      this.control();
+    }
+  }
+
+  private async inlineLoop(): Promise<void> {
+    const inl = this.env.inline!;
+    const rx = this.inlineRx!;
+    let rounds = 0;
+    while (this.phase !== 'done') {
+      let hint = 50;
+      for (const h of this.handles) {
+        const t = h.inline!;
+        if (t.isFinished()) {
+          if (h.thread === 0) t.pump();
+          continue;
+        }
+        const r = t.step();
+        if (r !== STEP_DONE && r < hint) hint = r;
+      }
+      inl.rx.poll(0, rx.onFrame);
+      rx.flush();
+      publishRx(this.ctl, rx, inl.rx.stats().kernelDrops);
+      this.handles[0]?.inline?.pump();
+      this.drainRecords();
+      inl.onRound?.();
+      this.control();
+      rounds++;
+      if (hint > 0) await sleep(Math.min(hint, 20));
+      else if ((rounds & 63) === 0) await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    // Late frames already queued (RSTs answering the last replies).
+    this.handles[0]?.inline?.pump();
+    inl.rx.poll(0, rx.onFrame);
+    rx.flush();
+  }
+
+  // ------------------------------------------------------------------ control
+
+  private workerSettled(t: number): boolean {
+    const s = this.ctl.workerState(t);
+    return s === WState.DONE || s === WState.EXITED || s === WState.FAILED;
+  }
+
+  private allSettled(): boolean {
+    for (const h of this.handles) if (!this.workerSettled(h.thread)) return false;
+    return true;
+  }
+
+  /** The phase machine; runs after every drain. */
+  private control(): void {
+    const now = this.env.nowMs();
+    if (this.failure !== undefined || this.sigterm) {
+      this.ctl.setCmd(Cmd.ABORT);
+      if (this.interrupted) this.savePaused(true);
+      this.phase = 'done';
+      return;
+    }
+    if (this.sigints >= 2 || (this.sigints === 1 && this.phase === 'waiting' && !this.interrupted)) {
+      // Second Ctrl-C, or Ctrl-C while only waiting: stop now.
+      if (this.phase !== 'waiting') {
+        this.ctl.setCmd(Cmd.ABORT);
+        this.interrupted = true;
+        this.savePaused(true);
+      }
+      this.phase = 'done';
+      return;
+    }
+    if (this.sigints === 1 && this.phase === 'sending') {
+      this.interrupted = true;
+      this.con.clearStatus();
+      this.con.line(MSG_WAITING_TO_EXIT);
+      this.ctl.setCmd(Cmd.PAUSE);
+      this.phase = 'pausing';
+    }
+    if (this.phase === 'pausing') {
+      let ok = true;
+      for (const h of this.handles) {
+        const s = this.ctl.workerState(h.thread);
+        if (s !== WState.PAUSED && !this.workerSettled(h.thread)) ok = false;
+      }
+      if (ok) {
+        // Every worker is at a batch boundary: stop exactly at the furthest frontier.
+        let s = 0;
+        for (const h of this.handles) s = Math.max(s, this.ctl.w(h.thread, WF.FRONTIER));
+        this.stopAt = s;
+        this.ctl.setStopAt(s);
+        this.ctl.setCmd(Cmd.DRAIN);
+        this.phase = 'draining';
+      }
+    }
+    if ((this.phase === 'sending' || this.phase === 'draining') && this.allSettled()) {
+      if (this.interrupted) this.savePaused(false);
+      this.phase = 'waiting';
+      const wait = this.config.offline ? 0 : this.config.wait;
+      this.waitUntil = now + (Number.isFinite(wait) ? wait * 1000 : Infinity);
+    }
+    if (this.phase === 'waiting' && now >= this.waitUntil) this.phase = 'done';
+    if (now - this.lastStatus >= 1000 && this.phase !== 'done') {
+      this.lastStatus = now;
+      this.status(now);
+    }
+    if (now - this.lastFlush >= 200) {
+      this.lastFlush = now;
+      this.outputs.flush();
+    }
+  }
+
+  /**
+   * paused.conf: after a clean drain every index below stopAt is done exactly; after an abort
+   * only the minimum progress is safe. Written once, only when the scan is incomplete.
+   */
+  private savePaused(aborted: boolean): void {
+    if (this.pausedWritten) return;
+    let idx: number;
+    if (!aborted && Number.isFinite(this.stopAt)) idx = this.stopAt;
+    else idx = pauseIndex(this.handles.map((h) => this.ctl.w(h.thread, WF.PROGRESS)));
+    if (idx >= this.sliceEnd && !this.config.infinite) return;
+    this.pausedWritten = true;
+    this.con.line(MSG_SAVING_RESUME);
+    try {
+      this.hooks.writePausedConf(idx);
+    } catch (e) {
+      this.con.line(`[-] FAIL: saving resume file: ${e instanceof Error ? e.message : String(e)}\n`);
+    }
+  }
+
+  private counters(): { probes: number; frames: number } {
+    let probes = 0, frames = 0;
+    for (const h of this.handles) {
+      probes += this.ctl.w(h.thread, WF.PROBES);
+      frames += this.ctl.w(h.thread, WF.FRAMES);
+    }
+    return { probes, frames };
+  }
+
+  private status(now: number): void {
+    const { probes, frames } = this.counters();
+    const sec = now / 1000;
+    this.rate.sample(sec, probes + frames);
+    this.eta.sample(sec, probes);
+    const found = this.ctl.rx(RF.FOUND);
+    const waiting = this.phase === 'waiting';
+    this.con.status({
+      pps: this.rate.rate(),
+      percent: percentDone(probes, this.totalProbes),
+      etaSeconds: this.eta.eta(probes, this.totalProbes, this.config.rate),
+      sent: probes,
+      total: this.totalProbes,
+      found,
+      waitLeft: waiting ? Math.max(0, Math.ceil((this.waitUntil - now) / 1000)) : undefined,
+    });
+  }
+
+  private drainRecords(): void {
+    let n = 0;
+    do {
+      n = this.records.drain((w, o) => {
+        try {
+          this.outputs.write(recordFromRing(w, o));
+        } catch (e) {
+          this.fail(isScanError(e) ? e.code : 'ERR_FILE', e instanceof Error ? e.message : String(e));
+        }
+      }, 4096);
+    } while (n > 0);
+  }
+
+  // ------------------------------------------------------------------ shutdown
+
+  private async shutdown(): Promise<void> {
+    this.ctl.setShutdown();
+    if (this.env.inline !== undefined) return;
+    const exits: Promise<unknown>[] = [];
+    for (const h of this.handles) if (h.worker !== undefined) exits.push(exited(h.worker));
+    if (this.rxWorker !== undefined) exits.push(exited(this.rxWorker));
+    const timeout = sleep(3000).then(() => 'timeout');
+    const r = await Promise.race([Promise.all(exits), timeout]);
+    if (r === 'timeout') {
+      for (const h of this.handles) void h.worker?.terminate();
+      void this.rxWorker?.terminate();
+    }
+  }
+}
+
+function exited(w: Worker): Promise<void> {
+  return new Promise((resolve) => {
+    if (w.threadId < 0) resolve();
+    else w.once('exit', () => resolve());
+  });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
