@@ -316,10 +316,11 @@ function describeIcmpv6(buf: Uint8Array, d: Decoded): string {
       return 'router solicitation';
     case Icmpv6Type.ROUTER_ADVERT:
       return 'router advertisement';
+    // ndpTargetOff is -1 when the message failed RFC 4861's checks (code, length).
     case Icmpv6Type.NEIGHBOR_SOLICIT:
-      return `neighbor solicitation, who has ${formatIpv6(buf, d.ndpTargetOff)}`;
+      return d.ndpTargetOff < 0 ? 'neighbor solicitation' : `neighbor solicitation, who has ${formatIpv6(buf, d.ndpTargetOff)}`;
     case Icmpv6Type.NEIGHBOR_ADVERT:
-      return `neighbor advertisement, tgt is ${formatIpv6(buf, d.ndpTargetOff)}`;
+      return d.ndpTargetOff < 0 ? 'neighbor advertisement' : `neighbor advertisement, tgt is ${formatIpv6(buf, d.ndpTargetOff)}`;
     default:
       return `type-#${d.icmpType}`;
   }
