@@ -67,6 +67,9 @@ export class ListRenderer {
   /** Per port index: the line tail bytes (`:port\n`, or `\n` when printing IPs only). */
   private readonly tail: Uint8Array;
   private readonly tailOff: Int32Array;
+  /** The same tails in fixed 8-byte slots (`:` + at most 6 digits + newline), and lengths. */
+  private readonly tail8: Uint8Array;
+  private readonly tailLen: Uint8Array;
   private readonly words = new Uint32Array(4);
   /** Exclusive end of the indexes render() covers (plan.end unless a chunk sets it). */
   private end: number;
@@ -90,6 +93,13 @@ export class ListRenderer {
     let off = 0;
     for (let k = 0; k < np; k++) { this.tailOff[k] = off; off += parts[k]!.length; }
     this.tailOff[np] = off;
+    this.tail8 = new Uint8Array(np * 8);
+    this.tailLen = new Uint8Array(np);
+    for (let k = 0; k < np; k++) {
+      const p = parts[k]!;
+      this.tailLen[k] = p.length;
+      for (let j = 0; j < p.length; j++) this.tail8[k * 8 + j] = p.charCodeAt(j);
+    }
   }
 
   /**
@@ -109,6 +119,9 @@ export class ListRenderer {
     const block4 = this.block4;
     const tail = this.tail;
     const tailOff = this.tailOff;
+    const tail8 = this.tail8;
+    const tailLen = this.tailLen;
+    const oct = OCTETS;
     const limit = out.length - MAX_LINE;
     let pos = 0;
     let i = from;
@@ -117,22 +130,24 @@ export class ListRenderer {
       if (x < block4) {
         const pk = Math.floor(x / n4);
         const ip = v4.pick(x - pk * n4);
-        let o = (ip >>> 24) * 4;
-        let len = OCTETS[o]!;
-        out[pos] = OCTETS[o + 1]!; if (len > 1) out[pos + 1] = OCTETS[o + 2]!; if (len > 2) out[pos + 2] = OCTETS[o + 3]!;
-        pos += len; out[pos++] = 0x2e;
-        o = ((ip >>> 16) & 255) * 4; len = OCTETS[o]!;
-        out[pos] = OCTETS[o + 1]!; if (len > 1) out[pos + 1] = OCTETS[o + 2]!; if (len > 2) out[pos + 2] = OCTETS[o + 3]!;
-        pos += len; out[pos++] = 0x2e;
-        o = ((ip >>> 8) & 255) * 4; len = OCTETS[o]!;
-        out[pos] = OCTETS[o + 1]!; if (len > 1) out[pos + 1] = OCTETS[o + 2]!; if (len > 2) out[pos + 2] = OCTETS[o + 3]!;
-        pos += len; out[pos++] = 0x2e;
-        o = (ip & 255) * 4; len = OCTETS[o]!;
-        out[pos] = OCTETS[o + 1]!; if (len > 1) out[pos + 1] = OCTETS[o + 2]!; if (len > 2) out[pos + 2] = OCTETS[o + 3]!;
-        pos += len;
-        const t0 = tailOff[pk]!;
-        const t1 = tailOff[pk + 1]!;
-        for (let t = t0; t < t1; t++) out[pos++] = tail[t]!;
+        // Each octet writes three digit bytes unconditionally and advances by its length:
+        // the extra bytes are overwritten by what follows (MAX_LINE leaves room at the end).
+        let o = (ip >>> 22) & 0x3fc;
+        out[pos] = oct[o + 1]!; out[pos + 1] = oct[o + 2]!; out[pos + 2] = oct[o + 3]!;
+        pos += oct[o]!; out[pos++] = 0x2e;
+        o = (ip >>> 14) & 0x3fc;
+        out[pos] = oct[o + 1]!; out[pos + 1] = oct[o + 2]!; out[pos + 2] = oct[o + 3]!;
+        pos += oct[o]!; out[pos++] = 0x2e;
+        o = (ip >>> 6) & 0x3fc;
+        out[pos] = oct[o + 1]!; out[pos + 1] = oct[o + 2]!; out[pos + 2] = oct[o + 3]!;
+        pos += oct[o]!; out[pos++] = 0x2e;
+        o = (ip << 2) & 0x3fc;
+        out[pos] = oct[o + 1]!; out[pos + 1] = oct[o + 2]!; out[pos + 2] = oct[o + 3]!;
+        pos += oct[o]!;
+        const t = pk << 3;
+        out[pos] = tail8[t]!; out[pos + 1] = tail8[t + 1]!; out[pos + 2] = tail8[t + 2]!; out[pos + 3] = tail8[t + 3]!;
+        out[pos + 4] = tail8[t + 4]!; out[pos + 5] = tail8[t + 5]!; out[pos + 6] = tail8[t + 6]!; out[pos + 7] = tail8[t + 7]!;
+        pos += tailLen[pk]!;
       } else {
         x -= block4;
         const n6 = this.n6;
