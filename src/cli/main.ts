@@ -117,10 +117,8 @@ async function run(config: ScanConfig): Promise<number> {
       return await f(config);
     }
     case 'iflist': {
-      const f = await load<'listInterfaces', () => Promise<number | void> | number | void>(
-        '../adapter/interfaces.js', 'listInterfaces', '--iflist');
-      const r = await f();
-      return typeof r === 'number' ? r : 0;
+      const f = await load<'runIflist', () => Promise<number>>('../adapter/interfaces.js', 'runIflist', '--iflist');
+      return await f();
     }
     case 'selftest': {
       const f = await load<'runSelftest', () => Promise<number> | number>('../engine/selftest.js', 'runSelftest', '--selftest');
