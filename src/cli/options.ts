@@ -633,6 +633,13 @@ const DEFS: Def[] = [
   { name: 'banner-types', aliases: ['banner-type', 'banner-apps', 'banner-app'], kind: 'value', state: 'field',
     group: 'banners', arg: '<app>', help: 'with --readscan: only these banner types',
     apply: (d, v, ctx) => { d.bannerTypes.push(nonEmpty(ctx, v)); } },
+  { name: 'readscan-numbering', kind: 'value', state: 'raw', group: 'banners', arg: 'head|1.3.2',
+    help: 'with --readscan: banner app-protocol ids of the file (default head; 1.3.2 files number from 16 up one lower)',
+    apply: (d, v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (t !== 'head' && t !== '1.3.2') fail('ERR_BAD_OPTION', ctx.what, v, 'expected head or 1.3.2');
+      rawSet(d, 'readscan-numbering', t);
+    } },
   { name: 'noreset', kind: 'flag', state: 'field', group: 'banners', help: 'do not send RST after a SYN-ACK',
     apply: (d, v) => { d.noreset = parseBool(v); } },
   { name: 'nmap-payloads', aliases: ['nmap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',

@@ -103,6 +103,7 @@ const SAMPLES: Record<string, string[][]> = {
   ticketbleed: [['--ticketbleed']],
   vuln: [['--vuln', 'poodle'], ['--vuln', 'ntp-monlist']],
   'banner-types': [['--banner-types', 'http', '--banner-type', 'ssh']],
+  'readscan-numbering': [['--readscan-numbering', '1.3.2']],
   noreset: [['--noreset']],
   'nmap-payloads': [['--nmap-payloads', 'nmap-payloads']],
   'nmap-service-probes': [['--nmap-service-probes', 'probes']],
