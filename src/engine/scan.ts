@@ -243,6 +243,8 @@ class ScanRun {
   private readonly records = RecordRing.create(RECORD_RING_CAPACITY);
   private readonly frames = FrameRing.create(FRAME_RING_BYTES, 1514);
   private readonly handles: TxHandle[] = [];
+  /** Resolved when each spawned worker has exited (made at spawn, so no exit is missed). */
+  private readonly exits: Promise<void>[] = [];
   private rxWorker: Worker | undefined;
   private readonly inlineRx: ReturnType<typeof buildReceiver> | undefined;
   private phase: Phase = 'sending';
@@ -363,7 +365,7 @@ class ScanRun {
       this.wake?.();
     });
     w.on('error', (e) => this.fail(isScanError(e) ? e.code : 'ERR_INTERNAL', e instanceof Error ? e.message : String(e)));
-    w.on('exit', () => this.wake?.());
+    this.exits.push(new Promise<void>((resolve) => w.once('exit', () => { resolve(); this.wake?.(); })));
     return w;
   }
 
@@ -578,23 +580,15 @@ class ScanRun {
   private async shutdown(): Promise<void> {
     this.ctl.setShutdown();
     if (this.env.inline !== undefined) return;
-    const exits: Promise<unknown>[] = [];
-    for (const h of this.handles) if (h.worker !== undefined) exits.push(exited(h.worker));
-    if (this.rxWorker !== undefined) exits.push(exited(this.rxWorker));
-    const timeout = sleep(3000).then(() => 'timeout');
-    const r = await Promise.race([Promise.all(exits), timeout]);
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<string>((resolve) => { timer = setTimeout(() => resolve('timeout'), 3000); });
+    const r = await Promise.race([Promise.all(this.exits), timeout]);
+    clearTimeout(timer);
     if (r === 'timeout') {
       for (const h of this.handles) void h.worker?.terminate();
       void this.rxWorker?.terminate();
     }
   }
-}
-
-function exited(w: Worker): Promise<void> {
-  return new Promise((resolve) => {
-    if (w.threadId < 0) resolve();
-    else w.once('exit', () => resolve());
-  });
 }
 
 function sleep(ms: number): Promise<void> {
