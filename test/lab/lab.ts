@@ -27,6 +27,7 @@
  * that .3 is an ordinary on-link host that the scanner must answer ARP for.
  */
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import path from 'node:path';
 import type { SinkServerSpec, SinkTcpListener, SinkUdpResponder } from './sink-server.js';
@@ -186,6 +187,50 @@ export function requireRoot(): void {
 const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_BUFFER = 64 * 1024 * 1024;
 
+/**
+ * The descendants of a process we started (children first), from /proc/<pid>/task/<tid>/children.
+ * NOTE: `timeout` forwards SIGINT/SIGTERM to its command but not SIGKILL; an orphaned command
+ * would keep our pipes open (and run on), so a SIGKILL always goes to the whole tree.
+ */
+function descendants(pid: number, depth = 0): number[] {
+  if (depth > 8) return [];
+  const out: number[] = [];
+  let tids: string[] = [];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return out;
+  }
+  for (const tid of tids) {
+    let kids: string[] = [];
+    try {
+      kids = readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').trim().split(/\s+/).filter((k) => k !== '');
+    } catch {
+      continue;
+    }
+    for (const k of kids) {
+      const kp = Number(k);
+      out.push(...descendants(kp, depth + 1), kp);
+    }
+  }
+  return out;
+}
+
+function killTree(pid: number, signal: NodeJS.Signals): void {
+  for (const d of descendants(pid)) {
+    try {
+      process.kill(d, signal);
+    } catch {
+      /* gone */
+    }
+  }
+  try {
+    process.kill(pid, signal);
+  } catch {
+    /* gone */
+  }
+}
+
 function startProcess(argv0: string, args: readonly string[], opts: ExecOptions = {}): LabProcess {
   const t0 = performance.now();
   const child = spawn(argv0, [...args], {
@@ -219,11 +264,7 @@ function startProcess(argv0: string, args: readonly string[], opts: ExecOptions 
         /* gone */
       }
       killTimer = setTimeout(() => {
-        try {
-          child.kill('SIGKILL');
-        } catch {
-          /* gone */
-        }
+        if (child.pid !== undefined) killTree(child.pid, 'SIGKILL');
       }, 3000);
     }, timeoutMs);
   }
@@ -241,13 +282,19 @@ function startProcess(argv0: string, args: readonly string[], opts: ExecOptions 
       finish(127, null);
     });
     child.on('close', (code, signal) => finish(code, signal));
+    // A grandchild that outlived the child would hold the pipes open ('close' never comes).
+    child.on('exit', (code, signal) => setTimeout(() => finish(code, signal), 3000).unref());
   });
   return {
     pid: child.pid ?? -1,
     child,
     done,
     kill(signal: NodeJS.Signals = 'SIGTERM') {
-      if (child.exitCode === null && child.signalCode === null) {
+      if (child.pid === undefined) return;
+      if (signal === 'SIGKILL') {
+        // Also the orphans-to-be (see killTree), even when the direct child is gone already.
+        killTree(child.pid, 'SIGKILL');
+      } else if (child.exitCode === null && child.signalCode === null) {
         try {
           child.kill(signal);
         } catch {
@@ -276,13 +323,7 @@ const liveLabs = new Set<LabImpl>();
 let handlersInstalled = false;
 
 function destroySync(lab: LabImpl): void {
-  for (const p of lab.tracked) {
-    try {
-      process.kill(p.pid, 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
+  for (const p of lab.tracked) killTree(p.pid, 'SIGKILL');
   lab.tracked.clear();
   for (const ns of [lab.scanNs, lab.sinkNs]) {
     try {
@@ -436,6 +477,10 @@ class LabImpl implements Lab {
       this.ifbIf = `${this.prefix}-i`;
       await run('ip', ['-n', S, 'link', 'add', this.ifbIf, 'type', 'ifb']);
       await run('ip', ['-n', S, 'link', 'set', this.ifbIf, 'up']);
+      // Like a veth: no qdisc in front of the discard device (the default pfifo_fast has a
+      // 32-packet queue that drops bursts before the device counts them).
+      const nq = await startProcess('tc', ['-n', S, 'qdisc', 'replace', 'dev', this.ifbIf, 'root', 'noqueue']).done;
+      if (nq.code !== 0) await run('ip', ['-n', S, 'link', 'set', this.ifbIf, 'txqueuelen', '10000']);
     }
     if (opts.netem !== undefined) await this.applyNetem(opts.netem);
     if (opts.dropIngress) await this.setDropIngress(true);
