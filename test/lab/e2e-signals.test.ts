@@ -140,8 +140,9 @@ const CHECKS: Record<string, Check> = {
   },
   '-oG': async (f) => {
     const lines = (await readFile(f, 'utf8')).split('\n').filter((x) => x !== '');
-    assert.match(lines[0] ?? '', /^# Masscan .* scan initiated /);
-    assert.match(lines[lines.length - 1] ?? '', /^# Masscan done at /);
+    // masscan writes `# Masscan 1.3.2 scan initiated`, tidescan `# tidescan 0.1.0 scan initiated ... as: ...`.
+    assert.match(lines[0] ?? '', /^# \S+ \S+ scan initiated /);
+    assert.match(lines[lines.length - 1] ?? '', /^# \S+ done at /);
     const bad = lines.filter(
       (x) => !x.startsWith('# ') && !/^Timestamp: \d+\tHost: \S+ \(\)\tPorts: \d+\/(open|closed)\/(tcp|udp|icmp|sctp)\/\/[^/]*\/\/$/.test(x),
     );
