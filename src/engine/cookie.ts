@@ -14,11 +14,13 @@
  * port_me 0), as produced by target/ports.
  *
  * Results are the LOW 32 bits, unsigned; the high 32 bits of the same hash are left in
- * `key.high` (see siphash.ts) for the rare user that wants 64 bits.
+ * `key.high` / `key.out[1]` (see siphash.ts) for the rare user that wants 64 bits.
+ * These wrappers are small so V8 inlines them into the transmit loop: their u32 result then
+ * stays in a register (a non-inlined return of a u32 above 2^30 would allocate).
  *
  * Hot path: no allocation; cookie4 ~ one SipHash of 3 blocks.
  */
-import { SipKey, sip16, sip40 } from './siphash.js';
+import { SipKey, sip16, sip40Msg } from './siphash.js';
 
 /** Internal port of an ICMP echo probe (port_me is 0 for it). */
 export const ICMP_ECHO_PORT = 196608;
@@ -34,22 +36,27 @@ export class CookieKey extends SipKey {
   }
 }
 
-// Scratch for the IPv6 message: 10 u32 words. Module-level, so cookie6 allocates nothing.
-// NOTE: not re-entrant across threads; each worker has its own module instance.
-const msg6 = new Uint32Array(10);
-
 /**
  * The IPv4 cookie: low 32 bits of SipHash(seed||seed, LE32[ipThem, portThem, ipMe, portMe]).
  * ipThem/ipMe are u32 addresses (1.2.3.4 = 0x01020304); portThem internal.
  */
 export function cookie4(key: CookieKey, ipThem: number, portThem: number, ipMe: number, portMe: number): number {
-  return sip16(key, ipThem, portThem, ipMe, portMe);
+  sip16(key, ipThem, portThem, ipMe, portMe);
+  return key.out[0];
+}
+
+/**
+ * The IPv4 cookie hash into key.out ([low, high]) without returning it: for hot loops whose
+ * caller may not be inlined (a returned u32 above 2^30 would be boxed; see SipKey.out).
+ */
+export function cookie4Hash(key: CookieKey, ipThem: number, portThem: number, ipMe: number, portMe: number): void {
+  sip16(key, ipThem, portThem, ipMe, portMe);
 }
 
 /** The high 32 bits of the IPv4 cookie hash (one more hash; use key.high after cookie4 instead when possible). */
 export function cookie4High(key: CookieKey, ipThem: number, portThem: number, ipMe: number, portMe: number): number {
   sip16(key, ipThem, portThem, ipMe, portMe);
-  return key.high;
+  return key.out[1];
 }
 
 /**
@@ -64,16 +71,27 @@ export function cookie6(
   me: Uint32Array, meOff: number,
   portThem: number, portMe: number,
 ): number {
-  const m = msg6;
+  cookie6Hash(key, them, themOff, me, meOff, portThem, portMe);
+  return key.out[0];
+}
+
+/** The IPv6 cookie hash into key.out ([low, high]); see cookie4Hash. */
+export function cookie6Hash(
+  key: CookieKey,
+  them: Uint32Array, themOff: number,
+  me: Uint32Array, meOff: number,
+  portThem: number, portMe: number,
+): void {
+  const m = key.msg;
   m[0] = them[themOff + 1]; m[1] = them[themOff];
   m[2] = them[themOff + 3]; m[3] = them[themOff + 2];
   m[4] = me[meOff + 1]; m[5] = me[meOff];
   m[6] = me[meOff + 3]; m[7] = me[meOff + 2];
   // (portThem << 16) | portMe over 64 bits: low word gets portThem's low 16 bits, high word
   // the rest (portThem < 2^32 always).
-  m[8] = ((portThem << 16) | (portMe & 0xffff)) >>> 0;
+  m[8] = (portThem << 16) | (portMe & 0xffff);
   m[9] = portThem >>> 16;
-  return sip40(key, m, 0);
+  sip40Msg(key);
 }
 
 /**
@@ -82,7 +100,8 @@ export function cookie6(
  * view (portThem = the reply's source port, internal TCP = plain port).
  */
 export function tcpAckMatches4(key: CookieKey, ack: number, ipThem: number, portThem: number, ipMe: number, portMe: number): boolean {
-  return ((ack - 1) >>> 0) === sip16(key, ipThem, portThem, ipMe, portMe);
+  sip16(key, ipThem, portThem, ipMe, portMe);
+  return ((ack - 1) >>> 0) === key.out[0];
 }
 
 /** The DNS / NetBIOS / portmap id: the low 16 bits of the cookie. */

@@ -76,7 +76,12 @@ abstract class SpscBase {
       Atomics.store(c, CONS_WAIT, 1);
       if (Atomics.load(c, TAIL) === t) {
         const r = waitAsync(c, TAIL, t, timeoutMs);
-        if (r.async) await r.value;
+        if (r.async) {
+          // NOTE: a pending waitAsync does not keep Node's event loop alive; a timer does.
+          let timer: NodeJS.Timeout | undefined;
+          await Promise.race([r.value, new Promise<void>((resolve) => { timer = setTimeout(resolve, timeoutMs); })]);
+          clearTimeout(timer);
+        }
       }
       Atomics.store(c, CONS_WAIT, 0);
     }

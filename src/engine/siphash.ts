@@ -10,8 +10,8 @@
  *
  * Only fixed message shapes are offered, as the hot path needs them: 16 bytes (four LE u32
  * words: the IPv4 cookie and the source-port choice) and 40 bytes (ten LE u32 words: the
- * IPv6 cookie). Each returns the LOW 32 bits of the 64-bit result as an unsigned number and
- * leaves the HIGH 32 bits in `key.high` (unsigned), so nothing is allocated per call.
+ * IPv6 cookie). Each stores the 64-bit result in `key.out` ([low, high] u32) and returns
+ * nothing, so nothing is allocated per call (see SipKey.out).
  *
  * NOTE: a key object is not shareable between concurrent callers that read `high`; each
  * worker owns its key (construction is cheap).
@@ -34,8 +34,24 @@ export class SipKey {
   readonly v1lo: number; readonly v1hi: number;
   readonly v2lo: number; readonly v2hi: number;
   readonly v3lo: number; readonly v3hi: number;
+  /**
+   * The most recent hash computed with this key: out[0] = low 32 bits, out[1] = high 32 bits.
+   * NOTE: a typed array, not number fields or a return value: a u32 above 2^30 is not a small
+   * integer in V8, so returning it from a call that is not inlined (the hash functions are
+   * too big to inline) or storing it in an object field allocates a HeapNumber per hash.
+   * Typed-array stores never allocate; small wrappers (cookie4) read out[0] once inlined.
+   */
+  readonly out: Uint32Array = new Uint32Array(2);
+  /**
+   * The message words for sip16/sip40 (m[0..3] or m[0..9]). Same reason: passing a u32
+   * above 2^30 as an argument to a call that is not inlined boxes it.
+   */
+  readonly msg: Int32Array = new Int32Array(10);
+
   /** Upper 32 bits (unsigned) of the most recent hash computed with this key. */
-  high = 0;
+  get high(): number {
+    return this.out[1];
+  }
 
   /** k0, k1: the two 64-bit halves of the 128-bit key, each read little-endian. */
   constructor(k0: bigint, k1: bigint) {
@@ -65,13 +81,22 @@ export class SipKey {
 
 /**
  * SipHash-2-4 of a 16-byte message given as four u32 words, each serialised little-endian
- * (bytes 0..3 = w0, ...). Returns the low 32 bits (unsigned); `key.high` gets the high 32.
+ * (bytes 0..3 = w0, ...). Result in key.out: [low 32 bits, high 32 bits].
+ * A small wrapper, inlined by V8: it passes the words through key.msg (see SipKey.msg).
  */
-export function sip16(key: SipKey, w0: number, w1: number, w2: number, w3: number): number {
+export function sip16(key: SipKey, w0: number, w1: number, w2: number, w3: number): void {
+  const m = key.msg;
+  m[0] = w0; m[1] = w1; m[2] = w2; m[3] = w3;
+  sip16Msg(key);
+}
+
+/** SipHash-2-4 of the 16-byte message in key.msg[0..3]. Result in key.out. */
+export function sip16Msg(key: SipKey): void {
+  const msg = key.msg;
+  const w0 = msg[0], w1 = msg[1], w2 = msg[2], w3 = msg[3];
   let v0l = key.v0lo, v0h = key.v0hi, v1l = key.v1lo, v1h = key.v1hi;
   let v2l = key.v2lo, v2h = key.v2hi, v3l = key.v3lo, v3h = key.v3hi;
   let t = 0, u = 0, s = 0;
-  w0 |= 0; w1 |= 0; w2 |= 0; w3 |= 0;
   // block 1: message bytes 0..7
   v3l ^= w0; v3h ^= w1;
   // round: v0 += v1; v1 = rotl(v1,13) ^ v0; v0 = rotl(v0,32); v2 += v3; v3 = rotl(v3,16) ^ v2;
@@ -194,15 +219,25 @@ export function sip16(key: SipKey, w0: number, w1: number, w2: number, w3: numbe
   s = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~s)) >>> 31)) | 0; v2l = s;
   t = (v1l << 17) | (v1h >>> 15); u = (v1h << 17) | (v1l >>> 15); v1l = t ^ v2l; v1h = u ^ v2h;
   t = v2l; v2l = v2h; v2h = t;
-  key.high = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
-  return (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
+  const o = key.out;
+  o[0] = v0l ^ v1l ^ v2l ^ v3l;
+  o[1] = v0h ^ v1h ^ v2h ^ v3h;
 }
 
 /**
  * SipHash-2-4 of a 40-byte message given as ten u32 words w[off..off+9], each serialised
- * little-endian. Returns the low 32 bits (unsigned); `key.high` gets the high 32.
+ * little-endian. Result in key.out: [low 32 bits, high 32 bits].
  */
-export function sip40(key: SipKey, w: Uint32Array | Int32Array, off: number): number {
+export function sip40(key: SipKey, w: Uint32Array | Int32Array, off: number): void {
+  const m = key.msg;
+  for (let i = 0; i < 10; i++) m[i] = w[off + i];
+  sip40Msg(key);
+}
+
+/** SipHash-2-4 of the 40-byte message in key.msg[0..9]. Result in key.out. */
+export function sip40Msg(key: SipKey): void {
+  const w = key.msg;
+  const off = 0;
   let v0l = key.v0lo, v0h = key.v0hi, v1l = key.v1lo, v1h = key.v1hi;
   let v2l = key.v2lo, v2h = key.v2hi, v3l = key.v3lo, v3h = key.v3hi;
   let t = 0, u = 0, s = 0;
@@ -408,6 +443,7 @@ export function sip40(key: SipKey, w: Uint32Array | Int32Array, off: number): nu
   s = (v2l + v1l) | 0; v2h = (v2h + v1h + (((v2l & v1l) | ((v2l | v1l) & ~s)) >>> 31)) | 0; v2l = s;
   t = (v1l << 17) | (v1h >>> 15); u = (v1h << 17) | (v1l >>> 15); v1l = t ^ v2l; v1h = u ^ v2h;
   t = v2l; v2l = v2h; v2h = t;
-  key.high = (v0h ^ v1h ^ v2h ^ v3h) >>> 0;
-  return (v0l ^ v1l ^ v2l ^ v3l) >>> 0;
+  const o = key.out;
+  o[0] = v0l ^ v1l ^ v2l ^ v3l;
+  o[1] = v0h ^ v1h ^ v2h ^ v3h;
 }

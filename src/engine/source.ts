@@ -78,8 +78,9 @@ export class SourceChooser {
    */
   choose4(i: number, x: number): void {
     if (!this.spreads) return;
-    const lo = sip16(this.key, i >>> 0, (i / 4294967296) >>> 0, x >>> 0, (x / 4294967296) >>> 0);
-    const hi = this.key.high;
+    sip16(this.key, i >>> 0, (i / 4294967296) >>> 0, x >>> 0, (x / 4294967296) >>> 0);
+    const lo = this.key.out[0];
+    const hi = this.key.out[1];
     this.port = this.portBase + (lo & this.portMask);
     // (ck >> 16) over 64 bits, low 32 bits of it.
     this.ip = (this.ipBase + ((((lo >>> 16) | (hi << 16)) & this.ipMask) >>> 0)) >>> 0;

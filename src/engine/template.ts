@@ -42,7 +42,8 @@ import { ICMPV4_HEADER_LEN, Icmpv4Field, Icmpv4Packet, emitIcmpv4 } from '../wir
 import { ICMPV6_HEADER_LEN, Icmpv6Field, Icmpv6Packet, emitIcmpv6 } from '../wire/icmpv6.js';
 import { SCTP_HEADER_LEN, SCTP_INIT_LEN, SctpField, SctpChunkField, SctpPacket, emitSctp, sctpChecksum, type SctpRepr } from '../wire/sctp.js';
 import { ARP_ETH_IPV4_LEN, ArpField, ArpOperation, ArpPacket, emitArp } from '../wire/arp.js';
-import { CookieKey, cookie4, cookie6 } from './cookie.js';
+import { CookieKey, cookie4Hash, cookie6Hash } from './cookie.js';
+import type { Target } from '../target/picker.js';
 import { UdpPayloadTable } from './udp-payloads.js';
 
 /** Smallest Ethernet frame without its FCS. */
@@ -59,6 +60,19 @@ export const SCTP_A_RWND = 32768;
 export const SCTP_OUT_STREAMS = 10;
 export const SCTP_IN_STREAMS = 2048;
 export const SCTP_INITIAL_TSN = 0;
+
+/**
+ * Slots of the per-probe value array that `patchFields` reads (a Uint32Array of
+ * PROBE_FIELDS). Why an array and not arguments: V8 passes a number to a call that it does
+ * not inline as a tagged value, and every u32 above 2^30 (most addresses and cookies) then
+ * needs a fresh HeapNumber: an allocation per probe. Typed-array loads and stores never
+ * allocate. `patch(...)` is a small wrapper that fills the array, for callers off the hot path
+ * or that V8 inlines anyway.
+ */
+export const ProbeField = { SRC_IP: 0, DST_IP: 1, DST_PORT: 2, SRC_PORT: 3, SEQ: 4, DST6: 5 } as const;
+/** Length of a probe-field array: DST6 takes four words (5..8). */
+export const PROBE_FIELDS = 9;
+const PF_SRC_IP = 0, PF_DST_IP = 1, PF_DST_PORT = 2, PF_SRC_PORT = 3, PF_SEQ = 4, PF_DST6 = 5;
 
 /** How probes leave: link header and addresses that never change during a scan. */
 export interface LinkOptions {
@@ -177,6 +191,8 @@ export class TcpTemplate4 {
   /** Bytes patch() writes from `off` (padding included): also the slot size it needs. */
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   /** The constant frame; variable fields zero except the source address. */
   readonly base: Uint8Array;
   readonly ttl: number;
@@ -245,6 +261,14 @@ export class TcpTemplate4 {
    * SYN-ACK's ack number (RST). Returns the frame length. 18 bytes and two checksums.
    */
   patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, dstPort: number, srcPort: number, seq: number): number {
+    const f = this.f;
+    f[PF_SRC_IP] = srcIp; f[PF_DST_IP] = dstIp; f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = seq;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], seq = f[PF_SEQ];
     const id = (dstIp ^ dstPort ^ seq) & 0xffff;
     const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
     setU16(slot, off + this.oId, id);
@@ -263,6 +287,8 @@ export class TcpTemplate4 {
 export class TcpTemplate6 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   readonly hopLimit: number;
   readonly flags: number;
@@ -317,7 +343,16 @@ export class TcpTemplate6 {
 
   /** dst[dstOff..+3]: the target as four words, most significant first. */
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, seq: number): number {
-    const w0 = dst[dstOff], w1 = dst[dstOff + 1], w2 = dst[dstOff + 2], w3 = dst[dstOff + 3];
+    const f = this.f;
+    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = seq;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], seq = f[PF_SEQ];
+    const w0 = f[PF_DST6], w1 = f[PF_DST6 + 1], w2 = f[PF_DST6 + 2], w3 = f[PF_DST6 + 3];
     const o = off + this.oDst;
     setU32(slot, o, w0); setU32(slot, o + 4, w1); setU32(slot, o + 8, w2); setU32(slot, o + 12, w3);
     setU16(slot, off + this.oSport, srcPort);
@@ -407,6 +442,8 @@ function writeUdpCookie(v: UdpVariants, i: number, slot: Uint8Array, off: number
 /** UDP probes over IPv4, payload chosen by destination port. */
 export class UdpTemplate4 {
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly ttl: number;
   private readonly v: UdpVariants;
   private readonly portVariant: Uint16Array;
@@ -459,6 +496,14 @@ export class UdpTemplate4 {
    * cookie of (dstIp, 65536 + dstPort, srcIp, srcPort). Returns the frame length.
    */
   patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, dstPort: number, srcPort: number, cookie: number): number {
+    const f = this.f;
+    f[PF_SRC_IP] = srcIp; f[PF_DST_IP] = dstIp; f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = cookie;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], cookie = f[PF_SEQ];
     const v = this.v;
     const i = this.portVariant[dstPort & 0xffff];
     slot.set(v.base[i], off);
@@ -479,6 +524,8 @@ export class UdpTemplate4 {
 /** UDP probes over IPv6. */
 export class UdpTemplate6 {
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly hopLimit: number;
   readonly srcWords: Uint32Array;
   private readonly v: UdpVariants;
@@ -520,10 +567,19 @@ export class UdpTemplate6 {
   }
 
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, cookie: number): number {
+    const f = this.f;
+    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = cookie;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], cookie = f[PF_SEQ];
     const v = this.v;
     const i = this.portVariant[dstPort & 0xffff];
     slot.set(v.base[i], off);
-    const w0 = dst[dstOff], w1 = dst[dstOff + 1], w2 = dst[dstOff + 2], w3 = dst[dstOff + 3];
+    const w0 = f[PF_DST6], w1 = f[PF_DST6 + 1], w2 = f[PF_DST6 + 2], w3 = f[PF_DST6 + 3];
     const o = off + this.oDst;
     setU32(slot, o, w0); setU32(slot, o + 4, w1); setU32(slot, o + 8, w2); setU32(slot, o + 12, w3);
     setU16(slot, off + this.oSport, srcPort);
@@ -543,6 +599,8 @@ export class UdpTemplate6 {
 export class EchoTemplate4 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   private readonly oId: number;
   private readonly oIpCk: number;
@@ -585,6 +643,14 @@ export class EchoTemplate4 {
 
   /** cookie: cookie4(key, dstIp, 196608, srcIp, 0). */
   patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, cookie: number): number {
+    const f = this.f;
+    f[PF_SRC_IP] = srcIp; f[PF_DST_IP] = dstIp; f[PF_SEQ] = cookie;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], cookie = f[PF_SEQ];
     const id = (dstIp ^ cookie) & 0xffff; // ip ^ 196608 ^ cookie: 196608 has no low 16 bits
     const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
     setU16(slot, off + this.oId, id);
@@ -601,6 +667,8 @@ export class EchoTemplate4 {
 export class EchoTemplate6 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   readonly srcWords: Uint32Array;
   private readonly oDst: number;
@@ -636,7 +704,16 @@ export class EchoTemplate6 {
   }
 
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, cookie: number): number {
-    const w0 = dst[dstOff], w1 = dst[dstOff + 1], w2 = dst[dstOff + 2], w3 = dst[dstOff + 3];
+    const f = this.f;
+    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    f[PF_SEQ] = cookie;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const cookie = f[PF_SEQ];
+    const w0 = f[PF_DST6], w1 = f[PF_DST6 + 1], w2 = f[PF_DST6 + 2], w3 = f[PF_DST6 + 3];
     const o = off + this.oDst;
     setU32(slot, o, w0); setU32(slot, o + 4, w1); setU32(slot, o + 8, w2); setU32(slot, o + 12, w3);
     setU32(slot, off + this.oIdent, cookie);
@@ -670,6 +747,8 @@ function setCrcLe(b: Uint8Array, o: number, v: number): void {
 export class SctpTemplate4 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   private readonly l4: number;
   private readonly sctpLen: number;
@@ -717,6 +796,14 @@ export class SctpTemplate4 {
 
   /** cookie: cookie4(key, dstIp, 131072 + dstPort, srcIp, srcPort). */
   patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, dstPort: number, srcPort: number, cookie: number): number {
+    const f = this.f;
+    f[PF_SRC_IP] = srcIp; f[PF_DST_IP] = dstIp; f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = cookie;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], cookie = f[PF_SEQ];
     const id = (dstIp ^ dstPort ^ cookie) & 0xffff;
     const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
     setU16(slot, off + this.oId, id);
@@ -734,6 +821,8 @@ export class SctpTemplate4 {
 export class SctpTemplate6 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   readonly srcWords: Uint32Array;
   private readonly l4: number;
@@ -773,9 +862,18 @@ export class SctpTemplate6 {
   }
 
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, cookie: number): number {
+    const f = this.f;
+    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = cookie;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], cookie = f[PF_SEQ];
     const o = off + this.oDst;
-    setU32(slot, o, dst[dstOff]); setU32(slot, o + 4, dst[dstOff + 1]);
-    setU32(slot, o + 8, dst[dstOff + 2]); setU32(slot, o + 12, dst[dstOff + 3]);
+    setU32(slot, o, f[PF_DST6]); setU32(slot, o + 4, f[PF_DST6 + 1]);
+    setU32(slot, o + 8, f[PF_DST6 + 2]); setU32(slot, o + 12, f[PF_DST6 + 3]);
     setU16(slot, off + this.oSport, srcPort);
     setU16(slot, off + this.oDport, dstPort);
     setU32(slot, off + this.oTag, cookie);
@@ -795,6 +893,8 @@ const ZERO_MAC = new Uint8Array(6);
 export class ArpTemplate {
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   private readonly oSpa: number;
   private readonly oTpa: number;
@@ -822,6 +922,14 @@ export class ArpTemplate {
   }
 
   patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number): number {
+    const f = this.f;
+    f[PF_SRC_IP] = srcIp; f[PF_DST_IP] = dstIp;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP];
     setU32(slot, off + this.oSpa, srcIp);
     setU32(slot, off + this.oTpa, dstIp);
     return this.frameLen;
@@ -848,11 +956,22 @@ export interface ProbeOptions6 extends Ipv6Options {
   readonly payloads?: UdpPayloadTable | undefined;
 }
 
+/** Where a probe leaves from: SourceChooser satisfies it (ip/port after choose4). */
+export interface ProbeSource {
+  /** Source IPv4 address (u32); unused by ProbeSet6. */
+  readonly ip: number;
+  /** Source port. For IPv6 pass the base port (masscan never spreads IPv6 source ports). */
+  readonly port: number;
+}
+
 /**
  * All IPv4 probe kinds of a scan behind one call: `fill` computes the cookie for the target's
  * internal port (TCP p, UDP 65536+p, SCTP 131072+p, ICMP echo 196608, ARP 196610), writes the
  * template base into the slot if the slot last held another kind, and patches the probe.
  * One instance per transmit worker (it keeps the slot kinds of that worker's batch).
+ *
+ * Hot path: the target and source are read from objects and the values travel to the
+ * templates in a typed array, so nothing is boxed or allocated whether or not V8 inlines.
  */
 export class ProbeSet4 {
   readonly tcp: TcpTemplate4;
@@ -864,6 +983,7 @@ export class ProbeSet4 {
   readonly maxFrameLen: number;
   private readonly key: CookieKey;
   private readonly kinds: Uint8Array;
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
 
   /** slots: the number of slots in the batch this set fills (slot index < slots). */
   constructor(opts: ProbeOptions4, key: CookieKey, slots: number) {
@@ -883,31 +1003,68 @@ export class ProbeSet4 {
   }
 
   /**
-   * Write the probe for (dstIp, port) from (srcIp, srcPort) into slot `slot` at buf[off].
-   * Returns the frame length, or 0 for a port kind without a probe (ICMP timestamp, other IP
-   * protocols; ARP on a raw link): the caller skips the slot.
+   * Write the probe for (dstIp, port internal) from (srcIp, srcPort) into slot `slot` at
+   * buf[off]. Returns the frame length, or 0 for a port kind without a probe (ICMP timestamp,
+   * other IP protocols; ARP on a raw link): the caller skips the slot.
+   * NOTE: when V8 does not inline this call (it is large), address arguments above 2^30 are
+   * boxed: one small allocation per probe. The transmit loop should use fillTarget.
    */
   fill(buf: Uint8Array, off: number, slot: number, srcIp: number, dstIp: number, port: number, srcPort: number): number {
+    const f = this.f;
+    f[PF_SRC_IP] = srcIp;
+    f[PF_DST_IP] = dstIp;
+    f[PF_SRC_PORT] = srcPort;
+    return this.fillFields(buf, off, slot, port);
+  }
+
+  /**
+   * fill() for target `t` (t.version 4: t.ip4, t.port internal) from `src` (ip, port):
+   * reads them from the objects, so nothing is boxed or allocated (see ProbeField).
+   */
+  fillTarget(buf: Uint8Array, off: number, slot: number, t: Target, src: ProbeSource): number {
+    const f = this.f;
+    f[PF_SRC_IP] = src.ip;
+    f[PF_DST_IP] = t.ip4;
+    f[PF_SRC_PORT] = src.port;
+    return this.fillFields(buf, off, slot, t.port);
+  }
+
+  /** The body of fill: source and destination already in this.f. */
+  private fillFields(buf: Uint8Array, off: number, slot: number, port: number): number {
+    const f = this.f;
+    const key = this.key;
     const kinds = this.kinds;
+    const dstIp = f[PF_DST_IP], srcIp = f[PF_SRC_IP], srcPort = f[PF_SRC_PORT];
     if (port < UDP_BASE) {
       if (kinds[slot] !== SlotKind.TCP) { this.tcp.writeBase(buf, off); kinds[slot] = SlotKind.TCP; }
-      return this.tcp.patch(buf, off, srcIp, dstIp, port, srcPort, cookie4(this.key, dstIp, port, srcIp, srcPort));
+      cookie4Hash(key, dstIp, port, srcIp, srcPort);
+      f[PF_DST_PORT] = port;
+      f[PF_SEQ] = key.out[0];
+      return this.tcp.patchFields(buf, off, f);
     }
     if (port < SCTP_BASE) {
       kinds[slot] = SlotKind.UDP; // UDP writes its whole frame
-      return this.udp.patch(buf, off, srcIp, dstIp, port - UDP_BASE, srcPort, cookie4(this.key, dstIp, port, srcIp, srcPort));
+      cookie4Hash(key, dstIp, port, srcIp, srcPort);
+      f[PF_DST_PORT] = port - UDP_BASE;
+      f[PF_SEQ] = key.out[0];
+      return this.udp.patchFields(buf, off, f);
     }
     if (port < ICMP_BASE) {
       if (kinds[slot] !== SlotKind.SCTP) { this.sctp.writeBase(buf, off); kinds[slot] = SlotKind.SCTP; }
-      return this.sctp.patch(buf, off, srcIp, dstIp, port - SCTP_BASE, srcPort, cookie4(this.key, dstIp, port, srcIp, srcPort));
+      cookie4Hash(key, dstIp, port, srcIp, srcPort);
+      f[PF_DST_PORT] = port - SCTP_BASE;
+      f[PF_SEQ] = key.out[0];
+      return this.sctp.patchFields(buf, off, f);
     }
     if (port === ICMP_ECHO) {
       if (kinds[slot] !== SlotKind.ICMP) { this.icmp.writeBase(buf, off); kinds[slot] = SlotKind.ICMP; }
-      return this.icmp.patch(buf, off, srcIp, dstIp, cookie4(this.key, dstIp, ICMP_ECHO, srcIp, 0));
+      cookie4Hash(key, dstIp, ICMP_ECHO, srcIp, 0);
+      f[PF_SEQ] = key.out[0];
+      return this.icmp.patchFields(buf, off, f);
     }
     if (port === ARP_PORT && this.arp !== null) {
       if (kinds[slot] !== SlotKind.ARP) { this.arp.writeBase(buf, off); kinds[slot] = SlotKind.ARP; }
-      return this.arp.patch(buf, off, srcIp, dstIp);
+      return this.arp.patchFields(buf, off, f);
     }
     return 0;
   }
@@ -924,6 +1081,9 @@ export class ProbeSet6 {
   readonly srcWords: Uint32Array;
   private readonly key: CookieKey;
   private readonly kinds: Uint8Array;
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  /** The destination as four words, for cookie6. */
+  private readonly dst: Uint32Array = new Uint32Array(4);
 
   constructor(opts: ProbeOptions6, key: CookieKey, slots: number) {
     this.tcp = new TcpTemplate6(opts, opts.tcp);
@@ -940,25 +1100,62 @@ export class ProbeSet6 {
     this.kinds.fill(SlotKind.NONE);
   }
 
-  /** dst[dstOff..+3]: the target as four words. srcPort: the base source port (§6.2). */
+  /**
+   * Write the probe for dst[dstOff..+3] (four words, most significant first) and internal
+   * port `port`, from our IPv6 address and srcPort (the base port, §6.2). Same NOTE as
+   * ProbeSet4.fill; the transmit loop should use fillTarget.
+   */
   fill(buf: Uint8Array, off: number, slot: number, dst: Uint32Array, dstOff: number, port: number, srcPort: number): number {
+    const f = this.f;
+    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    f[PF_SRC_PORT] = srcPort;
+    return this.fillFields(buf, off, slot, port);
+  }
+
+  /** fill() for target `t` (t.version 6: t.ip6, t.port internal), from src.port (pass the base port). */
+  fillTarget(buf: Uint8Array, off: number, slot: number, t: Target, src: ProbeSource): number {
+    const f = this.f;
+    const dst = t.ip6;
+    f[PF_DST6] = dst[0]; f[PF_DST6 + 1] = dst[1]; f[PF_DST6 + 2] = dst[2]; f[PF_DST6 + 3] = dst[3];
+    f[PF_SRC_PORT] = src.port;
+    return this.fillFields(buf, off, slot, t.port);
+  }
+
+  /** The body of fill: destination and source port already in this.f. */
+  private fillFields(buf: Uint8Array, off: number, slot: number, port: number): number {
+    const f = this.f;
+    const key = this.key;
     const kinds = this.kinds;
     const me = this.srcWords;
+    const srcPort = f[PF_SRC_PORT];
+    const dst = this.dst;
+    dst[0] = f[PF_DST6]; dst[1] = f[PF_DST6 + 1]; dst[2] = f[PF_DST6 + 2]; dst[3] = f[PF_DST6 + 3];
     if (port < UDP_BASE) {
       if (kinds[slot] !== SlotKind.TCP) { this.tcp.writeBase(buf, off); kinds[slot] = SlotKind.TCP; }
-      return this.tcp.patch(buf, off, dst, dstOff, port, srcPort, cookie6(this.key, dst, dstOff, me, 0, port, srcPort));
+      cookie6Hash(key, dst, 0, me, 0, port, srcPort);
+      f[PF_DST_PORT] = port;
+      f[PF_SEQ] = key.out[0];
+      return this.tcp.patchFields(buf, off, f);
     }
     if (port < SCTP_BASE) {
       kinds[slot] = SlotKind.UDP;
-      return this.udp.patch(buf, off, dst, dstOff, port - UDP_BASE, srcPort, cookie6(this.key, dst, dstOff, me, 0, port, srcPort));
+      cookie6Hash(key, dst, 0, me, 0, port, srcPort);
+      f[PF_DST_PORT] = port - UDP_BASE;
+      f[PF_SEQ] = key.out[0];
+      return this.udp.patchFields(buf, off, f);
     }
     if (port < ICMP_BASE) {
       if (kinds[slot] !== SlotKind.SCTP) { this.sctp.writeBase(buf, off); kinds[slot] = SlotKind.SCTP; }
-      return this.sctp.patch(buf, off, dst, dstOff, port - SCTP_BASE, srcPort, cookie6(this.key, dst, dstOff, me, 0, port, srcPort));
+      cookie6Hash(key, dst, 0, me, 0, port, srcPort);
+      f[PF_DST_PORT] = port - SCTP_BASE;
+      f[PF_SEQ] = key.out[0];
+      return this.sctp.patchFields(buf, off, f);
     }
     if (port === ICMP_ECHO) {
       if (kinds[slot] !== SlotKind.ICMP) { this.icmp.writeBase(buf, off); kinds[slot] = SlotKind.ICMP; }
-      return this.icmp.patch(buf, off, dst, dstOff, cookie6(this.key, dst, dstOff, me, 0, ICMP_ECHO, 0));
+      cookie6Hash(key, dst, 0, me, 0, ICMP_ECHO, 0);
+      f[PF_SEQ] = key.out[0];
+      return this.icmp.patchFields(buf, off, f);
     }
     return 0;
   }

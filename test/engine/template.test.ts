@@ -20,6 +20,7 @@ import { SctpPacket, emitSctp } from '../../src/wire/sctp.js';
 import { ArpPacket, emitArp } from '../../src/wire/arp.js';
 import { hexDump } from '../../src/wire/bytes.js';
 import { isScanError } from '../../src/error.js';
+import { Target } from '../../src/target/picker.js';
 
 // ---------- reference frames, built field by field with the wire reprs ----------
 
@@ -337,7 +338,13 @@ test('ProbeSet4/6: mixed kinds in the same slots, cookies per §6.1, equal the r
       const buf = new Uint8Array(4 * 2048).fill(0x5a);
       for (const [slot, src, dst, port, sport] of probes) {
         const off = slot * 2048;
-        const len = set.fill(buf, off, slot, src, dst, port, sport);
+        // Alternate the two entry points: numeric arguments, and Target + source object.
+        let len: number;
+        if ((port & 1) === 0) len = set.fill(buf, off, slot, src, dst, port, sport);
+        else {
+          const tg = new Target(); tg.version = 4; tg.ip4 = dst; tg.port = port;
+          len = set.fillTarget(buf, off, slot, tg, { ip: src, port: sport });
+        }
         let want: Uint8Array | null;
         if (port < 65536) want = expectTcp4(l, t, {}, src, dst, port, sport, cookie4(key, dst, port, src, sport));
         else if (port < 131072) want = expectUdp4(l, t, table, src, dst, port - 65536, sport, cookie4(key, dst, port, src, sport));
@@ -359,7 +366,12 @@ test('ProbeSet4/6: mixed kinds in the same slots, cookies per §6.1, equal the r
       const buf = new Uint8Array(4 * 2048).fill(0x5a);
       for (const [slot, dst, port, sport] of probes) {
         const off = slot * 2048;
-        const len = set.fill(buf, off, slot, dst, 0, port, sport);
+        let len: number;
+        if ((port & 1) === 0) len = set.fill(buf, off, slot, dst, 0, port, sport);
+        else {
+          const tg = new Target(); tg.version = 6; tg.ip6.set(dst); tg.port = port;
+          len = set.fillTarget(buf, off, slot, tg, { ip: 0, port: sport });
+        }
         const d = ip6Bytes(dst);
         let want: Uint8Array | null;
         if (port < 65536) want = expectTcp6(l, t, {}, srcB, d, port, sport, cookie6(key, dst, 0, src, 0, port, sport));
@@ -381,6 +393,30 @@ test('bad template options are refused with ScanError', () => {
   assert.throws(() => new TcpTemplate6({ ...ok, srcIp: new Uint8Array(4) }), isScanError);
   // Raw links need no MACs.
   assert.equal(new TcpTemplate4({ srcMac: new Uint8Array(0), dstMac: new Uint8Array(0), srcIp: 1, raw: true }).frameLen, 44);
+});
+
+test('ProbeSet4.fillTarget allocates nothing (no GC over 2e6 probes once optimised)', async () => {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const set = new ProbeSet4({ srcMac: new Uint8Array(6), dstMac: new Uint8Array(6), srcIp: 0xc0000232 }, new CookieKey(9n), 1024);
+  const buf = new Uint8Array(1024 * 64);
+  const tg = new Target();
+  const src = { ip: 0xc0000232, port: 40000 };
+  let acc = 0;
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      tg.ip4 = (0xc6120000 + (i & 0x1ffff)) >>> 0;
+      tg.port = i & 1023;
+      acc = (acc + set.fillTarget(buf, (i & 1023) * 64, i & 1023, tg, src)) | 0;
+    }
+  };
+  run(300_000);
+  let gcs = 0;
+  const obs = new PerformanceObserver((l) => { gcs += l.getEntries().length; });
+  obs.observe({ entryTypes: ['gc'] });
+  run(2_000_000);
+  await new Promise((r) => setTimeout(r, 20));
+  obs.disconnect();
+  assert.ok(gcs <= 3, `${gcs} garbage collections (acc ${acc})`);
 });
 
 test('template patch speed (informative)', () => {
