@@ -143,11 +143,11 @@ export class RecordRing extends SpscBase {
   /** The slots: record at position p starts at ((p & mask) * words). */
   readonly data: Uint32Array;
   private readonly mask: number;
-  // Producer-side state.
-  private ptail: number;
-  private pheadCache: number;
-  // Consumer-side state.
-  private chead: number;
+  // Producer-side state, then consumer-side. Initialised at the declaration so V8 keeps
+  // them numeric fields (u32 counters above 2^30 would otherwise be boxed on every store).
+  private ptail = 0;
+  private pheadCache = 0;
+  private chead = 0;
 
   /** Bytes of SharedArrayBuffer needed for `capacity` records of `words` u32. */
   static bytesFor(capacity: number, words = RECORD_WORDS): number {
@@ -254,9 +254,9 @@ export class FrameRing extends SpscBase {
   private readonly bytes: Uint8Array;
   private readonly lens: Uint32Array;
   private readonly mask: number;
-  private ptail: number;
-  private pheadCache: number;
-  private chead: number;
+  private ptail = 0; // numeric from the start: see RecordRing
+  private pheadCache = 0;
+  private chead = 0;
 
   static bytesFor(capacity: number): number {
     return CONTROL_BYTES + capacity;

@@ -50,9 +50,13 @@ export class SourceChooser {
   private readonly key: CookieKey;
   private readonly ipMask: number;
   private readonly portMask: number;
-  /** Result of the last choose4(): source IPv4 address (u32) and port. */
-  ip: number;
-  port: number;
+  /**
+   * Result of the last choose4(): source IPv4 address (u32) and port.
+   * NOTE: initialised here (a number, not `undefined`), so V8 gives the fields a numeric
+   * representation and stores of addresses above 2^30 do not allocate.
+   */
+  ip = 0;
+  port = 0;
 
   /**
    * ip4: inclusive u32 range of source IPv4 addresses (one address: begin === end).
