@@ -47,11 +47,20 @@ interface ToolRun {
   readonly tool: Tool;
   readonly pps: number;
   readonly probesCounted: number;
+  /** All packets the counting device saw in the window (probes + RSTs + ARP + trickle answers). */
+  readonly devicePackets: number;
   readonly windowMs: number;
   readonly wallMs: number;
   readonly exitedByItself: boolean;
   readonly exitCode: number | string | null;
-  readonly open?: { readonly found: number; readonly truth: number; readonly missed: string[]; readonly extra: string[] };
+  readonly open?: {
+    readonly found: number;
+    readonly truth: number;
+    /** SYN-ACKs the sink sent during the run (>= truth: the kernel may retransmit them). */
+    readonly sinkSynAcks: number;
+    readonly missed: string[];
+    readonly extra: string[];
+  };
   readonly note?: string;
 }
 
@@ -102,13 +111,17 @@ async function installSynCounter(lab: Lab): Promise<void> {
   const ruleset =
     `table netdev ${COUNT_TABLE} {\n counter syn { }\n chain ingress {\n` +
     `  type filter hook ingress device "${lab.sinkIf}" priority -600; policy accept;\n` +
-    `  tcp flags & (syn | ack | rst) == syn counter name syn\n }\n}\n`;
+    `  tcp flags & (syn | ack | rst) == syn counter name syn\n }\n` +
+    // What the sink kernel answered with SYN-ACK: the ground truth each tool may find.
+    ` counter synack { }\n chain egress {\n` +
+    `  type filter hook egress device "${lab.sinkIf}" priority -600; policy accept;\n` +
+    `  tcp flags & (syn | ack | rst) == syn | ack counter name synack\n }\n}\n`;
   const r = await lab.exec('sink', 'nft', ['-f', '-'], { input: ruleset, timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`bench: nft counter: ${r.stderr}`);
 }
 
-async function readSynCounter(lab: Lab): Promise<number> {
-  const r = await lab.exec('sink', 'nft', ['-j', 'list', 'counter', 'netdev', COUNT_TABLE, 'syn'], { timeoutMs: 10_000 });
+async function readSynCounter(lab: Lab, name: 'syn' | 'synack' = 'syn'): Promise<number> {
+  const r = await lab.exec('sink', 'nft', ['-j', 'list', 'counter', 'netdev', COUNT_TABLE, name], { timeoutMs: 10_000 });
   if (r.code !== 0) throw new Error(`bench: nft list counter: ${r.stderr}`);
   const j = JSON.parse(r.stdout) as { nftables: { counter?: { packets: number } }[] };
   for (const e of j.nftables) if (e.counter) return e.counter.packets;
@@ -124,6 +137,7 @@ async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { i
   const sampler = p.id === 'a' ? startSampler(lab, 'scan', dev, 'rx_packets') : startSampler(lab, 'sink', lab.sinkIf, 'rx_packets');
   await new Promise((r) => setTimeout(r, 200));
   const synBefore = p.id === 'a' ? 0 : await readSynCounter(lab);
+  const synAckBefore = p.id === 'a' ? 0 : await readSynCounter(lab, 'synack');
   let proc: LabProcess;
   if (tool === 'masscan') {
     proc = await lab.spawnScanner('timeout', ['-k', '5', '-s', 'INT', '300', 'masscan', ...common, ...src, '-oL', out], {
@@ -146,6 +160,7 @@ async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { i
     tool,
     pps,
     probesCounted,
+    devicePackets: m.window.packets,
     windowMs: Math.round(m.window.ms),
     wallMs: Math.round(m.wallMs),
     exitedByItself: m.exitedByItself,
@@ -153,13 +168,16 @@ async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { i
   };
   let note: string | undefined;
   if (m.result.code !== 0 && m.exitedByItself) note = `exit ${m.result.code ?? m.result.signal}: ${describeRun(m.result).slice(0, 600)}`;
-  if (probesCounted < PROBES * 0.999) note = `${note ?? ''} only ${probesCounted} of ${PROBES} probes reached the sink`.trim();
+  if (probesCounted < PROBES * 0.999) {
+    note = `${note ?? ''} only ${probesCounted} of ${PROBES} probes reached the sink; ${describeRun(m.result).slice(-800)}`.trim();
+  }
   if (p.id === 'c') {
     const got = new Set((await readList(out)).records);
     const expected = new Set(truth.map((t) => key('open', 'tcp', t.port, t.ip)));
     const missed = [...expected].filter((e) => !got.has(e));
     const extra = [...got].filter((g) => !expected.has(g));
-    return { ...run, open: { found: got.size - extra.length, truth: expected.size, missed, extra }, ...(note ? { note } : {}) };
+    const sinkSynAcks = (await readSynCounter(lab, 'synack')) - synAckBefore;
+    return { ...run, open: { found: got.size - extra.length, truth: expected.size, sinkSynAcks, missed, extra }, ...(note ? { note } : {}) };
   }
   return note ? { ...run, note } : run;
 }
@@ -196,7 +214,7 @@ async function main(): Promise<number> {
           process.stdout.write(
             `  (${p.id}) ${p.name.padEnd(40)} ${tool.padEnd(9)} ${fmtPps(r.pps).padStart(10)}  ` +
               `${r.probesCounted} probes in ${r.windowMs} ms${r.exitedByItself ? '' : ' (stopped after idle)'}` +
-              `${r.open ? `  open ${r.open.found}/${r.open.truth}${r.open.extra.length ? ` +${r.open.extra.length} extra` : ''}` : ''}` +
+              `${r.open ? `  open ${r.open.found}/${r.open.truth} (sink sent ${r.open.sinkSynAcks} SYN-ACKs)${r.open.extra.length ? ` +${r.open.extra.length} extra` : ''}` : ''}` +
               `${r.note ? `\n      note: ${r.note}` : ''}\n`,
           );
         }

@@ -39,6 +39,11 @@ export interface SinkServerSpec {
   readonly udp: readonly SinkUdpResponder[];
   readonly trickle?: SinkTrickle;
   readonly lifetimeMs: number;
+  /**
+   * Exit when stdin closes (default true): the parent's death stops the services. Scripts that
+   * start the server in the background (scripts/demo.sh) set false and kill it by PID.
+   */
+  readonly watchStdin?: boolean;
 }
 
 const MAX_LIFETIME_MS = 30 * 60_000;
@@ -98,9 +103,11 @@ async function main(): Promise<void> {
   const lifetime = Math.min(Math.max(1000, spec.lifetimeMs | 0), MAX_LIFETIME_MS);
   setTimeout(() => process.exit(0), lifetime).unref();
   // Parent gone (stdin closed): stop at once.
-  process.stdin.on('end', () => process.exit(0));
-  process.stdin.on('close', () => process.exit(0));
-  process.stdin.resume();
+  if (spec.watchStdin !== false) {
+    process.stdin.on('end', () => process.exit(0));
+    process.stdin.on('close', () => process.exit(0));
+    process.stdin.resume();
+  }
   // A keep-alive for the lifetime even when nothing is bound.
   const keep = setInterval(() => undefined, 1000);
 
