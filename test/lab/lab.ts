@@ -690,6 +690,7 @@ async function cli(argv: string[]): Promise<number> {
 }
 
 if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  process.stdout.on('error', () => undefined); // `lab.js status X | head`
   cli(process.argv.slice(2)).then(
     (code) => {
       process.exitCode = code;
