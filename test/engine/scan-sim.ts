@@ -183,7 +183,7 @@ function udpReply(d: Decoded, payload: Uint8Array): Uint8Array {
   return out.slice(0, l4 + 8 + payload.length);
 }
 
-function icmpUnreachable(frame: Uint8Array, d: Decoded): Uint8Array {
+export function icmpUnreachable(frame: Uint8Array, d: Decoded): Uint8Array {
   const quoted = frame.slice(d.ipOff, Math.min(d.ipEnd, d.ipOff + d.ipHeaderLen + 8));
   const len = 8 + quoted.length;
   const out = new Uint8Array(34 + len);
