@@ -10,6 +10,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { endianness, networkInterfaces } from 'node:os';
 import type { InterfaceInfo } from './adapter.js';
+import { formatIpv6 as formatWireIpv6 } from '../wire/bytes.js';
 
 const SYS_NET = '/sys/class/net';
 const IFF_UP = 0x1;
@@ -79,26 +80,12 @@ export function formatIpv4(v: number): string {
 
 /** RFC 5952 canonical text (lowercase, longest zero run of >= 2 groups shortened). */
 export function formatIpv6(v: bigint): string {
-  const g: number[] = [];
-  for (let i = 7; i >= 0; i--) g.push(Number((v >> BigInt(16 * i)) & 0xffffn));
-  let bestAt = -1;
-  let bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestAt = i;
-      bestLen = j - i;
-    }
-    i = j;
+  const b = new Uint8Array(16);
+  for (let i = 15; i >= 0; i--) {
+    b[i] = Number(v & 0xffn);
+    v >>= 8n;
   }
-  const hex = (a: number[]): string => a.map((x) => x.toString(16)).join(':');
-  if (bestAt < 0) return hex(g);
-  return `${hex(g.slice(0, bestAt))}::${hex(g.slice(bestAt + bestLen))}`;
+  return formatWireIpv6(b, 0);
 }
 
 export function formatMac(m: Uint8Array): string {
