@@ -525,7 +525,7 @@ class ScanRun {
     let idx: number;
     if (!aborted && Number.isFinite(this.stopAt)) idx = this.stopAt;
     else idx = pauseIndex(this.handles.map((h) => this.ctl.w(h.thread, WF.PROGRESS)));
-    if (idx >= this.sliceEnd && !this.config.infinite) return;
+    if (idx >= this.sliceEnd) return;
     this.pausedWritten = true;
     this.con.line(MSG_SAVING_RESUME);
     try {
