@@ -52,6 +52,8 @@ interface ToolRun {
   readonly windowMs: number;
   readonly wallMs: number;
   readonly exitedByItself: boolean;
+  /** CPU seconds (user, system) of the tool and its threads/workers, from /usr/bin/time. */
+  readonly cpu: { readonly user: number; readonly sys: number } | null;
   readonly exitCode: number | string | null;
   readonly open?: {
     readonly found: number;
@@ -139,13 +141,17 @@ async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { i
   const synBefore = p.id === 'a' ? 0 : await readSynCounter(lab);
   const synAckBefore = p.id === 'a' ? 0 : await readSynCounter(lab, 'synack');
   let proc: LabProcess;
+  const time = ['/usr/bin/time', '-f', 'BENCHCPU %U %S'];
   if (tool === 'masscan') {
-    proc = await lab.spawnScanner('timeout', ['-k', '5', '-s', 'INT', '300', 'masscan', ...common, ...src, '-oL', out], {
+    proc = await lab.spawnScanner(time[0]!, [...time.slice(1), 'timeout', '-k', '5', '-s', 'INT', '300', 'masscan', ...common, ...src, '-oL', out], {
       cwd: dir,
       timeoutMs: 320_000,
     });
   } else {
-    proc = await lab.spawnScanner(process.execPath, [TIDESCAN_BIN, ...common, ...src, '-oL', out], { cwd: dir, timeoutMs: 320_000 });
+    proc = await lab.spawnScanner(time[0]!, [...time.slice(1), process.execPath, TIDESCAN_BIN, ...common, ...src, '-oL', out], {
+      cwd: dir,
+      timeoutMs: 320_000,
+    });
   }
   let m: MeasuredRun;
   try {
@@ -156,8 +162,10 @@ async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { i
   let probesCounted = m.window.packets;
   if (p.id !== 'a') probesCounted = (await readSynCounter(lab)) - synBefore;
   const pps = m.window.ms > 0 ? (probesCounted * 1000) / m.window.ms : 0;
+  const cpuM = /BENCHCPU (\d+(?:\.\d+)?) (\d+(?:\.\d+)?)/.exec(m.result.stderr);
   const run: ToolRun = {
     tool,
+    cpu: cpuM ? { user: Number(cpuM[1]), sys: Number(cpuM[2]) } : null,
     pps,
     probesCounted,
     devicePackets: m.window.packets,
@@ -214,6 +222,7 @@ async function main(): Promise<number> {
           process.stdout.write(
             `  (${p.id}) ${p.name.padEnd(40)} ${tool.padEnd(9)} ${fmtPps(r.pps).padStart(10)}  ` +
               `${r.probesCounted} probes in ${r.windowMs} ms${r.exitedByItself ? '' : ' (stopped after idle)'}` +
+              `${r.cpu ? `, cpu ${r.cpu.user.toFixed(1)}u+${r.cpu.sys.toFixed(1)}s` : ''}` +
               `${r.open ? `  open ${r.open.found}/${r.open.truth} (sink sent ${r.open.sinkSynAcks} SYN-ACKs)${r.open.extra.length ? ` +${r.open.extra.length} extra` : ''}` : ''}` +
               `${r.note ? `\n      note: ${r.note}` : ''}\n`,
           );

@@ -97,8 +97,10 @@ export interface MeasuredRun {
 }
 
 /**
- * Run a scanner (already spawned by the caller through lab.spawnScanner) while sampling; stop
- * it when the counter has been flat for `idleMs` after `graceMs` more, and bound it by `maxMs`.
+ * Run a scanner (already spawned by the caller through lab.spawnScanner, under
+ * `/usr/bin/time`) while sampling; stop it when the counter has been flat for `idleMs` after
+ * `graceMs` more, and bound it by `maxMs`. Stopping signals the commands under `time` (SIGINT,
+ * then SIGKILL after 3 s) so that `time` still reports; the whole tree is killed 3 s later.
  */
 export async function measureRun(
   proc: LabProcess,
@@ -117,7 +119,7 @@ export async function measureRun(
     const now = performance.now();
     if (now - t0 > maxMs && stoppedAt < 0) {
       stoppedAt = now;
-      proc.kill('SIGINT');
+      proc.killDescendants('SIGINT');
     }
     const s = sampler.samples();
     if (s.length > 2 && stoppedAt < 0) {
@@ -134,10 +136,11 @@ export async function measureRun(
       const enough = opts.expectPackets === undefined || w.packets >= opts.expectPackets;
       if (lastMove > 0 && lastT - lastMove > (enough ? idleMs + graceMs : idleMs + graceMs + 10_000)) {
         stoppedAt = now;
-        proc.kill('SIGINT');
+        proc.killDescendants('SIGINT');
       }
     }
-    if (stoppedAt > 0 && now - stoppedAt > 3000) proc.kill('SIGKILL');
+    if (stoppedAt > 0 && now - stoppedAt > 3000) proc.killDescendants('SIGKILL', true);
+    if (stoppedAt > 0 && now - stoppedAt > 6000) proc.kill('SIGKILL');
   }
   const result = await proc.done;
   // One more sampling interval so the last movement is seen.

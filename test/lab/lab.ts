@@ -96,6 +96,12 @@ export interface LabProcess {
   /** Resolves when the process has exited, with what it printed. */
   readonly done: Promise<ExecResult>;
   kill(signal?: NodeJS.Signals): void;
+  /**
+   * Signal only the processes this one started (e.g. the command under `time`/`timeout`);
+   * with `leavesOnly`, only those that started none themselves, so that each wrapper still
+   * reaps its child (and `time` still reports the CPU it used).
+   */
+  killDescendants(signal: NodeJS.Signals, leavesOnly?: boolean): void;
   /** Output so far. */
   stdout(): string;
   stderr(): string;
@@ -299,6 +305,17 @@ function startProcess(argv0: string, args: readonly string[], opts: ExecOptions 
           child.kill(signal);
         } catch {
           /* already gone */
+        }
+      }
+    },
+    killDescendants(signal: NodeJS.Signals, leavesOnly = false) {
+      if (child.pid === undefined) return;
+      for (const d of descendants(child.pid)) {
+        if (leavesOnly && descendants(d).length > 0) continue;
+        try {
+          process.kill(d, signal);
+        } catch {
+          /* gone */
         }
       }
     },
