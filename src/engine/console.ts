@@ -6,9 +6,20 @@
  * Text is built by pure functions (tested); `Console` only writes it, so a test can capture
  * everything by passing its own writer.
  */
+import { readFileSync } from 'node:fs';
 import { STATUS_CLEAR, ndjsonRunning, ndjsonWaiting, statusRunning, statusWaiting } from './status.js';
 
-export const TIDESCAN_VERSION = '0.1.0';
+function packageVersion(): string {
+  try {
+    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
+    return pkg.version ?? '0.0.0';
+  } catch {
+    return '0.0.0';
+  }
+}
+
+/** tidescan's version, from package.json (the one place it is written). */
+export const TIDESCAN_VERSION = packageVersion();
 export const TIDESCAN_URL = 'https://github.com/tidescan/tidescan';
 
 /** `2026-11-21 21:17:29 GMT` (masscan's "%Y-%m-%d %H:%M:%S GMT" of the start time). */
