@@ -247,7 +247,8 @@ export class Transmitter {
   private readonly set4: ProbeSet4 | null;
   private readonly set6: ProbeSet6 | null;
   private readonly src: SourceChooser;
-  private readonly srcPort6: number;
+  /** IPv6 probes leave from the base port (masscan never spreads them). */
+  private readonly src6: { readonly ip: number; readonly port: number };
   readonly throttle: Throttle;
   private readonly retries: number;
   private readonly infinite: boolean;
@@ -321,7 +322,7 @@ export class Transmitter {
     const slotMax = (tx as TxChannel & { maxFrameLen?: number }).maxFrameLen ?? tx.slotSize;
     if (maxLen > slotMax) throw new ScanError('ERR_INTERNAL', `probe frames of ${maxLen} bytes do not fit slots of ${slotMax}`);
     this.src = new SourceChooser(key, l.src4 ?? { begin: 0, end: 0 }, l.srcPort);
-    this.srcPort6 = l.srcPort.begin;
+    this.src6 = { ip: 0, port: l.srcPort.begin };
     this.mixed = hasIp4 && hasIp6;
     this.slotFam = new Uint8Array(cap);
     this.idx = new Float64Array(cap);
@@ -496,10 +497,10 @@ export class Transmitter {
       if (t.version === 4) {
         if (this.mixed && this.slotFam[w] !== 4) this.claimSlot(w, 4);
         src.choose4(idx[k] + rOf[k], x);
-        len = set4!.fill(buf, off, w, src.ip, t.ip4, t.port, src.port);
+        len = set4!.fillTarget(buf, off, w, t, src);
       } else {
         if (this.mixed && this.slotFam[w] !== 6) this.claimSlot(w, 6);
-        len = set6!.fill(buf, off, w, t.ip6, 0, t.port, this.srcPort6);
+        len = set6!.fillTarget(buf, off, w, t, this.src6);
       }
       if (len === 0) continue; // a port kind with no probe (ICMP timestamp, other protocols)
       lens[w] = len;
