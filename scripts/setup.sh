@@ -17,7 +17,7 @@ fi
 # (masscan), checkers for our outputs (libxml2-utils: xmllint; xsltproc; nmap: nmap.dtd and
 # nmap.xsl; jq), and a C toolchain for the native addon.
 PKGS=(iproute2 iptables nftables tcpdump masscan libxml2-utils xsltproc nmap jq
-      make g++ python3 util-linux procps)
+      make g++ python3 util-linux procps time)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
