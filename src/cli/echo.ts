@@ -205,7 +205,11 @@ export function echoConfig(c: ScanConfig): string {
  * unshuffled index to restart from, in --resume-index's meaning.
  */
 export function pausedConfText(c: ScanConfig, resumeIndex: number): string {
-  return echoConfig({ ...c, resumeIndex });
+  // A --resume-count window ends at resumeIndex + resumeCount; moving the index forward must
+  // shrink the count so the resumed run still ends there. NOTE: a count of 0 means "all", so
+  // a window with nothing left keeps 1 (one probe resent beats rescanning everything).
+  const resumeCount = c.resumeCount > 0 ? Math.max(1, c.resumeIndex + c.resumeCount - resumeIndex) : 0;
+  return echoConfig({ ...c, resumeIndex, resumeCount });
 }
 
 /** Writes paused.conf (for the engine on Ctrl-C). Throws ScanError if it cannot. */

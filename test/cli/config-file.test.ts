@@ -170,6 +170,16 @@ test('masscan 1.3.2 reads our echo and echoes the same', () => {
   }
 });
 
+test('paused.conf keeps the end of a --resume-count window where it was', () => {
+  const c = parse(['10.0.0.0/24', '-p80', '--seed', '3', '--resume-index', '10', '--resume-count', '100']);
+  const back = parseText(pausedConfText(c, 60));
+  assert.equal(back.resumeIndex, 60);
+  assert.equal(back.resumeCount, 50);
+  assert.equal(back.resumeIndex + back.resumeCount, c.resumeIndex + c.resumeCount);
+  // without a window, resume-count stays 0 (= to the end)
+  assert.equal(parseText(pausedConfText(parse(['10.0.0.0/24', '-p80', '--seed', '3']), 60)).resumeCount, 0);
+});
+
 test('writePausedConf writes the echo with the resume index', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tidescan-paused-'));
   try {
