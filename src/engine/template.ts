@@ -1002,6 +1002,11 @@ export class ProbeSet4 {
     this.kinds.fill(SlotKind.NONE);
   }
 
+  /** Forget what one slot holds (another probe set wrote it), so its next fill rewrites the base. */
+  invalidateSlot(slot: number): void {
+    this.kinds[slot] = SlotKind.NONE;
+  }
+
   /**
    * Write the probe for (dstIp, port internal) from (srcIp, srcPort) into slot `slot` at
    * buf[off]. Returns the frame length, or 0 for a port kind without a probe (ICMP timestamp,
@@ -1098,6 +1103,11 @@ export class ProbeSet6 {
 
   invalidate(): void {
     this.kinds.fill(SlotKind.NONE);
+  }
+
+  /** Forget what one slot holds (another probe set wrote it), so its next fill rewrites the base. */
+  invalidateSlot(slot: number): void {
+    this.kinds[slot] = SlotKind.NONE;
   }
 
   /**

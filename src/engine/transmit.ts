@@ -513,13 +513,11 @@ export class Transmitter {
 
   /**
    * Mixed IPv4/IPv6 scans share slots between two probe sets; a slot that changes family must
-   * be rewritten from its new set's base. NOTE: ProbeSet has no per-slot invalidate yet; we
-   * reset that one slot's kind through the set's private array (TypeScript's element-access
-   * escape); asked of template.ts's owner as `invalidateSlot(slot)`.
+   * be rewritten from its new set's base.
    */
   private claimSlot(slot: number, fam: number): void {
     const set = fam === 4 ? this.set4 : this.set6;
-    if (set !== null) (set as unknown as { kinds: Uint8Array }).kinds[slot] = 0;
+    if (set !== null) set.invalidateSlot(slot);
     this.slotFam[slot] = fam;
   }
 
