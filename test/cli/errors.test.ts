@@ -2,7 +2,7 @@
  * Every bad input: the built program exits 1 with exactly one stderr line
  * `[-] FAIL: <message>` that names the input, and no stack trace.
  */
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -94,6 +94,6 @@ test('--echo-cidr and --readrange print the targets', () => {
   assert.equal(r.stdout, '2.0.0.0/31\n10.0.0.0/16\n10.2.0.0-10.255.255.255\n');
 });
 
-test('cleanup', () => {
+after(() => {
   rmSync(dir, { recursive: true, force: true });
 });
