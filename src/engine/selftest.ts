@@ -219,8 +219,11 @@ function words4(v: bigint): Uint32Array {
   return w;
 }
 
-/** A TCP segment over IPv4 in an Ethernet frame, built field by field with the wire reprs. */
-function reprTcp4(
+/**
+ * A TCP segment over IPv4 in an Ethernet frame (zero-padded to 60 bytes), built field by
+ * field with the wire reprs, checksums included. Not the hot path: for checks and benchmarks.
+ */
+export function reprTcp4(
   src: number, dst: number, r: TcpRepr, ttl: number, ident: number, vlan: number | undefined,
   srcMac: Uint8Array, dstMac: Uint8Array,
 ): Uint8Array {
