@@ -44,7 +44,7 @@ import { SipKey, sip16, sip40 } from './siphash.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6, tcpAckMatches4, cookieId16, cookieSnmp } from './cookie.js';
 import { ProbeSet4, ProbeSet6, TcpTemplate4 } from './template.js';
 import { classify, Verdict, RecStatus, RecordKind, type ClassifyContext } from './receive.js';
-import { BUILTIN_UDP_PAYLOADS, UdpPayloadTable, writePayloadCookie } from './udp-payloads.js';
+import { BUILTIN_UDP_PAYLOADS, UdpPayloadTable, buildPayloadTable, cookieFieldWidth, writePayloadCookie } from './udp-payloads.js';
 import { DedupTable } from './dedup.js';
 import { binaryFormat, BinaryReader } from '../output/binary.js';
 import { Sink, type OutputFs } from '../output/sink.js';
@@ -732,16 +732,24 @@ const receiveUnit: SelftestUnit = {
   },
 };
 
+/** Ports with a built-in payload in masscan HEAD (reference §10.1). */
+const MASSCAN_UDP_PORTS: readonly number[] = [
+  7, 17, 19, 53, 69, 111, 123, 137, 138, 161, 443, 500, 520, 1645, 1646, 1701, 1812, 1813, 1900, 2049, 5060, 5683,
+  11211, 16464, 16465, 16470, 16471, 27960,
+];
+
 const udpPayloadsUnit: SelftestUnit = {
   name: 'templ_payloads',
-  what: 'built-in UDP payloads: cookie fields, probes carry masscan cookie vectors, overrides',
+  what: 'UDP payloads: masscan\'s ports covered, cookie fields, probes carry masscan cookie vectors, user payloads',
   run() {
     const table = new UdpPayloadTable();
-    check(BUILTIN_UDP_PAYLOADS.length > 0, 'no built-in UDP payloads');
+    // Every port of masscan's built-in table (§10.1) has a payload.
+    const missing = MASSCAN_UDP_PORTS.filter((port) => table.get(port) === undefined);
+    check(missing.length === 0, `no built-in payload for UDP ports ${missing.join(',')}`);
     for (const p of BUILTIN_UDP_PAYLOADS) {
       const got = table.get(p.port);
       check(got !== undefined, `built-in payload for port ${p.port} missing from the table`);
-      const width = p.cookie === 'id16' ? 2 : p.cookie === 'int31' ? 4 : 0;
+      const width = cookieFieldWidth(p.cookie);
       check(p.cookieOffset + width <= p.bytes.length, `port ${p.port}: cookie field outside the payload`);
       for (let i = 0; i < width; i++) eq(p.bytes[p.cookieOffset + i], 0, `port ${p.port}: stored cookie byte ${i} is not zero`);
     }
@@ -772,20 +780,26 @@ const udpPayloadsUnit: SelftestUnit = {
       const o = d.payloadOff + snmp.cookieOffset;
       eq(((buf[o] << 24) | (buf[o + 1] << 16) | (buf[o + 2] << 8) | buf[o + 3]) >>> 0, 0x3d7aaaa7, 'SNMP request-id of the UDP/161 probe');
     }
-    // A port without a payload gets an empty datagram; an override (last wins) replaces it.
-    const own = new UdpPayloadTable();
+    // A port without a payload gets an empty datagram; user payloads (--nmap-payloads,
+    // --pcap-payloads) replace the built-in, the last one per port wins, sent as given.
+    const own = buildPayloadTable();
     const free = [7777, 7778, 9999].find((p) => own.get(p) === undefined) ?? 7777;
     const o = new ProbeSet4({ srcMac: MAC_US, dstMac: MAC_ROUTER, srcIp: ME, payloads: own }, key, 1);
     let len = o.fill(buf, 0, 0, ME, THEM, PORT_UDP_BASE + free, MY_PORT);
     decodeFrame(buf, 0, len, d);
     eq(d.payloadLen, 0, `UDP/${free} without a payload`);
-    own.set(free, Uint8Array.of(9, 9, 9));
-    own.set(free, Uint8Array.of(0xaa, 0xbb, 0, 0, 0xcc), 'id16', 2);
-    const o2 = new ProbeSet4({ srcMac: MAC_US, dstMac: MAC_ROUTER, srcIp: ME, payloads: own }, key, 1);
+    const user = buildPayloadTable([
+      { port: free, bytes: Uint8Array.of(9, 9, 9) },
+      { port: 53, bytes: Uint8Array.of(1, 2) },
+      { port: free, bytes: Uint8Array.of(0xaa, 0xbb, 0, 0, 0xcc) },
+    ]);
+    const o2 = new ProbeSet4({ srcMac: MAC_US, dstMac: MAC_ROUTER, srcIp: ME, payloads: user }, key, 1);
     len = o2.fill(buf, 0, 0, ME, THEM, PORT_UDP_BASE + free, MY_PORT);
     decodeFrame(buf, 0, len, d);
-    const c = cookie4(key, THEM, PORT_UDP_BASE + free, ME, MY_PORT) & 0xffff;
-    eqBytes(buf.subarray(d.payloadOff, d.payloadOff + d.payloadLen), Uint8Array.of(0xaa, 0xbb, c >>> 8, c & 0xff, 0xcc), `override payload for UDP/${free}`);
+    eqBytes(buf.subarray(d.payloadOff, d.payloadOff + d.payloadLen), Uint8Array.of(0xaa, 0xbb, 0, 0, 0xcc), `last user payload for UDP/${free}`);
+    len = o2.fill(buf, 0, 0, ME, THEM, PORT_UDP_BASE + 53, MY_PORT);
+    decodeFrame(buf, 0, len, d);
+    eqBytes(buf.subarray(d.payloadOff, d.payloadOff + d.payloadLen), Uint8Array.of(1, 2), 'user payload replacing the built-in UDP/53 one');
   },
 };
 
