@@ -39,7 +39,7 @@ import { classify, Verdict, type ClassifyContext } from './receive.js';
 import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from './transmit.js';
 import { UdpPayloadTable } from './udp-payloads.js';
 import { TIDESCAN_VERSION } from './console.js';
-import { reprTcp4 } from './selftest.js';
+import { reprTcp4, writeLineSync } from './selftest.js';
 
 /** One benchmark item: `make` builds its fixtures and returns `run(n)`, which performs about
  * n operations and returns how many it performed. */
@@ -338,12 +338,11 @@ export function measure(run: (n: number) => number, ms: number, now: () => numbe
   return { ops, seconds: (t - start) / 1000, best: best * 1000 };
 }
 
+/** False once stdout is gone (its reader quit): the default printer then stops the run. */
+let stdoutOpen = true;
+
 function stdoutLine(line: string): void {
-  try {
-    process.stdout.write(`${line}\n`);
-  } catch {
-    // stdout closed: nothing to report to
-  }
+  if (stdoutOpen) stdoutOpen = writeLineSync(1, line);
 }
 
 function budgetFromEnv(): number {
@@ -370,6 +369,7 @@ export async function runBenchmarkResults(config?: ScanConfig, opts: BenchmarkOp
   out(`${'item'.padEnd(24)}${'ops/s'.padStart(14)}${'ns/op'.padStart(12)}`);
   const results: BenchmarkResult[] = [];
   for (const item of items) {
+    if (opts.out === undefined && !stdoutOpen) break; // nobody is reading: stop (exit code 0)
     const run = item.make(rounds);
     const { ops, seconds, best } = measure(run, each, now);
     const r: BenchmarkResult = { name: item.name, ops, seconds, opsPerSec: best, nsPerOp: best > 0 ? 1e9 / best : 0 };

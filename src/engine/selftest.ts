@@ -51,6 +51,7 @@ import { Sink, type OutputFs } from '../output/sink.js';
 import { builtinServiceNames } from '../output/services.js';
 import { ipv6ToString } from '../output/ip.js';
 import type { ScanRecord } from '../output/record.js';
+import { writeSync } from 'node:fs';
 import { isScanError } from '../error.js';
 
 // ---------------------------------------------------------------------------------------
@@ -149,13 +150,36 @@ class Xorshift {
   }
 }
 
+const PAUSE = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Writes `line` and a newline to file descriptor `fd` synchronously. Returns false when the
+ * descriptor is gone (EPIPE: the reader of a pipe quit; EBADF), so the caller can stop
+ * printing; never throws. NOTE: not process.stdout/stderr.write: on a closed pipe those emit
+ * an 'error' event that would end the process with a stack trace.
+ */
+export function writeLineSync(fd: number, line: string): boolean {
+  const b = Buffer.from(`${line}\n`, 'utf8');
+  let off = 0;
+  let spins = 0;
+  while (off < b.length) {
+    try {
+      off += writeSync(fd, b, off, b.length - off);
+    } catch (e) {
+      // A non-blocking pipe whose reader is slow: wait a little rather than lose the line.
+      if ((e as NodeJS.ErrnoException).code === 'EAGAIN' && spins++ < 2000) {
+        Atomics.wait(PAUSE, 0, 0, 1);
+        continue;
+      }
+      return false;
+    }
+  }
+  return true;
+}
+
 /** Writes a line to stderr (masscan prints its selftest result there). */
 function stderrLine(line: string): void {
-  try {
-    process.stderr.write(`${line}\n`);
-  } catch {
-    // nothing sensible left to do
-  }
+  writeLineSync(2, line);
 }
 
 function oneLine(s: string): string {
