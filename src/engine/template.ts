@@ -25,6 +25,11 @@
  *  - TCP RST (answer to a SYN-ACK): seq = the SYN-ACK's ack, ack 0, flags RST, window 1200;
  *  - UDP: payload per destination port (udp-payloads.ts) with the cookie in its id field;
  *  - ICMP/ICMPv6 echo: identifier:sequence = cookie, 48 data bytes 0x08..0x37;
+ *  - ICMP timestamp request (RFC 792 type 13): identifier:sequence = cookie, three zero
+ *    timestamps; over IPv6 masscan's ICMPv6 "type 13" (see EchoTemplate6);
+ *  - other IP protocols (`O:n`): a bare IP header with protocol / next header n and no
+ *    payload, except 4 zero bytes for GRE; the cookie in the IPv4 identification or the IPv6
+ *    flow label (see OprotoTemplate4/6);
  *  - SCTP INIT: initiate tag = cookie, a_rwnd 32768, 10 out / 2048 in streams, TSN 0 (any
  *    fixed value; masscan also uses a constant);
  *  - ARP: broadcast who-has for the target address.
@@ -592,16 +597,39 @@ export class UdpTemplate6 {
 }
 
 // ---------------------------------------------------------------------------------------
-// ICMP echo (ping).
+// ICMP queries: echo (ping, I:0) and timestamp (I:1).
 // ---------------------------------------------------------------------------------------
 
-/** ICMP echo request over IPv4: identifier:sequence = cookie. */
+/** Which ICMP query a template sends: echo (`I:0`, --ping) or timestamp (`I:1`). */
+export type IcmpQuery = 'echo' | 'timestamp';
+
+/** ICMP type of a timestamp request (RFC 792) and of the reply it asks for. */
+export const ICMP_TIMESTAMP_REQUEST = 13;
+export const ICMP_TIMESTAMP_REPLY = 14;
+/**
+ * The 12 bytes after a timestamp request's identifier and sequence: originate, receive and
+ * transmit timestamps, all zero as masscan sends them (the receiver fills in the last two).
+ */
+export const TIMESTAMP_DATA: Uint8Array = new Uint8Array(12);
+
+/**
+ * An ICMP query over IPv4 with identifier:sequence = cookie.
+ *  - 'echo' (default): type 8, 48 data bytes 0x08..0x37 (IP total length 76);
+ *  - 'timestamp': RFC 792 timestamp request, type 13 code 0, three zero timestamps
+ *    (IP total length 40, the frame masscan 1.3.2 sends, checked in the lab).
+ * The IP identification is (ip_them ^ port_them ^ cookie) & 0xffff as for every probe, with
+ * the internal port 196608 / 196609 (low 16 bits 0 / 1). One class for both queries, so the
+ * probe set's call sites and this class's property loads stay monomorphic.
+ */
 export class EchoTemplate4 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  readonly query: IcmpQuery;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
   private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
+  /** Low 16 bits of the internal port, xored into the IP identification. */
+  private readonly idPort: number;
   private readonly oId: number;
   private readonly oIpCk: number;
   private readonly oSrc: number;
@@ -611,18 +639,26 @@ export class EchoTemplate4 {
   private readonly ipSum0: number;
   private readonly icmpSum0: number;
 
-  constructor(link: Ipv4Options) {
+  constructor(link: Ipv4Options, query: IcmpQuery = 'echo') {
     checkLink(link);
     const ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    this.query = query;
+    const ts = query === 'timestamp';
+    this.idPort = ts ? 1 : 0;
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV4_HEADER_LEN;
-    const icmpLen = ICMPV4_HEADER_LEN + ECHO_DATA.length;
+    const icmpLen = ICMPV4_HEADER_LEN + (ts ? TIMESTAMP_DATA.length : ECHO_DATA.length);
     this.frameLen = paddedLen(link, l4 + icmpLen);
     this.maxFrameLen = this.frameLen;
     const b = new Uint8Array(this.frameLen);
     emitLink(link, EtherType.IPV4, b);
     emitIp4At(b, l2, 0, 0, IpProtocol.ICMP, icmpLen, ttl, 0);
-    emitIcmpv4({ kind: 'echo-request', ident: 0, seq: 0, data: ECHO_DATA }, new Icmpv4Packet(b, l4, icmpLen));
+    emitIcmpv4(
+      ts
+        ? { kind: 'other', type: ICMP_TIMESTAMP_REQUEST, code: 0, restOfHeader: 0, data: TIMESTAMP_DATA }
+        : { kind: 'echo-request', ident: 0, seq: 0, data: ECHO_DATA },
+      new Icmpv4Packet(b, l4, icmpLen),
+    );
     zeroIp4Variable(b, l2);
     setU16(b, l4 + Icmpv4Field.CHECKSUM, 0);
     this.ipSum0 = ip4ConstSum(b, l2);
@@ -641,7 +677,7 @@ export class EchoTemplate4 {
     slot.set(this.base, off);
   }
 
-  /** cookie: cookie4(key, dstIp, 196608, srcIp, 0). */
+  /** cookie: cookie4(key, dstIp, 196608 (echo) or 196609 (timestamp), srcIp, 0). */
   patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, cookie: number): number {
     const f = this.f;
     f[PF_SRC_IP] = srcIp; f[PF_DST_IP] = dstIp; f[PF_SEQ] = cookie;
@@ -651,7 +687,7 @@ export class EchoTemplate4 {
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
   patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
     const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], cookie = f[PF_SEQ];
-    const id = (dstIp ^ cookie) & 0xffff; // ip ^ 196608 ^ cookie: 196608 has no low 16 bits
+    const id = (dstIp ^ this.idPort ^ cookie) & 0xffff;
     const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
     setU16(slot, off + this.oId, id);
     setU32(slot, off + this.oSrc, srcIp);
@@ -663,10 +699,21 @@ export class EchoTemplate4 {
   }
 }
 
-/** ICMPv6 echo request (type 128): identifier:sequence = cookie. */
+/**
+ * An ICMPv6 query with identifier:sequence = cookie.
+ *  - 'echo' (default): echo request, type 128, the same 48 data bytes.
+ *  - 'timestamp': IPv6 has no timestamp message (RFC 4443 defines none). masscan builds its
+ *    IPv6 probes by moving the IPv4 template behind an IPv6 header and only turns type 8
+ *    into 128, so for `I:1` it sends an ICMPv6 message of type 13 (an unassigned error type)
+ *    with the cookie and 12 zero bytes: 20 bytes, valid checksum (seen from masscan 1.3.2 in
+ *    the lab). We send exactly that, so a scan's traffic is masscan's; NOTE: nothing answers
+ *    it (RFC 4443 §2.4 (b): an unknown error message is passed up and never answered; Linux
+ *    drops it), so IPv6 timestamp probes never produce a record, as with masscan.
+ */
 export class EchoTemplate6 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
+  readonly query: IcmpQuery;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
   private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
@@ -676,20 +723,28 @@ export class EchoTemplate6 {
   private readonly oIcmpCk: number;
   private readonly icmpSum0: number;
 
-  constructor(link: Ipv6Options) {
+  constructor(link: Ipv6Options, query: IcmpQuery = 'echo') {
     checkLink(link);
     if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
     const hop = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    this.query = query;
+    const ts = query === 'timestamp';
     this.srcWords = ip6Words(link.srcIp);
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV6_HEADER_LEN;
-    const icmpLen = ICMPV6_HEADER_LEN + ECHO_DATA.length;
+    const icmpLen = ICMPV6_HEADER_LEN + (ts ? TIMESTAMP_DATA.length : ECHO_DATA.length);
     this.frameLen = paddedLen(link, l4 + icmpLen);
     this.maxFrameLen = this.frameLen;
     const b = new Uint8Array(this.frameLen);
     emitLink(link, EtherType.IPV6, b);
     emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.ICMPV6, icmpLen, hop);
-    emitIcmpv6({ kind: 'echo-request', ident: 0, seq: 0, data: ECHO_DATA }, new Icmpv6Packet(b, l4, icmpLen), null);
+    emitIcmpv6(
+      ts
+        ? { kind: 'other', type: ICMP_TIMESTAMP_REQUEST, code: 0, body: new Uint8Array(4 + TIMESTAMP_DATA.length) }
+        : { kind: 'echo-request', ident: 0, seq: 0, data: ECHO_DATA },
+      new Icmpv6Packet(b, l4, icmpLen),
+      null,
+    );
     let s = sumWords(b, l2 + Ipv6Field.SRC, IPV6_ADDR_LEN, 0);
     s += (icmpLen >>> 16) + (icmpLen & 0xffff) + IpProtocol.ICMPV6;
     this.icmpSum0 = sumWords(b, l4, icmpLen, s);
@@ -703,6 +758,7 @@ export class EchoTemplate6 {
     slot.set(this.base, off);
   }
 
+  /** cookie: cookie6(key, dst, me, 196608 (echo) or 196609 (timestamp), 0). */
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, cookie: number): number {
     const f = this.f;
     f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
@@ -720,6 +776,179 @@ export class EchoTemplate6 {
     const addr = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff);
     setU16(slot, off + this.oIcmpCk, foldChecksum(this.icmpSum0 + addr + (cookie >>> 16) + (cookie & 0xffff)));
     return this.frameLen;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Other IP protocols (`O:n`, masscan's "IP protocol scan", internal port 196864 + n).
+// ---------------------------------------------------------------------------------------
+
+/** GRE's protocol number: its probes carry 4 zero bytes (reference §10.1). */
+export const IPPROTO_GRE = 47;
+/** The most bytes an other-protocol probe carries after the IP header. */
+export const OPROTO_MAX_PAYLOAD = 4;
+
+/**
+ * Bytes after the IP header of a probe for protocol `proto` (all of them zero): masscan's
+ * payloads are empty except GRE's 4 zero bytes, a GRE header with no flags, version 0 and
+ * protocol type 0 (reference §10.1), which a GRE endpoint can parse.
+ */
+export function oprotoPayloadLen(proto: number): number {
+  return proto === IPPROTO_GRE ? 4 : 0;
+}
+
+/**
+ * A bare IPv4 header with protocol = n, followed by the payload of oprotoPayloadLen(n) (zero
+ * bytes). Patched per probe: total length, identification, protocol, addresses, checksum.
+ *
+ * The IP identification is (ip_them ^ n ^ cookie) & 0xffff with cookie = cookie4(key,
+ * ip_them, 196864 + n, ip_me, 0), the rule of every other probe: it is the only field of
+ * ours that an ICMP protocol-unreachable quotes back (the probe has no ports, no sequence
+ * number), so the receiver checks it to accept a "closed" statelessly (receive.ts).
+ * NOTE: masscan 1.3.2 accepts `O:n` and counts the probes but sends nothing (seen in the
+ * lab); HEAD's fact sheet gives the payloads used here.
+ */
+export class OprotoTemplate4 {
+  readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  /** Link header, IPv4 header (protocol and length zero), 4 zero bytes, padding. */
+  readonly base: Uint8Array;
+  /** Bytes from the frame start to the end of the IP header. */
+  private readonly l3End: number;
+  /** Smallest frame length (60 on Ethernet: the zero padding is part of the base). */
+  private readonly minLen: number;
+  private readonly oLen: number;
+  private readonly oId: number;
+  private readonly oProto: number;
+  private readonly oIpCk: number;
+  private readonly oSrc: number;
+  private readonly oDst: number;
+  private readonly ipSum0: number;
+
+  constructor(link: Ipv4Options) {
+    checkLink(link);
+    const ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    const l2 = linkHeaderLen(link);
+    this.l3End = l2 + IPV4_HEADER_LEN;
+    this.maxFrameLen = paddedLen(link, this.l3End + OPROTO_MAX_PAYLOAD);
+    this.minLen = paddedLen(link, this.l3End);
+    const b = new Uint8Array(this.maxFrameLen);
+    emitLink(link, EtherType.IPV4, b);
+    emitIp4At(b, l2, 0, 0, 0, 0, ttl, 0);
+    zeroIp4Variable(b, l2);
+    // Total length and protocol are per probe too: the constant sum covers neither.
+    setU16(b, l2 + Ipv4Field.LENGTH, 0);
+    b[l2 + Ipv4Field.PROTOCOL] = 0;
+    this.ipSum0 = ip4ConstSum(b, l2);
+    setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
+    this.base = b;
+    this.oLen = l2 + Ipv4Field.LENGTH;
+    this.oId = l2 + Ipv4Field.IDENT;
+    this.oProto = l2 + Ipv4Field.PROTOCOL;
+    this.oIpCk = l2 + Ipv4Field.CHECKSUM;
+    this.oSrc = l2 + Ipv4Field.SRC;
+    this.oDst = l2 + Ipv4Field.DST;
+  }
+
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  /** proto 0..255; cookie: cookie4(key, dstIp, 196864 + proto, srcIp, 0). */
+  patch(slot: Uint8Array, off: number, srcIp: number, dstIp: number, proto: number, cookie: number): number {
+    const f = this.f;
+    f[PF_SRC_IP] = srcIp; f[PF_DST_IP] = dstIp; f[PF_DST_PORT] = proto; f[PF_SEQ] = cookie;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (DST_PORT = protocol): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], proto = f[PF_DST_PORT] & 0xff, cookie = f[PF_SEQ];
+    const total = IPV4_HEADER_LEN + (proto === IPPROTO_GRE ? 4 : 0);
+    const id = (dstIp ^ proto ^ cookie) & 0xffff;
+    const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
+    setU16(slot, off + this.oLen, total);
+    setU16(slot, off + this.oId, id);
+    slot[off + this.oProto] = proto; // low byte of the TTL/protocol word
+    setU32(slot, off + this.oSrc, srcIp);
+    setU32(slot, off + this.oDst, dstIp);
+    setU16(slot, off + this.oIpCk, foldChecksum(this.ipSum0 + addr + id + total + proto));
+    const len = this.l3End - IPV4_HEADER_LEN + total;
+    return len < this.minLen ? this.minLen : len;
+  }
+}
+
+/**
+ * A bare IPv6 header with next header = n, followed by oprotoPayloadLen(n) zero bytes.
+ * Patched per probe: flow label, payload length, next header, destination (IPv6 has no
+ * header checksum).
+ *
+ * The flow label carries the low 20 bits of cookie6(key, them, 196864 + n, me, 0): an ICMPv6
+ * parameter problem quotes our header back, and the flow label is the one field of it we
+ * may choose freely (RFC 6437 §3 asks sources for labels that look uniformly random, which a
+ * keyed hash is), so the receiver checks a "closed" statelessly. masscan sends flow label 0.
+ * NOTE: n may be an extension-header type (0, 43, 44, 60, ...): the probe then ends where
+ * that header should start, as masscan's would; a target answers with a parameter problem
+ * about that header (code 0), which is not a verdict on the protocol.
+ */
+export class OprotoTemplate6 {
+  readonly maxFrameLen: number;
+  /** Per-probe values for patch() -> patchFields() (see ProbeField). */
+  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  readonly base: Uint8Array;
+  readonly srcWords: Uint32Array;
+  private readonly l3End: number;
+  private readonly minLen: number;
+  private readonly oVtf: number;
+  private readonly oPayloadLen: number;
+  private readonly oNext: number;
+  private readonly oDst: number;
+
+  constructor(link: Ipv6Options) {
+    checkLink(link);
+    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
+    const hop = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    this.srcWords = ip6Words(link.srcIp);
+    const l2 = linkHeaderLen(link);
+    this.l3End = l2 + IPV6_HEADER_LEN;
+    this.maxFrameLen = paddedLen(link, this.l3End + OPROTO_MAX_PAYLOAD);
+    this.minLen = paddedLen(link, this.l3End);
+    const b = new Uint8Array(this.maxFrameLen);
+    emitLink(link, EtherType.IPV6, b);
+    emitIp6At(b, l2, link.srcIp, ZERO_IP6, 0, 0, hop);
+    this.base = b;
+    this.oVtf = l2 + Ipv6Field.VER_TC_FLOW;
+    this.oPayloadLen = l2 + Ipv6Field.PAYLOAD_LEN;
+    this.oNext = l2 + Ipv6Field.NEXT_HEADER;
+    this.oDst = l2 + Ipv6Field.DST;
+  }
+
+  writeBase(slot: Uint8Array, off: number): void {
+    slot.set(this.base, off);
+  }
+
+  /** dst[dstOff..+3]: the target as four words; cookie: cookie6(key, dst, me, 196864 + proto, 0). */
+  patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, proto: number, cookie: number): number {
+    const f = this.f;
+    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    f[PF_DST_PORT] = proto; f[PF_SEQ] = cookie;
+    return this.patchFields(slot, off, f);
+  }
+
+  /** patch() with the per-probe values in `f` (DST_PORT = protocol): allocation-free even when not inlined. */
+  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+    const proto = f[PF_DST_PORT] & 0xff, cookie = f[PF_SEQ];
+    const plen = proto === IPPROTO_GRE ? 4 : 0;
+    // Version 6, traffic class 0, flow label = low 20 bits of the cookie.
+    setU32(slot, off + this.oVtf, (0x60000000 | (cookie & 0xfffff)) >>> 0);
+    setU16(slot, off + this.oPayloadLen, plen);
+    slot[off + this.oNext] = proto;
+    const o = off + this.oDst;
+    setU32(slot, o, f[PF_DST6]); setU32(slot, o + 4, f[PF_DST6 + 1]);
+    setU32(slot, o + 8, f[PF_DST6 + 2]); setU32(slot, o + 12, f[PF_DST6 + 3]);
+    const len = this.l3End + plen;
+    return len < this.minLen ? this.minLen : len;
   }
 }
 
@@ -941,10 +1170,11 @@ export class ArpTemplate {
 // ---------------------------------------------------------------------------------------
 
 /** Internal-port bases (the same encoding as target/ports.ts; reference §2.3, §6.1). */
-const UDP_BASE = 65536, SCTP_BASE = 131072, ICMP_BASE = 196608, ICMP_ECHO = 196608, ARP_PORT = 196610;
+const UDP_BASE = 65536, SCTP_BASE = 131072, ICMP_BASE = 196608, ICMP_ECHO = 196608, ICMP_TIMESTAMP = 196609;
+const ARP_PORT = 196610, OPROTO_BASE = 196864;
 
 /** What a batch slot currently holds (so a slot's base is rewritten only when the kind changes). */
-export const SlotKind = { NONE: 0, TCP: 1, UDP: 2, SCTP: 3, ICMP: 4, ARP: 5 } as const;
+export const SlotKind = { NONE: 0, TCP: 1, UDP: 2, SCTP: 3, ICMP: 4, ARP: 5, TIMESTAMP: 6, OPROTO: 7 } as const;
 
 export interface ProbeOptions4 extends Ipv4Options {
   readonly tcp?: TcpOptions | undefined;
@@ -966,7 +1196,8 @@ export interface ProbeSource {
 
 /**
  * All IPv4 probe kinds of a scan behind one call: `fill` computes the cookie for the target's
- * internal port (TCP p, UDP 65536+p, SCTP 131072+p, ICMP echo 196608, ARP 196610), writes the
+ * internal port (TCP p, UDP 65536+p, SCTP 131072+p, ICMP echo 196608, ICMP timestamp 196609,
+ * ARP 196610, other protocol n 196864+n; port_me 0 for ICMP and other protocols), writes the
  * template base into the slot if the slot last held another kind, and patches the probe.
  * One instance per transmit worker (it keeps the slot kinds of that worker's batch).
  *
@@ -978,6 +1209,8 @@ export class ProbeSet4 {
   readonly udp: UdpTemplate4;
   readonly sctp: SctpTemplate4;
   readonly icmp: EchoTemplate4;
+  readonly timestamp: EchoTemplate4;
+  readonly oproto: OprotoTemplate4;
   readonly arp: ArpTemplate | null;
   /** Largest frame any probe can be: the slot size needed. */
   readonly maxFrameLen: number;
@@ -991,8 +1224,13 @@ export class ProbeSet4 {
     this.udp = new UdpTemplate4(opts, opts.payloads);
     this.sctp = new SctpTemplate4(opts);
     this.icmp = new EchoTemplate4(opts);
+    this.timestamp = new EchoTemplate4(opts, 'timestamp');
+    this.oproto = new OprotoTemplate4(opts);
     this.arp = opts.raw === true ? null : new ArpTemplate(opts);
-    this.maxFrameLen = Math.max(this.tcp.maxFrameLen, this.udp.maxFrameLen, this.sctp.maxFrameLen, this.icmp.maxFrameLen, this.arp?.maxFrameLen ?? 0);
+    this.maxFrameLen = Math.max(
+      this.tcp.maxFrameLen, this.udp.maxFrameLen, this.sctp.maxFrameLen, this.icmp.maxFrameLen,
+      this.timestamp.maxFrameLen, this.oproto.maxFrameLen, this.arp?.maxFrameLen ?? 0,
+    );
     this.key = key;
     this.kinds = new Uint8Array(slots);
   }
@@ -1009,8 +1247,8 @@ export class ProbeSet4 {
 
   /**
    * Write the probe for (dstIp, port internal) from (srcIp, srcPort) into slot `slot` at
-   * buf[off]. Returns the frame length, or 0 for a port kind without a probe (ICMP timestamp,
-   * other IP protocols; ARP on a raw link): the caller skips the slot.
+   * buf[off]. Returns the frame length, or 0 for a port kind without a probe (`I:n` for n
+   * above 2; ARP on a raw link): the caller skips the slot.
    * NOTE: when V8 does not inline this call (it is large), address arguments above 2^30 are
    * boxed: one small allocation per probe. The transmit loop should use fillTarget.
    */
@@ -1067,6 +1305,19 @@ export class ProbeSet4 {
       f[PF_SEQ] = key.out[0];
       return this.icmp.patchFields(buf, off, f);
     }
+    if (port === ICMP_TIMESTAMP) {
+      if (kinds[slot] !== SlotKind.TIMESTAMP) { this.timestamp.writeBase(buf, off); kinds[slot] = SlotKind.TIMESTAMP; }
+      cookie4Hash(key, dstIp, ICMP_TIMESTAMP, srcIp, 0);
+      f[PF_SEQ] = key.out[0];
+      return this.timestamp.patchFields(buf, off, f);
+    }
+    if (port >= OPROTO_BASE && port < OPROTO_BASE + 256) {
+      if (kinds[slot] !== SlotKind.OPROTO) { this.oproto.writeBase(buf, off); kinds[slot] = SlotKind.OPROTO; }
+      cookie4Hash(key, dstIp, port, srcIp, 0);
+      f[PF_DST_PORT] = port - OPROTO_BASE;
+      f[PF_SEQ] = key.out[0];
+      return this.oproto.patchFields(buf, off, f);
+    }
     if (port === ARP_PORT && this.arp !== null) {
       if (kinds[slot] !== SlotKind.ARP) { this.arp.writeBase(buf, off); kinds[slot] = SlotKind.ARP; }
       return this.arp.patchFields(buf, off, f);
@@ -1081,6 +1332,8 @@ export class ProbeSet6 {
   readonly udp: UdpTemplate6;
   readonly sctp: SctpTemplate6;
   readonly icmp: EchoTemplate6;
+  readonly timestamp: EchoTemplate6;
+  readonly oproto: OprotoTemplate6;
   readonly maxFrameLen: number;
   /** Our address as four words (cookie6's `me`). */
   readonly srcWords: Uint32Array;
@@ -1095,7 +1348,12 @@ export class ProbeSet6 {
     this.udp = new UdpTemplate6(opts, opts.payloads);
     this.sctp = new SctpTemplate6(opts);
     this.icmp = new EchoTemplate6(opts);
-    this.maxFrameLen = Math.max(this.tcp.maxFrameLen, this.udp.maxFrameLen, this.sctp.maxFrameLen, this.icmp.maxFrameLen);
+    this.timestamp = new EchoTemplate6(opts, 'timestamp');
+    this.oproto = new OprotoTemplate6(opts);
+    this.maxFrameLen = Math.max(
+      this.tcp.maxFrameLen, this.udp.maxFrameLen, this.sctp.maxFrameLen, this.icmp.maxFrameLen,
+      this.timestamp.maxFrameLen, this.oproto.maxFrameLen,
+    );
     this.srcWords = this.tcp.srcWords;
     this.key = key;
     this.kinds = new Uint8Array(slots);
@@ -1166,6 +1424,20 @@ export class ProbeSet6 {
       cookie6Hash(key, dst, 0, me, 0, ICMP_ECHO, 0);
       f[PF_SEQ] = key.out[0];
       return this.icmp.patchFields(buf, off, f);
+    }
+    if (port === ICMP_TIMESTAMP) {
+      // masscan's ICMPv6 "type 13" (see EchoTemplate6): sent, never answered.
+      if (kinds[slot] !== SlotKind.TIMESTAMP) { this.timestamp.writeBase(buf, off); kinds[slot] = SlotKind.TIMESTAMP; }
+      cookie6Hash(key, dst, 0, me, 0, ICMP_TIMESTAMP, 0);
+      f[PF_SEQ] = key.out[0];
+      return this.timestamp.patchFields(buf, off, f);
+    }
+    if (port >= OPROTO_BASE && port < OPROTO_BASE + 256) {
+      if (kinds[slot] !== SlotKind.OPROTO) { this.oproto.writeBase(buf, off); kinds[slot] = SlotKind.OPROTO; }
+      cookie6Hash(key, dst, 0, me, 0, port, 0);
+      f[PF_DST_PORT] = port - OPROTO_BASE;
+      f[PF_SEQ] = key.out[0];
+      return this.oproto.patchFields(buf, off, f);
     }
     return 0;
   }

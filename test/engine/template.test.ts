@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import {
   TcpTemplate4, TcpTemplate6, UdpTemplate4, UdpTemplate6, EchoTemplate4, EchoTemplate6,
   SctpTemplate4, SctpTemplate6, ArpTemplate, ProbeSet4, ProbeSet6, ECHO_DATA, sctpInitRepr,
-  emitLink, linkHeaderLen, type LinkOptions, type TcpOptions,
+  emitLink, linkHeaderLen, OprotoTemplate4, OprotoTemplate6, oprotoPayloadLen, type LinkOptions, type TcpOptions,
 } from '../../src/engine/template.js';
 import { CookieKey, cookie4, cookie6 } from '../../src/engine/cookie.js';
 import { UdpPayloadTable, writePayloadCookie } from '../../src/engine/udp-payloads.js';
@@ -50,11 +50,11 @@ function frame4(o: LinkOptions, ttl: number, src: number, dst: number, proto: nu
 }
 
 function frame6(o: LinkOptions, hop: number, src: Uint8Array, dst: Uint8Array, proto: number, l4Len: number,
-  emitL4: (b: Uint8Array, off: number) => void): Uint8Array {
+  emitL4: (b: Uint8Array, off: number) => void, flowLabel = 0): Uint8Array {
   const l2 = linkHeaderLen(o);
   const b = new Uint8Array(pad(o, l2 + 40 + l4Len));
   emitLink(o, EtherType.IPV6, b);
-  emitIpv6({ src, dst, nextHeader: proto, payloadLen: l4Len, hopLimit: hop, trafficClass: 0, flowLabel: 0 }, new Ipv6Packet(b, l2, 40 + l4Len));
+  emitIpv6({ src, dst, nextHeader: proto, payloadLen: l4Len, hopLimit: hop, trafficClass: 0, flowLabel }, new Ipv6Packet(b, l2, 40 + l4Len));
   emitL4(b, l2 + 40);
   return b;
 }
@@ -110,6 +110,30 @@ function expectEcho4(o: LinkOptions, ttl: number, src: number, dst: number, cook
 function expectEcho6(o: LinkOptions, hop: number, src: Uint8Array, dst: Uint8Array, cookie: number): Uint8Array {
   return frame6(o, hop, src, dst, IpProtocol.ICMPV6, 56,
     (b, off) => emitIcmpv6({ kind: 'echo-request', ident: cookie >>> 16, seq: cookie & 0xffff, data: ECHO_DATA }, new Icmpv6Packet(b, off, 56), { version: 6, src, dst }));
+}
+
+/** RFC 792 timestamp request: type 13, id:seq = cookie, three zero timestamps; IP id low bits from port 196609. */
+function expectTimestamp4(o: LinkOptions, ttl: number, src: number, dst: number, cookie: number): Uint8Array {
+  return frame4(o, ttl, src, dst, IpProtocol.ICMP, (dst ^ 1 ^ cookie) & 0xffff, 20,
+    (b, off) => emitIcmpv4({ kind: 'other', type: 13, code: 0, restOfHeader: cookie, data: new Uint8Array(12) }, new Icmpv4Packet(b, off, 20)));
+}
+
+/** masscan's IPv6 "timestamp": ICMPv6 type 13, id:seq = cookie, 12 zero bytes, real checksum. */
+function expectTimestamp6(o: LinkOptions, hop: number, src: Uint8Array, dst: Uint8Array, cookie: number): Uint8Array {
+  const body = new Uint8Array(16);
+  body[0] = cookie >>> 24; body[1] = cookie >>> 16; body[2] = cookie >>> 8; body[3] = cookie;
+  return frame6(o, hop, src, dst, IpProtocol.ICMPV6, 20,
+    (b, off) => emitIcmpv6({ kind: 'other', type: 13, code: 0, body }, new Icmpv6Packet(b, off, 20), { version: 6, src, dst }));
+}
+
+/** Bare IPv4 header, protocol = proto, id = dst ^ proto ^ cookie, then 4 zero bytes for GRE only. */
+function expectOproto4(o: LinkOptions, ttl: number, src: number, dst: number, proto: number, cookie: number): Uint8Array {
+  return frame4(o, ttl, src, dst, proto, (dst ^ proto ^ cookie) & 0xffff, proto === 47 ? 4 : 0, () => undefined);
+}
+
+/** Bare IPv6 header, next header = proto, flow label = low 20 bits of the cookie, 4 zero bytes for GRE only. */
+function expectOproto6(o: LinkOptions, hop: number, src: Uint8Array, dst: Uint8Array, proto: number, cookie: number): Uint8Array {
+  return frame6(o, hop, src, dst, proto, proto === 47 ? 4 : 0, () => undefined, cookie & 0xfffff);
 }
 
 function expectSctp4(o: LinkOptions, ttl: number, src: number, dst: number, dport: number, sport: number, cookie: number): Uint8Array {
@@ -283,6 +307,100 @@ test('EchoTemplate4/6 (ICMP echo, id:seq = cookie) equal the repr-built frames',
     }), RUNS);
 });
 
+test('EchoTemplate4/6 timestamp query (ICMP type 13, id:seq = cookie) equal the repr-built frames', () => {
+  fc.assert(fc.property(link, ttl, u32, fc.array(fc.tuple(u32, u32, u32), { minLength: 1, maxLength: 3 }), slotOff,
+    (l, t, base, probes, off) => {
+      const tpl = new EchoTemplate4({ ...l, srcIp: base, ttl: t }, 'timestamp');
+      const slot = garbageSlot();
+      tpl.writeBase(slot, off);
+      for (const [src, dst, cookie] of probes) {
+        const len = tpl.patch(slot, off, src, dst, cookie);
+        same(slot, off, len, expectTimestamp4(l, t, src, dst, cookie), 'timestamp4');
+        assert.equal(len, l.raw === true ? 40 : 60);
+      }
+    }), RUNS);
+  fc.assert(fc.property(link, ttl, addr6, fc.array(fc.tuple(addr6, u32), { minLength: 1, maxLength: 3 }), slotOff,
+    (l, t, src, probes, off) => {
+      const srcB = ip6Bytes(src);
+      const tpl = new EchoTemplate6({ ...l, srcIp: srcB, hopLimit: t }, 'timestamp');
+      const slot = garbageSlot();
+      tpl.writeBase(slot, off);
+      for (const [dst, cookie] of probes) {
+        const len = tpl.patch(slot, off, dst, 0, cookie);
+        same(slot, off, len, expectTimestamp6(l, t, srcB, ip6Bytes(dst), cookie), 'timestamp6');
+      }
+    }), RUNS);
+});
+
+test('OprotoTemplate4/6 (bare IP header, protocol n, GRE 4 zero bytes) equal the repr-built frames', () => {
+  const proto = fc.oneof(fc.constantFrom(0, 4, 41, 47, 50, 51, 132, 253, 255), fc.integer({ min: 0, max: 255 }));
+  assert.equal(oprotoPayloadLen(47), 4);
+  assert.equal(oprotoPayloadLen(50), 0);
+  fc.assert(fc.property(link, ttl, u32, fc.array(fc.tuple(u32, u32, proto, u32), { minLength: 1, maxLength: 5 }), slotOff,
+    (l, t, base, probes, off) => {
+      const tpl = new OprotoTemplate4({ ...l, srcIp: base, ttl: t });
+      const slot = garbageSlot();
+      tpl.writeBase(slot, off);
+      for (const [src, dst, p, cookie] of probes) {
+        const len = tpl.patch(slot, off, src, dst, p, cookie);
+        same(slot, off, len, expectOproto4(l, t, src, dst, p, cookie), `oproto4 ${p}`);
+        assert.ok(len <= tpl.maxFrameLen);
+      }
+    }), RUNS);
+  fc.assert(fc.property(link, ttl, addr6, fc.array(fc.tuple(addr6, proto, u32), { minLength: 1, maxLength: 5 }), slotOff,
+    (l, t, src, probes, off) => {
+      const srcB = ip6Bytes(src);
+      const tpl = new OprotoTemplate6({ ...l, srcIp: srcB, hopLimit: t });
+      const slot = garbageSlot();
+      tpl.writeBase(slot, off);
+      for (const [dst, p, cookie] of probes) {
+        const len = tpl.patch(slot, off, dst, 0, p, cookie);
+        same(slot, off, len, expectOproto6(l, t, srcB, ip6Bytes(dst), p, cookie), `oproto6 ${p}`);
+        assert.ok(len <= tpl.maxFrameLen);
+      }
+    }), RUNS);
+});
+
+function me6Words(): Uint32Array {
+  return Uint32Array.of(0xfd000250, 0, 0, 1);
+}
+
+test('timestamp vectors: the frames masscan 1.3.2 sent in the lab (seed 1, I:1)', () => {
+  // Captured with tcpdump in the lab's sink: masscan 1.3.2 --seed 1 -p I:1, from 10.250.0.1 to
+  // 198.18.0.5 and from fd00:250::1 to 2001:db8::5 (MACs 02:50:00:00:00:01 -> :02).
+  const key = new CookieKey(1n);
+  const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
+  const us = hex('025000000001'), router = hex('025000000002');
+  const v4 = hex('0250 0000 0002 0250 0000 0001 0800 4500 0028 8cdd 0000 ff01 5de5 0afa 0001 c612' +
+    '0005 0d00 4e3e 58c6 4bfb 0000 0000 0000 0000 0000 0000');
+  const set4 = new ProbeSet4({ srcMac: us, dstMac: router, srcIp: 0x0afa0001 }, key, 1);
+  const buf = new Uint8Array(128);
+  const n4 = set4.fill(buf, 0, 0, 0x0afa0001, 0xc6120005, 196609, 40000);
+  assert.equal(n4, 60, 'padded to 60 (masscan sends 54 and lets the driver pad)');
+  const got4 = buf.slice(0, 54);
+  // Everything but the IP identification (masscan derives it from another cookie) and hence
+  // the IP checksum is masscan's; the ICMP message is identical, id:seq 0x58c64bfb.
+  for (const i of [18, 19, 24, 25]) { got4[i] = 0; v4[i] = 0; }
+  assert.equal(Buffer.from(got4).toString('hex'), Buffer.from(v4).toString('hex'));
+  assert.equal(cookie4(key, 0xc6120005, 196609, 0x0afa0001, 0), 0x58c64bfb);
+  const v6 = hex('0250 0000 0002 0250 0000 0001 86dd 6000 0000 0014 3aff fd00 0250 0000 0000 0000' +
+    '0000 0000 0001 2001 0db8 0000 0000 0000 0000 0000 0005 0d00 cb16 f223 0867 0000' +
+    '0000 0000 0000 0000 0000');
+  const me6 = hex('fd000250000000000000000000000001');
+  const set6 = new ProbeSet6({ srcMac: us, dstMac: router, srcIp: me6 }, key, 1);
+  const them6 = Uint32Array.of(0x20010db8, 0, 0, 5);
+  const n6 = set6.fill(buf, 0, 0, them6, 0, 196609, 40000);
+  assert.equal(n6, v6.length);
+  // The same frame but for id:seq and the ICMPv6 checksum: masscan forms its IPv6 cookie's
+  // last word as (port_them << 16 | port_me) in 32 bits, so the internal port 196609 hashes
+  // like 1 there; cookie.ts keeps the high bits (engine-wide, owned elsewhere). Equal frames
+  // once cookie6 truncates as masscan does.
+  const got6 = buf.slice(0, n6);
+  for (const i of [56, 57, 58, 59, 60, 61]) { got6[i] = 0; v6[i] = 0; }
+  assert.equal(Buffer.from(got6).toString('hex'), Buffer.from(v6).toString('hex'));
+  assert.equal(cookie6(key, them6, 0, me6Words(), 0, 1, 0), 0xf2230867, "masscan's IPv6 id:seq");
+});
+
 test('SctpTemplate4/6 (INIT, tag = cookie, CRC32c) equal the repr-built frames', () => {
   fc.assert(fc.property(link, ttl, u32, fc.array(fc.tuple(u32, u32, u16, u16, u32), { minLength: 1, maxLength: 3 }), slotOff,
     (l, t, base, probes, off) => {
@@ -328,7 +446,9 @@ test('ProbeSet4/6: mixed kinds in the same slots, cookies per §6.1, equal the r
     u16.map((p) => 131072 + p),
     fc.constant(196608), // icmp echo
     fc.constant(196610), // arp
-    fc.constant(196609), // icmp timestamp: no probe
+    fc.constant(196609), // icmp timestamp
+    fc.oneof(fc.constant(196864 + 47), fc.integer({ min: 196864, max: 196864 + 255 })), // other protocols
+    fc.integer({ min: 196611, max: 196863 }), // I:3..I:255: no probe
   );
   fc.assert(fc.property(link, ttl, fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.array(fc.tuple(fc.integer({ min: 0, max: 3 }), u32, u32, portGen, u16), { minLength: 1, maxLength: 12 }),
     (l, t, seed, probes) => {
@@ -350,6 +470,8 @@ test('ProbeSet4/6: mixed kinds in the same slots, cookies per §6.1, equal the r
         else if (port < 131072) want = expectUdp4(l, t, table, src, dst, port - 65536, sport, cookie4(key, dst, port, src, sport));
         else if (port < 196608) want = expectSctp4(l, t, src, dst, port - 131072, sport, cookie4(key, dst, port, src, sport));
         else if (port === 196608) want = expectEcho4(l, t, src, dst, cookie4(key, dst, 196608, src, 0));
+        else if (port === 196609) want = expectTimestamp4(l, t, src, dst, cookie4(key, dst, 196609, src, 0));
+        else if (port >= 196864) want = expectOproto4(l, t, src, dst, port - 196864, cookie4(key, dst, port, src, 0));
         else if (port === 196610 && l.raw !== true) want = expectArp(l, src, dst);
         else want = null;
         if (want === null) assert.equal(len, 0);
@@ -378,6 +500,8 @@ test('ProbeSet4/6: mixed kinds in the same slots, cookies per §6.1, equal the r
         else if (port < 131072) want = expectUdp6(l, t, table, srcB, d, port - 65536, sport, cookie6(key, dst, 0, src, 0, port, sport));
         else if (port < 196608) want = expectSctp6(l, t, srcB, d, port - 131072, sport, cookie6(key, dst, 0, src, 0, port, sport));
         else if (port === 196608) want = expectEcho6(l, t, srcB, d, cookie6(key, dst, 0, src, 0, 196608, 0));
+        else if (port === 196609) want = expectTimestamp6(l, t, srcB, d, cookie6(key, dst, 0, src, 0, 196609, 0));
+        else if (port >= 196864) want = expectOproto6(l, t, srcB, d, port - 196864, cookie6(key, dst, 0, src, 0, port, 0));
         else want = null;
         if (want === null) assert.equal(len, 0);
         else same(buf, off, len, want, `probeset6 port ${port}`);
