@@ -80,3 +80,21 @@ test('node bin/tidescan.js --benchmark: a row per item with a positive rate, exi
   }
   assert.match(r.stdout, /0\.5 s/);
 });
+
+test('node bin/tidescan.js --benchmark | head -1: stops early, exit 0, no EPIPE crash', async () => {
+  const { spawn } = await import('node:child_process');
+  const child = spawn(process.execPath, ['bin/tidescan.js', '--benchmark'], {
+    cwd: ROOT, env: { ...process.env, TIDESCAN_BENCHMARK_MS: '3000' }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (c: Buffer) => { stderr += c.toString(); });
+  const killer = setTimeout(() => child.kill('SIGKILL'), 20_000);
+  const t0 = performance.now();
+  // Like `head -1`: read the first chunk, then close our end of the pipe.
+  await new Promise<void>((res) => child.stdout.once('data', () => { child.stdout.destroy(); res(); }));
+  const code = await new Promise<number | null>((res) => child.on('close', (c) => res(c)));
+  clearTimeout(killer);
+  assert.equal(code, 0, stderr);
+  assert.doesNotMatch(stderr, /EPIPE|Error/);
+  assert.ok(performance.now() - t0 < 2500, 'it stopped instead of running the whole 3 s budget');
+});
