@@ -12,13 +12,43 @@
  *    retransmitted SYN-ACK means the target did not get our RST).
  *  - UDP to one of our source ports -> open udp <their port>. Deduplicated (masscan is not).
  *  - ICMP/ICMPv6 echo reply whose identifier:sequence equals the cookie -> open icmp 0.
+ *  - ICMP timestamp reply (RFC 792 type 14, code 0) whose identifier:sequence equals the
+ *    cookie of internal port 196609 -> open icmp 1 (the `I:1` that asked for it). masscan
+ *    sends the request but reports no reply (its ICMP handler knows only echo replies and
+ *    port unreachables): the record is ours, shaped like the echo one. IPv6 has no timestamp
+ *    message; masscan's ICMPv6 "type 13" probe is never answered (template.ts).
  *  - ICMP destination unreachable, port unreachable (v4 type 3 code 3, v6 type 1 code 4),
  *    quoting a packet from our address and source port -> closed <quoted proto/port>; a
  *    quoted TCP segment must also carry our cookie as its sequence number.
  *  - SCTP to our port with verification tag == cookie: INIT ACK -> open, ABORT -> closed.
  *  - ARP reply (--arp only) from an address we scanned, to our address -> up arp 0 + MAC.
+ *  - Other IP protocols (`O:n`, internal port 196864 + n). masscan 1.3.2 sends no such probe
+ *    and HEAD's receive handler for them is empty, so masscan reports nothing; we follow
+ *    nmap's protocol scan (-sO), which users know, with masscan's record shape (ip_proto n,
+ *    port n, internal port 196864 + n):
+ *      - ICMP protocol unreachable (type 3 code 2; RFC 792: "the designated transport
+ *        protocol module ... is not active") or ICMPv6 parameter problem code 1
+ *        ("unrecognized Next Header type", RFC 4443 §3.4, pointing at our header's next
+ *        header field) quoting our probe -> closed;
+ *      - ICMP port unreachable quoting our probe (the protocol's module exists and found no
+ *        listener, e.g. GRE without a matching tunnel) -> open;
+ *      - any packet of protocol n from a scanned address to us, when n is scanned -> open.
+ *    The quoted probe must carry our cookie: its IPv4 identification or its IPv6 flow label
+ *    (template.ts); the "any packet" rule has no cookie to check (we cannot parse every
+ *    protocol), so it needs n among the scanned protocols and the sender among the targets.
+ *    Protocols 0, 1, 6, 17, 58 and 132 are never reported this way: a record's ip_proto is
+ *    the only protocol field the output formats have, and these numbers mean ARP, ICMP,
+ *    TCP, UDP, ICMPv6 and SCTP there (a Linux target drops their empty probes anyway, except
+ *    SCTP without the sctp module: protocol unreachable, seen in the lab).
+ *    NOTE: a middlebox that rewrites the IPv4 identification (some NATs and scrubbing
+ *    firewalls do) hides the closed/open verdicts that rest on a quote.
  * Everything is deduplicated on (their address, internal port, status): a target reported
  * once per status, however many replies and retries.
+ *
+ * Frames the decoder cannot model all the way still answer these probes: a packet of an IP
+ * protocol it does not know ('unsupported'), and an ICMP error quoting an O: probe, which
+ * carries 0 or 4 bytes after its IP header where the decoder wants 8 ('truncated'). The
+ * receiver hands those to `classifyPartial`, which reads the quote itself, bounds-checked.
  *
  * The per-frame path allocates nothing (ARP/NDP answers excepted, see responder.ts).
  */
@@ -29,11 +59,12 @@ import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from './cookie.js';
 import { DedupTable } from './dedup.js';
 import { Responder } from './responder.js';
 import { TcpTemplate4, TcpTemplate6 } from './template.js';
-import { Decoded, decodeFrame } from '../wire/decode.js';
+import { Decoded, decodeFrame, type DecodeResult } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
 import { TcpFlags } from '../wire/tcp.js';
 import { SctpChunkType } from '../wire/sctp.js';
-import { getU16, getU32 } from '../wire/bytes.js';
+import { getI32, getU16, getU32 } from '../wire/bytes.js';
+import type { Range6 } from '../cli/config.js';
 
 /** Record ring: kinds (word R.KIND). */
 export const RecordKind = { STATUS: 1 } as const;
@@ -44,14 +75,25 @@ export const RecStatus = { OPEN: 1, CLOSED: 2, UP: 3 } as const;
 const UDP_BASE = 65536;
 const SCTP_BASE = 131072;
 const ARP_PORT = 196610;
+/** ICMP timestamp (`I:1`) and the first other-protocol port (`O:0`). */
+export const ICMP_TIMESTAMP_PORT = 196609;
+export const OPROTO_PORT_BASE = 196864;
 
 const ARP_REPLY = 2;
 const ICMP4_ECHO_REPLY = 0;
 const ICMP4_UNREACH = 3;
+const ICMP4_PROTO_UNREACH = 2;
 const ICMP4_PORT_UNREACH = 3;
+const ICMP4_TIMESTAMP_REPLY = 14;
 const ICMP6_ECHO_REPLY = 129;
 const ICMP6_UNREACH = 1;
 const ICMP6_PORT_UNREACH = 4;
+const ICMP6_PARAM_PROBLEM = 4;
+const ICMP6_UNRECOGNIZED_NEXT_HEADER = 1;
+/** Offset of the next-header field in an IPv6 header: a parameter problem's pointer for us. */
+const IP6_NEXT_HEADER_OFF = 6;
+const IP4_HEADER = 20;
+const IP6_HEADER = 40;
 
 /** The scan's constants the classifier needs. Plain data: posted to the receive worker. */
 export interface ClassifyContext {
@@ -67,8 +109,21 @@ export interface ClassifyContext {
   readonly portEnd: number;
   /** --arp: report ARP replies from scanned addresses. */
   readonly arpscan: boolean;
-  /** Sorted, merged inclusive IPv4 target ranges as [begin0, end0, begin1, end1, ...] (ARP scan). */
+  /**
+   * Sorted, merged inclusive IPv4 target ranges as [begin0, end0, begin1, end1, ...]: ARP
+   * replies and other-protocol packets count only from these.
+   */
   readonly targets4: Uint32Array;
+  /**
+   * Scanned other IP protocols (`O:n`): oprotos[n] === 1. Absent or 0: a packet of protocol n
+   * is not taken as an answer (quoted probes with our cookie still are).
+   */
+  readonly oprotos?: Uint8Array | undefined;
+  /**
+   * Sorted, merged inclusive IPv6 target ranges, 8 words per range (begin then end, four
+   * words each, most significant first). Absent: no IPv6 other-protocol packet counts.
+   */
+  readonly targets6?: Uint32Array | undefined;
 }
 
 /** What `classify` concluded; one instance reused per receive thread. */
@@ -108,6 +163,38 @@ function isOurIp4(c: ClassifyContext, ip: number): boolean {
 function isOurIp6(c: ClassifyContext, w: Uint32Array): boolean {
   const m = c.ip6;
   return c.has6 && w[0] === m[0] && w[1] === m[1] && w[2] === m[2] && w[3] === m[3];
+}
+
+/** Compare the address r[o..o+3] with w[0..3] (u32 words, most significant first): -1, 0, 1. */
+function cmp6(r: Uint32Array, o: number, w: Uint32Array): number {
+  for (let i = 0; i < 4; i++) {
+    const a = r[o + i], b = w[i];
+    if (a !== b) return a < b ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Is the IPv6 address w (four words) inside one of the ranges of `r` (8 words per range, sorted, disjoint)? */
+export function inRanges6(r: Uint32Array, w: Uint32Array): boolean {
+  let lo = 0;
+  let hi = (r.length >>> 3) - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (cmp6(r, 8 * mid, w) > 0) hi = mid - 1;
+    else if (cmp6(r, 8 * mid + 4, w) < 0) lo = mid + 1;
+    else return true;
+  }
+  return false;
+}
+
+/**
+ * Whether protocol n can be reported as an other-protocol record: not 0 (ARP in records, and
+ * IPv6 hop-by-hop), 1 (ICMP), 6 (TCP), 17 (UDP), 58 (ICMPv6), 132 (SCTP), whose numbers
+ * the output formats read as those protocols.
+ */
+export function oprotoReportable(n: number): boolean {
+  return n > 0 && n < 256 && n !== IpProtocol.ICMP && n !== IpProtocol.TCP && n !== IpProtocol.UDP &&
+    n !== IpProtocol.ICMPV6 && n !== IpProtocol.SCTP;
 }
 
 /** Branch-light binary search: is ip inside one of the [begin, end] pairs? */
@@ -202,51 +289,176 @@ export function classify(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
       return v.kind;
     }
     case IpProtocol.ICMP:
-    case IpProtocol.ICMPV6: {
-      const echoReply = v4 ? d.icmpType === ICMP4_ECHO_REPLY : d.icmpType === ICMP6_ECHO_REPLY;
-      if (echoReply) {
-        if (d.icmpCode !== 0 || d.icmpId < 0) return 0;
-        const ck = v4
-          ? cookie4(key, d.src, ICMP_ECHO_PORT, d.dst, 0)
-          : cookie6(key, d.src6, 0, d.dst6, 0, ICMP_ECHO_PORT, 0);
-        if ((((d.icmpId << 16) | d.icmpSeq) >>> 0) !== ck) return 0;
-        if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
-        v.proto = d.proto; v.port = 0; v.internalPort = ICMP_ECHO_PORT;
-        v.status = RecStatus.OPEN;
-        v.kind = RecordKind.STATUS;
-        return v.kind;
-      }
-      const unreach = v4
-        ? d.icmpType === ICMP4_UNREACH && d.icmpCode === ICMP4_PORT_UNREACH
-        : d.icmpType === ICMP6_UNREACH && d.icmpCode === ICMP6_PORT_UNREACH;
-      if (!unreach || d.innerSrcPort < 0) return 0;
-      // The quoted packet must be one of ours: from our address and source port.
-      if (v4 ? (d.innerIpVersion !== 4 || !isOurIp4(c, d.innerSrc)) : (d.innerIpVersion !== 6 || !isOurIp6(c, d.innerSrc6))) return 0;
-      if (!isOurPort(c, d.innerSrcPort)) return 0;
-      const ip = d.innerProto;
-      let internal: number;
-      if (ip === IpProtocol.TCP) {
-        internal = d.innerDstPort;
-        const ck = v4
-          ? cookie4(key, d.innerDst, internal, d.innerSrc, d.innerSrcPort)
-          : cookie6(key, d.innerDst6, 0, d.innerSrc6, 0, internal, d.innerSrcPort);
-        if ((d.innerSeq >>> 0) !== ck) return 0;
-      } else if (ip === IpProtocol.UDP) {
-        internal = UDP_BASE + d.innerDstPort;
-      } else if (ip === IpProtocol.SCTP) {
-        internal = SCTP_BASE + d.innerDstPort;
-      } else {
-        return 0;
-      }
-      if (v4) setTheirs4(v, d.innerDst); else setTheirs6(v, d.innerDst6);
-      v.proto = ip; v.port = d.innerDstPort; v.internalPort = internal;
-      v.status = RecStatus.CLOSED;
-      v.kind = RecordKind.STATUS;
-      return v.kind;
-    }
+    case IpProtocol.ICMPV6:
+      return classifyIcmp(buf, d, c, key, v, v4, true);
     default:
       return 0;
   }
+}
+
+/**
+ * The ICMP/ICMPv6 part of classify. `complete`: the decoder said 'ok' (echo fields and the
+ * quoted ports are valid); false: it said 'truncated' (only type and code are, and only a
+ * quote of an other-protocol probe can still be judged, from the bytes).
+ */
+function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: CookieKey, v: Verdict, v4: boolean, complete: boolean): number {
+  const type = d.icmpType, code = d.icmpCode;
+  if (type < 0) return 0;
+  if (complete) {
+    const echoReply = v4 ? type === ICMP4_ECHO_REPLY : type === ICMP6_ECHO_REPLY;
+    if (echoReply) {
+      if (code !== 0 || d.icmpId < 0) return 0;
+      const ck = v4
+        ? cookie4(key, d.src, ICMP_ECHO_PORT, d.dst, 0)
+        : cookie6(key, d.src6, 0, d.dst6, 0, ICMP_ECHO_PORT, 0);
+      if ((((d.icmpId << 16) | d.icmpSeq) >>> 0) !== ck) return 0;
+      if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
+      v.proto = d.proto; v.port = 0; v.internalPort = ICMP_ECHO_PORT;
+      v.status = RecStatus.OPEN;
+      v.kind = RecordKind.STATUS;
+      return v.kind;
+    }
+    if (v4 && type === ICMP4_TIMESTAMP_REPLY) {
+      // RFC 792: "Type 14 for timestamp reply message", "Code 0", identifier and sequence
+      // number echoed from the request. decodeFrame's 'ok' guarantees the 8-byte header; the
+      // three timestamps are not needed (the cookie is what proves the reply is ours).
+      if (code !== 0) return 0;
+      const t = d.transportOff;
+      const ck = cookie4(key, d.src, ICMP_TIMESTAMP_PORT, d.dst, 0);
+      if (((getU16(buf, t + 4) << 16) | getU16(buf, t + 6)) !== (ck | 0)) return 0;
+      setTheirs4(v, d.src);
+      v.proto = IpProtocol.ICMP; v.port = 1; v.internalPort = ICMP_TIMESTAMP_PORT;
+      v.status = RecStatus.OPEN;
+      v.kind = RecordKind.STATUS;
+      return v.kind;
+    }
+  }
+  // "Protocol not supported" answers to an O: probe.
+  if (v4 ? type === ICMP4_UNREACH && code === ICMP4_PROTO_UNREACH : type === ICMP6_PARAM_PROBLEM && code === ICMP6_UNRECOGNIZED_NEXT_HEADER) {
+    return oprotoFromQuote(buf, d, c, key, v, RecStatus.CLOSED);
+  }
+  const unreach = v4
+    ? type === ICMP4_UNREACH && code === ICMP4_PORT_UNREACH
+    : type === ICMP6_UNREACH && code === ICMP6_PORT_UNREACH;
+  if (!unreach) return 0;
+  const ip = d.innerProto;
+  if (!complete || (ip !== IpProtocol.TCP && ip !== IpProtocol.UDP && ip !== IpProtocol.SCTP)) {
+    // Port unreachable about an O: probe: the protocol's module exists (nmap: open).
+    return oprotoFromQuote(buf, d, c, key, v, RecStatus.OPEN);
+  }
+  if (d.innerSrcPort < 0) return 0;
+  // The quoted packet must be one of ours: from our address and source port.
+  if (v4 ? (d.innerIpVersion !== 4 || !isOurIp4(c, d.innerSrc)) : (d.innerIpVersion !== 6 || !isOurIp6(c, d.innerSrc6))) return 0;
+  if (!isOurPort(c, d.innerSrcPort)) return 0;
+  let internal: number;
+  if (ip === IpProtocol.TCP) {
+    internal = d.innerDstPort;
+    const ck = v4
+      ? cookie4(key, d.innerDst, internal, d.innerSrc, d.innerSrcPort)
+      : cookie6(key, d.innerDst6, 0, d.innerSrc6, 0, internal, d.innerSrcPort);
+    if ((d.innerSeq >>> 0) !== ck) return 0;
+  } else if (ip === IpProtocol.UDP) {
+    internal = UDP_BASE + d.innerDstPort;
+  } else {
+    internal = SCTP_BASE + d.innerDstPort;
+  }
+  if (v4) setTheirs4(v, d.innerDst); else setTheirs6(v, d.innerDst6);
+  v.proto = ip; v.port = d.innerDstPort; v.internalPort = internal;
+  v.status = RecStatus.CLOSED;
+  v.kind = RecordKind.STATUS;
+  return v.kind;
+}
+
+/**
+ * An ICMP(v6) error at d.transportOff quoting one of our other-protocol probes -> `status`
+ * for that protocol at the quoted destination. Reads the quote from `buf` inside
+ * [transportOff + 8, ipEnd), every read bounds-checked first (the decoder may have stopped
+ * short of it). The quote must be an IP header from our address, of a reportable protocol,
+ * whose IPv4 identification / IPv6 flow label holds the probe's cookie.
+ */
+function oprotoFromQuote(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: CookieKey, v: Verdict, status: number): number {
+  const t = d.transportOff;
+  const end = d.ipEnd;
+  if (t < 0 || end > buf.length) return 0;
+  const q = t + 8;
+  let n: number;
+  if (d.ipVersion === 4) {
+    if (q + IP4_HEADER > end) return 0;
+    if (buf[q] >>> 4 !== 4 || (buf[q] & 0x0f) < 5) return 0;
+    n = buf[q + 9];
+    if (!oprotoReportable(n)) return 0;
+    const me = getI32(buf, q + 12) >>> 0;
+    if (!isOurIp4(c, me)) return 0;
+    const them = getI32(buf, q + 16) >>> 0;
+    const ck = cookie4(key, them, OPROTO_PORT_BASE + n, me, 0);
+    if (((them ^ n ^ ck) & 0xffff) !== getU16(buf, q + 4)) return 0;
+    setTheirs4(v, them);
+  } else {
+    if (q + IP6_HEADER > end || !c.has6) return 0;
+    if (buf[q] >>> 4 !== 6) return 0;
+    // RFC 4443 §3.4: "Pointer: Identifies the octet offset within the invoking packet where
+    // the error was detected": our probes have no extension headers, so it must name the
+    // fixed header's next-header field, else the complaint is about something else.
+    if (status === RecStatus.CLOSED && (getU16(buf, t + 4) !== 0 || getU16(buf, t + 6) !== IP6_NEXT_HEADER_OFF)) return 0;
+    n = buf[q + 6];
+    if (!oprotoReportable(n)) return 0;
+    const me = c.ip6;
+    for (let i = 0; i < 4; i++) if (getI32(buf, q + 8 + 4 * i) !== (me[i] | 0)) return 0;
+    const them = v.ip;
+    for (let i = 0; i < 4; i++) them[i] = getI32(buf, q + 24 + 4 * i);
+    const ck = cookie6(key, them, 0, me, 0, OPROTO_PORT_BASE + n, 0);
+    const flow = ((buf[q + 1] & 0x0f) << 16) | getU16(buf, q + 2);
+    if (flow !== (ck & 0xfffff)) return 0;
+    v.version = 6;
+  }
+  v.proto = n; v.port = n; v.internalPort = OPROTO_PORT_BASE + n;
+  v.status = status;
+  v.kind = RecordKind.STATUS;
+  return v.kind;
+}
+
+/**
+ * Classify a frame the decoder did not finish (`r` is its result, `d` what it filled before
+ * stopping): 'unsupported' (an IP protocol it does not model: an other-protocol answer
+ * when that protocol is scanned and the sender is a target) or 'truncated' (an ICMP error
+ * whose quote is shorter than IP header + 8 bytes: our O: probes). Anything else -> 0.
+ * Pure, allocation-free, never throws, reads only inside the decoded IP datagram.
+ */
+export function classifyPartial(buf: Uint8Array, r: DecodeResult, d: Decoded, c: ClassifyContext, key: CookieKey, v: Verdict): number {
+  v.kind = 0;
+  v.rst = false;
+  v.macOff = -1;
+  v.reason = 0;
+  if (r !== 'unsupported' && r !== 'truncated') return 0;
+  const ver = d.ipVersion;
+  if (ver !== 4 && ver !== 6) return 0;
+  const v4 = ver === 4;
+  if (v4 ? !isOurIp4(c, d.dst) : !isOurIp6(c, d.dst6)) return 0;
+  v.ttl = d.ttl;
+  const n = d.proto;
+  if (n === (v4 ? IpProtocol.ICMP : IpProtocol.ICMPV6)) {
+    return r === 'truncated' ? classifyIcmp(buf, d, c, key, v, v4, false) : 0;
+  }
+  if (r !== 'unsupported' || d.transportOff < 0 || !oprotoReportable(n)) return 0;
+  const set = c.oprotos;
+  if (set === undefined || set[n] !== 1) return 0;
+  if (v4) {
+    if (!inRanges4(c.targets4, d.src)) return 0;
+    setTheirs4(v, d.src);
+  } else {
+    const t6 = c.targets6;
+    if (t6 === undefined || !inRanges6(t6, d.src6)) return 0;
+    setTheirs6(v, d.src6);
+  }
+  v.proto = n; v.port = n; v.internalPort = OPROTO_PORT_BASE + n;
+  v.status = RecStatus.OPEN;
+  v.kind = RecordKind.STATUS;
+  return v.kind;
+}
+
+/** classify for a frame decoded 'ok', classifyPartial for the rest: what the Receiver runs. */
+export function classifyFrame(buf: Uint8Array, r: DecodeResult, d: Decoded, c: ClassifyContext, key: CookieKey, v: Verdict): number {
+  return r === 'ok' ? classify(buf, d, c, key, v) : classifyPartial(buf, r, d, c, key, v);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -312,20 +524,25 @@ export class Receiver {
     const p = this.p;
     if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
     const d = this.d;
-    if (decodeFrame(buf, off, len, d) !== 'ok') {
-      c.undecodable++;
-      return;
-    }
-    if (p.responder !== null && p.frames !== null) {
-      const n = p.responder.answer(buf, d, this.scratch);
-      if (n > 0) {
-        if (p.frames.push(this.scratch, 0, n)) c.answersQueued++;
-        else c.frameDrops++;
+    const v = this.v;
+    const r = decodeFrame(buf, off, len, d);
+    if (r !== 'ok') {
+      // Not modelled all the way, yet possibly an answer to an O: probe (classifyPartial).
+      if (classifyPartial(buf, r, d, p.ctx, p.key, v) === 0) {
+        c.undecodable++;
         return;
       }
+    } else {
+      if (p.responder !== null && p.frames !== null) {
+        const n = p.responder.answer(buf, d, this.scratch);
+        if (n > 0) {
+          if (p.frames.push(this.scratch, 0, n)) c.answersQueued++;
+          else c.frameDrops++;
+          return;
+        }
+      }
+      if (classify(buf, d, p.ctx, p.key, v) === 0) return;
     }
-    const v = this.v;
-    if (classify(buf, d, p.ctx, p.key, v) === 0) return;
     c.valid++;
     if (v.rst && p.frames !== null) this.queueRst(v);
     const dup = v.version === 4
@@ -420,8 +637,15 @@ export interface ReceiveSetup {
   readonly answer6: boolean;
   readonly noreset: boolean;
   readonly arpscan: boolean;
-  /** IPv4 targets (ARP scan: only replies from these count). */
+  /** IPv4 targets (ARP replies and other-protocol packets count only from these). */
   readonly targets4: readonly Range4[];
+  /**
+   * The scan's ports (internal encoding): the `O:n` among them enable "a packet of protocol
+   * n from a target is an answer". Absent: that rule is off (quote-based verdicts stay on).
+   */
+  readonly ports?: readonly PortRange[] | undefined;
+  /** IPv6 targets (other-protocol packets count only from these). Absent: none. */
+  readonly targets6?: readonly Range6[] | undefined;
 }
 
 /** IPv6 bigint -> four words, most significant first. */
@@ -437,11 +661,36 @@ function bytes16(v: bigint): Uint8Array {
   return out;
 }
 
+/** IPv6 ranges -> sorted, merged, 8 words per range (see ClassifyContext.targets6). */
+export function ranges6Words(rs: readonly Range6[]): Uint32Array {
+  const sorted = [...rs].filter((r) => r.begin <= r.end).sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : 0));
+  const merged: { begin: bigint; end: bigint }[] = [];
+  for (const r of sorted) {
+    const last = merged[merged.length - 1];
+    if (last !== undefined && r.begin <= last.end + 1n) {
+      if (r.end > last.end) last.end = r.end;
+    } else merged.push({ begin: r.begin, end: r.end });
+  }
+  const out = new Uint32Array(8 * merged.length);
+  merged.forEach((r, k) => { out.set(words6(r.begin), 8 * k); out.set(words6(r.end), 8 * k + 4); });
+  return out;
+}
+
 export function classifyContext(s: ReceiveSetup): ClassifyContext {
   const t = new Uint32Array(2 * s.targets4.length);
   const sorted = [...s.targets4].sort((a, b) => a.begin - b.begin);
   sorted.forEach((r, k) => { t[2 * k] = r.begin >>> 0; t[2 * k + 1] = r.end >>> 0; });
+  let oprotos: Uint8Array | undefined;
+  if (s.ports !== undefined) {
+    oprotos = new Uint8Array(256);
+    for (const r of s.ports) {
+      const b = Math.max(r.begin, OPROTO_PORT_BASE), e = Math.min(r.end, OPROTO_PORT_BASE + 255);
+      for (let p = b; p <= e; p++) oprotos[p - OPROTO_PORT_BASE] = 1;
+    }
+  }
   return {
+    oprotos,
+    targets6: s.targets6 !== undefined ? ranges6Words(s.targets6) : undefined,
     ip4Begin: s.src4?.begin ?? 0,
     ip4End: s.src4?.end ?? 0,
     has4: s.src4 !== undefined,

@@ -5,13 +5,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { classify, classifyContext, buildReceiver, inRanges4, Verdict, RecStatus, type ReceiveSetup } from '../../src/engine/receive.js';
+import {
+  classify, classifyContext, classifyFrame, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges6Words, oprotoReportable,
+  Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE, type ReceiveSetup,
+} from '../../src/engine/receive.js';
 import { CookieKey, cookie4, cookie6, ICMP_ECHO_PORT } from '../../src/engine/cookie.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { TcpFlags } from '../../src/wire/tcp.js';
 import { ProbeSet4, ProbeSet6 } from '../../src/engine/template.js';
 import { FrameRing, RecordRing, R } from '../../src/engine/ring.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, tcpReply, icmpUnreachable } from './scan-sim.js';
+import { EtherType, EthernetFrame, emitEthernet } from '../../src/wire/ethernet.js';
+import { Ipv4Packet, emitIpv4 } from '../../src/wire/ipv4.js';
+import { Ipv6Packet, emitIpv6 } from '../../src/wire/ipv6.js';
+import { Icmpv4Packet, emitIcmpv4 } from '../../src/wire/icmpv4.js';
+import { Icmpv6Packet, emitIcmpv6 } from '../../src/wire/icmpv6.js';
+import { IpProtocol } from '../../src/wire/ip.js';
+import { setU32 } from '../../src/wire/bytes.js';
 
 const SEED = 42n;
 const KEY = new CookieKey(SEED);
@@ -251,4 +261,339 @@ test('fuzz: the receiver never throws on arbitrary frames and on mutated replies
       return true;
     },
   ), { numRuns: 2000 });
+});
+
+// ---------------------------------------------------------------------------------------
+// ICMP timestamp replies and other IP protocols (O:n). Replies built with the wire reprs.
+// ---------------------------------------------------------------------------------------
+
+const T1 = ip4('10.0.0.5');
+const TARGET6 = Uint32Array.of(0x20010db8, 0, 0, 5);
+const TARGET6_BIG = 0x20010db8000000000000000000000005n;
+const ME6W = Uint32Array.of(0xfd000250, 0, 0, 1);
+/** SETUP plus what scan.ts passes for an O: scan: the ports (O:47, O:50) and the IPv6 targets. */
+const SETUP_O: ReceiveSetup = {
+  ...SETUP,
+  ports: [{ begin: 80, end: 80 }, { begin: OPROTO_PORT_BASE + 47, end: OPROTO_PORT_BASE + 47 }, { begin: OPROTO_PORT_BASE + 50, end: OPROTO_PORT_BASE + 50 }],
+  targets6: [{ begin: TARGET6_BIG - 5n, end: TARGET6_BIG + 10n }],
+};
+const CTX_O = classifyContext(SETUP_O);
+
+function words6Bytes(w: Uint32Array): Uint8Array {
+  const b = new Uint8Array(16);
+  for (let i = 0; i < 4; i++) setU32(b, 4 * i, w[i]!);
+  return b;
+}
+
+/** Ethernet + IPv4 (src -> dst, protocol) + payload. */
+function ipv4Frame(src: number, dst: number, proto: number, payload: Uint8Array, ttl = 57): Uint8Array {
+  const out = new Uint8Array(14 + 20 + payload.length);
+  emitEthernet({ dst: SCANNER_MAC, src: ROUTER_MAC, etherType: EtherType.IPV4, vlanTci: undefined }, new EthernetFrame(out, 0, out.length));
+  emitIpv4({ src, dst, protocol: proto, payloadLen: payload.length, ttl, tos: 0, ident: 77, dontFrag: false, moreFrags: false,
+    fragOffset: 0, options: new Uint8Array(0) }, new Ipv4Packet(out, 14, 20 + payload.length));
+  out.set(payload, 34);
+  return out;
+}
+
+/** Ethernet + IPv6 (src -> dst, next header) + payload. */
+function ipv6Frame(src: Uint32Array, dst: Uint32Array, next: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(14 + 40 + payload.length);
+  emitEthernet({ dst: SCANNER_MAC, src: ROUTER_MAC, etherType: EtherType.IPV6, vlanTci: undefined }, new EthernetFrame(out, 0, out.length));
+  emitIpv6({ src: words6Bytes(src), dst: words6Bytes(dst), nextHeader: next, payloadLen: payload.length, hopLimit: 64, trafficClass: 0, flowLabel: 0 },
+    new Ipv6Packet(out, 14, 40 + payload.length));
+  out.set(payload, 54);
+  return out;
+}
+
+/** An ICMPv4 message (type, code, rest of header, data) with its checksum. */
+function icmp4(type: number, code: number, rest: number, data: Uint8Array): Uint8Array {
+  const b = new Uint8Array(8 + data.length);
+  emitIcmpv4({ kind: 'other', type, code, restOfHeader: rest, data }, new Icmpv4Packet(b, 0, b.length));
+  return b;
+}
+
+/** An ICMPv6 message from `src` to us, its checksum over the pseudo-header. */
+function icmp6Frame(src: Uint32Array, type: number, code: number, rest: number, data: Uint8Array): Uint8Array {
+  const body = new Uint8Array(4 + data.length);
+  setU32(body, 0, rest);
+  body.set(data, 4);
+  const msg = new Uint8Array(4 + body.length);
+  emitIcmpv6({ kind: 'other', type, code, body }, new Icmpv6Packet(msg, 0, msg.length), { version: 6, src: words6Bytes(src), dst: words6Bytes(ME6W) });
+  return ipv6Frame(src, ME6W, IpProtocol.ICMPV6, msg);
+}
+
+/** The IP datagram of a probe frame (what a host quotes: all of it, as Linux does for short probes). */
+function datagram(frame: Uint8Array): Uint8Array {
+  const d = new Decoded();
+  decodeFrame(frame, 0, frame.length, d);
+  return frame.slice(d.ipOff, d.ipEnd);
+}
+
+/** classifyFrame over the decoder's result, whatever it is; a fresh Verdict or null. */
+function verdictAny(frame: Uint8Array, ctx = CTX_O): Verdict | null {
+  const d = new Decoded();
+  const r = decodeFrame(frame, 0, frame.length, d);
+  const v = new Verdict();
+  return classifyFrame(frame, r, d, ctx, KEY, v) === 0 ? null : v;
+}
+
+test('ICMP timestamp reply (type 14) with the I:1 cookie is open icmp 1; forged or other cookies are refused', () => {
+  const probe = probe4(T1, ICMP_TIMESTAMP_PORT);
+  const d = new Decoded();
+  assert.equal(decodeFrame(probe, 0, probe.length, d), 'ok');
+  assert.equal(d.icmpType, 13);
+  const idSeq = cookie4(KEY, T1, ICMP_TIMESTAMP_PORT, ME, 0);
+  // The probe carries the cookie where masscan puts it: identifier:sequence.
+  assert.equal(((probe[38]! << 24) | (probe[39]! << 16) | (probe[40]! << 8) | probe[41]!) >>> 0, idSeq);
+  const stamps = Uint8Array.of(0, 0, 0, 0, 0, 0x27, 0xa9, 0x63, 0, 0x27, 0xa9, 0x63); // as Linux fills them
+  const reply = ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(14, 0, idSeq, stamps));
+  const v = verdictOf(reply)!;
+  assert.equal(v.status, RecStatus.OPEN);
+  assert.equal(v.proto, 1);
+  assert.equal(v.port, 1);
+  assert.equal(v.internalPort, ICMP_TIMESTAMP_PORT);
+  assert.equal(v.ip[0], T1);
+  assert.equal(v.ttl, 57);
+  // Wrong cookie (one bit, or the echo cookie), wrong code, not to us, an echo reply with the timestamp cookie.
+  assert.equal(verdictOf(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(14, 0, (idSeq ^ 1) >>> 0, stamps))), null);
+  assert.equal(verdictOf(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(14, 0, cookie4(KEY, T1, ICMP_ECHO_PORT, ME, 0), stamps))), null);
+  assert.equal(verdictOf(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(14, 1, idSeq, stamps))), null);
+  assert.equal(verdictOf(ipv4Frame(T1, ME + 1, IpProtocol.ICMP, icmp4(14, 0, idSeq, stamps))), null);
+  assert.equal(verdictOf(ipv4Frame(T1 + 1, ME, IpProtocol.ICMP, icmp4(14, 0, idSeq, stamps))), null, 'cookie of another target');
+  assert.equal(verdictOf(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(0, 0, idSeq, stamps))), null, 'echo reply with the timestamp cookie');
+  // The 8-byte header is enough (the cookie proves it); a timestamp *request* is no answer.
+  assert.notEqual(verdictOf(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(14, 0, idSeq, new Uint8Array(0)))), null);
+  assert.equal(verdictOf(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(13, 0, idSeq, stamps))), null);
+});
+
+test('property: a timestamp reply is accepted iff its id:seq is the cookie of (them, 196609, us, 0)', () => {
+  fc.assert(fc.property(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.boolean(), (them, idSeq, useGood) => {
+    const good = cookie4(KEY, them >>> 0, ICMP_TIMESTAMP_PORT, ME, 0);
+    const sent = useGood ? good : idSeq >>> 0;
+    const v = verdictOf(ipv4Frame(them >>> 0, ME, IpProtocol.ICMP, icmp4(14, 0, sent, new Uint8Array(12))));
+    return (v !== null) === (sent === good) && (v === null || (v.port === 1 && v.ip[0] === them >>> 0));
+  }), { numRuns: 300 });
+});
+
+test('O: IPv4 protocol unreachable quoting our probe (IP header + 0/4 bytes, as Linux sends it) is closed <n>', () => {
+  for (const n of [47, 50, 4, 41, 253]) {
+    const probe = probe4(T1, OPROTO_PORT_BASE + n);
+    const q = datagram(probe);
+    assert.equal(q.length, n === 47 ? 24 : 20);
+    const reply = ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 2, 0, q));
+    const d = new Decoded();
+    assert.equal(decodeFrame(reply, 0, reply.length, d), 'truncated', 'the decoder wants 8 quoted bytes');
+    const v = verdictAny(reply)!;
+    assert.ok(v !== null, `proto ${n}`);
+    assert.equal(v.status, RecStatus.CLOSED);
+    assert.equal(v.proto, n);
+    assert.equal(v.port, n);
+    assert.equal(v.internalPort, OPROTO_PORT_BASE + n);
+    assert.equal(v.ip[0], T1);
+    // The same without the context's O: list: the quote carries the cookie, so it still counts.
+    assert.notEqual(verdictAny(reply, CTX), null);
+    // ICMP port unreachable about the same probe: the protocol's module exists -> open.
+    const pu = verdictAny(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 3, 0, q)))!;
+    assert.equal(pu.status, RecStatus.OPEN);
+    assert.equal(pu.proto, n);
+    // Other unreachable codes (filtered, in nmap's words) and other types say nothing.
+    for (const [type, code] of [[3, 0], [3, 1], [3, 13], [11, 0], [12, 0]] as const) {
+      assert.equal(verdictAny(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(type, code, 0, q))), null, `${type}/${code}`);
+    }
+    // A longer quote (the decoder says 'ok') gives the same verdict through classify.
+    const long = new Uint8Array(q.length + 12); long.set(q);
+    const lr = ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 2, 0, long));
+    assert.equal(decodeFrame(lr, 0, lr.length, d), 'ok');
+    assert.equal(verdictAny(lr)!.status, RecStatus.CLOSED);
+  }
+});
+
+test('O: a forged or foreign quote is refused: IP id (cookie), our address, reportable protocols', () => {
+  const q = datagram(probe4(T1, OPROTO_PORT_BASE + 47));
+  const with_ = (f: (b: Uint8Array) => void): Verdict | null => {
+    const b = q.slice(); f(b);
+    return verdictAny(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 2, 0, b)));
+  };
+  assert.notEqual(with_(() => undefined), null);
+  assert.equal(with_((b) => { b[4] ^= 0x01; }), null, 'identification is not the cookie');
+  assert.equal(with_((b) => { b[15] ^= 0x01; }), null, 'not from our address');
+  assert.equal(with_((b) => { b[19] ^= 0x01; }), null, 'another destination: another cookie');
+  assert.equal(with_((b) => { b[9] = 50; }), null, 'another protocol: another cookie');
+  assert.equal(with_((b) => { b[0] = 0x65; }), null, 'not IPv4');
+  assert.equal(with_((b) => { b[0] = 0x44; }), null, 'IHL < 5');
+  // Quotes shorter than an IP header, or no quote: nothing.
+  for (let cut = 0; cut < 20; cut++) {
+    assert.equal(verdictAny(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 2, 0, q.slice(0, cut)))), null, `cut ${cut}`);
+  }
+  // Protocols whose record numbers mean something else are never reported as O: records.
+  for (const n of [0, 1, 6, 17, 58, 132]) {
+    assert.equal(oprotoReportable(n), false);
+    const p = datagram(probe4(T1, OPROTO_PORT_BASE + n));
+    assert.equal(verdictAny(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 2, 0, p))), null, `proto ${n}`);
+  }
+  assert.equal(oprotoReportable(47), true);
+  assert.equal(oprotoReportable(255), true);
+  assert.equal(oprotoReportable(256), false);
+});
+
+test('O: a packet of a scanned protocol from a target is open; unscanned protocol, non-target, or no port list: nothing', () => {
+  const gre = ipv4Frame(T1, ME, 47, new Uint8Array(4));
+  const d = new Decoded();
+  assert.equal(decodeFrame(gre, 0, gre.length, d), 'unsupported');
+  const v = verdictAny(gre)!;
+  assert.equal(v.status, RecStatus.OPEN);
+  assert.equal(v.proto, 47);
+  assert.equal(v.port, 47);
+  assert.equal(v.ip[0], T1);
+  assert.equal(verdictAny(ipv4Frame(T1, ME, 51, new Uint8Array(12))), null, 'AH not scanned');
+  assert.equal(verdictAny(ipv4Frame(ip4('10.9.9.9'), ME, 47, new Uint8Array(4))), null, 'not a target');
+  assert.equal(verdictAny(ipv4Frame(T1, ME + 1, 47, new Uint8Array(4))), null, 'not to us');
+  assert.equal(verdictAny(gre, CTX), null, 'setup without ports: the rule is off');
+  // TCP/UDP/ICMP frames the decoder refused never become O: records.
+  const ctxAll = classifyContext({ ...SETUP_O, ports: [{ begin: OPROTO_PORT_BASE, end: OPROTO_PORT_BASE + 255 }] });
+  assert.equal(verdictAny(ipv4Frame(T1, ME, IpProtocol.TCP, new Uint8Array(8)), ctxAll), null);
+  assert.equal(verdictAny(ipv4Frame(T1, ME, IpProtocol.UDP, new Uint8Array(4)), ctxAll), null);
+  assert.equal(verdictAny(ipv4Frame(T1, ME, IpProtocol.ICMPV6, new Uint8Array(8)), ctxAll), null);
+  assert.notEqual(verdictAny(ipv4Frame(T1, ME, 2, new Uint8Array(8)), ctxAll), null, 'IGMP when scanned');
+  // IPv6: ESP from an IPv6 target.
+  const esp = ipv6Frame(TARGET6, ME6W, 50, new Uint8Array(16));
+  const v6 = verdictAny(esp)!;
+  assert.equal(v6.version, 6);
+  assert.deepEqual([...v6.ip], [...TARGET6]);
+  assert.equal(v6.proto, 50);
+  assert.equal(verdictAny(ipv6Frame(Uint32Array.of(0x20010db8, 0, 1, 5), ME6W, 50, new Uint8Array(16))), null, 'not a v6 target');
+  assert.equal(verdictAny(esp, classifyContext({ ...SETUP_O, targets6: undefined })), null, 'no IPv6 targets given');
+});
+
+test('O: IPv6 parameter problem (code 1, pointer 6) quoting our probe is closed; the flow label is the cookie', () => {
+  for (const n of [47, 50, 253]) {
+    const probe = probe6(TARGET6, OPROTO_PORT_BASE + n);
+    const q = datagram(probe);
+    const flow = ((q[1]! & 0x0f) << 16) | (q[2]! << 8) | q[3]!;
+    assert.equal(flow, cookie6(KEY, TARGET6, 0, ME6W, 0, OPROTO_PORT_BASE + n, 0) & 0xfffff);
+    // Linux answers from its link address, not from the target.
+    const from = Uint32Array.of(0xfd000250, 0, 0, 2);
+    const v = verdictAny(icmp6Frame(from, 4, 1, 6, q))!;
+    assert.ok(v !== null, `proto ${n}`);
+    assert.equal(v.version, 6);
+    assert.deepEqual([...v.ip], [...TARGET6]);
+    assert.equal(v.status, RecStatus.CLOSED);
+    assert.equal(v.proto, n);
+    assert.equal(v.internalPort, OPROTO_PORT_BASE + n);
+    assert.equal(verdictAny(icmp6Frame(from, 4, 1, 40, q)), null, 'pointer elsewhere');
+    assert.equal(verdictAny(icmp6Frame(from, 4, 0, 6, q)), null, 'code 0: erroneous header field');
+    assert.equal(verdictAny(icmp6Frame(from, 1, 4, 0, q))!.status, RecStatus.OPEN, 'port unreachable: open');
+    assert.equal(verdictAny(icmp6Frame(from, 1, 1, 0, q)), null, 'administratively prohibited: nothing');
+    const bad = q.slice(); bad[3] ^= 1;
+    assert.equal(verdictAny(icmp6Frame(from, 4, 1, 6, bad)), null, 'flow label is not the cookie');
+    const other = q.slice(); other[23] ^= 1;
+    assert.equal(verdictAny(icmp6Frame(from, 4, 1, 6, other)), null, 'not from our address');
+    assert.equal(verdictAny(icmp6Frame(from, 4, 1, 6, q.slice(0, 39))), null, 'quote shorter than a header');
+  }
+});
+
+test('inRanges6 and ranges6Words: membership over merged, sorted ranges', () => {
+  const big = fc.bigInt({ min: 0n, max: (1n << 128n) - 1n });
+  fc.assert(fc.property(fc.array(fc.tuple(big, fc.bigInt({ min: 0n, max: 1000n })), { maxLength: 12 }), big, fc.nat(20),
+    (rs, x, near) => {
+      const ranges = rs.map(([b, l]) => ({ begin: b, end: b + l > (1n << 128n) - 1n ? (1n << 128n) - 1n : b + l }));
+      const w = ranges6Words(ranges);
+      const probe = ranges.length > 0 && near < 10 ? ranges[near % ranges.length]!.begin + BigInt(near) - 5n : x;
+      if (probe < 0n || probe >= 1n << 128n) return true;
+      const pw = Uint32Array.of(Number((probe >> 96n) & 0xffffffffn), Number((probe >> 64n) & 0xffffffffn), Number((probe >> 32n) & 0xffffffffn), Number(probe & 0xffffffffn));
+      return inRanges6(w, pw) === ranges.some((r) => probe >= r.begin && probe <= r.end);
+    }), { numRuns: 400 });
+});
+
+test('the Receiver records O: verdicts from frames the decoder could not finish, once per status', () => {
+  const records = RecordRing.create(64);
+  const r = buildReceiver(SETUP_O, records, null, () => 99, null);
+  const q = datagram(probe4(T1, OPROTO_PORT_BASE + 47));
+  const unreach = ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 2, 0, q));
+  for (let k = 0; k < 3; k++) r.handle(unreach, 0, unreach.length, 0, 0);
+  const ts = ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(14, 0, cookie4(KEY, T1, ICMP_TIMESTAMP_PORT, ME, 0), new Uint8Array(12)));
+  r.handle(ts, 0, ts.length, 1700000000, 0);
+  const gre = ipv4Frame(T1, ME, 47, new Uint8Array(4));
+  r.handle(gre, 0, gre.length, 0, 0);
+  const junk = ipv4Frame(T1, ME, 99, new Uint8Array(4)); // not scanned
+  r.handle(junk, 0, junk.length, 0, 0);
+  r.flush();
+  assert.equal(r.counters.valid, 5);
+  assert.equal(r.counters.duplicates, 2);
+  assert.equal(r.counters.records, 3);
+  assert.equal(r.counters.undecodable, 1);
+  assert.equal(r.counters.found, 2, 'closed does not count toward found=');
+  const got: number[][] = [];
+  records.drain((w, o) => { got.push([w[o + R.STATUS]!, w[o + R.PROTO]!, w[o + R.PORT]!, w[o + R.IP0]!, w[o + R.TIME]!]); });
+  assert.deepEqual(got, [
+    [RecStatus.CLOSED, 47, 47, T1, 99],
+    [RecStatus.OPEN, 1, 1, T1, 1700000000],
+    [RecStatus.OPEN, 47, 47, T1, 99],
+  ]);
+});
+
+/** `buf` wrapped so that any index read outside [lo, hi) throws (reads past the frame). */
+function guarded(buf: Uint8Array, lo: number, hi: number): Uint8Array {
+  return new Proxy(buf, {
+    get(t, k) {
+      if (typeof k === 'string' && k.length > 0 && k.length < 10 && k.charCodeAt(0) >= 48 && k.charCodeAt(0) <= 57) {
+        const i = Number(k);
+        if (Number.isInteger(i) && (i < lo || i >= hi)) throw new Error(`read of byte ${i} outside [${lo}, ${hi})`);
+      }
+      const val = Reflect.get(t, k, t) as unknown;
+      return typeof val === 'function' ? (val as (...a: unknown[]) => unknown).bind(t) : val;
+    },
+  });
+}
+
+test('fuzz: timestamp / O: replies mutated and cut never throw, never read outside the frame, never misreport', () => {
+  const q47 = datagram(probe4(T1, OPROTO_PORT_BASE + 47));
+  const q50v6 = datagram(probe6(TARGET6, OPROTO_PORT_BASE + 50));
+  const seeds = [
+    ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 2, 0, q47)),
+    ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 3, 0, q47)),
+    ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(14, 0, cookie4(KEY, T1, ICMP_TIMESTAMP_PORT, ME, 0), new Uint8Array(12))),
+    ipv4Frame(T1, ME, 47, new Uint8Array(4)),
+    icmp6Frame(Uint32Array.of(0xfd000250, 0, 0, 2), 4, 1, 6, q50v6),
+    ipv6Frame(TARGET6, ME6W, 50, new Uint8Array(8)),
+  ];
+  const d = new Decoded();
+  const v = new Verdict();
+  const PAD = 9;
+  fc.assert(fc.property(
+    fc.constantFrom(...seeds),
+    fc.array(fc.tuple(fc.nat(140), fc.nat(255)), { maxLength: 6 }),
+    fc.nat(100),
+    (seed, muts, cut) => {
+      const f = seed.slice(0, Math.max(0, seed.length - cut));
+      for (const [i, b] of muts) if (i < f.length) f[i] = b;
+      // The frame sits inside a larger buffer; reads must stay inside the frame.
+      const big = new Uint8Array(f.length + 2 * PAD).fill(0xee);
+      big.set(f, PAD);
+      const g = guarded(big, PAD, PAD + f.length);
+      const r = decodeFrame(g, PAD, f.length, d);
+      const k = classifyFrame(g, r, d, CTX_O, KEY, v);
+      if (k !== 0) {
+        // Whatever got through names a target we probed (never a reserved record protocol).
+        assert.ok(v.proto === 1 ? v.port <= 1 : oprotoReportable(v.proto) || v.proto === 6 || v.proto === 17 || v.proto === 132);
+      }
+      // classifyPartial on an 'ok' result is always 0 (the receiver never asks it).
+      if (r === 'ok') assert.equal(classifyPartial(g, r, d, CTX_O, KEY, v), 0);
+      return true;
+    },
+  ), { numRuns: 3000 });
+});
+
+test('fuzz: arbitrary bytes through classifyFrame never throw (bounded)', () => {
+  const d = new Decoded();
+  const v = new Verdict();
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 160 }), fc.constantFrom(0x0800, 0x86dd), (body, et) => {
+    const f = new Uint8Array(14 + body.length);
+    f[12] = et >>> 8; f[13] = et & 0xff;
+    f.set(body, 14);
+    if (body.length > 0) f[14] = (et === 0x0800 ? 0x45 : 0x60) | (body[0]! & 0x0f);
+    const r = decodeFrame(f, 0, f.length, d);
+    classifyFrame(f, r, d, CTX_O, KEY, v);
+    return true;
+  }), { numRuns: 3000 });
 });
