@@ -86,6 +86,8 @@ export interface ScanConfig {
   readonly ttl: number; // 255
   readonly offline: boolean;
   readonly txBackend: 'sendmmsg' | 'txring' | undefined; // undefined = the measured default
+  /** How transmit workers share the interface (engine/tx-arbiter.ts). */
+  readonly txArbiter: 'auto' | 'parallel' | 'serial';
   readonly bpf: string | undefined;
 
   // --- scan behaviour ---

@@ -45,6 +45,7 @@ export interface Draft {
   ttl: number;
   offline: boolean;
   txBackend: 'sendmmsg' | 'txring' | undefined;
+  txArbiter: 'auto' | 'parallel' | 'serial';
   bpf: string | undefined;
 
   noreset: boolean;
@@ -111,6 +112,7 @@ export function newDraft(): Draft {
     ttl: 255,
     offline: false,
     txBackend: undefined,
+    txArbiter: 'auto',
     bpf: undefined,
     noreset: false,
     arpscan: false,

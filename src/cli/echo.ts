@@ -179,6 +179,7 @@ export function echoConfig(c: ScanConfig): string {
   if (c.infinite) x('infinite', 'true');
   if (c.txThreads !== 0) x('tx-threads', c.txThreads);
   if (c.txBackend !== undefined) x('tx-backend', c.txBackend);
+  if (c.txArbiter !== 'auto') x('tx-arbiter', c.txArbiter);
   if (c.bpf !== undefined) x('bpf', c.bpf);
   if (c.packetTrace) x('packet-trace', 'true');
   if (c.showClosed) x('show', 'closed');

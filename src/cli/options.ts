@@ -467,6 +467,12 @@ const DEFS: Def[] = [
       if (t !== 'sendmmsg' && t !== 'txring') fail('ERR_BAD_OPTION', ctx.what, v, 'expected sendmmsg or txring');
       d.txBackend = t;
     } },
+  { name: 'tx-arbiter', kind: 'value', state: 'field', group: 'adapter', arg: '<auto|parallel|serial>', ours: true,
+    help: 'how transmit workers share the interface: measure (auto, the default), or force', apply: (d, v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (t !== 'auto' && t !== 'parallel' && t !== 'serial') fail('ERR_BAD_OPTION', ctx.what, v, 'expected auto, parallel or serial');
+      d.txArbiter = t;
+    } },
   { name: 'bpf', kind: 'value', state: 'field', group: 'adapter', arg: '<filter>',
     help: 'extra BPF filter on received packets', apply: (d, v, ctx) => { d.bpf = nonEmpty(ctx, v); } },
   { name: 'pfring', kind: 'flag', state: 'raw', group: 'adapter', help: 'accepted for masscan compatibility (no PF_RING here)',

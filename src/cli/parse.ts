@@ -273,6 +273,7 @@ class Parser {
       ttl: d.ttl,
       offline: d.offline,
       txBackend: d.txBackend,
+      txArbiter: d.txArbiter,
       bpf: d.bpf,
       noreset: d.noreset,
       arpscan: d.arpscan,

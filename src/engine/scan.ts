@@ -18,6 +18,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js';
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
 import type { ScanConfig } from '../cli/config.js';
 import { ScanError, isScanError, type ErrorCode } from '../error.js';
@@ -283,6 +284,9 @@ class ScanRun {
       targets4: c.targets4, targets6: c.targets6, ports: c.ports, seed: c.seed, rounds: c.blackrockRounds,
       shardOne: c.shard.one, shardOf: c.shard.of, resumeIndex: c.resumeIndex, resumeCount: c.resumeCount,
       retries: c.retries, infinite: c.infinite, rate: c.rate, threads,
+      // Inline transmitters share the main thread: one sends at a time anyway, and the send
+      // lock could not sleep there.
+      arbiter: env.inline !== undefined ? 'parallel' : c.txArbiter,
       link: {
         srcMac: link.srcMac, routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
         src4: link.src4, src6: link.src6, srcPort: link.srcPort,
@@ -305,6 +309,7 @@ class ScanRun {
     }
     this.totalProbes = total;
     this.sliceEnd = end;
+    this.ctl.setTxMode(this.setupBase.arbiter === 'serial' && threads > 1 ? TxMode.SERIAL : TxMode.PARALLEL);
     this.txOpen = c.offline
       ? { kind: 'offline', batch: TX_BATCH }
       : link.ifname !== undefined
@@ -360,8 +365,11 @@ class ScanRun {
 
   private spawn(file: string, data: TxWorkerData | RxWorkerData): Worker {
     const w = new Worker(new URL(file, import.meta.url), { workerData: data });
-    w.on('message', (m: { type: string; code?: string; message?: string }) => {
+    w.on('message', (m: { type: string; code?: string; message?: string; decisions?: ArbiterDecision[] }) => {
       if (m.type === 'error') this.fail(m.code ?? 'ERR_INTERNAL', m.message ?? 'worker failed');
+      else if (m.type === 'arbiter' && m.decisions !== undefined && this.config.verbosity > 0) {
+        for (const d of m.decisions) this.con.line(`[+] ${describeDecision(d)}\n`);
+      }
       this.wake?.();
     });
     w.on('error', (e) => this.fail(isScanError(e) ? e.code : 'ERR_INTERNAL', e instanceof Error ? e.message : String(e)));

@@ -50,6 +50,7 @@ import { SourceChooser } from './source.js';
 import { ProbeSet4, ProbeSet6 } from './template.js';
 import { Throttle } from './throttle.js';
 import { UdpPayloadTable } from './udp-payloads.js';
+import { TxArbiter, TxMode, type ArbiterDecision, type TxArbiterSetting } from './tx-arbiter.js';
 
 // ---------------------------------------------------------------------------------------
 // The control block shared by the main thread, the transmit workers and the receive worker.
@@ -65,6 +66,11 @@ export const WState = { INIT: 0, RUNNING: 1, PAUSED: 2, DONE: 3, EXITED: 4, FAIL
 const I_CMD = 0;
 const I_SHUTDOWN = 1;
 const I_RX_STATE = 2;
+/** Send lock (0 free, 1 held, 2 held with a sleeper) and send mode (TxMode), see tx-arbiter.ts. */
+const I_TXLOCK = 3;
+const I_TXMODE = 4;
+/** Spins on a held send lock before sleeping on it (a send call lasts ~0.1 ms). */
+const LOCK_SPINS = 20000;
 const I_WSTATE = 16;
 const INT_WORDS = I_WSTATE + MAX_TX_WORKERS;
 const F_BASE_BYTES = 1024;
@@ -137,6 +143,32 @@ export class ScanControl {
   setWorkerState(t: number, s: number): void {
     Atomics.store(this.i32, I_WSTATE + t, s);
   }
+  txMode(): number {
+    return Atomics.load(this.i32, I_TXMODE);
+  }
+  setTxMode(m: number): void {
+    Atomics.store(this.i32, I_TXMODE, m);
+  }
+  /** Take the send lock if it is free. */
+  tryLockTx(): boolean {
+    return Atomics.compareExchange(this.i32, I_TXLOCK, 0, 1) === 0;
+  }
+  /**
+   * Take the send lock: spin a while (the holder is inside one send call), then sleep on it.
+   * Worker threads only (Atomics.wait).
+   */
+  lockTx(): void {
+    const a = this.i32;
+    if (Atomics.compareExchange(a, I_TXLOCK, 0, 1) === 0) return;
+    for (let k = 0; k < LOCK_SPINS; k++) {
+      if (Atomics.load(a, I_TXLOCK) === 0 && Atomics.compareExchange(a, I_TXLOCK, 0, 1) === 0) return;
+    }
+    // Mark it contended (2) so that the holder wakes us; a bounded sleep covers a holder that died.
+    while (Atomics.exchange(a, I_TXLOCK, 2) !== 0) Atomics.wait(a, I_TXLOCK, 2, 5);
+  }
+  unlockTx(): void {
+    if (Atomics.exchange(this.i32, I_TXLOCK, 0) === 2) Atomics.notify(this.i32, I_TXLOCK, 1);
+  }
   rxState(): number {
     return Atomics.load(this.i32, I_RX_STATE);
   }
@@ -192,6 +224,11 @@ export interface TransmitSetup {
   readonly threads: number;
   readonly thread: number;
   readonly link: LinkSetup;
+  /**
+   * How workers share the interface (tx-arbiter.ts); absent = parallel. 'auto' and 'serial'
+   * need the workers on threads of their own (the lock sleeps with Atomics.wait).
+   */
+  readonly arbiter?: TxArbiterSetting;
 }
 
 /** The scan plan from plain config ranges (what buildPlan made in the cli, rebuilt per thread). */
@@ -271,6 +308,15 @@ export class Transmitter {
   private paused = false;
   private repeat = 0;
 
+  /** Frames built into slots 0..pending-1 and not sent yet (SERIAL mode). */
+  private pending = 0;
+  /** Probes per build step in SERIAL mode: a quarter batch. */
+  private readonly chunk: number;
+  private readonly threads: number;
+  private readonly clock: () => number;
+  /** Worker 0 of a multi-worker scan with --tx-arbiter auto: picks the send mode. */
+  private readonly arbiter: TxArbiter | null;
+
   // Counters (published to the control block after every batch).
   probes = 0;
   framesSent = 0;
@@ -329,12 +375,24 @@ export class Transmitter {
     this.xs = new Float64Array(cap);
     this.rOf = new Uint16Array(cap);
     this.throttle = new Throttle(setup.rate / setup.threads, clock);
+    this.clock = clock;
+    this.threads = setup.threads;
+    this.chunk = Math.max(1, cap >>> 2);
+    const arb = setup.arbiter ?? 'parallel';
+    if (setup.thread === 0) ctl.setTxMode(arb === 'serial' && setup.threads > 1 ? TxMode.SERIAL : TxMode.PARALLEL);
+    this.arbiter = arb === 'auto' && setup.thread === 0 && setup.threads > 1
+      ? new TxArbiter((m) => ctl.setTxMode(m), this.clockMs())
+      : null;
     this.end = this.slice.end;
     this.winStart = this.slice.start;
     this.winEnd = this.windowEnd(this.winStart);
     this.pos = this.slice.start;
     ctl.setW(this.thread, WF.TOTAL, plannedProbes(this.slice, this.retries));
     this.publish();
+  }
+
+  private clockMs(): number {
+    return this.clock() * 1000;
   }
 
   private windowEnd(start: number): number {
@@ -387,11 +445,13 @@ export class Transmitter {
     if (this.frames !== null) this.pump();
     if (this.finished) return STEP_DONE;
     if (cmd === Cmd.ABORT) {
+      this.flushPending();
       this.finish();
       return STEP_DONE;
     }
     if (cmd === Cmd.PAUSE) {
       if (!this.paused) {
+        this.flushPending();
         this.paused = true;
         this.publish();
         this.ctl.setWorkerState(this.thread, WState.PAUSED);
@@ -403,17 +463,62 @@ export class Transmitter {
       this.ctl.setWorkerState(this.thread, WState.RUNNING);
     }
     if (cmd === Cmd.DRAIN) this.clampEnd(this.ctl.stopAt());
-    const granted = this.throttle.next(this.tx.capacity);
-    if (granted === 0) return this.throttle.waitHint();
+    if (this.arbiter !== null) this.arbiter.tick(this.clockMs(), this.totalProbes());
+    // SERIAL mode (tx-arbiter.ts): build frames in chunks while another worker holds the send
+    // lock, and send the whole batch once the lock is ours or the batch is full.
+    const serial = this.ctl.txMode() === TxMode.SERIAL;
+    const room = this.tx.capacity - this.pending;
+    const granted = this.throttle.next(serial && room > this.chunk ? this.chunk : room);
+    if (granted === 0) {
+      if (this.pending > 0) this.flushPending();
+      return this.throttle.waitHint();
+    }
     const n = this.gather(granted);
     if (n < granted) this.throttle.refund(granted - n);
-    if (n > 0) this.fillAndSend(n);
+    if (n > 0) this.pending = this.fill(n, this.pending);
+    if (this.pending > 0) {
+      if (!serial || this.finished) this.flushPending();
+      else if (this.ctl.tryLockTx()) this.sendPendingLocked();
+      else if (this.pending + this.chunk > this.tx.capacity) {
+        this.ctl.lockTx();
+        this.sendPendingLocked();
+      }
+    }
     this.publish();
     if (this.finished) {
       this.ctl.setWorkerState(this.thread, WState.DONE);
       return STEP_DONE;
     }
     return 0;
+  }
+
+  /** Send the frames built and not yet sent, under the send lock in SERIAL mode. */
+  flushPending(): void {
+    if (this.pending === 0) return;
+    const count = this.pending;
+    this.pending = 0;
+    this.sendSlots(count);
+  }
+
+  /** Send the pending frames; the caller holds the send lock, which this releases. */
+  private sendPendingLocked(): void {
+    const count = this.pending;
+    this.pending = 0;
+    try {
+      this.sendRaw(count);
+    } finally {
+      this.ctl.unlockTx();
+    }
+  }
+
+  arbiterDecisions(): readonly ArbiterDecision[] {
+    return this.arbiter?.decisions ?? [];
+  }
+
+  private totalProbes(): number {
+    let sum = 0;
+    for (let t = 0; t < this.threads; t++) sum += t === this.thread ? this.probes : this.ctl.w(t, WF.PROBES);
+    return sum;
   }
 
   private finish(): void {
@@ -476,7 +581,8 @@ export class Transmitter {
     return n;
   }
 
-  private fillAndSend(n: number): void {
+  /** Build the probes of batch entries 0..n-1 into slots w0... Returns the next free slot. */
+  private fill(n: number, w0: number): number {
     this.br.shuffleBatch(this.idx, this.xs, n);
     const tx = this.tx;
     const buf = tx.frames;
@@ -488,7 +594,7 @@ export class Transmitter {
     const set4 = this.set4, set6 = this.set6;
     const src = this.src;
     const idx = this.idx, xs = this.xs, rOf = this.rOf;
-    let w = 0;
+    let w = w0;
     for (let k = 0; k < n; k++) {
       const x = xs[k];
       picker.pickScan(x, t);
@@ -508,7 +614,7 @@ export class Transmitter {
       w++;
     }
     this.probes += n;
-    if (w > 0) this.sendSlots(w);
+    return w;
   }
 
   /**
@@ -521,8 +627,22 @@ export class Transmitter {
     this.slotFam[slot] = fam;
   }
 
-  /** Send slots 0..count-1, retrying what the kernel did not take (bounded), one call per try. */
+  /** Send slots 0..count-1, under the send lock in SERIAL mode. */
   private sendSlots(count: number): void {
+    if (this.ctl.txMode() !== TxMode.SERIAL) {
+      this.sendRaw(count);
+      return;
+    }
+    this.ctl.lockTx();
+    try {
+      this.sendRaw(count);
+    } finally {
+      this.ctl.unlockTx();
+    }
+  }
+
+  /** Send slots 0..count-1, retrying what the kernel did not take (bounded), one call per try. */
+  private sendRaw(count: number): void {
     const tx = this.tx;
     let done = tx.send(count);
     this.batches++;
@@ -549,6 +669,8 @@ export class Transmitter {
   pump(): number {
     const ring = this.frames;
     if (ring === null || !ring.pending()) return 0;
+    // Ring frames go through slot 0 up: send the probes built there first.
+    this.flushPending();
     const tx = this.tx;
     let total = 0;
     while (ring.pending()) {

@@ -50,6 +50,9 @@ export function runTransmitLoop(t: Transmitter, ctl: ScanControl, pumpFrames: bo
     // Worker 0 also answers ARP and sends RSTs: never sleep long while frames may arrive.
     if (r > 0) ctl.sleep(cmd, pumpFrames && r > 2 ? 2 : r);
   }
+  t.flushPending();
+  const decisions = t.arbiterDecisions();
+  if (decisions.length > 0) parentPort?.postMessage({ type: 'arbiter', decisions });
   if (pumpFrames && frames !== null) {
     while (!ctl.shutdown()) {
       if (t.pump() === 0) frames.waitForData(20);

@@ -5,6 +5,7 @@ import {
   Cmd, ScanControl, STEP_DONE, Transmitter, WF, WState, planFromRanges, windowSize, type TransmitSetup,
 } from '../../src/engine/transmit.js';
 import { CookieKey } from '../../src/engine/cookie.js';
+import { TxMode } from '../../src/engine/tx-arbiter.js';
 import { ProbeSet4 } from '../../src/engine/template.js';
 import { FrameRing } from '../../src/engine/ring.js';
 import { Blackrock } from '../../src/target/blackrock.js';
@@ -183,4 +184,48 @@ test('worker 0 pumps ring frames (RSTs, ARP answers) and re-bases its slots afte
     assert.equal(d.src, SRC);
   }
   assert.equal(tr.framesSent, 1);
+});
+
+test('serial send mode: builds in chunks while the lock is held elsewhere, then sends them in one call', () => {
+  const s = setup({ targets4: [{ begin: 0x0a000000, end: 0x0a0003ff }] });
+  const link = createMemoryLink({ batch: 64 });
+  const ctl = ScanControl.create();
+  const t = new Transmitter({ ...s, arbiter: 'serial' }, link.tx, ctl, null, ticking());
+  // One worker never serialises by itself; set the mode as a multi-worker scan does.
+  ctl.setTxMode(TxMode.SERIAL);
+  assert.ok(ctl.tryLockTx(), 'another worker holds the send lock');
+  t.step();
+  t.step();
+  assert.equal(link.sent.length, 0, 'nothing sent while the lock is held');
+  assert.equal(t.probes, 32, 'two quarter-batch chunks built');
+  ctl.unlockTx();
+  t.step();
+  assert.equal(link.sent.length, 48, 'the chunks go out together once the lock is free');
+  assert.equal(t.batches, 1);
+  // PAUSE flushes what was built: progress never counts a probe that is not on the wire.
+  assert.ok(ctl.tryLockTx());
+  t.step();
+  assert.equal(link.sent.length, 48);
+  ctl.unlockTx();
+  ctl.setCmd(Cmd.PAUSE);
+  t.step();
+  assert.equal(link.sent.length, t.probes);
+  assert.equal(ctl.w(0, WF.PROGRESS), t.probes);
+});
+
+test('serial and parallel send modes put the same probes on the wire', () => {
+  const s = setup({ targets4: [{ begin: 0x0a000000, end: 0x0a0003ff }] });
+  const plan = planFromRanges(s.targets4, s.targets6, s.ports);
+  const collect = (mode: number): string[] => {
+    const link = createMemoryLink({ batch: 64 });
+    const ctl = ScanControl.create();
+    const t = new Transmitter(s, link.tx, ctl, null, ticking());
+    ctl.setTxMode(mode);
+    let guard = 0;
+    while (t.step() !== STEP_DONE && ++guard < 1e6) { /* run */ }
+    return link.takeSent().map(hex).sort();
+  };
+  const a = collect(TxMode.PARALLEL);
+  assert.equal(a.length, plan.range);
+  assert.deepEqual(collect(TxMode.SERIAL), a);
 });
