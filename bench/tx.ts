@@ -42,6 +42,8 @@ const PATHS: readonly PathDef[] = [
 const TARGET = '198.18.0.0/15';
 const PROBES = 131072 * PORTS64.length;
 const RATE = '100000000';
+/** Extra tidescan arguments for experiments (TIDESCAN_BENCH_ARGS="--tx-threads 1"). */
+const EXTRA = (process.env.TIDESCAN_BENCH_ARGS ?? '').split(/\s+/).filter((a) => a.length > 0);
 
 interface ToolRun {
   readonly tool: Tool;
@@ -148,7 +150,7 @@ async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { i
       timeoutMs: 320_000,
     });
   } else {
-    proc = await lab.spawnScanner(time[0]!, [...time.slice(1), process.execPath, TIDESCAN_BIN, ...common, ...src, '-oL', out], {
+    proc = await lab.spawnScanner(time[0]!, [...time.slice(1), process.execPath, TIDESCAN_BIN, ...common, ...src, ...EXTRA, '-oL', out], {
       cwd: dir,
       timeoutMs: 320_000,
     });
