@@ -18,6 +18,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
+import { loadUdpPayloadFiles } from './payload-files.js';
+import type { UdpPayloadEntry } from './udp-payloads.js';
 import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js';
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
 import type { ScanConfig } from '../cli/config.js';
@@ -197,6 +199,12 @@ export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: Sca
   const need6 = plan.count6 > 0;
   if (!(config.rate > 0)) throw new ScanError('ERR_BAD_RATE', `rate=${config.rate}: expected a rate above 0 packets/second`);
 
+  // UDP payload files are read before anything starts, so a bad file fails the scan at once.
+  const udpPayloads = await loadUdpPayloadFiles({
+    nmapPayloads: config.raw.get('nmap-payloads')?.at(-1),
+    pcapPayloads: config.raw.get('pcap-payloads')?.at(-1),
+  });
+
   // --- link ---
   let link: ResolvedLink;
   if (env.inline !== undefined) link = env.inline.link;
@@ -218,7 +226,7 @@ export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: Sca
     { startTime: Math.floor(startMs / 1000), version: TIDESCAN_VERSION, portsScanned: config.ports, commandLine: env.commandLine },
     env.outputIo,
   );
-  const run = new ScanRun(config, hooks, env, link, threads, plan.range, con, outputs);
+  const run = new ScanRun(config, hooks, env, link, threads, plan.range, con, outputs, udpPayloads);
   try {
     return await run.run();
   } finally {
@@ -278,6 +286,7 @@ class ScanRun {
     range: number,
     private readonly con: Console,
     private readonly outputs: OutputSet,
+    udpPayloads: readonly UdpPayloadEntry[],
   ) {
     const c = config;
     this.setupBase = {
@@ -287,6 +296,7 @@ class ScanRun {
       // Inline transmitters share the main thread: one sends at a time anyway, and the send
       // lock could not sleep there.
       arbiter: env.inline !== undefined ? 'parallel' : c.txArbiter,
+      udpPayloads,
       link: {
         srcMac: link.srcMac, routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
         src4: link.src4, src6: link.src6, srcPort: link.srcPort,

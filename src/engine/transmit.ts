@@ -49,7 +49,7 @@ import type { FrameRing } from './ring.js';
 import { SourceChooser } from './source.js';
 import { ProbeSet4, ProbeSet6 } from './template.js';
 import { Throttle } from './throttle.js';
-import { UdpPayloadTable } from './udp-payloads.js';
+import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';
 import { TxArbiter, TxMode, type ArbiterDecision, type TxArbiterSetting } from './tx-arbiter.js';
 
 // ---------------------------------------------------------------------------------------
@@ -229,6 +229,8 @@ export interface TransmitSetup {
    * need the workers on threads of their own (the lock sleeps with Atomics.wait).
    */
   readonly arbiter?: TxArbiterSetting;
+  /** --nmap-payloads / --pcap-payloads entries, over the built-in UDP payloads. */
+  readonly udpPayloads?: readonly UdpPayloadEntry[];
 }
 
 /** The scan plan from plain config ranges (what buildPlan made in the cli, rebuilt per thread). */
@@ -351,7 +353,7 @@ export class Transmitter {
     const cap = tx.capacity;
     const key = new CookieKey(setup.seed);
     const l = setup.link;
-    const payloads = new UdpPayloadTable();
+    const payloads = buildPayloadTable(setup.udpPayloads ?? []);
     const hasIp4 = this.plan.count4 > 0;
     const hasIp6 = this.plan.count6 > 0;
     if (hasIp4 && l.src4 === undefined) throw new ScanError('ERR_ADAPTER', 'no IPv4 source address for IPv4 targets: use --source-ip');

@@ -69,6 +69,8 @@ export class SimNet {
   readonly arp: ReadonlyMap<string, Uint8Array>;
   /** Probes seen per `proto ip:port`. */
   readonly probes = new Map<string, number>();
+  /** The last UDP payload seen per destination port (hex). */
+  readonly udpPayloads = new Map<number, string>();
   /** RSTs the scanner sent (answering our SYN-ACKs). */
   rsts = 0;
   /** Other frames from the scanner (ARP/NDP answers etc.). */
@@ -114,6 +116,7 @@ export class SimNet {
       }
       case IpProtocol.UDP: {
         this.count(`udp ${them}:${d.dstPort}`);
+        this.udpPayloads.set(d.dstPort, Buffer.from(frame.subarray(d.payloadOff, d.payloadOff + d.payloadLen)).toString('hex'));
         if (this.udpOpen.has(`${them}:${d.dstPort}`)) return [udpReply(d, new Uint8Array([1, 2, 3, 4]))];
         if (d.ipVersion !== 4) return [];
         return [icmpUnreachable(frame, d)];

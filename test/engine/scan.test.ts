@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { EventEmitter } from 'node:events';
-import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLink, type MemoryLink } from '../../src/adapter/memory.js';
@@ -15,6 +15,7 @@ import { parseCommandLine, parseConfigFileText, type ParseIo } from '../../src/c
 import { pausedConfText } from '../../src/cli/echo.js';
 import type { ScanConfig } from '../../src/cli/config.js';
 import { runScanWith, type ScanEnv } from '../../src/engine/scan.js';
+import { ScanError } from '../../src/error.js';
 import type { ResolvedLink } from '../../src/engine/resolve.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions } from './scan-sim.js';
 
@@ -272,4 +273,20 @@ test('a spoofed source address gets its ARP requests answered through the transm
   assert.deepEqual(r.lines, ['open tcp 80 10.0.0.1']);
   // The ARP reply went out through transmit worker 0 (the sim counts it as "other").
   assert.ok(sim.other >= 1);
+});
+
+test('--nmap-payloads and --pcap-payloads payloads go out over the built-ins; a bad file fails the scan naming it', async () => {
+  const file = tmp('payloads.txt');
+  writeFileSync(file, '# test payloads\nudp 9999,123 "hello\\x00tidescan"\n');
+  const r = await runSim(`10.0.0.0/31 -pU:9999,U:123,U:53 --rate 1000000 --seed 2 --nmap-payloads ${file}`, {});
+  assert.equal(r.sim.udpPayloads.get(9999), Buffer.from('hello\0tidescan').toString('hex'));
+  assert.equal(r.sim.udpPayloads.get(123), Buffer.from('hello\0tidescan').toString('hex'), 'a file entry replaces the built-in');
+  // Port 53 keeps the built-in DNS query (its id is the cookie, so compare from the flags on).
+  assert.match(r.sim.udpPayloads.get(53) ?? '', /^[0-9a-f]{4}0120000100000000000007/);
+  const bad = tmp('bad-payloads.txt');
+  writeFileSync(bad, 'tcp 80 "x"\n');
+  await assert.rejects(
+    runSim(`10.0.0.0/31 -pU:9999 --rate 1000000 --nmap-payloads ${bad}`, {}),
+    (e: Error) => e instanceof ScanError && e.message.includes(bad) && !e.message.includes('\n'),
+  );
 });
