@@ -690,7 +690,7 @@ const DEFS: Def[] = [
     group: 'operations', help: 'print the target ranges', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'readrange'); } },
   { name: 'selftest', aliases: ['self-test', 'regress'], kind: 'flag', state: 'operation', group: 'operations',
     help: 'run the built-in self test', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'selftest'); } },
-  { name: 'benchmark', kind: 'flag', state: 'operation', group: 'operations', help: 'measure probe generation speed',
+  { name: 'benchmark', kind: 'flag', state: 'operation', group: 'operations', help: 'measure the probe and reply paths in process (no network)',
     apply: (d, v) => { if (parseBool(v)) setOperation(d, 'benchmark'); } },
   { name: 'iflist', kind: 'flag', state: 'operation', group: 'operations', help: 'list network interfaces (same as -W)',
     apply: (d, v) => { if (parseBool(v)) setOperation(d, 'iflist'); } },
