@@ -43,6 +43,13 @@ export interface TxChannel {
    * stride, because each ring frame starts with a 32-byte kernel header.
    */
   readonly maxFrameLen?: number;
+  /**
+   * How many places in `frames` slot k takes in turn (the TX ring's batches; absent: 1), and
+   * which of them the next batch uses (0..regions-1). Bytes written to slot k stay at that
+   * place only: a writer that keeps constant bytes per slot keeps them per (region, slot).
+   */
+  readonly regions?: number;
+  readonly region?: number;
   /** Offset in `frames` of slot 0 of the next batch; slot k is at slotBase + k * slotSize. */
   slotBase: number;
   /** Send slots 0..count-1. Returns how many the kernel took (the rest should be retried). */

@@ -237,6 +237,12 @@ class TxRingTx implements TxChannel {
     this.lens = new Uint16Array(capacity);
     this.slotBase = this.dataOff;
   }
+  get regions(): number {
+    return this.batches;
+  }
+  get region(): number {
+    return this.batchNo;
+  }
   send(count: number): number {
     checkCount(count, this.capacity);
     if (count === 0) return 0;

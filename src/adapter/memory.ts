@@ -30,6 +30,11 @@ export interface MemoryLinkOptions {
   readonly maxQueue?: number;
   /** Clock in milliseconds for receive timestamps (default: always 0). */
   readonly now?: () => number;
+  /**
+   * Rotate the batch through this many regions of `frames`, as the TX ring does (default 1:
+   * slots stay in place, as with sendmmsg). With regions > 1, send() takes every frame.
+   */
+  readonly regions?: number;
 }
 
 export interface QueuedFrame {
@@ -102,6 +107,8 @@ class MemoryTx implements TxChannel {
   readonly capacity: number;
   readonly maxFrameLen: number;
   slotBase = 0;
+  readonly regions: number;
+  region = 0;
   sentCount = 0;
   ringFull = 0;
   closed = false;
@@ -110,11 +117,13 @@ class MemoryTx implements TxChannel {
     maxFrame: number,
     private readonly onFrame: (f: Uint8Array) => void,
     private readonly limit: number,
+    regions: number,
   ) {
     this.capacity = capacity;
     this.slotSize = maxFrame;
     this.maxFrameLen = maxFrame;
-    this.frames = new Uint8Array(capacity * maxFrame);
+    this.regions = regions;
+    this.frames = new Uint8Array(capacity * maxFrame * regions);
     this.lens = new Uint16Array(capacity);
   }
   send(count: number): number {
@@ -122,7 +131,7 @@ class MemoryTx implements TxChannel {
       throw new ScanError('ERR_INTERNAL', `send(${count}): count must be an integer in 0..${this.capacity}`);
     }
     if (this.closed) throw new ScanError('ERR_INTERNAL', 'send() on a closed memory channel');
-    const n = Math.min(count, this.limit);
+    const n = this.regions > 1 ? count : Math.min(count, this.limit);
     for (let k = 0; k < n; k++) {
       const off = this.slotBase + k * this.slotSize;
       const len = this.lens[k];
@@ -133,6 +142,10 @@ class MemoryTx implements TxChannel {
     }
     this.sentCount += n;
     if (n < count) this.ringFull++;
+    if (this.regions > 1 && n > 0) {
+      this.region = this.region + 1 === this.regions ? 0 : this.region + 1;
+      this.slotBase = this.region * this.capacity * this.slotSize;
+    }
     return n;
   }
   stats(): TxStats {
@@ -169,7 +182,11 @@ export function createMemoryLink(opts: MemoryLinkOptions): MemoryLink {
       if (replies) for (const r of replies) rx.push(stamp(r));
     }
   };
-  const tx = new MemoryTx(opts.batch, maxFrame, onSent, limit);
+  const regions = opts.regions ?? 1;
+  if (!Number.isInteger(regions) || regions < 1 || regions > 64) {
+    throw new ScanError('ERR_BAD_OPTION', `transmit regions ${regions} out of range (1..64)`);
+  }
+  const tx = new MemoryTx(opts.batch, maxFrame, onSent, limit, regions);
   return {
     tx,
     rx,

@@ -294,6 +294,8 @@ export class Transmitter {
   private readonly window: number;
   /** Per slot: which family's base it holds (0 none, 4, 6), for mixed scans. */
   private readonly slotFam: Uint8Array;
+  /** Places each slot index takes in turn in the channel's buffer (TxChannel.regions). */
+  private readonly regions: number;
   private readonly mixed: boolean;
   /** Batch scratch: loop indices and their shuffles. */
   private readonly idx: Float64Array;
@@ -351,6 +353,9 @@ export class Transmitter {
     });
     this.window = windowSize(setup.rate, setup.threads);
     const cap = tx.capacity;
+    // A TX ring moves slot k through `regions` places; each is a slot of its own to the templates.
+    this.regions = tx.regions ?? 1;
+    const places = cap * this.regions;
     const key = new CookieKey(setup.seed);
     const l = setup.link;
     const payloads = buildPayloadTable(setup.udpPayloads ?? []);
@@ -359,12 +364,12 @@ export class Transmitter {
     if (hasIp4 && l.src4 === undefined) throw new ScanError('ERR_ADAPTER', 'no IPv4 source address for IPv4 targets: use --source-ip');
     if (hasIp6 && l.src6 === undefined) throw new ScanError('ERR_ADAPTER', 'no IPv6 source address for IPv6 targets: use --source-ip with an IPv6 address');
     this.set4 = hasIp4
-      ? new ProbeSet4({ srcMac: l.srcMac, dstMac: l.routerMac4, vlan: l.vlan, srcIp: l.src4!.begin, ttl: l.ttl, payloads }, key, cap)
+      ? new ProbeSet4({ srcMac: l.srcMac, dstMac: l.routerMac4, vlan: l.vlan, srcIp: l.src4!.begin, ttl: l.ttl, payloads }, key, places)
       : null;
     const src6 = new Uint8Array(16);
     if (l.src6 !== undefined) for (let k = 0; k < 16; k++) src6[k] = Number((l.src6 >> BigInt(8 * (15 - k))) & 0xffn);
     this.set6 = hasIp6
-      ? new ProbeSet6({ srcMac: l.srcMac, dstMac: l.routerMac6, vlan: l.vlan, srcIp: src6, hopLimit: l.ttl, payloads }, key, cap)
+      ? new ProbeSet6({ srcMac: l.srcMac, dstMac: l.routerMac6, vlan: l.vlan, srcIp: src6, hopLimit: l.ttl, payloads }, key, places)
       : null;
     const maxLen = Math.max(this.set4?.maxFrameLen ?? 0, this.set6?.maxFrameLen ?? 0);
     const slotMax = (tx as TxChannel & { maxFrameLen?: number }).maxFrameLen ?? tx.slotSize;
@@ -372,7 +377,7 @@ export class Transmitter {
     this.src = new SourceChooser(key, l.src4 ?? { begin: 0, end: 0 }, l.srcPort);
     this.src6 = { ip: 0, port: l.srcPort.begin };
     this.mixed = hasIp4 && hasIp6;
-    this.slotFam = new Uint8Array(cap);
+    this.slotFam = new Uint8Array(places);
     this.idx = new Float64Array(cap);
     this.xs = new Float64Array(cap);
     this.rOf = new Uint16Array(cap);
@@ -596,19 +601,22 @@ export class Transmitter {
     const set4 = this.set4, set6 = this.set6;
     const src = this.src;
     const idx = this.idx, xs = this.xs, rOf = this.rOf;
+    // The probe sets remember what each place in the buffer holds: slot w of this region.
+    const r0 = this.regions === 1 ? 0 : (tx.region ?? 0) * tx.capacity;
     let w = w0;
     for (let k = 0; k < n; k++) {
       const x = xs[k];
       picker.pickScan(x, t);
       const off = base + w * size;
+      const place = r0 + w;
       let len: number;
       if (t.version === 4) {
-        if (this.mixed && this.slotFam[w] !== 4) this.claimSlot(w, 4);
+        if (this.mixed && this.slotFam[place] !== 4) this.claimSlot(place, 4);
         src.choose4(idx[k] + rOf[k], x);
-        len = set4!.fillTarget(buf, off, w, t, src);
+        len = set4!.fillTarget(buf, off, place, t, src);
       } else {
-        if (this.mixed && this.slotFam[w] !== 6) this.claimSlot(w, 6);
-        len = set6!.fillTarget(buf, off, w, t, this.src6);
+        if (this.mixed && this.slotFam[place] !== 6) this.claimSlot(place, 6);
+        len = set6!.fillTarget(buf, off, place, t, this.src6);
       }
       if (len === 0) continue; // a port kind with no probe (ICMP timestamp, other protocols)
       lens[w] = len;
