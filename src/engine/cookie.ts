@@ -87,10 +87,11 @@ export function cookie6Hash(
   m[2] = them[themOff + 3]; m[3] = them[themOff + 2];
   m[4] = me[meOff + 1]; m[5] = me[meOff];
   m[6] = me[meOff + 3]; m[7] = me[meOff + 2];
-  // (portThem << 16) | portMe over 64 bits: low word gets portThem's low 16 bits, high word
-  // the rest (portThem < 2^32 always).
+  // (portThem << 16) | portMe, computed in 32 bits as masscan's C does (an unsigned shift),
+  // then widened: the internal port's bits above 16 (UDP, SCTP, ICMP kinds) are shifted out
+  // and the high word is 0. masscan 1.3.2's IPv6 ICMP timestamp id:seq matches only this way.
   m[8] = (portThem << 16) | (portMe & 0xffff);
-  m[9] = portThem >>> 16;
+  m[9] = 0;
   sip40Msg(key);
 }
 

@@ -388,7 +388,7 @@ const cookieUnit: SelftestUnit = {
     const me = words4(ME6);
     const sk = new SipKey(1n, 1n);
     const portThem = PORT_UDP_BASE + 53;
-    const p64 = (BigInt(portThem) << 16n) | BigInt(MY_PORT);
+    const p64 = BigInt(((portThem << 16) | MY_PORT) >>> 0); // a 32-bit shift, as masscan's C
     const m = Uint32Array.of(them[1], them[0], them[3], them[2], me[1], me[0], me[3], me[2],
       Number(p64 & 0xffffffffn), Number(p64 >> 32n));
     sip40(sk, m, 0);
