@@ -402,17 +402,37 @@ interface UdpVariants {
 function buildUdpVariants(
   payloads: UdpPayloadTable,
   make: (payload: Uint8Array) => { frame: Uint8Array; len: number; ipSum0: number; udpSum0: number; udpOff: number },
-): { v: UdpVariants; portVariant: Uint16Array; maxLen: number } {
+): { v: UdpVariants; portVariant: Int32Array; maxLen: number } {
+  // One variant per distinct (bytes, cookie field): nmap's payload file maps ~33,000 ports to
+  // a few dozen payloads. Variant 0 is the empty datagram of ports with no payload.
   const entries = payloads.entries();
-  const n = entries.length + 1;
+  const keyOf = (bytes: Uint8Array, cookie: string, off: number): string => {
+    let k = `${cookie}:${off}:`;
+    for (let i = 0; i < bytes.length; i++) k += String.fromCharCode(bytes[i]);
+    return k;
+  };
+  const variantOf = new Map<string, number>([[keyOf(new Uint8Array(0), 'none', 0), 0]]);
+  const distinct: (typeof entries)[number][] = [];
+  // Int32: with a payload on every port there are 65,537 variants at most.
+  const portVariant = new Int32Array(65536);
+  for (const e of entries) {
+    const key = keyOf(e.bytes, e.cookie, e.cookieOffset);
+    let i = variantOf.get(key);
+    if (i === undefined) {
+      i = distinct.length + 1;
+      variantOf.set(key, i);
+      distinct.push(e);
+    }
+    portVariant[e.port] = i;
+  }
+  const n = distinct.length + 1;
   const v: UdpVariants = {
     base: [], len: new Int32Array(n), ipSum0: new Int32Array(n), udpSum0: new Int32Array(n),
     cookieKind: new Uint8Array(n), cookieOff: new Int32Array(n), cookieOdd: new Uint8Array(n),
   };
-  const portVariant = new Uint16Array(65536);
   let maxLen = 0;
   for (let i = 0; i < n; i++) {
-    const e = i === 0 ? undefined : entries[i - 1];
+    const e = i === 0 ? undefined : distinct[i - 1];
     const m = make(e === undefined ? new Uint8Array(0) : e.bytes);
     v.base.push(m.frame);
     v.len[i] = m.len;
@@ -420,7 +440,6 @@ function buildUdpVariants(
     v.udpSum0[i] = m.udpSum0;
     if (m.len > maxLen) maxLen = m.len;
     if (e !== undefined) {
-      portVariant[e.port] = i;
       v.cookieKind[i] = e.cookie === 'id16' ? COOKIE_ID16 : e.cookie === 'int31' ? COOKIE_INT31 : COOKIE_NONE;
       v.cookieOff[i] = m.udpOff + UDP_HEADER_LEN + e.cookieOffset;
       v.cookieOdd[i] = (UDP_HEADER_LEN + e.cookieOffset) & 1;
@@ -451,7 +470,7 @@ export class UdpTemplate4 {
   private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   readonly ttl: number;
   private readonly v: UdpVariants;
-  private readonly portVariant: Uint16Array;
+  private readonly portVariant: Int32Array;
   private readonly oId: number;
   private readonly oIpCk: number;
   private readonly oSrc: number;
@@ -534,7 +553,7 @@ export class UdpTemplate6 {
   readonly hopLimit: number;
   readonly srcWords: Uint32Array;
   private readonly v: UdpVariants;
-  private readonly portVariant: Uint16Array;
+  private readonly portVariant: Int32Array;
   private readonly oDst: number;
   private readonly oSport: number;
   private readonly oDport: number;

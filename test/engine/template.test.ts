@@ -590,3 +590,26 @@ test('template patch speed (informative)', () => {
   console.log(`# TcpTemplate4.patch: ${ns.toFixed(1)} ns/probe (${acc})`);
   assert.ok(ns < 5000);
 });
+
+test('a payload on every one of the 65536 UDP ports: each port gets its own, identical payloads share one frame', () => {
+  const table = new UdpPayloadTable(false);
+  // Long enough that no frame is padded to Ethernet's 60-byte minimum.
+  const even = new Uint8Array(20).fill(0x78), odd = new Uint8Array(21).fill(0x79), last = new Uint8Array(30).fill(5);
+  for (let p = 0; p <= 0xffff; p++) table.set(p, p % 2 === 0 ? even : odd);
+  table.set(65535, last);
+  const o = { srcMac: new Uint8Array(6), dstMac: new Uint8Array(6), srcIp: 0x0a000001 };
+  const t0 = performance.now();
+  const tpl = new UdpTemplate4(o, table);
+  const ms = performance.now() - t0;
+  assert.equal(tpl.frameLenFor(0), 14 + 20 + 8 + 20);
+  assert.equal(tpl.frameLenFor(1), 14 + 20 + 8 + 21);
+  assert.equal(tpl.frameLenFor(65534), 14 + 20 + 8 + 20);
+  assert.equal(tpl.frameLenFor(65535), 14 + 20 + 8 + 30, 'the last port is not sent empty');
+  const slot = new Uint8Array(2048);
+  for (const [dport, cookie] of [[65535, 7], [4, 9], [65533, 11]] as const) {
+    const len = tpl.patch(slot, 0, 0x0a000001, 0x0a000002, dport, 40000, cookie);
+    same(slot, 0, len, expectUdp4(o, 255, table, 0x0a000001, 0x0a000002, dport, 40000, cookie), `port ${dport}`);
+  }
+  // Three distinct payloads: building it must not cost one frame per port.
+  assert.ok(ms < 2000, `${ms.toFixed(0)} ms to build`);
+});
