@@ -88,7 +88,9 @@ class XmlState implements FormatState {
       return;
     }
     if (r.ipProto === 1 || r.ipProto === 58) {
-      w.text(`<host endtime="${r.timestamp}"><status state="up" reason="echo-reply" reason_ttl="${r.ttl}"/>` +
+      // ICMP "port" 1 is a timestamp reply (I:1); 0 an echo reply.
+      const reason = r.ipProto === 1 && r.port === 1 ? 'timestamp-reply' : 'echo-reply';
+      w.text(`<host endtime="${r.timestamp}"><status state="up" reason="${reason}" reason_ttl="${r.ttl}"/>` +
         `${address(r.ip)}</host>\r\n`);
       return;
     }
