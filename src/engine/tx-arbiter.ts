@@ -38,6 +38,11 @@ export interface ArbiterPolicy {
   readonly maxHoldMs: number;
   /** The other mode must be this much faster (fraction) to be taken. */
   readonly margin: number;
+  /**
+   * During a hold, a sample below this fraction of the kept mode's rate starts a comparison
+   * at once (contention can set in a second into a run and stay).
+   */
+  readonly dropRatio: number;
 }
 
 export const DEFAULT_ARBITER_POLICY: ArbiterPolicy = {
@@ -47,6 +52,7 @@ export const DEFAULT_ARBITER_POLICY: ArbiterPolicy = {
   holdMs: 1000,
   maxHoldMs: 16000,
   margin: 0.04,
+  dropRatio: 0.75,
 };
 
 const enum Phase {
@@ -87,6 +93,8 @@ export class TxArbiter {
   private hold: number;
   private currentRate = 0;
   private otherRate = 0;
+  /** Rate of the kept mode at the last decision. */
+  private keptRate = 0;
   readonly decisions: ArbiterDecision[] = [];
 
   /**
@@ -141,6 +149,7 @@ export class TxArbiter {
             this.setMode(this.mode);
             this.hold = Math.min(this.hold * 2, p.maxHoldMs);
           }
+          this.keptRate = this.mode === before ? this.currentRate : this.otherRate;
           this.decisions.push({ atMs: nowMs, kept: this.mode, before, currentRate: this.currentRate, otherRate: this.otherRate });
           this.enter(Phase.SETTLE_BACK, nowMs, totalProbes);
         }
@@ -150,6 +159,18 @@ export class TxArbiter {
         return;
       case Phase.HOLD:
         if (dt >= this.hold) this.enter(Phase.SAMPLE_CURRENT, nowMs, totalProbes);
+        else if (nowMs - this.watchStart >= p.sampleMs) {
+          // Watch the kept mode's rate; a fall compares the modes again now.
+          const rate = ((totalProbes - this.watchCount) * 1000) / (nowMs - this.watchStart);
+          this.watchStart = nowMs;
+          this.watchCount = totalProbes;
+          if (rate < this.keptRate * p.dropRatio) {
+            this.currentRate = rate;
+            this.hold = p.holdMs;
+            this.setMode(this.other());
+            this.enter(Phase.SETTLE_OTHER, nowMs, totalProbes);
+          }
+        }
         return;
     }
   }
@@ -162,5 +183,9 @@ export class TxArbiter {
     this.phase = phase;
     this.phaseStart = nowMs;
     this.phaseCount = count;
+    this.watchStart = nowMs;
+    this.watchCount = count;
   }
+  private watchStart = 0;
+  private watchCount = 0;
 }

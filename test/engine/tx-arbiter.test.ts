@@ -60,3 +60,12 @@ test('decisions read as one line for -v', () => {
   const line = describeDecision(arb.decisions[0]!);
   assert.match(line, /^send mode at 0\.\d\d s: serial \(serial 4\.60 M\/s, parallel 2\.40 M\/s\)$/);
 });
+
+test('contention that sets in during a hold is caught at the next watch sample, not the end of the hold', () => {
+  // Parallel is fast for the first 1.5 s, then contends (slow) for good.
+  const { arb } = simulate((m, t) => (m === TxMode.SERIAL ? 4300 : t < 1500 ? 5200 : 2400), 6000);
+  assert.equal(arb.decisions[0]!.kept, TxMode.PARALLEL);
+  assert.equal(arb.current(), TxMode.SERIAL);
+  const switched = arb.decisions.find((d) => d.kept === TxMode.SERIAL)!;
+  assert.ok(switched.atMs < 1500 + 2 * DEFAULT_ARBITER_POLICY.sampleMs + 2 * DEFAULT_ARBITER_POLICY.settleMs + 50, `switched at ${switched.atMs} ms`);
+});
