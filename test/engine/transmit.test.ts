@@ -250,3 +250,26 @@ test('a channel that moves slots through ring regions (TX ring) still gets whole
     assert.deepEqual(b, a, mixed ? 'IPv4 + IPv6' : 'IPv4');
   }
 });
+
+test('the transmit loop allocates nothing per probe, in both send modes (no GC over 2e6 probes once optimised)', async () => {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const { openOfflineTx } = await import('../../src/adapter/offline.js');
+  for (const mode of [TxMode.PARALLEL, TxMode.SERIAL]) {
+    const s = setup({ targets4: [{ begin: 0xc6120000, end: 0xc613ffff }], ports: [{ begin: 1, end: 64 }], rate: 1e12 });
+    const ctl = ScanControl.create();
+    const t = new Transmitter(s, openOfflineTx({ batch: 512 }), ctl, null, () => performance.now() / 1000);
+    ctl.setTxMode(mode);
+    const run = (probes: number): void => {
+      const stop = t.probes + probes;
+      while (t.probes < stop && t.step() !== STEP_DONE) { /* run */ }
+    };
+    run(1_000_000);
+    let gcs = 0;
+    const obs = new PerformanceObserver((l) => { gcs += l.getEntries().length; });
+    obs.observe({ entryTypes: ['gc'] });
+    run(2_000_000);
+    await new Promise((r) => setTimeout(r, 20));
+    obs.disconnect();
+    assert.ok(gcs <= 3, `mode ${mode}: ${gcs} garbage collections over 2e6 probes`);
+  }
+});
