@@ -7,7 +7,9 @@
  * everything by passing its own writer.
  */
 import { readFileSync } from 'node:fs';
-import { STATUS_CLEAR, ndjsonRunning, ndjsonWaiting, statusRunning, statusWaiting } from './status.js';
+import {
+  STATUS_CLEAR, ndjsonInfinite, ndjsonRunning, ndjsonWaiting, statusInfinite, statusRunning, statusWaiting,
+} from './status.js';
 
 function packageVersion(): string {
   try {
@@ -74,10 +76,20 @@ export interface StatusSample {
   readonly found: number;
   /** Seconds left of --wait when waiting; undefined while sending. */
   readonly waitLeft: number | undefined;
+  /**
+   * --infinite: masscan's other status line. synps = probes/s, ackps = valid replies/s; no banner
+   * connections here, so tcbps and tcbs are 0.
+   */
+  readonly infinite?: { readonly synps: number; readonly ackps: number } | undefined;
 }
 
 /** The text of one status tick: masscan's `\r` line, or one --ndjson-status line. */
 export function statusText(s: StatusSample, ndjson: boolean): string {
+  if (s.infinite !== undefined && s.waitLeft === undefined) {
+    return ndjson
+      ? ndjsonInfinite(s.pps, s.infinite.synps, s.infinite.ackps, 0, 0, s.sent)
+      : statusInfinite(s.pps / 1000, s.infinite.synps, s.infinite.ackps, 0, 0);
+  }
   if (ndjson) {
     return s.waitLeft === undefined
       ? ndjsonRunning(s.pps, s.percent, s.etaSeconds, s.sent, s.total, s.found)

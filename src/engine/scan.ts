@@ -267,6 +267,8 @@ class ScanRun {
   private readonly totalProbes: number;
   private readonly sliceEnd: number;
   private readonly rate = new MovingRate();
+  private readonly synRate = new MovingRate();
+  private readonly ackRate = new MovingRate();
   private readonly eta = new MovingRate();
   private lastStatus = 0;
   private lastFlush = 0;
@@ -568,6 +570,8 @@ class ScanRun {
     const sec = now / 1000;
     this.rate.sample(sec, probes + frames);
     this.eta.sample(sec, probes);
+    this.synRate.sample(sec, probes);
+    this.ackRate.sample(sec, this.ctl.rx(RF.VALID));
     const found = this.ctl.rx(RF.FOUND);
     const waiting = this.phase === 'waiting';
     this.con.status({
@@ -578,6 +582,7 @@ class ScanRun {
       total: this.totalProbes,
       found,
       waitLeft: waiting ? Math.max(0, Math.ceil((this.waitUntil - now) / 1000)) : undefined,
+      infinite: this.config.infinite ? { synps: this.synRate.rate(), ackps: this.ackRate.rate() } : undefined,
     });
   }
 

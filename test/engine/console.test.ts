@@ -37,3 +37,12 @@ test('Console writes the status only when enabled and clears it once', () => {
   off.clearStatus();
   assert.equal(out, '');
 });
+
+test('--infinite status: masscan\'s syn/ack/tcb line while sending, the usual one while waiting', () => {
+  const s = { pps: 123450, percent: 140, etaSeconds: 0, sent: 987, total: 500, found: 3, waitLeft: undefined, infinite: { synps: 123450, ackps: 12.4 } };
+  assert.equal(statusText(s, false), 'rate:123.45-kpps, syn/s=123450 ack/s=12 tcb-rate=0, 0-tcbs,         \r');
+  assert.deepEqual(JSON.parse(statusText(s, true)), {
+    state: '*', rate: { kpps: 123.45, pps: 123450, synps: 123450, ackps: 12.4, tcbps: 0 }, tcb: 0, syn: 987,
+  });
+  assert.match(statusText({ ...s, waitLeft: 2 }, false), /^rate:123\.45-kpps, .*waiting 2-secs, found=3/);
+});
