@@ -597,3 +597,37 @@ test('fuzz: arbitrary bytes through classifyFrame never throw (bounded)', () => 
     return true;
   }), { numRuns: 3000 });
 });
+
+test('the Receiver allocates nothing per frame (SYN-ACK, RST, ICMP unreachable, garbage; no GC over 1e6 frames)', async () => {
+  const { PerformanceObserver } = await import('node:perf_hooks');
+  const records = RecordRing.create(1 << 12);
+  const frames = FrameRing.create(1 << 20, 1514);
+  const r = buildReceiver(SETUP, records, frames, () => 1234, null);
+  const open = Array.from({ length: 64 }, (_, k) => `10.0.0.${k}:80`);
+  const sim = new SimNet({ tcpOpen: open });
+  const replies: Uint8Array[] = [];
+  for (let k = 0; k < 256; k++) replies.push(answer(sim, probe4(ip4(`10.0.0.${k}`), k < 128 ? 80 : 443)));
+  for (let k = 0; k < 64; k++) replies.push(answer(new SimNet(), probe4(ip4(`10.0.0.${k}`), 0x10000 + 53)));
+  replies.push(new Uint8Array(60).fill(0xee), new Uint8Array(14));
+  const out = new Uint8Array(2048);
+  const drainAll = (): void => {
+    records.drain(() => { /* discard */ }, 1 << 12);
+    while (frames.pop(out, 0) >= 0) { /* discard */ }
+  };
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const f = replies[i % replies.length];
+      r.handle(f, 0, f.length, 0, 0);
+      if ((i & 255) === 255) { r.flush(); drainAll(); }
+    }
+  };
+  run(300_000);
+  let gcs = 0;
+  const obs = new PerformanceObserver((l) => { gcs += l.getEntries().length; });
+  obs.observe({ entryTypes: ['gc'] });
+  run(1_000_000);
+  await new Promise((res) => setTimeout(res, 20));
+  obs.disconnect();
+  assert.ok(r.counters.valid > 0 && r.counters.rstQueued > 0);
+  assert.ok(gcs <= 3, `${gcs} garbage collections over 1e6 frames`);
+});
