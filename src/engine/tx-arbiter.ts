@@ -46,9 +46,9 @@ export interface ArbiterPolicy {
 }
 
 export const DEFAULT_ARBITER_POLICY: ArbiterPolicy = {
-  warmupMs: 150,
+  warmupMs: 50,
   settleMs: 15,
-  sampleMs: 120,
+  sampleMs: 100,
   holdMs: 1000,
   maxHoldMs: 16000,
   margin: 0.04,
