@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gcsDuring } from './gc-count.js';
 import fc from 'fast-check';
 import { SipKey, sip16, sip40 } from '../../src/engine/siphash.js';
 import { CookieKey, cookie4, cookie4High, cookie6, tcpAckMatches4, cookieId16, cookieSnmp, ICMP_ECHO_PORT } from '../../src/engine/cookie.js';
@@ -124,17 +125,10 @@ test('cookie6 equals the BigInt reference (40-byte §6.1 layout) on random input
 });
 
 test('cookie4 allocates nothing (no GC over 2e6 cookies once optimised)', async () => {
-  const { PerformanceObserver } = await import('node:perf_hooks');
   const key = new CookieKey(0xfeedn);
   let acc = 0;
   const run = (n: number): void => { for (let i = 0; i < n; i++) acc = (acc + cookie4(key, 0xc6120000 + i, 80, 0xc0000232, 40000)) | 0; };
-  run(300_000);
-  let gcs = 0;
-  const obs = new PerformanceObserver((l) => { gcs += l.getEntries().length; });
-  obs.observe({ entryTypes: ['gc'] });
-  run(2_000_000);
-  await new Promise((r) => setTimeout(r, 20));
-  obs.disconnect();
+  const gcs = await gcsDuring(run, 300_000, 2_000_000);
   // One 16-byte HeapNumber per call would mean dozens of scavenges here; allow a stray one or two
   // from earlier tests' garbage.
   assert.ok(gcs <= 3, `${gcs} garbage collections (acc ${acc})`);

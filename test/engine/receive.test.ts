@@ -4,6 +4,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gcsDuring } from './gc-count.js';
 import fc from 'fast-check';
 import {
   classify, classifyContext, classifyFrame, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges6Words, oprotoReportable,
@@ -599,7 +600,6 @@ test('fuzz: arbitrary bytes through classifyFrame never throw (bounded)', () => 
 });
 
 test('the Receiver allocates nothing per frame (SYN-ACK, RST, ICMP unreachable, garbage; no GC over 1e6 frames)', async () => {
-  const { PerformanceObserver } = await import('node:perf_hooks');
   const records = RecordRing.create(1 << 12);
   const frames = FrameRing.create(1 << 20, 1514);
   const r = buildReceiver(SETUP, records, frames, () => 1234, null);
@@ -621,13 +621,7 @@ test('the Receiver allocates nothing per frame (SYN-ACK, RST, ICMP unreachable, 
       if ((i & 255) === 255) { r.flush(); drainAll(); }
     }
   };
-  run(300_000);
-  let gcs = 0;
-  const obs = new PerformanceObserver((l) => { gcs += l.getEntries().length; });
-  obs.observe({ entryTypes: ['gc'] });
-  run(1_000_000);
-  await new Promise((res) => setTimeout(res, 20));
-  obs.disconnect();
+  const gcs = await gcsDuring(run, 300_000, 1_000_000);
   assert.ok(r.counters.valid > 0 && r.counters.rstQueued > 0);
   assert.ok(gcs <= 3, `${gcs} garbage collections over 1e6 frames`);
 });

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { gcsDuring } from './gc-count.js';
 import fc from 'fast-check';
 import {
   TcpTemplate4, TcpTemplate6, UdpTemplate4, UdpTemplate6, EchoTemplate4, EchoTemplate6,
@@ -520,7 +521,6 @@ test('bad template options are refused with ScanError', () => {
 });
 
 test('ProbeSet4.fillTarget allocates nothing (no GC over 2e6 probes once optimised)', async () => {
-  const { PerformanceObserver } = await import('node:perf_hooks');
   const set = new ProbeSet4({ srcMac: new Uint8Array(6), dstMac: new Uint8Array(6), srcIp: 0xc0000232 }, new CookieKey(9n), 1024);
   const buf = new Uint8Array(1024 * 64);
   const tg = new Target();
@@ -533,18 +533,11 @@ test('ProbeSet4.fillTarget allocates nothing (no GC over 2e6 probes once optimis
       acc = (acc + set.fillTarget(buf, (i & 1023) * 64, i & 1023, tg, src)) | 0;
     }
   };
-  run(300_000);
-  let gcs = 0;
-  const obs = new PerformanceObserver((l) => { gcs += l.getEntries().length; });
-  obs.observe({ entryTypes: ['gc'] });
-  run(2_000_000);
-  await new Promise((r) => setTimeout(r, 20));
-  obs.disconnect();
+  const gcs = await gcsDuring(run, 300_000, 2_000_000);
   assert.ok(gcs <= 3, `${gcs} garbage collections (acc ${acc})`);
 });
 
 test('ProbeSet4/6.fillTarget for timestamp and O: probes allocates nothing (no GC over 2e6 probes once optimised)', async () => {
-  const { PerformanceObserver } = await import('node:perf_hooks');
   const key = new CookieKey(9n);
   const set4 = new ProbeSet4({ srcMac: new Uint8Array(6), dstMac: new Uint8Array(6), srcIp: 0xc0000232 }, key, 1024);
   const set6 = new ProbeSet6({ srcMac: new Uint8Array(6), dstMac: new Uint8Array(6), srcIp: new Uint8Array(16).fill(1) }, key, 1024);
@@ -567,13 +560,7 @@ test('ProbeSet4/6.fillTarget for timestamp and O: probes allocates nothing (no G
       acc = (acc + set6.fillTarget(buf, (i & 1023) * 128, i & 1023, t6, src)) | 0;
     }
   };
-  run(300_000);
-  let gcs = 0;
-  const obs = new PerformanceObserver((l) => { gcs += l.getEntries().length; });
-  obs.observe({ entryTypes: ['gc'] });
-  run(1_000_000);
-  await new Promise((r) => setTimeout(r, 20));
-  obs.disconnect();
+  const gcs = await gcsDuring(run, 300_000, 1_000_000);
   assert.ok(gcs <= 3, `${gcs} garbage collections (acc ${acc})`);
 });
 
