@@ -31,7 +31,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
-import { runTidescan, runMasscan, readList, assertExactly, withTempDir, describeRun, linkArgs } from './harness.js';
+import { runTidescan, runMasscan, readList, assertExactly, withTempDir, describeRun, linkArgs, scanList } from './harness.js';
 import { canon6 } from './scenario.js';
 
 let lab: Lab;
@@ -69,19 +69,10 @@ function expected(): Set<string> {
   return e;
 }
 
-async function scanList(args: readonly string[], dir: string, name: string): Promise<string[]> {
-  const out = path.join(dir, name);
-  const r = await runTidescan(lab, [...linkArgs(lab), ...args, '--wait', '1', '-oL', out], { cwd: dir, timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `tidescan ${args.join(' ')}\n${describeRun(r)}`);
-  const l = await readList(out);
-  assert.deepEqual(l.bad, [], 'unparseable -oL lines');
-  if (l.records.length > 0) assert.ok(l.hasHeader && l.hasFooter, '-oL header/footer');
-  return l.records;
-}
 
 test('tidescan I:0,I:1 and O:n over IPv4 and IPv6 = exactly the sink kernel\'s answers (--show closed)', async () => {
   await withTempDir(async (dir) => {
-    const got = await scanList(
+    const got = await scanList(lab, 
       [`${V4[0]}-${V4[2]}`, '--range', `${V6[0]}-${V6[1]}`, PORTS, '--show', 'closed', '--rate', '10000', '--seed', '11'],
       dir, 'all.txt',
     );
@@ -91,7 +82,7 @@ test('tidescan I:0,I:1 and O:n over IPv4 and IPv6 = exactly the sink kernel\'s a
 
 test('tidescan at 1 M pps: 256 hosts x (I:1, O:47, O:253) = 768 records, each once', async () => {
   await withTempDir(async (dir) => {
-    const got = await scanList(['198.18.1.0/24', '-pI:1,O:47,O:253', '--show', 'closed', '--rate', '1000000'], dir, 'big.txt');
+    const got = await scanList(lab, ['198.18.1.0/24', '-pI:1,O:47,O:253', '--show', 'closed', '--rate', '1000000'], dir, 'big.txt');
     const e = new Set<string>();
     for (let i = 0; i < 256; i++) {
       e.add(`open icmp 1 198.18.1.${i}`);
@@ -104,7 +95,7 @@ test('tidescan at 1 M pps: 256 hosts x (I:1, O:47, O:253) = 768 records, each on
 
 test('without --show closed only the timestamp replies remain (closed O: records are hidden like masscan\'s)', async () => {
   await withTempDir(async (dir) => {
-    const got = await scanList([`${V4[0]}-${V4[2]}`, '-pI:1,O:47,O:253'], dir, 'open.txt');
+    const got = await scanList(lab, [`${V4[0]}-${V4[2]}`, '-pI:1,O:47,O:253'], dir, 'open.txt');
     assertExactly(got, new Set(V4.map((ip) => `open icmp 1 ${ip}`)), 'open only');
   });
 });
@@ -174,7 +165,7 @@ test('masscan 1.3.2 on the same scan: same timestamp requests (cookie in id:seq)
     const mList = await readList(path.join(dir, 'masscan.txt'));
 
     const capT = await startCapture(PROBES);
-    const tRecords = await scanList([...target, '--rate', '1000', '--show', 'closed'], dir, 'tidescan.txt');
+    const tRecords = await scanList(lab, [...target, '--rate', '1000', '--show', 'closed'], dir, 'tidescan.txt');
     const tProbes = describeProbes(await stopCapture(capT));
 
     // Results: masscan reports the echo replies only; tidescan the same echo replies plus

@@ -5,9 +5,8 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, type Lab } from './lab.js';
-import { runTidescan, readList, assertExactly, withTempDir, describeRun, linkArgs } from './harness.js';
+import { assertExactly, withTempDir, scanList } from './harness.js';
 import {
   startScenario, expectTcp, expectUdp, expectPing, range4, range6, TCP4_TARGET, TCP6_TARGET, TCP_PORTS,
 } from './scenario.js';
@@ -27,37 +26,27 @@ after(async () => {
 const RATES = [10_000, 10_000_000] as const;
 const PORTS = `-p${TCP_PORTS.join(',')}`;
 
-/** One tidescan run writing -oL; returns its status records (asserts exit 0 and a well-formed file). */
-async function scanList(args: readonly string[], dir: string, name = 'out.txt'): Promise<string[]> {
-  const out = path.join(dir, name);
-  const r = await runTidescan(lab, [...linkArgs(lab), ...args, '--wait', '1', '-oL', out], { cwd: dir, timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `tidescan ${args.join(' ')}\n${describeRun(r)}`);
-  const l = await readList(out);
-  assert.deepEqual(l.bad, [], 'unparseable -oL lines');
-  if (l.records.length > 0) assert.ok(l.hasHeader && l.hasFooter, '-oL header/footer');
-  return l.records;
-}
 
 for (const rate of RATES) {
   const R = ['--rate', String(rate)];
 
   test(`tidescan @${rate} pps: IPv4 TCP ${TCP4_TARGET.range} x ${TCP_PORTS.length} ports = exactly the listeners`, async () => {
     await withTempDir(async (dir) => {
-      const got = await scanList([TCP4_TARGET.range, PORTS, ...R], dir);
+      const got = await scanList(lab, [TCP4_TARGET.range, PORTS, ...R], dir);
       assertExactly(got, expectTcp(range4(TCP4_TARGET.first, TCP4_TARGET.count), TCP_PORTS, false), 'v4 tcp');
     });
   });
 
   test(`tidescan @${rate} pps: IPv6 TCP ${TCP6_TARGET.range} x ${TCP_PORTS.length} ports = exactly the listeners`, async () => {
     await withTempDir(async (dir) => {
-      const got = await scanList([TCP6_TARGET.range, PORTS, ...R], dir);
+      const got = await scanList(lab, [TCP6_TARGET.range, PORTS, ...R], dir);
       assertExactly(got, expectTcp(range6(TCP6_TARGET.prefix, TCP6_TARGET.count), TCP_PORTS, false), 'v6 tcp');
     });
   });
 
   test(`tidescan @${rate} pps: UDP --show closed: answering port open, closed/REJECT closed, dropped absent`, async () => {
     await withTempDir(async (dir) => {
-      const got = await scanList(
+      const got = await scanList(lab,
         ['198.18.0.30-198.18.0.33', '--range', '2001:db8::30-2001:db8::31', '-pU:7777,U:7778', '--show', 'closed', ...R],
         dir,
       );
@@ -68,14 +57,14 @@ for (const rate of RATES) {
 
   test(`tidescan @${rate} pps: --ping reports open icmp 0 for every answering host (v4 and v6)`, async () => {
     await withTempDir(async (dir) => {
-      const got = await scanList(['198.18.0.0/28', '--range', '2001:db8::/124', '--ping', ...R], dir);
+      const got = await scanList(lab, ['198.18.0.0/28', '--range', '2001:db8::/124', '--ping', ...R], dir);
       assertExactly(got, expectPing([...range4('198.18.0.0', 16), ...range6('2001:db8::', 16)]), 'ping');
     });
   });
 
   test(`tidescan @${rate} pps: spoofed --source-ip ${LAB_ADDR.spoofIp4} (tidescan answers ARP) = exactly the listeners`, async () => {
     await withTempDir(async (dir) => {
-      const got = await scanList([TCP4_TARGET.range, PORTS, '--source-ip', LAB_ADDR.spoofIp4, ...R], dir);
+      const got = await scanList(lab, [TCP4_TARGET.range, PORTS, '--source-ip', LAB_ADDR.spoofIp4, ...R], dir);
       assertExactly(got, expectTcp(range4(TCP4_TARGET.first, TCP4_TARGET.count), TCP_PORTS, false), 'spoofed v4 tcp');
     });
   });
@@ -86,7 +75,7 @@ for (const rate of RATES) {
       const all: string[] = [];
       const sizes: number[] = [];
       for (const k of [1, 2, 3]) {
-        const got = await scanList([...target, '--shard', `${k}/3`], dir, `shard${k}.txt`);
+        const got = await scanList(lab, [...target, '--shard', `${k}/3`], dir, `shard${k}.txt`);
         sizes.push(got.length);
         all.push(...got);
       }
@@ -94,7 +83,7 @@ for (const rate of RATES) {
       // Disjoint (no duplicates across shards) and complete.
       assertExactly(all, expected, `union of shards (sizes ${sizes.join('+')})`);
       for (const s of sizes) assert.ok(s > expected.size / 6, `a shard is far too small: ${sizes.join(', ')}`);
-      const full = await scanList(target, dir, 'full.txt');
+      const full = await scanList(lab, target, dir, 'full.txt');
       assertExactly(full, expected, 'unsharded scan');
     });
   });

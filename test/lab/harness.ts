@@ -124,6 +124,20 @@ export async function readList(file: string): Promise<ListFile> {
   return parseList(text);
 }
 
+/**
+ * One tidescan lab scan writing -oL (`--wait 1`, the lab's link options); returns its status
+ * records, after asserting exit 0 and a well-formed file.
+ */
+export async function scanList(lab: Lab, args: readonly string[], dir: string, name = 'out.txt'): Promise<string[]> {
+  const out = path.join(dir, name);
+  const r = await runTidescan(lab, [...linkArgs(lab), ...args, '--wait', '1', '-oL', out], { cwd: dir, timeoutMs: 60_000 });
+  assert.equal(r.code, 0, `tidescan ${args.join(' ')}\n${describeRun(r)}`);
+  const l = await readList(out);
+  assert.deepEqual(l.bad, [], 'unparseable -oL lines');
+  if (l.records.length > 0) assert.ok(l.hasHeader && l.hasFooter, '-oL header/footer');
+  return l.records;
+}
+
 /** Lines printed by the interactive output: `Discovered open port 80/tcp on 198.18.0.10`. */
 export function parseInteractive(text: string): string[] {
   const out: string[] = [];
