@@ -17,6 +17,11 @@
  *
  * The policy is a pure state machine over (time, total probes), so it is tested with a fake
  * clock; worker 0 drives it from its send loop.
+ *
+ * NOTE: DESIGN §1 keeps locks off the hot path. This lock is the measured exception: it is
+ * taken once per batch (up to 512 frames), only in SERIAL mode, and only where it measured
+ * faster, because the kernel already serialises those frames on its own queue lock, once per
+ * frame; one handoff per batch replaces a per-frame convoy. PARALLEL mode takes no lock.
  */
 
 /** How workers send: each on its own, or one at a time under the shared lock. */
