@@ -425,7 +425,9 @@ export class Transmitter {
 
   private publish(): void {
     const c = this.ctl, t = this.thread;
-    c.setW(t, WF.PROGRESS, this.progress());
+    // Frames built but not sent (SERIAL mode) must not count as done: a paused.conf written on
+    // an abort resumes from PROGRESS. The last value, from before they were built, is safe.
+    if (this.pending === 0) c.setW(t, WF.PROGRESS, this.progress());
     c.setW(t, WF.FRONTIER, this.frontier());
     c.setW(t, WF.PROBES, this.probes);
     c.setW(t, WF.FRAMES, this.framesSent);

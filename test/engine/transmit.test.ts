@@ -199,10 +199,12 @@ test('serial send mode: builds in chunks while the lock is held elsewhere, then 
   t.step();
   assert.equal(link.sent.length, 0, 'nothing sent while the lock is held');
   assert.equal(t.probes, 32, 'two quarter-batch chunks built');
+  assert.equal(ctl.w(0, WF.PROGRESS), 0, 'built, unsent probes are not published as done (an abort resumes from here)');
   ctl.unlockTx();
   t.step();
   assert.equal(link.sent.length, 48, 'the chunks go out together once the lock is free');
   assert.equal(t.batches, 1);
+  assert.equal(ctl.w(0, WF.PROGRESS), 48);
   // PAUSE flushes what was built: progress never counts a probe that is not on the wire.
   assert.ok(ctl.tryLockTx());
   t.step();
