@@ -163,8 +163,12 @@ export class ScanControl {
     for (let k = 0; k < LOCK_SPINS; k++) {
       if (Atomics.load(a, I_TXLOCK) === 0 && Atomics.compareExchange(a, I_TXLOCK, 0, 1) === 0) return;
     }
-    // Mark it contended (2) so that the holder wakes us; a bounded sleep covers a holder that died.
-    while (Atomics.exchange(a, I_TXLOCK, 2) !== 0) Atomics.wait(a, I_TXLOCK, 2, 5);
+    // Mark it contended (2) so that the holder wakes us. The bounded sleep and the shutdown
+    // check cover a holder that was terminated inside its send: never wait forever.
+    while (Atomics.exchange(a, I_TXLOCK, 2) !== 0) {
+      if (this.shutdown()) return;
+      Atomics.wait(a, I_TXLOCK, 2, 5);
+    }
   }
   unlockTx(): void {
     if (Atomics.exchange(this.i32, I_TXLOCK, 0) === 2) Atomics.notify(this.i32, I_TXLOCK, 1);
