@@ -269,3 +269,16 @@ test('the transmit loop allocates nothing per probe, in both send modes (no GC o
     assert.ok(gcs <= 3, `mode ${mode}: ${gcs} garbage collections over 2e6 probes`);
   }
 });
+
+test('the send lock: try, release, and no waiting forever once the scan shuts down', () => {
+  const ctl = ScanControl.create();
+  assert.ok(ctl.tryLockTx());
+  assert.ok(!ctl.tryLockTx(), 'held');
+  ctl.unlockTx();
+  assert.ok(ctl.tryLockTx(), 'released');
+  // A holder that never releases (a terminated worker): lockTx returns at shutdown.
+  ctl.setShutdown();
+  ctl.lockTx();
+  ctl.unlockTx();
+  assert.ok(ctl.tryLockTx());
+});
