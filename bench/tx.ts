@@ -66,6 +66,8 @@ interface ToolRun {
     readonly extra: string[];
   };
   readonly note?: string;
+  /** tidescan's send-mode decisions (-v lines `send mode at ...`), see src/engine/tx-arbiter.ts. */
+  readonly sendModes?: string[];
 }
 
 function parseArgs(argv: string[]): { paths: PathId[]; tools: Tool[]; repeat: number; offline: boolean } {
@@ -150,7 +152,7 @@ async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { i
       timeoutMs: 320_000,
     });
   } else {
-    proc = await lab.spawnScanner(time[0]!, [...time.slice(1), process.execPath, TIDESCAN_BIN, ...common, ...src, ...EXTRA, '-oL', out], {
+    proc = await lab.spawnScanner(time[0]!, [...time.slice(1), process.execPath, TIDESCAN_BIN, ...common, ...src, '-v', ...EXTRA, '-oL', out], {
       cwd: dir,
       timeoutMs: 320_000,
     });
@@ -175,6 +177,7 @@ async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { i
     wallMs: Math.round(m.wallMs),
     exitedByItself: m.exitedByItself,
     exitCode: m.result.code ?? m.result.signal,
+    ...(tool === 'tidescan' ? { sendModes: [...m.result.stderr.matchAll(/send mode at [^\r\n]*\)/g)].map((x) => x[0]) } : {}),
   };
   let note: string | undefined;
   if (m.result.code !== 0 && m.exitedByItself) note = `exit ${m.result.code ?? m.result.signal}: ${describeRun(m.result).slice(0, 600)}`;
@@ -226,6 +229,7 @@ async function main(): Promise<number> {
               `${r.probesCounted} probes in ${r.windowMs} ms${r.exitedByItself ? '' : ' (stopped after idle)'}` +
               `${r.cpu ? `, cpu ${r.cpu.user.toFixed(1)}u+${r.cpu.sys.toFixed(1)}s` : ''}` +
               `${r.open ? `  open ${r.open.found}/${r.open.truth} (sink sent ${r.open.sinkSynAcks} SYN-ACKs)${r.open.extra.length ? ` +${r.open.extra.length} extra` : ''}` : ''}` +
+              `${r.sendModes && r.sendModes.length > 0 ? `\n      ${r.sendModes.join('; ')}` : ''}` +
               `${r.note ? `\n      note: ${r.note}` : ''}\n`,
           );
         }
