@@ -158,11 +158,18 @@ test('masscan 1.3.2 on the same scan: same timestamp requests (cookie in id:seq)
   await withTempDir(async (dir) => {
     const target = [`${V4[0]}-${V4[2]}`, '-pI:0,I:1,O:47,O:253', '--seed', '5'];
 
-    const capM = await startCapture(PROBES);
-    const m = await runMasscan(lab, [...target, '--rate', '1000', '--wait', '2', '-oL', 'masscan.txt'], { cwd: dir, maxSeconds: 30 });
-    const mProbes = describeProbes(await stopCapture(capM));
-    assert.equal(m.code, 0, `masscan\n${describeRun(m)}`);
-    const mList = await readList(path.join(dir, 'masscan.txt'));
+    // masscan 1.3.2 drops a reply now and then (lab.test.ts): up to 3 runs for its echo records.
+    const mExpected = new Set(V4.map((ip) => `open icmp 0 ${ip}`));
+    let mProbes: string[] = [];
+    let mList = await readList(path.join(dir, 'none.txt'));
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const capM = await startCapture(PROBES);
+      const m = await runMasscan(lab, [...target, '--rate', '1000', '--wait', '2', '-oL', 'masscan.txt'], { cwd: dir, maxSeconds: 30 });
+      mProbes = describeProbes(await stopCapture(capM));
+      assert.equal(m.code, 0, `masscan\n${describeRun(m)}`);
+      mList = await readList(path.join(dir, 'masscan.txt'));
+      if (mList.records.length === mExpected.size && mList.records.every((r) => mExpected.has(r))) break;
+    }
 
     const capT = await startCapture(PROBES);
     const tRecords = await scanList(lab, [...target, '--rate', '1000', '--show', 'closed'], dir, 'tidescan.txt');
@@ -170,7 +177,7 @@ test('masscan 1.3.2 on the same scan: same timestamp requests (cookie in id:seq)
 
     // Results: masscan reports the echo replies only; tidescan the same echo replies plus
     // the timestamp replies and the closed protocols.
-    assertExactly(mList.records, new Set(V4.map((ip) => `open icmp 0 ${ip}`)), 'masscan -oL');
+    assertExactly(mList.records, mExpected, 'masscan -oL');
     const ours = new Set<string>();
     for (const ip of V4) for (const r of [`open icmp 0 ${ip}`, `open icmp 1 ${ip}`, `closed err 47 ${ip}`, `closed err 253 ${ip}`]) ours.add(r);
     assertExactly(tRecords, ours, 'tidescan -oL');
