@@ -153,6 +153,9 @@ async function masscanList(args: string[], attempts = 2): Promise<{ records: str
 async function masscanUnion(args: string[], expected: ReadonlySet<string>): Promise<string[]> {
   const union = new Set<string>();
   for (let i = 0; i < 5; i++) {
+    // Back off between attempts: the sink's kernel rate-limits ICMP errors per peer (about
+    // one a second after a burst of six), which closed UDP ports depend on.
+    if (i > 0) await new Promise((r) => setTimeout(r, 1000 * i));
     for (const r of (await masscanList(args)).records) union.add(r);
     if ([...expected].every((e) => union.has(e))) break;
   }
