@@ -146,11 +146,6 @@ export function listInterfaces(addrs: NetIfs = networkInterfaces()): InterfaceIn
   return out;
 }
 
-/** The interface named `name`, or undefined. */
-export function findInterface(name: string): InterfaceInfo | undefined {
-  return listInterfaces().find((i) => i.name === name);
-}
-
 // ---------------------------------------------------------------------------------- routes
 
 export interface Ipv4Route {
