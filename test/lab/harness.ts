@@ -138,17 +138,6 @@ export async function scanList(lab: Lab, args: readonly string[], dir: string, n
   return l.records;
 }
 
-/** Lines printed by the interactive output: `Discovered open port 80/tcp on 198.18.0.10`. */
-export function parseInteractive(text: string): string[] {
-  const out: string[] = [];
-  const re = /Discovered (open|closed|up) port (\d+)\/(tcp|udp|icmp|sctp|arp) on (\S+)/g;
-  for (const m of text.matchAll(re)) {
-    const ip = m[4]!.includes(':') ? canon6(m[4]!) : m[4]!;
-    out.push(`${m[1]} ${m[3]} ${m[2]} ${ip}`);
-  }
-  return out;
-}
-
 /**
  * Asserts `actual` holds exactly `expected`: nothing missing, nothing extra, and (when
  * `noDuplicates`) no record twice. The message lists the differences.
