@@ -28,6 +28,8 @@ import { OutputSet, outputOptionsFrom } from '../output/outputs.js';
 import type { OutputIo } from '../output/sink.js';
 import type { IpAddress, PortStatus, StatusRecord } from '../output/record.js';
 import { pauseIndex, indexSlice, sliceLength } from '../target/shard.js';
+import { wordsToIPv6 } from '../target/ipv6.js';
+import { ICMP_ECHO_PORT } from './cookie.js';
 import { Console, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
 import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
 import { formatMacBytes, resolveLink, type ResolveDeps, type ResolvedLink } from './resolve.js';
@@ -144,7 +146,7 @@ const ONE_WORKER_RATE = 200_000;
 /** The scan kind for the start lines. */
 function scanKind(config: ScanConfig): ScanKind {
   if (config.arpscan) return 'arp';
-  if (config.ports.length > 0 && config.ports.every((p) => p.begin === 196608 && p.end === 196608)) return 'icmp';
+  if (config.ports.length > 0 && config.ports.every((p) => p.begin === ICMP_ECHO_PORT && p.end === ICMP_ECHO_PORT)) return 'icmp';
   return 'syn';
 }
 
@@ -163,7 +165,7 @@ function statusWord(s: number): PortStatus {
 /** A record of the record ring -> the StatusRecord output formats take. */
 export function recordFromRing(w: Uint32Array, o: number): StatusRecord {
   const ip: IpAddress = w[o + R.VERSION] === 6
-    ? { version: 6, v6: (BigInt(w[o + R.IP0]) << 96n) | (BigInt(w[o + R.IP1]) << 64n) | (BigInt(w[o + R.IP2]) << 32n) | BigInt(w[o + R.IP3]) }
+    ? { version: 6, v6: wordsToIPv6(w, o + R.IP0) }
     : { version: 4, v4: w[o + R.IP0] >>> 0 };
   const base = {
     kind: 'status' as const,

@@ -376,7 +376,7 @@ export class Transmitter {
       ? new ProbeSet6({ srcMac: l.srcMac, dstMac: l.routerMac6, vlan: l.vlan, srcIp: src6, hopLimit: l.ttl, payloads }, key, places)
       : null;
     const maxLen = Math.max(this.set4?.maxFrameLen ?? 0, this.set6?.maxFrameLen ?? 0);
-    const slotMax = (tx as TxChannel & { maxFrameLen?: number }).maxFrameLen ?? tx.slotSize;
+    const slotMax = tx.maxFrameLen ?? tx.slotSize;
     if (maxLen > slotMax) throw new ScanError('ERR_INTERNAL', `probe frames of ${maxLen} bytes do not fit slots of ${slotMax}`);
     this.src = new SourceChooser(key, l.src4 ?? { begin: 0, end: 0 }, l.srcPort);
     this.src6 = { ip: 0, port: l.srcPort.begin };
@@ -389,9 +389,8 @@ export class Transmitter {
     this.clock = clock;
     this.threads = setup.threads;
     this.chunk = Math.max(1, cap >>> 2);
-    const arb = setup.arbiter ?? 'parallel';
-    if (setup.thread === 0) ctl.setTxMode(arb === 'serial' && setup.threads > 1 ? TxMode.SERIAL : TxMode.PARALLEL);
-    this.arbiter = arb === 'auto' && setup.thread === 0 && setup.threads > 1
+    // The starting mode is the scan's to set (scan.ts, before the workers start).
+    this.arbiter = setup.arbiter === 'auto' && setup.thread === 0 && setup.threads > 1
       ? new TxArbiter((m) => ctl.setTxMode(m), this.clockMs())
       : null;
     this.end = this.slice.end;
