@@ -65,6 +65,8 @@ import { TcpFlags } from '../wire/tcp.js';
 import { SctpChunkType } from '../wire/sctp.js';
 import { getI32, getU16, getU32 } from '../wire/bytes.js';
 import type { Range6 } from '../cli/config.js';
+import { ipv6ToWords } from '../target/ipv6.js';
+import { RangeList6 } from '../target/range-list.js';
 
 /** Record ring: kinds (word R.KIND). */
 export const RecordKind = { STATUS: 1 } as const;
@@ -649,9 +651,9 @@ export interface ReceiveSetup {
 }
 
 /** IPv6 bigint -> four words, most significant first. */
-export function words6(v: bigint): Uint32Array {
+function words6(v: bigint): Uint32Array {
   const w = new Uint32Array(4);
-  for (let i = 0; i < 4; i++) w[i] = Number((v >> BigInt(96 - 32 * i)) & 0xffffffffn);
+  ipv6ToWords(v, w, 0);
   return w;
 }
 
@@ -661,18 +663,11 @@ function bytes16(v: bigint): Uint8Array {
   return out;
 }
 
-/** IPv6 ranges -> sorted, merged, 8 words per range (see ClassifyContext.targets6). */
+/** IPv6 ranges -> sorted, merged (RangeList6 does both), 8 words per range (see ClassifyContext.targets6). */
 export function ranges6Words(rs: readonly Range6[]): Uint32Array {
-  const sorted = [...rs].filter((r) => r.begin <= r.end).sort((a, b) => (a.begin < b.begin ? -1 : a.begin > b.begin ? 1 : 0));
-  const merged: { begin: bigint; end: bigint }[] = [];
-  for (const r of sorted) {
-    const last = merged[merged.length - 1];
-    if (last !== undefined && r.begin <= last.end + 1n) {
-      if (r.end > last.end) last.end = r.end;
-    } else merged.push({ begin: r.begin, end: r.end });
-  }
+  const merged = RangeList6.fromRanges(rs).ranges();
   const out = new Uint32Array(8 * merged.length);
-  merged.forEach((r, k) => { out.set(words6(r.begin), 8 * k); out.set(words6(r.end), 8 * k + 4); });
+  merged.forEach((r, k) => { ipv6ToWords(r.begin, out, 8 * k); ipv6ToWords(r.end, out, 8 * k + 4); });
   return out;
 }
 
