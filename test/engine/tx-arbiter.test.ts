@@ -46,8 +46,10 @@ test('the arbiter follows a device that changes behaviour mid-scan', () => {
 });
 
 test('equal rates (a throttled scan) never leave parallel sending', () => {
-  const { arb } = simulate(() => 100, 30_000);
+  const { arb, modeAt } = simulate(() => 100, 30_000);
+  assert.ok(arb.decisions.length >= 3, 'it kept comparing');
   for (const d of arb.decisions) assert.equal(d.kept, TxMode.PARALLEL);
+  assert.equal(modeAt[modeAt.length - 1], TxMode.PARALLEL);
 });
 
 test('the policy defaults are sane', () => {
