@@ -3,11 +3,12 @@
  * Transmitter until its slice is done or the main thread aborts, and (worker 0) keeps sending
  * the frames the receive worker queues until the scan shuts down.
  *
- * Messages to the parent: { type: 'error', code, message } on a failure; the states and
- * counters themselves live in the shared ScanControl.
+ * Messages to the parent: { type: 'error', code, message } on a failure; { type: 'arbiter',
+ * decisions } from worker 0 once its slice is done (tx-arbiter.ts, printed with -v). The
+ * states and counters themselves live in the shared ScanControl.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import type { TxChannel } from '../adapter/adapter.js';
+import type { TxBackend, TxChannel } from '../adapter/adapter.js';
 import { isScanError } from '../error.js';
 import { FrameRing } from './ring.js';
 import { ScanControl, STEP_DONE, Transmitter, WState, type TransmitSetup } from './transmit.js';
@@ -16,7 +17,7 @@ import { formatFrame } from '../wire/pretty.js';
 /** How a worker opens its channel. */
 export type TxOpen =
   | { readonly kind: 'offline'; readonly batch: number }
-  | { readonly kind: 'afpacket'; readonly ifname: string; readonly backend: 'sendmmsg' | 'txring'; readonly batch: number };
+  | { readonly kind: 'afpacket'; readonly ifname: string; readonly backend: TxBackend; readonly batch: number };
 
 export interface TxWorkerData {
   readonly setup: TransmitSetup;
