@@ -340,7 +340,6 @@ class ScanRun {
     this.env.signals.on('SIGTERM', this.onTerm);
     if (this.env.inline !== undefined) this.startInline();
     else await this.startWorkers();
-    this.loopStart = this.env.nowMs();
     if (this.env.inline !== undefined) await this.inlineLoop();
     else await this.threadLoop();
     await this.shutdown();
@@ -349,7 +348,6 @@ class ScanRun {
     if (this.failure !== undefined) throw this.failure;
     return 0;
   }
-  private loopStart = 0;
 
   cleanup(): void {
     this.env.signals.off('SIGINT', this.onInt);
