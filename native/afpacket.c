@@ -176,6 +176,18 @@ static void ring_unmap(inst_t *in, ring_t *r) {
   }
 }
 
+/* Unmaps the ring of fd, if it has one, then detaches `ab` (its ArrayBuffer; NULL: none).
+ * Unmap first, then detach: no JavaScript runs in between, and after the detach every view
+ * of the ring has length 0, so nothing can reach the unmapped pages. The finalizer,
+ * whenever it runs, only frees the ring state. Used by close() and by a failed open. */
+static void drop_ring(napi_env env, int fd, napi_value ab) {
+  inst_t *in = get_inst(env);
+  ring_t *r = find_ring(in, fd);
+  if (r == NULL) return;
+  ring_unmap(in, r);
+  if (ab != NULL) napi_detach_arraybuffer(env, ab);
+}
+
 /* Called when the external ArrayBuffer is collected (or after close() detached it). If the
  * caller never closed, unmap here so memory is not held forever; the fd is left alone (its
  * number may have been reused: only close() closes it). The list entry is pruned later by
@@ -410,14 +422,7 @@ static napi_value js_open_tx(napi_env env, napi_callback_info info) {
   }
   if (bind_if(fd, ifindex, 0) < 0) {
     int e = errno;
-    if (ring != NULL) {
-      inst_t *in = get_inst(env);
-      ring_t *r = find_ring(in, fd);
-      if (r != NULL) {
-        ring_unmap(in, r);
-        napi_detach_arraybuffer(env, ring);
-      }
-    }
+    if (ring != NULL) drop_ring(env, fd, ring);
     throw_errno(env, ifname, "binding the packet socket", e);
     goto fail;
   }
@@ -692,12 +697,7 @@ static napi_value js_open_rx(napi_env env, napi_callback_info info) {
   if (ring == NULL) goto fail;
   if (bind_if(fd, ifindex, ETH_P_ALL) < 0) {
     int e = errno;
-    inst_t *in = get_inst(env);
-    ring_t *r = find_ring(in, fd);
-    if (r != NULL) {
-      ring_unmap(in, r);
-      napi_detach_arraybuffer(env, ring);
-    }
+    drop_ring(env, fd, ring);
     throw_errno(env, ifname, "binding the packet socket", e);
     goto fail;
   }
@@ -751,19 +751,9 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &argc, argv, NULL, NULL);
   int32_t fd;
   if (argc < 1 || !get_i32(env, argv[0], &fd)) return throw_arg(env, "close(fd, ring?): bad arguments");
-  inst_t *in = get_inst(env);
-  ring_t *r = find_ring(in, fd);
-  if (r != NULL) {
-    /* Unmap first, then detach: no JavaScript runs in between, and after the detach every
-     * view of the ring has length 0, so nothing can reach the unmapped pages. The
-     * finalizer, whenever it runs, only frees `r`. */
-    ring_unmap(in, r);
-    if (argc >= 2) {
-      bool is_ab = false;
-      napi_is_arraybuffer(env, argv[1], &is_ab);
-      if (is_ab) napi_detach_arraybuffer(env, argv[1]);
-    }
-  }
+  bool is_ab = false;
+  if (argc >= 2) napi_is_arraybuffer(env, argv[1], &is_ab);
+  drop_ring(env, fd, is_ab ? argv[1] : NULL);
   if (fd >= 0) close(fd);
   return NULL;
 }
