@@ -268,6 +268,48 @@ type Def = Omit<OptionDef, 'index' | 'aliases' | 'arg'> & {
   index?: IndexKind; aliases?: readonly string[]; arg?: string;
 };
 
+/**
+ * nmap options we refuse (§1.9): each fails with `nmap(<tag>): <why>` (tag defaults to the
+ * name), and none shows in --help or --echo.
+ */
+interface NmapRefused {
+  readonly name: string;
+  readonly aliases?: readonly string[];
+  readonly kind: 'flag' | 'value';
+  readonly tag?: string;
+  readonly why: string;
+}
+
+const NMAP_REFUSED: readonly NmapRefused[] = [
+  { name: 'host-timeout', kind: 'value', why: 'unsupported: this is an asynchronous tool, so no timeouts' },
+  { name: 'scan-delay', aliases: ['max-scan-delay'], kind: 'value', why: 'unsupported: we do timing VASTLY differently' },
+  { name: 'min-rtt-timeout', aliases: ['max-rtt-timeout', 'initial-rtt-timeout'], kind: 'value', tag: 'rtt-timeout',
+    why: 'unsupported: we do timing VASTLY differently' },
+  { name: 'min-hostgroup', aliases: ['max-hostgroup'], kind: 'value', tag: 'hostgroup', why: 'unsupported: we do not group hosts' },
+  { name: 'min-parallelism', aliases: ['max-parallelism'], kind: 'value', tag: 'parallelism',
+    why: 'unsupported: this is an asynchronous tool, so no parallelism limit' },
+  { name: 'mtu', kind: 'value', why: 'fragmentation not yet supported' },
+  { name: 'ip-options', kind: 'value', why: 'unsupported: maybe soon' },
+  { name: 'log-errors', kind: 'flag', why: 'unsupported: maybe soon' },
+  { name: 'osscan-limit', aliases: ['osscan-guess'], kind: 'flag', tag: 'osscan', why: 'OS scanning unsupported' },
+  { name: 'privileged', aliases: ['unprivileged'], kind: 'flag', why: 'unsupported: raw packets need root or CAP_NET_RAW' },
+  { name: 'port-ratio', kind: 'value', why: 'unsupported: use --top-ports' },
+  { name: 'scanflags', kind: 'value', why: 'unsupported: only SYN scans' },
+  { name: 'send-ip', kind: 'flag', why: 'unsupported: we always send Ethernet frames' },
+  { name: 'system-dns', kind: 'flag', why: 'DNS resolution not supported' },
+  { name: 'dns-servers', kind: 'value', why: 'DNS resolution not supported' },
+  { name: 'traceroute', kind: 'flag', why: 'unsupported' },
+  { name: 'version-intensity', kind: 'value', why: 'unsupported: use --banners' },
+  { name: 'version-light', aliases: ['version-all', 'version-trace'], kind: 'flag', tag: 'version', why: 'unsupported: use --banners' },
+];
+
+function nmapRefusal(r: NmapRefused): Def {
+  return {
+    name: r.name, aliases: r.aliases, kind: r.kind, state: 'none', group: 'nmap', help: '',
+    apply: nmapReject(r.tag ?? r.name, r.why),
+  };
+}
+
 const DEFS: Def[] = [
   // --- targets and ports (§1.2)
   { name: 'range', aliases: ['ranges', 'ip', 'ipv4', 'dst-ip', 'dest-ip', 'destination-ip', 'target-ip'],
@@ -712,42 +754,7 @@ const DEFS: Def[] = [
     apply: nmapInfo('release-memory', 'this is our default option') },
   { name: 'nobacktrace', aliases: ['backtrace'], kind: 'flag', state: 'none', group: 'misc', help: '',
     apply: () => undefined },
-  { name: 'host-timeout', kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('host-timeout', 'unsupported: this is an asynchronous tool, so no timeouts') },
-  { name: 'scan-delay', aliases: ['max-scan-delay'], kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('scan-delay', 'unsupported: we do timing VASTLY differently') },
-  { name: 'min-rtt-timeout', aliases: ['max-rtt-timeout', 'initial-rtt-timeout'], kind: 'value', state: 'none',
-    group: 'nmap', help: '', apply: nmapReject('rtt-timeout', 'unsupported: we do timing VASTLY differently') },
-  { name: 'min-hostgroup', aliases: ['max-hostgroup'], kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('hostgroup', 'unsupported: we do not group hosts') },
-  { name: 'min-parallelism', aliases: ['max-parallelism'], kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('parallelism', 'unsupported: this is an asynchronous tool, so no parallelism limit') },
-  { name: 'mtu', kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('mtu', 'fragmentation not yet supported') },
-  { name: 'ip-options', kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('ip-options', 'unsupported: maybe soon') },
-  { name: 'log-errors', kind: 'flag', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('log-errors', 'unsupported: maybe soon') },
-  { name: 'osscan-limit', aliases: ['osscan-guess'], kind: 'flag', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('osscan', 'OS scanning unsupported') },
-  { name: 'privileged', aliases: ['unprivileged'], kind: 'flag', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('privileged', 'unsupported: raw packets need root or CAP_NET_RAW') },
-  { name: 'port-ratio', kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('port-ratio', 'unsupported: use --top-ports') },
-  { name: 'scanflags', kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('scanflags', 'unsupported: only SYN scans') },
-  { name: 'send-ip', kind: 'flag', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('send-ip', 'unsupported: we always send Ethernet frames') },
-  { name: 'system-dns', kind: 'flag', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('system-dns', 'DNS resolution not supported') },
-  { name: 'dns-servers', kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('dns-servers', 'DNS resolution not supported') },
-  { name: 'traceroute', kind: 'flag', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('traceroute', 'unsupported') },
-  { name: 'version-intensity', kind: 'value', state: 'none', group: 'nmap', help: '',
-    apply: nmapReject('version-intensity', 'unsupported: use --banners') },
-  { name: 'version-light', aliases: ['version-all', 'version-trace'], kind: 'flag', state: 'none', group: 'nmap',
-    help: '', apply: nmapReject('version', 'unsupported: use --banners') },
+  ...NMAP_REFUSED.map(nmapRefusal),
 ];
 
 export const OPTIONS: readonly OptionDef[] = DEFS.map((d) => ({
