@@ -29,6 +29,7 @@ import { createRequire } from 'node:module';
 import { ScanError, isScanError } from '../error.js';
 import type { FrameHandler, RxChannel, RxStats, TxBackend, TxChannel, TxStats } from './adapter.js';
 import { encodeBpf, type BpfProgram } from './bpf.js';
+import { checkSendCount, checkTxSlots } from './slots.js';
 
 interface NativeOpenResult {
   readonly fd: number;
@@ -135,21 +136,6 @@ export interface OpenTxOptions {
 
 const DEFAULT_MAX_FRAME = 1514;
 
-function checkBatch(batch: number, slot: number): void {
-  if (!Number.isInteger(batch) || batch < 1 || batch > 4096) {
-    throw new ScanError('ERR_BAD_OPTION', `transmit batch ${batch} out of range (1..4096)`);
-  }
-  if (!Number.isInteger(slot) || slot < 14 || slot > 65535) {
-    throw new ScanError('ERR_BAD_OPTION', `transmit slot size ${slot} out of range (14..65535)`);
-  }
-}
-
-function checkCount(count: number, capacity: number): void {
-  if (!Number.isInteger(count) || count < 0 || count > capacity) {
-    throw new ScanError('ERR_INTERNAL', `send(${count}): count must be an integer in 0..${capacity}`);
-  }
-}
-
 /** sendmmsg back end: slots at fixed offsets k * slotSize of a private buffer. */
 class SendmmsgTx implements TxChannel {
   readonly frames: Uint8Array;
@@ -175,7 +161,7 @@ class SendmmsgTx implements TxChannel {
     this.lens = new Uint16Array(capacity);
   }
   send(count: number): number {
-    checkCount(count, this.capacity);
+    checkSendCount(count, this.capacity);
     if (count === 0) return 0;
     let n: number;
     try {
@@ -244,7 +230,7 @@ class TxRingTx implements TxChannel {
     return this.batchNo;
   }
   send(count: number): number {
-    checkCount(count, this.capacity);
+    checkSendCount(count, this.capacity);
     if (count === 0) return 0;
     const first = this.batchNo * this.capacity;
     let waited: number;
@@ -307,7 +293,7 @@ function gcd(a: number, b: number): number {
 export function openTx(opts: OpenTxOptions): TxChannel {
   checkIfname(opts.ifname);
   const maxFrame = opts.slotSize ?? DEFAULT_MAX_FRAME;
-  checkBatch(opts.batch, maxFrame);
+  checkTxSlots(opts.batch, maxFrame, 4096);
   const n = loadNative();
   const bypass = opts.qdiscBypass ?? true;
   const sndbuf = opts.sndbufBytes ?? 4 * 1024 * 1024;

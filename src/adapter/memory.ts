@@ -13,6 +13,7 @@
  * RX ring would.
  */
 import { ScanError } from '../error.js';
+import { checkSendCount, checkTxSlots } from './slots.js';
 import type { FrameHandler, RxChannel, RxStats, TxChannel, TxStats } from './adapter.js';
 
 export interface MemoryLinkOptions {
@@ -127,9 +128,7 @@ class MemoryTx implements TxChannel {
     this.lens = new Uint16Array(capacity);
   }
   send(count: number): number {
-    if (!Number.isInteger(count) || count < 0 || count > this.capacity) {
-      throw new ScanError('ERR_INTERNAL', `send(${count}): count must be an integer in 0..${this.capacity}`);
-    }
+    checkSendCount(count, this.capacity);
     if (this.closed) throw new ScanError('ERR_INTERNAL', 'send() on a closed memory channel');
     const n = this.regions > 1 ? count : Math.min(count, this.limit);
     for (let k = 0; k < n; k++) {
@@ -159,12 +158,7 @@ class MemoryTx implements TxChannel {
 export function createMemoryLink(opts: MemoryLinkOptions): MemoryLink {
   const maxFrame = opts.slotSize ?? 1514;
   const maxQueue = opts.maxQueue ?? 65536;
-  if (!Number.isInteger(opts.batch) || opts.batch < 1 || opts.batch > 65536) {
-    throw new ScanError('ERR_BAD_OPTION', `transmit batch ${opts.batch} out of range (1..65536)`);
-  }
-  if (!Number.isInteger(maxFrame) || maxFrame < 14 || maxFrame > 65535) {
-    throw new ScanError('ERR_BAD_OPTION', `transmit slot size ${maxFrame} out of range (14..65535)`);
-  }
+  checkTxSlots(opts.batch, maxFrame, 65536);
   const limit = opts.acceptLimit ?? opts.batch;
   const now = opts.now ?? ((): number => 0);
   const rx = new MemoryRx(maxQueue);

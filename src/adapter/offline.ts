@@ -3,7 +3,7 @@
  * path runs, frames are built into slots as usual, and send() accepts and discards them,
  * counting. The receive side never delivers anything.
  */
-import { ScanError } from '../error.js';
+import { checkSendCount, checkTxSlots } from './slots.js';
 import type { FrameHandler, RxChannel, RxStats, TxChannel, TxStats } from './adapter.js';
 
 export interface OfflineTxOptions {
@@ -30,9 +30,7 @@ class OfflineTx implements TxChannel {
     this.lens = new Uint16Array(capacity);
   }
   send(count: number): number {
-    if (!Number.isInteger(count) || count < 0 || count > this.capacity) {
-      throw new ScanError('ERR_INTERNAL', `send(${count}): count must be an integer in 0..${this.capacity}`);
-    }
+    checkSendCount(count, this.capacity);
     for (let k = 0; k < count; k++) this.bytes += this.lens[k];
     this.sent += count;
     return count;
@@ -64,12 +62,7 @@ class OfflineRx implements RxChannel {
 
 export function openOfflineTx(opts: OfflineTxOptions): TxChannel & { sentBytes(): number } {
   const maxFrame = opts.slotSize ?? 1514;
-  if (!Number.isInteger(opts.batch) || opts.batch < 1 || opts.batch > 65536) {
-    throw new ScanError('ERR_BAD_OPTION', `transmit batch ${opts.batch} out of range (1..65536)`);
-  }
-  if (!Number.isInteger(maxFrame) || maxFrame < 14 || maxFrame > 65535) {
-    throw new ScanError('ERR_BAD_OPTION', `transmit slot size ${maxFrame} out of range (14..65535)`);
-  }
+  checkTxSlots(opts.batch, maxFrame, 65536);
   return new OfflineTx(opts.batch, maxFrame);
 }
 
