@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import {
   defaultRouteInterface, formatInterfaceList, formatIpv4, formatIpv6, listInterfaces, lookupRoute, parseIpv4, parseIpv6,
   parseIpv6Route, parseMac, parseProcRoute, pickDefaultRoute, printInterfaceList, routeFor, runIflist,
@@ -93,9 +94,12 @@ test('the live system: lo is listed, up, with 127.0.0.1; runIflist prints and re
   printInterfaceList((s) => { out += s; });
   assert.match(out, /^Available adapters:\n/);
   assert.match(out, / lo /);
+  // The live lookups read this namespace's own tables: same answers as the parsers give on them.
+  const v4 = parseProcRoute(readFileSync('/proc/net/route', 'utf8'));
   const def = defaultRouteInterface();
+  assert.deepEqual(def, pickDefaultRoute(v4, parseIpv6Route(readFileSync('/proc/net/ipv6_route', 'utf8'))));
   if (def !== undefined) assert.ok(list.some((i) => i.name === def.ifname));
-  assert.equal(routeFor(0x7f000001)?.ifname ?? 'none', routeFor(0x7f000001)?.ifname ?? 'none');
+  for (const addr of [0x7f000001, 0x08080808, 0x0a000001, 0xc0a80001]) assert.deepEqual(routeFor(addr), lookupRoute(v4, addr));
   const write = process.stdout.write;
   let printed = '';
   process.stdout.write = ((s: string) => { printed += s; return true; }) as typeof process.stdout.write;
