@@ -12,6 +12,8 @@ import { ScanError, isScanError } from '../error.js';
 import type { ScanConfig, Range4, Range6 } from './config.js';
 import { parseCommandLine, type ParseIo } from './parse.js';
 import { echoConfig, writePausedConf, formatRange4, formatRange6 } from './echo.js';
+import { formatIPv4 } from '../target/ipv4.js';
+import { formatIPv6 } from '../target/ipv6.js';
 import { runList, writeAll } from './list.js';
 import { helpText, usageText, nmapHelpText, versionText } from './help.js';
 
@@ -39,13 +41,14 @@ export function nodeIo(): ParseIo {
   };
 }
 
+/** The fewest aligned CIDR blocks covering r, in order, as `ip/prefix` (0.0.0.0/0 included). */
 function cidrBlocks4(r: Range4, out: string[]): void {
   let b = r.begin;
   while (b <= r.end) {
     let size = 1;
-    while (size < 2 ** 32 && b % (size * 2) === 0 && b + size * 2 - 1 <= r.end) size *= 2;
-    out.push(formatRange4({ begin: b, end: b + size - 1 }).replace(/^(?!.*\/)(.*)$/, '$1/32')
-      .replace(/^0\.0\.0\.0-255\.255\.255\.255$/, '0.0.0.0/0'));
+    let prefix = 32;
+    while (prefix > 0 && b % (size * 2) === 0 && b + size * 2 - 1 <= r.end) { size *= 2; prefix--; }
+    out.push(`${formatIPv4(b)}/${prefix}`);
     b += size;
   }
 }
@@ -54,9 +57,9 @@ function cidrBlocks6(r: Range6, out: string[]): void {
   let b = r.begin;
   while (b <= r.end) {
     let size = 1n;
-    while (size < 1n << 128n && b % (size * 2n) === 0n && b + size * 2n - 1n <= r.end) size *= 2n;
-    const text = formatRange6({ begin: b, end: b + size - 1n });
-    out.push(text.includes('/') ? text : text.includes('-') ? '::/0' : `${text}/128`);
+    let prefix = 128;
+    while (prefix > 0 && b % (size * 2n) === 0n && b + size * 2n - 1n <= r.end) { size *= 2n; prefix--; }
+    out.push(`${formatIPv6(b)}/${prefix}`);
     b += size;
   }
 }

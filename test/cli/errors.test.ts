@@ -89,6 +89,10 @@ test('--echo-cidr and --readrange print the targets', () => {
   const c = runCli(['--echo-cidr', '10.0.0.1-10.0.0.6', '2001:db8::/127']);
   assert.equal(c.status, 0);
   assert.equal(c.stdout, '10.0.0.1/32\n10.0.0.2/31\n10.0.0.4/31\n10.0.0.6/32\n2001:db8::/127\n');
+  // The whole space is one block in each family (not masscan's `0.0.0.0-255.255.255.255` range text).
+  const all = runCli(['--echo-cidr', '0.0.0.0/0', '::/0']);
+  assert.equal(all.status, 0);
+  assert.equal(all.stdout, '0.0.0.0/0\n::/0\n');
   const r = runCli(['--readrange', '10.0.0.0/8', '2.0.0.0-2.0.0.1', '--exclude', '10.1.0.0/16']);
   assert.equal(r.status, 0);
   assert.equal(r.stdout, '2.0.0.0/31\n10.0.0.0/16\n10.2.0.0-10.255.255.255\n');
