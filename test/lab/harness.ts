@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import assert from 'node:assert/strict';
 import { LAB_ADDR, REPO_ROOT, type ExecResult, type Lab, type LabProcess } from './lab.js';
-import { canon6 } from './scenario.js';
+import { canonIp } from './scenario.js';
 
 export const TIDESCAN_BIN = path.join(REPO_ROOT, 'bin', 'tidescan.js');
 
@@ -106,7 +106,7 @@ export function parseList(text: string): ListFile {
     }
     const m = STATUS_LINE.exec(line);
     if (m) {
-      const ip = m[4]!.includes(':') ? canon6(m[4]!) : m[4]!;
+      const ip = canonIp(m[4]!);
       records.push(`${m[1]} ${m[2]} ${m[3]} ${ip}`);
     } else if (line.startsWith('banner ')) banners.push(line);
     else bad.push(line);

@@ -84,9 +84,14 @@ export function canon6(s: string): string {
   return u.hostname.slice(1, -1);
 }
 
+/** An address as written in records and in the lists above: IPv6 canonical, IPv4 as is. */
+export function canonIp(ip: string): string {
+  return ip.includes(':') ? canon6(ip) : ip;
+}
+
 /** A record as compared in tests: `<status> <proto> <port> <ip>` (timestamps dropped). */
 export function key(status: string, proto: Proto, port: number, ip: string): string {
-  return `${status} ${proto} ${port} ${ip.includes(':') ? canon6(ip) : ip}`;
+  return `${status} ${proto} ${port} ${canonIp(ip)}`;
 }
 
 function isIn(list: readonly Endpoint[], ip: string, port: number): boolean {
@@ -98,27 +103,28 @@ function isIn(list: readonly Endpoint[], ip: string, port: number): boolean {
  * probe that is not filtered (only when `showClosed`).
  */
 export function expectTcp(ips: readonly string[], ports: readonly number[], showClosed: boolean): Set<string> {
-  const out = new Set<string>();
-  const open = [...TCP4_OPEN, ...TCP6_OPEN];
-  const filtered = [...TCP4_FILTERED, ...TCP6_FILTERED];
-  for (const ip0 of ips) {
-    const ip = ip0.includes(':') ? canon6(ip0) : ip0;
-    for (const port of ports) {
-      if (isIn(open, ip, port)) out.add(key('open', 'tcp', port, ip));
-      else if (showClosed && !isIn(filtered, ip, port)) out.add(key('closed', 'tcp', port, ip));
-    }
-  }
-  return out;
+  return expectPorts('tcp', [...TCP4_OPEN, ...TCP6_OPEN], [...TCP4_FILTERED, ...TCP6_FILTERED], ips, ports, showClosed);
 }
 
+/** The same for UDP: open = UDP listeners, filtered = UDP4_FILTERED. */
 export function expectUdp(ips: readonly string[], ports: readonly number[], showClosed: boolean): Set<string> {
+  return expectPorts('udp', [...UDP4_OPEN, ...UDP6_OPEN], UDP4_FILTERED, ips, ports, showClosed);
+}
+
+function expectPorts(
+  proto: Proto,
+  open: readonly Endpoint[],
+  filtered: readonly Endpoint[],
+  ips: readonly string[],
+  ports: readonly number[],
+  showClosed: boolean,
+): Set<string> {
   const out = new Set<string>();
-  const open = [...UDP4_OPEN, ...UDP6_OPEN];
   for (const ip0 of ips) {
-    const ip = ip0.includes(':') ? canon6(ip0) : ip0;
+    const ip = canonIp(ip0);
     for (const port of ports) {
-      if (isIn(open, ip, port)) out.add(key('open', 'udp', port, ip));
-      else if (showClosed && !isIn(UDP4_FILTERED, ip, port)) out.add(key('closed', 'udp', port, ip));
+      if (isIn(open, ip, port)) out.add(key('open', proto, port, ip));
+      else if (showClosed && !isIn(filtered, ip, port)) out.add(key('closed', proto, port, ip));
     }
   }
   return out;
@@ -127,7 +133,7 @@ export function expectUdp(ips: readonly string[], ports: readonly number[], show
 export function expectPing(ips: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const ip0 of ips) {
-    const ip = ip0.includes(':') ? canon6(ip0) : ip0;
+    const ip = canonIp(ip0);
     if (!ICMP4_FILTERED.includes(ip) && !ICMP6_FILTERED.includes(ip)) out.add(key('open', 'icmp', 0, ip));
   }
   return out;
