@@ -150,14 +150,6 @@ export function emitLink(o: LinkOptions, etherType: number, buf: Uint8Array): vo
   );
 }
 
-/** Write an IPv4 header at buf[l2] with the given fields (its checksum included). */
-function emitIp4At(buf: Uint8Array, l2: number, src: number, dst: number, proto: number, payloadLen: number, ttl: number, ident: number): void {
-  emitIpv4(
-    { src, dst, protocol: proto, payloadLen, ttl, tos: 0, ident, dontFrag: false, moreFrags: false, fragOffset: 0, options: new Uint8Array(0) },
-    new Ipv4Packet(buf, l2, IPV4_HEADER_LEN + payloadLen),
-  );
-}
-
 function emitIp6At(buf: Uint8Array, l2: number, src: Uint8Array, dst: Uint8Array, proto: number, payloadLen: number, hopLimit: number): void {
   emitIpv6(
     { src, dst, nextHeader: proto, payloadLen, hopLimit, trafficClass: 0, flowLabel: 0 },
@@ -165,17 +157,21 @@ function emitIp6At(buf: Uint8Array, l2: number, src: Uint8Array, dst: Uint8Array
   );
 }
 
-/** The running sum of an IPv4 header whose ident, checksum, src and dst are zero in `buf`. */
-function ip4ConstSum(buf: Uint8Array, l2: number): number {
-  return sumWords(buf, l2, IPV4_HEADER_LEN, 0);
-}
-
-/** Zero the IPv4 fields patch() owns, so sums over the base cover only constant words. */
-function zeroIp4Variable(buf: Uint8Array, l2: number): void {
-  setU16(buf, l2 + Ipv4Field.IDENT, 0);
+/**
+ * Write a probe base's IPv4 header at buf[l2] and return its constant sum. The fields patch()
+ * owns (ident, checksum, both addresses) are zero while the sum is taken, so the sum covers only
+ * constant words; the source address is written afterwards (it is in the base, and patch()
+ * adds it to the checksum with the destination).
+ */
+function emitIp4Base(buf: Uint8Array, l2: number, proto: number, payloadLen: number, ttl: number, srcIp: number): number {
+  emitIpv4(
+    { src: 0, dst: 0, protocol: proto, payloadLen, ttl, tos: 0, ident: 0, dontFrag: false, moreFrags: false, fragOffset: 0, options: new Uint8Array(0) },
+    new Ipv4Packet(buf, l2, IPV4_HEADER_LEN + payloadLen),
+  );
   setU16(buf, l2 + Ipv4Field.CHECKSUM, 0);
-  setU32(buf, l2 + Ipv4Field.SRC, 0);
-  setU32(buf, l2 + Ipv4Field.DST, 0);
+  const sum = sumWords(buf, l2, IPV4_HEADER_LEN, 0);
+  setU32(buf, l2 + Ipv4Field.SRC, srcIp);
+  return sum;
 }
 
 const ZERO_IP6 = new Uint8Array(IPV6_ADDR_LEN);
@@ -230,13 +226,10 @@ export class TcpTemplate4 {
     this.maxFrameLen = this.frameLen;
     const b = new Uint8Array(this.frameLen);
     emitLink(link, EtherType.IPV4, b);
-    emitIp4At(b, l2, 0, 0, IpProtocol.TCP, tcpLen, this.ttl, 0);
+    this.ipSum0 = emitIp4Base(b, l2, IpProtocol.TCP, tcpLen, this.ttl, link.srcIp);
     emitTcp(repr, new TcpPacket(b, l4, tcpLen), null);
-    zeroIp4Variable(b, l2);
-    this.ipSum0 = ip4ConstSum(b, l2);
     // Pseudo-header without the addresses (patched per probe): protocol and TCP length.
     this.tcpSum0 = sumWords(b, l4, tcpLen, pseudoHeaderSum4(0, 0, IpProtocol.TCP, tcpLen));
-    setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
     this.base = b;
     this.oId = l2 + Ipv4Field.IDENT;
     this.oIpCk = l2 + Ipv4Field.CHECKSUM;
@@ -489,13 +482,10 @@ export class UdpTemplate4 {
       const len = paddedLen(link, l4 + udpLen);
       const b = new Uint8Array(len);
       emitLink(link, EtherType.IPV4, b);
-      emitIp4At(b, l2, 0, 0, IpProtocol.UDP, udpLen, ttl, 0);
+      const ipSum0 = emitIp4Base(b, l2, IpProtocol.UDP, udpLen, ttl, link.srcIp);
       emitUdp({ srcPort: 0, dstPort: 0, payload }, new UdpPacket(b, l4, udpLen), null);
-      zeroIp4Variable(b, l2);
-      const ipSum0 = ip4ConstSum(b, l2);
       // Payload cookie fields are zero in the table's bytes, so they add nothing here.
       const udpSum0 = sumWords(b, l4, udpLen, pseudoHeaderSum4(0, 0, IpProtocol.UDP, udpLen));
-      setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
       return { frame: b, len, ipSum0, udpSum0, udpOff: l4 };
     });
     this.v = built.v;
@@ -671,18 +661,15 @@ export class EchoTemplate4 {
     this.maxFrameLen = this.frameLen;
     const b = new Uint8Array(this.frameLen);
     emitLink(link, EtherType.IPV4, b);
-    emitIp4At(b, l2, 0, 0, IpProtocol.ICMP, icmpLen, ttl, 0);
+    this.ipSum0 = emitIp4Base(b, l2, IpProtocol.ICMP, icmpLen, ttl, link.srcIp);
     emitIcmpv4(
       ts
         ? { kind: 'other', type: ICMP_TIMESTAMP_REQUEST, code: 0, restOfHeader: 0, data: TIMESTAMP_DATA }
         : { kind: 'echo-request', ident: 0, seq: 0, data: ECHO_DATA },
       new Icmpv4Packet(b, l4, icmpLen),
     );
-    zeroIp4Variable(b, l2);
     setU16(b, l4 + Icmpv4Field.CHECKSUM, 0);
-    this.ipSum0 = ip4ConstSum(b, l2);
     this.icmpSum0 = sumWords(b, l4, icmpLen, 0);
-    setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
     this.base = b;
     this.oId = l2 + Ipv4Field.IDENT;
     this.oIpCk = l2 + Ipv4Field.CHECKSUM;
@@ -854,13 +841,10 @@ export class OprotoTemplate4 {
     this.minLen = paddedLen(link, this.l3End);
     const b = new Uint8Array(this.maxFrameLen);
     emitLink(link, EtherType.IPV4, b);
-    emitIp4At(b, l2, 0, 0, 0, 0, ttl, 0);
-    zeroIp4Variable(b, l2);
-    // Total length and protocol are per probe too: the constant sum covers neither.
+    // Total length and protocol are per probe too: the constant sum covers neither. Protocol 0
+    // adds nothing; the length word (IPV4_HEADER_LEN with no payload) is taken back out.
+    this.ipSum0 = emitIp4Base(b, l2, 0, 0, ttl, link.srcIp) - IPV4_HEADER_LEN;
     setU16(b, l2 + Ipv4Field.LENGTH, 0);
-    b[l2 + Ipv4Field.PROTOCOL] = 0;
-    this.ipSum0 = ip4ConstSum(b, l2);
-    setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
     this.base = b;
     this.oLen = l2 + Ipv4Field.LENGTH;
     this.oId = l2 + Ipv4Field.IDENT;
@@ -1020,11 +1004,8 @@ export class SctpTemplate4 {
     this.maxFrameLen = this.frameLen;
     const b = new Uint8Array(this.frameLen);
     emitLink(link, EtherType.IPV4, b);
-    emitIp4At(b, l2, 0, 0, IpProtocol.SCTP, sctpLen, ttl, 0);
+    this.ipSum0 = emitIp4Base(b, l2, IpProtocol.SCTP, sctpLen, ttl, link.srcIp);
     emitSctp(sctpInitRepr(0, 0, 0), new SctpPacket(b, l4, sctpLen));
-    zeroIp4Variable(b, l2);
-    this.ipSum0 = ip4ConstSum(b, l2);
-    setU32(b, l2 + Ipv4Field.SRC, link.srcIp);
     this.base = b;
     this.l4 = l4;
     this.sctpLen = sctpLen;
