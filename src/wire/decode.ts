@@ -69,91 +69,91 @@ export class Decoded {
 
   // --- results: link layer ---
   /** VLAN id of the first 802.1Q/802.1ad tag, -1 if untagged. */
-  vlan = -1;
+  declare vlan: number;
   /** EtherType of the payload (after tags), -1 for link types without one. */
-  etherType = -1;
-  dstMacOff = -1;
-  srcMacOff = -1;
+  declare etherType: number;
+  declare dstMacOff: number;
+  declare srcMacOff: number;
 
   // --- network layer ---
   /** 4, 6, or 0 when the frame holds no IP packet (ARP, unknown). */
-  ipVersion = 0;
-  ipOff = -1;
+  declare ipVersion: number;
+  declare ipOff: number;
   /** IPv4 header length, or 40 + extension headers for IPv6. */
-  ipHeaderLen = 0;
+  declare ipHeaderLen: number;
   /** Offset just past the IP datagram (its own length, not the frame's). */
-  ipEnd = -1;
+  declare ipEnd: number;
   /** IPv4 source/destination as u32 (0 for IPv6). */
-  src = 0;
-  dst = 0;
+  declare src: number;
+  declare dst: number;
   /** IPv6 source/destination: offsets, and the addresses as 4 big-endian u32 words each. */
-  src6Off = -1;
-  dst6Off = -1;
+  declare src6Off: number;
+  declare dst6Off: number;
   readonly src6 = new Uint32Array(4);
   readonly dst6 = new Uint32Array(4);
   /** TTL (IPv4) or hop limit (IPv6). */
-  ttl = -1;
+  declare ttl: number;
   /** IPv4 identification (-1 for IPv6). */
-  ipId = -1;
+  declare ipId: number;
   /** True for any fragment (MF set or a non-zero offset); transport checksums are then skipped. */
-  fragmented = false;
+  declare fragmented: boolean;
   /** Transport protocol (after IPv6 extension headers), -1 if none. */
-  proto = -1;
-  transportOff = -1;
+  declare proto: number;
+  declare transportOff: number;
   /** Bytes from transportOff to ipEnd. */
-  transportLen = 0;
+  declare transportLen: number;
 
   // --- TCP / UDP / SCTP ---
-  srcPort = -1;
-  dstPort = -1;
-  tcpSeq = 0;
-  tcpAck = 0;
+  declare srcPort: number;
+  declare dstPort: number;
+  declare tcpSeq: number;
+  declare tcpAck: number;
   /** Nine TcpFlags bits. */
-  tcpFlags = 0;
-  tcpWindow = 0;
-  tcpHeaderLen = 0;
+  declare tcpFlags: number;
+  declare tcpWindow: number;
+  declare tcpHeaderLen: number;
   /** Application payload (TCP/UDP) or the ICMP data after the 8-byte header. */
-  payloadOff = -1;
-  payloadLen = 0;
+  declare payloadOff: number;
+  declare payloadLen: number;
 
   // --- ICMP / ICMPv6 ---
-  icmpType = -1;
-  icmpCode = -1;
+  declare icmpType: number;
+  declare icmpCode: number;
   /** Echo identifier and sequence. */
-  icmpId = -1;
-  icmpSeq = -1;
+  declare icmpId: number;
+  declare icmpSeq: number;
   /** The datagram quoted by an ICMP error (unreachable, time exceeded, ...); -1/0 if none. */
-  innerIpVersion = 0;
-  innerProto = -1;
-  innerSrc = 0;
-  innerDst = 0;
-  innerSrc6Off = -1;
-  innerDst6Off = -1;
+  declare innerIpVersion: number;
+  declare innerProto: number;
+  declare innerSrc: number;
+  declare innerDst: number;
+  declare innerSrc6Off: number;
+  declare innerDst6Off: number;
   readonly innerSrc6 = new Uint32Array(4);
   readonly innerDst6 = new Uint32Array(4);
   /** The first 4 bytes of the quoted transport header: ports for TCP/UDP/SCTP. */
-  innerSrcPort = -1;
-  innerDstPort = -1;
+  declare innerSrcPort: number;
+  declare innerDstPort: number;
   /** Bytes 4..8 of the quoted transport header: the TCP seq, the SCTP vtag, ICMP id+seq. */
-  innerSeq = 0;
+  declare innerSeq: number;
   /** NDP: the NS/NA target address offset, and the link-layer address option's MAC offset. */
-  ndpTargetOff = -1;
-  ndpLinkAddrOff = -1;
+  declare ndpTargetOff: number;
+  declare ndpLinkAddrOff: number;
 
   // --- ARP (Ethernet/IPv4 only) ---
-  arpOp = -1;
-  arpSenderMacOff = -1;
-  arpSenderIp = 0;
-  arpTargetMacOff = -1;
-  arpTargetIp = 0;
+  declare arpOp: number;
+  declare arpSenderMacOff: number;
+  declare arpSenderIp: number;
+  declare arpTargetMacOff: number;
+  declare arpTargetIp: number;
 
   // --- SCTP ---
-  sctpVtag = 0;
+  declare sctpVtag: number;
   /** Type and flags of the first chunk. */
-  sctpChunkType = -1;
-  sctpChunkFlags = -1;
+  declare sctpChunkType: number;
+  declare sctpChunkFlags: number;
   /** The initiate tag of a first INIT or INIT ACK chunk. */
-  sctpInitiateTag = 0;
+  declare sctpInitiateTag: number;
 
   /** Scratch for the IPv6 extension walk (reused). */
   readonly upper = new Ipv6Upper();
@@ -161,9 +161,13 @@ export class Decoded {
   constructor(linkType: number = LinkType.ETHERNET, verifyTransportChecksums = false) {
     this.linkType = linkType;
     this.verifyTransportChecksums = verifyTransportChecksums;
+    this.reset();
   }
 
-  /** Set every result field to its "absent" value. Called by decodeFrame. */
+  /**
+   * Set every result field to its "absent" value. Called by the constructor and decodeFrame:
+   * the result fields above are `declare`d, so this is the one place their values are written.
+   */
   reset(): void {
     this.vlan = -1;
     this.etherType = -1;

@@ -161,6 +161,26 @@ test('decode: the Decoded is reset between frames', () => {
   assert.equal(d.proto, -1);
 });
 
+test('decode: a new Decoded holds every result field at its reset value', () => {
+  // The result fields are `declare`d and written only by reset(): one it forgot would be
+  // undefined here, and a decode that does not reach its layer would leave it undefined too.
+  const fresh = new Decoded();
+  const used = new Decoded();
+  decodeFrame(vec('lo-tcp-open.txt', 1).bytes, 0, 74, used);
+  used.reset();
+  const keys = Object.keys(fresh);
+  assert.ok(keys.includes('vlan') && keys.includes('sctpInitiateTag') && keys.length > 50);
+  for (const k of keys) {
+    const v: unknown = (fresh as unknown as Record<string, unknown>)[k];
+    assert.notEqual(v, undefined, k);
+    if (typeof v === 'number' || typeof v === 'boolean') {
+      assert.equal((used as unknown as Record<string, unknown>)[k], v, k);
+    }
+  }
+  assert.deepEqual(Object.keys(used), keys);
+  assert.deepEqual([...used.src6, ...used.innerDst6], new Array(8).fill(0));
+});
+
 test('decode: a frame at an offset inside a larger buffer (an RX ring)', () => {
   const f = vec('lo-tcp-open.txt', 1).bytes;
   const ring = new Uint8Array(4096).fill(0xee);
