@@ -143,36 +143,27 @@ export function parsePorts(spec: string, defaultProto: DefaultProto = 'tcp'): Po
       i += 2;
       c = spec.charCodeAt(i);
     }
+    // `a`, `a-b`, `a-` (to max), `-b` (from 1), `-` (1 to max)
     let begin: number;
-    let end: number;
     if (isDigit(c)) {
       const r = strtoul32(spec, i);
       begin = r.value;
       i = r.next;
-      if (spec.charCodeAt(i) === 0x2d /* - */) {
-        i++;
-        if (isDigit(spec.charCodeAt(i))) {
-          const r2 = strtoul32(spec, i);
-          end = r2.value;
-          i = r2.next;
-        } else {
-          end = max;
-        }
-      } else {
-        end = begin;
-      }
-    } else if (c === 0x2d) {
+    } else if (c === 0x2d /* - */) {
       begin = 1;
+    } else {
+      break; // silent stop (`,80`, `U:,80`, `#...`)
+    }
+    let end = begin;
+    if (spec.charCodeAt(i) === 0x2d) {
       i++;
       if (isDigit(spec.charCodeAt(i))) {
-        const r2 = strtoul32(spec, i);
-        end = r2.value;
-        i = r2.next;
+        const r = strtoul32(spec, i);
+        end = r.value;
+        i = r.next;
       } else {
         end = max;
       }
-    } else {
-      break; // silent stop (`,80`, `U:,80`, `#...`)
     }
     if (begin > max || end > max) throw bad('');
     if (end < begin) throw bad('');
