@@ -14,13 +14,14 @@
  * per configuration (median over rounds, which interleave all configurations) and the faster
  * back end, and writes bench/results/tx-backends.json.
  */
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { TxBackend } from '../src/adapter/adapter.js';
 import { openTx } from '../src/adapter/afpacket.js';
+import { assertNoDefaultRoute, deleteNetns, ip } from '../test/adapter/netns-pair.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FRAME_LEN = 60;
@@ -58,8 +59,7 @@ function template(): Uint8Array {
 function runSender(a: SenderArgs): SenderResult {
   const tx = openTx({ ifname: a.ifname, backend: a.backend, batch: a.batch, slotSize: 64 });
   const t = template();
-  const perBatch = tx.capacity * tx.slotSize;
-  const regions = Math.max(1, Math.round(tx.frames.length / perBatch));
+  const regions = tx.regions ?? 1;
   const frames = tx.frames;
   const stride = tx.slotSize;
   for (let k = 0; k < tx.capacity; k++) tx.lens[k] = FRAME_LEN;
@@ -112,17 +112,6 @@ async function runChild(a: ChildArgs): Promise<ChildResult> {
 
 // ------------------------------------------------------------------------ lab (main process)
 
-function sh(cmd: string, args: readonly string[]): string {
-  return execFileSync(cmd, args, { encoding: 'utf8', timeout: 15_000, stdio: ['ignore', 'pipe', 'pipe'] });
-}
-function tryDel(ns: string): void {
-  try {
-    execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 10_000 });
-  } catch {
-    // not there
-  }
-}
-
 interface BenchLab {
   readonly ns: string;
   readonly sinkNs: string;
@@ -137,53 +126,51 @@ function createLab(prefix: string): BenchLab {
   const ns = `${prefix}s`;
   const sinkNs = `${prefix}k`;
   const destroy = (): void => {
-    tryDel(ns);
-    tryDel(sinkNs);
+    deleteNetns(ns);
+    deleteNetns(sinkNs);
   };
   try {
-    sh('ip', ['netns', 'add', ns]);
-    sh('ip', ['netns', 'add', sinkNs]);
-    sh('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    ip(['netns', 'add', ns]);
+    ip(['netns', 'add', sinkNs]);
+    ip(['-n', ns, 'link', 'set', 'lo', 'up']);
     const discardIf = `${prefix}d`;
     let discardKind = 'dummy';
     try {
-      sh('ip', ['-n', ns, 'link', 'add', discardIf, 'type', 'dummy']);
+      ip(['-n', ns, 'link', 'add', discardIf, 'type', 'dummy']);
     } catch {
       discardKind = 'ifb';
-      sh('ip', ['-n', ns, 'link', 'add', discardIf, 'type', 'ifb']);
+      ip(['-n', ns, 'link', 'add', discardIf, 'type', 'ifb']);
     }
-    sh('ip', ['-n', ns, 'link', 'set', discardIf, 'up']);
+    ip(['-n', ns, 'link', 'set', discardIf, 'up']);
     const vethIf = `${prefix}v`;
     const peer = `${prefix}p`;
-    sh('ip', ['link', 'add', vethIf, 'netns', ns, 'type', 'veth', 'peer', 'name', peer, 'netns', sinkNs]);
-    sh('ip', ['-n', ns, 'link', 'set', vethIf, 'address', '02:50:00:00:09:01']);
-    sh('ip', ['-n', sinkNs, 'link', 'set', peer, 'address', '02:50:00:00:09:02']);
-    sh('ip', ['-n', ns, 'addr', 'add', '10.250.9.1/30', 'dev', vethIf]);
-    sh('ip', ['-n', sinkNs, 'addr', 'add', '10.250.9.2/30', 'dev', peer]);
-    sh('ip', ['-n', ns, 'link', 'set', vethIf, 'up']);
-    sh('ip', ['-n', sinkNs, 'link', 'set', peer, 'up']);
+    ip(['link', 'add', vethIf, 'netns', ns, 'type', 'veth', 'peer', 'name', peer, 'netns', sinkNs]);
+    ip(['-n', ns, 'link', 'set', vethIf, 'address', '02:50:00:00:09:01']);
+    ip(['-n', sinkNs, 'link', 'set', peer, 'address', '02:50:00:00:09:02']);
+    ip(['-n', ns, 'addr', 'add', '10.250.9.1/30', 'dev', vethIf]);
+    ip(['-n', sinkNs, 'addr', 'add', '10.250.9.2/30', 'dev', peer]);
+    ip(['-n', ns, 'link', 'set', vethIf, 'up']);
+    ip(['-n', sinkNs, 'link', 'set', peer, 'up']);
     // The sink drops every frame at ingress, before the IP stack sees it: a tc ingress
     // filter when the kernel has the gact action, else an nftables netdev ingress chain
     // with policy drop (this kernel lacks act_gact).
     let sinkDrop = 'tc';
     try {
-      sh('ip', ['netns', 'exec', sinkNs, 'tc', 'qdisc', 'add', 'dev', peer, 'ingress']);
-      sh('ip', ['netns', 'exec', sinkNs, 'tc', 'filter', 'add', 'dev', peer, 'parent', 'ffff:', 'matchall', 'action', 'drop']);
+      ip(['netns', 'exec', sinkNs, 'tc', 'qdisc', 'add', 'dev', peer, 'ingress']);
+      ip(['netns', 'exec', sinkNs, 'tc', 'filter', 'add', 'dev', peer, 'parent', 'ffff:', 'matchall', 'action', 'drop']);
     } catch {
       sinkDrop = 'nftables';
       try {
-        sh('ip', ['netns', 'exec', sinkNs, 'tc', 'qdisc', 'del', 'dev', peer, 'ingress']);
+        ip(['netns', 'exec', sinkNs, 'tc', 'qdisc', 'del', 'dev', peer, 'ingress']);
       } catch {
         // the qdisc was not added
       }
-      sh('ip', ['netns', 'exec', sinkNs, 'nft', 'add', 'table', 'netdev', 'tbsink']);
-      sh('ip', ['netns', 'exec', sinkNs, 'nft', 'add', 'chain', 'netdev', 'tbsink', 'in',
+      ip(['netns', 'exec', sinkNs, 'nft', 'add', 'table', 'netdev', 'tbsink']);
+      ip(['netns', 'exec', sinkNs, 'nft', 'add', 'chain', 'netdev', 'tbsink', 'in',
         `{ type filter hook ingress device "${peer}" priority 0; policy drop; }`]);
     }
     // LAB.md: no default route in the sending namespace, checked before anything is sent.
-    const d4 = sh('ip', ['-n', ns, 'route', 'show', 'default']).trim();
-    const d6 = sh('ip', ['-n', ns, '-6', 'route', 'show', 'default']).trim();
-    if (d4 !== '' || d6 !== '') throw new Error(`${ns} has a default route; refusing to send`);
+    assertNoDefaultRoute(ns);
     return { ns, sinkNs, discardIf, discardKind, vethIf, sinkDrop, destroy };
   } catch (e) {
     destroy();
