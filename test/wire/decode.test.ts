@@ -195,7 +195,9 @@ test('decode: a frame at an offset inside a larger buffer (an RX ring)', () => {
 
 test('decode: crafted vectors decode to the expected reasons', () => {
   const expect: Record<number, DecodeResult> = { 3: 'truncated', 4: 'truncated', 5: 'malformed', 13: 'unsupported', 14: 'fragment', 16: 'unsupported', 22: 'fragment' };
-  for (const v of allVectors().filter((x) => x.file === 'crafted.txt')) {
+  const crafted = allVectors().filter((x) => x.file === 'crafted.txt');
+  assert.ok(crafted.length >= 25, `only ${crafted.length} crafted vectors`);
+  for (const v of crafted) {
     assert.equal(decode(v.bytes)[0], expect[v.index] ?? 'ok', `crafted #${v.index}: ${v.tcpdump}`);
   }
   // the crafted transport checksums are real
