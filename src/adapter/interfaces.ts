@@ -10,7 +10,9 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { endianness, networkInterfaces } from 'node:os';
 import type { InterfaceInfo } from './adapter.js';
-import { formatIpv6 as formatWireIpv6 } from '../wire/bytes.js';
+import { formatIpv6 as formatWireIpv6, formatMac } from '../wire/bytes.js';
+import { formatIPv4, parseIPv4 } from '../target/ipv4.js';
+import { parseIPv6 } from '../target/ipv6.js';
 
 const SYS_NET = '/sys/class/net';
 const IFF_UP = 0x1;
@@ -26,58 +28,6 @@ function readSys(name: string, attr: string): string | undefined {
   }
 }
 
-/** "a.b.c.d" -> u32, or undefined. */
-export function parseIpv4(s: string): number | undefined {
-  const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(s);
-  if (m === null) return undefined;
-  let v = 0;
-  for (let i = 1; i <= 4; i++) {
-    const o = Number(m[i]);
-    if (o > 255) return undefined;
-    v = v * 256 + o;
-  }
-  return v;
-}
-
-/** IPv6 text (with "::", an embedded IPv4 tail, or a "%zone") -> bigint, or undefined. */
-export function parseIpv6(text: string): bigint | undefined {
-  const s = text.split('%')[0];
-  if (s.length === 0 || s.length > 45) return undefined;
-  let head = s;
-  let tail4: number | undefined;
-  const lastColon = s.lastIndexOf(':');
-  if (lastColon >= 0 && s.indexOf('.', lastColon) > 0) {
-    tail4 = parseIpv4(s.slice(lastColon + 1));
-    if (tail4 === undefined) return undefined;
-    head = `${s.slice(0, lastColon + 1)}0:0`;
-  }
-  const dbl = head.indexOf('::');
-  if (dbl !== head.lastIndexOf('::')) return undefined;
-  const parts = (h: string): string[] => (h === '' ? [] : h.split(':'));
-  let groups: string[];
-  if (dbl >= 0) {
-    const left = parts(head.slice(0, dbl));
-    const right = parts(head.slice(dbl + 2));
-    const fill = 8 - left.length - right.length;
-    if (fill < 1) return undefined;
-    groups = [...left, ...Array<string>(fill).fill('0'), ...right];
-  } else {
-    groups = parts(head);
-  }
-  if (groups.length !== 8) return undefined;
-  let v = 0n;
-  for (const g of groups) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    v = (v << 16n) | BigInt(parseInt(g, 16));
-  }
-  if (tail4 !== undefined) v = (v & ~0xffffffffn) | BigInt(tail4);
-  return v;
-}
-
-export function formatIpv4(v: number): string {
-  return `${v >>> 24}.${(v >>> 16) & 0xff}.${(v >>> 8) & 0xff}.${v & 0xff}`;
-}
-
 /** RFC 5952 canonical text (lowercase, longest zero run of >= 2 groups shortened). */
 export function formatIpv6(v: bigint): string {
   const b = new Uint8Array(16);
@@ -86,10 +36,6 @@ export function formatIpv6(v: bigint): string {
     v >>= 8n;
   }
   return formatWireIpv6(b, 0);
-}
-
-export function formatMac(m: Uint8Array): string {
-  return Array.from(m, (b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 /** "aa:bb:cc:dd:ee:ff" -> 6 bytes; anything else (tunnels, no address) -> all zero. */
@@ -125,11 +71,12 @@ export function listInterfaces(addrs: NetIfs = networkInterfaces()): InterfaceIn
     for (const a of addrs[name] ?? []) {
       const prefix = Number((a.cidr ?? '').split('/')[1] ?? NaN);
       if (a.family === 'IPv4') {
-        const v = parseIpv4(a.address);
-        if (v !== undefined) ipv4.push({ address: v, prefix: Number.isInteger(prefix) ? prefix : 32 });
+        const v = parseIPv4(a.address);
+        if (v !== null) ipv4.push({ address: v, prefix: Number.isInteger(prefix) ? prefix : 32 });
       } else {
-        const v = parseIpv6(a.address);
-        if (v !== undefined) ipv6.push({ address: v, prefix: Number.isInteger(prefix) ? prefix : 128 });
+        // A link-local address may carry a "%zone"; the address is what precedes it.
+        const v = parseIPv6(a.address.split('%')[0]);
+        if (v !== null) ipv6.push({ address: v, prefix: Number.isInteger(prefix) ? prefix : 128 });
       }
     }
     out.push({
@@ -286,12 +233,12 @@ export function formatInterfaceList(list: readonly InterfaceInfo[], def: Default
   const width = Math.max(4, ...list.map((i) => i.name.length));
   for (const i of list) {
     const addrs = [
-      ...i.ipv4.map((a) => `${formatIpv4(a.address)}/${a.prefix}`),
+      ...i.ipv4.map((a) => `${formatIPv4(a.address)}/${a.prefix}`),
       ...i.ipv6.map((a) => `${formatIpv6(a.address)}/${a.prefix}`),
     ];
     const marks: string[] = [];
     if (def !== undefined && def.ifname === i.name) {
-      marks.push(def.gateway4 !== undefined ? `default route via ${formatIpv4(def.gateway4)}` : 'default route');
+      marks.push(def.gateway4 !== undefined ? `default route via ${formatIPv4(def.gateway4)}` : 'default route');
     }
     if (def?.ifname6 !== undefined && def.ifname6 === i.name) {
       marks.push(def.gateway6 !== undefined ? `IPv6 default via ${formatIpv6(def.gateway6)}` : 'IPv6 default route');

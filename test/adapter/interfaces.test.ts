@@ -3,10 +3,13 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { readFileSync } from 'node:fs';
 import {
-  defaultRouteInterface, formatInterfaceList, formatIpv4, formatIpv6, listInterfaces, lookupRoute, parseIpv4, parseIpv6,
+  defaultRouteInterface, formatInterfaceList, formatIpv6, listInterfaces, lookupRoute,
   parseIpv6Route, parseMac, parseProcRoute, pickDefaultRoute, printInterfaceList, routeFor, runIflist,
 } from '../../src/adapter/interfaces.js';
 import type { InterfaceInfo } from '../../src/adapter/adapter.js';
+import { formatIPv4 as formatIpv4, parseIPv4 as parseIpv4 } from '../../src/target/ipv4.js';
+import { parseIPv6 as parseIpv6 } from '../../src/target/ipv6.js';
+import type { NetworkInterfaceInfo } from 'node:os';
 
 const ROUTE = `Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT
 eth0\t00000000\t010200C0\t0003\t0\t0\t100\t00000000\t0\t0\t0
@@ -20,21 +23,34 @@ const ROUTE6 = `fd000000000000000000000000000000 40 0000000000000000000000000000
 00000000000000000000000000000000 00 00000000000000000000000000000000 00 00000000000000000000000000000000 ffffffff 00000001 00000000 00200200       lo
 `;
 
-test('IPv4 and IPv6 text round trips', () => {
+test('IPv4 and IPv6 text round trips (the target parsers listInterfaces uses, our RFC 5952 text)', () => {
   assert.equal(parseIpv4('10.250.0.1'), 0x0afa0001);
-  assert.equal(parseIpv4('256.0.0.1'), undefined);
-  assert.equal(parseIpv4('1.2.3'), undefined);
+  assert.equal(parseIpv4('256.0.0.1'), null);
+  assert.equal(parseIpv4('1.2.3'), null);
   assert.equal(parseIpv6('::1'), 1n);
-  assert.equal(parseIpv6('fe80::fc:ff:fe00:1%eth0'), 0xfe8000000000000000fc00fffe000001n);
   assert.equal(parseIpv6('::ffff:1.2.3.4'), 0xffff01020304n);
-  assert.equal(parseIpv6('1::2::3'), undefined);
-  assert.equal(parseIpv6('1:2:3:4:5:6:7:8:9'), undefined);
-  assert.equal(parseIpv6('12345::'), undefined);
+  assert.equal(parseIpv6('1::2::3'), null);
+  assert.equal(parseIpv6('1:2:3:4:5:6:7:8:9'), null);
+  assert.equal(parseIpv6('12345::'), null);
   assert.equal(formatIpv6(0xfd000250000000000000000000000001n), 'fd00:250::1');
   assert.equal(formatIpv6(0n), '::');
   assert.equal(formatIpv6(0x20010db8000000010000000000000001n), '2001:db8:0:1::1');
   fc.assert(fc.property(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), (v) => parseIpv6(formatIpv6(v)) === v), { numRuns: 500 });
   fc.assert(fc.property(fc.nat({ max: 0xffffffff }), (v) => parseIpv4(formatIpv4(v)) === v), { numRuns: 500 });
+});
+
+test('listInterfaces: addresses from os.networkInterfaces(), a "%zone" on a link-local address ignored', () => {
+  const addrs: Record<string, NetworkInterfaceInfo[]> = {
+    lo: [
+      { family: 'IPv4', address: '127.0.0.1', cidr: '127.0.0.1/8', netmask: '255.0.0.0', mac: '00:00:00:00:00:00', internal: true },
+      { family: 'IPv6', address: 'fe80::fc:ff:fe00:1%eth0', cidr: 'fe80::fc:ff:fe00:1/64', netmask: 'ffff:ffff:ffff:ffff::', mac: '00:00:00:00:00:00', internal: true, scopeid: 1 },
+      { family: 'IPv4', address: 'bogus', cidr: null, netmask: '', mac: '', internal: true },
+    ],
+  };
+  const lo = listInterfaces(addrs).find((i) => i.name === 'lo');
+  assert.ok(lo !== undefined);
+  assert.deepEqual(lo.ipv4, [{ address: 0x7f000001, prefix: 8 }]);
+  assert.deepEqual(lo.ipv6, [{ address: 0xfe8000000000000000fc00fffe000001n, prefix: 64 }]);
 });
 
 test('MAC parsing: six octets or all zero', () => {
