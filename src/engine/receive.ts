@@ -58,7 +58,8 @@ import { R } from './ring.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from './cookie.js';
 import { DedupTable } from './dedup.js';
 import { Responder } from './responder.js';
-import { TcpTemplate4, TcpTemplate6 } from './template.js';
+import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6 } from './template.js';
+import { PORT_ARP, PORT_ICMP_TIMESTAMP, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame, type DecodeResult } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
 import { TcpFlags } from '../wire/tcp.js';
@@ -74,19 +75,18 @@ export const RecordKind = { STATUS: 1 } as const;
 export const RecStatus = { OPEN: 1, CLOSED: 2, UP: 3 } as const;
 
 /** Internal port bases (target/ports.ts encoding). */
-const UDP_BASE = 65536;
-const SCTP_BASE = 131072;
-const ARP_PORT = 196610;
+const UDP_BASE = PORT_UDP_BASE;
+const SCTP_BASE = PORT_SCTP_BASE;
+const ARP_PORT = PORT_ARP;
 /** ICMP timestamp (`I:1`) and the first other-protocol port (`O:0`). */
-export const ICMP_TIMESTAMP_PORT = 196609;
-export const OPROTO_PORT_BASE = 196864;
+export const ICMP_TIMESTAMP_PORT = PORT_ICMP_TIMESTAMP;
+export const OPROTO_PORT_BASE = PORT_OPROTO_BASE;
 
 const ARP_REPLY = 2;
 const ICMP4_ECHO_REPLY = 0;
 const ICMP4_UNREACH = 3;
 const ICMP4_PROTO_UNREACH = 2;
 const ICMP4_PORT_UNREACH = 3;
-const ICMP4_TIMESTAMP_REPLY = 14;
 const ICMP6_ECHO_REPLY = 129;
 const ICMP6_UNREACH = 1;
 const ICMP6_PORT_UNREACH = 4;
@@ -320,7 +320,7 @@ function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: Cook
       v.kind = RecordKind.STATUS;
       return v.kind;
     }
-    if (v4 && type === ICMP4_TIMESTAMP_REPLY) {
+    if (v4 && type === ICMP_TIMESTAMP_REPLY) {
       // RFC 792: "Type 14 for timestamp reply message", "Code 0", identifier and sequence
       // number echoed from the request. decodeFrame's 'ok' guarantees the 8-byte header; the
       // three timestamps are not needed (the cookie is what proves the reply is ours).
