@@ -58,7 +58,7 @@ import { R } from './ring.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from './cookie.js';
 import { DedupTable } from './dedup.js';
 import { Responder } from './responder.js';
-import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6 } from './template.js';
+import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6, ipv6Bytes } from './template.js';
 import { PORT_ARP, PORT_ICMP_TIMESTAMP, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame, type DecodeResult } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
@@ -657,12 +657,6 @@ function words6(v: bigint): Uint32Array {
   return w;
 }
 
-function bytes16(v: bigint): Uint8Array {
-  const out = new Uint8Array(16);
-  for (let k = 0; k < 16; k++) out[k] = Number((v >> BigInt(8 * (15 - k))) & 0xffn);
-  return out;
-}
-
 /** IPv6 ranges -> sorted, merged (RangeList6 does both), 8 words per range (see ClassifyContext.targets6). */
 export function ranges6Words(rs: readonly Range6[]): Uint32Array {
   const merged = RangeList6.fromRanges(rs).ranges();
@@ -711,7 +705,7 @@ export function buildReceiver(
     ? new TcpTemplate4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan, srcIp: s.src4.begin, ttl: s.ttl }, { kind: 'rst' })
     : null;
   const rst6 = !s.noreset && frames !== null && s.src6 !== undefined && !zeroMac(s.routerMac6)
-    ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: bytes16(s.src6), hopLimit: s.ttl }, { kind: 'rst' })
+    ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: ipv6Bytes(s.src6), hopLimit: s.ttl }, { kind: 'rst' })
     : null;
   const responder = frames !== null && (s.answer4 || s.answer6)
     ? new Responder({

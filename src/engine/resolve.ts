@@ -29,6 +29,7 @@ import { formatIPv6 } from '../target/ipv6.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
 import { defaultSourcePort } from './source.js';
 import { arpReplyFrom, buildArpRequest, buildNeighborSolicit, ndpAdvertFrom } from './responder.js';
+import { ipv6Bytes } from './template.js';
 
 // ---------------------------------------------------------------------------------------
 // What the scan resolved.
@@ -107,12 +108,6 @@ export function formatMacBytes(m: Uint8Array): string {
 
 function isLinkLocal6(a: bigint): boolean {
   return (a >> 118n) === 0x3fan; // fe80::/10
-}
-
-function bigintToBytes16(v: bigint): Uint8Array {
-  const out = new Uint8Array(16);
-  for (let k = 0; k < 16; k++) out[k] = Number((v >> BigInt(8 * (15 - k))) & 0xffn);
-  return out;
 }
 
 /**
@@ -238,8 +233,8 @@ function askNeighbours(
   const ours = { ipv4: src4 !== undefined ? [src4] : [], ipv6: src6 !== undefined ? [src6] : [] };
   const { tx, rx } = deps.openProbeLink(ifname, ours);
   const d = new Decoded();
-  const target6 = ask6 !== undefined ? bigintToBytes16(ask6) : undefined;
-  const src6b = src6 !== undefined ? bigintToBytes16(src6) : undefined;
+  const target6 = ask6 !== undefined ? ipv6Bytes(ask6) : undefined;
+  const src6b = src6 !== undefined ? ipv6Bytes(src6) : undefined;
   let mac4: Uint8Array | undefined;
   let mac6: Uint8Array | undefined;
   const onFrame = (buf: Uint8Array, off: number, len: number): void => {

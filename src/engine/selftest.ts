@@ -42,7 +42,7 @@ import { UdpPacket, emitUdp } from '../wire/udp.js';
 import { Icmpv4Packet, emitIcmpv4 } from '../wire/icmpv4.js';
 import { SipKey, sip16, sip40 } from './siphash.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6, tcpAckMatches4, cookieId16, cookieSnmp } from './cookie.js';
-import { ProbeSet4, ProbeSet6, TcpTemplate4 } from './template.js';
+import { ProbeSet4, ProbeSet6, TcpTemplate4, ipv6Bytes } from './template.js';
 import { classify, Verdict, RecStatus, RecordKind, type ClassifyContext } from './receive.js';
 import { BUILTIN_UDP_PAYLOADS, UdpPayloadTable, buildPayloadTable, cookieFieldWidth, writePayloadCookie } from './udp-payloads.js';
 import { DedupTable } from './dedup.js';
@@ -230,12 +230,6 @@ const MASSCAN_SYN = fromHex(
   '4500 002c dd5c 0000 ff06 123c c0000232 0a000001' +
   '9c40 0050 09eedd0d 00000000 6002 0401 4466 0000 020405b4',
 );
-
-function bytes16(v: bigint): Uint8Array {
-  const b = new Uint8Array(16);
-  for (let i = 0; i < 16; i++) b[i] = Number((v >> BigInt(8 * (15 - i))) & 0xffn);
-  return b;
-}
 
 function words4(v: bigint): Uint32Array {
   const w = new Uint32Array(4);
@@ -665,12 +659,12 @@ const templateUnit: SelftestUnit = {
       eq(`${d.vlan} ${d.dst} ${d.dstPort} ${d.tcpSeq}`, `7 ${dst} ${dport} ${ck}`, 'decoded VLAN SYN fields');
     }
     // IPv6 SYN.
-    const src6 = bytes16(ME6);
+    const src6 = ipv6Bytes(ME6);
     const set6 = new ProbeSet6({ srcMac: MAC_US, dstMac: MAC_ROUTER, srcIp: src6 }, key, 1);
     const dst6 = words4(THEM6);
     const len6 = set6.fill(buf, 0, 0, dst6, 0, 443, MY_PORT);
     const ck6 = cookie6(key, dst6, 0, words4(ME6), 0, 443, MY_PORT);
-    eqBytes(buf.subarray(0, len6), reprTcp6(src6, bytes16(THEM6), synRepr(MY_PORT, 443, ck6), 255, MAC_US, MAC_ROUTER), 'IPv6 SYN vs wire reprs');
+    eqBytes(buf.subarray(0, len6), reprTcp6(src6, ipv6Bytes(THEM6), synRepr(MY_PORT, 443, ck6), 255, MAC_US, MAC_ROUTER), 'IPv6 SYN vs wire reprs');
     eq(decodeFrame(buf, 0, len6, d), 'ok', 'decodeFrame of the IPv6 SYN');
     eq(`${d.ipVersion} ${d.dstPort} ${d.tcpSeq} ${d.dst6.join('.')}`, `6 443 ${ck6} ${dst6.join('.')}`, 'decoded IPv6 SYN fields');
     // The RST sent after a SYN-ACK: seq = their ack, window 1200 (§6.2).
@@ -744,7 +738,7 @@ const receiveUnit: SelftestUnit = {
     // IPv6 SYN-ACK.
     const them6 = words4(THEM6);
     const ck6 = cookie6(key, them6, 0, words4(ME6), 0, 443, MY_PORT);
-    const r6 = (ack: number): Uint8Array => reprTcp6(bytes16(THEM6), bytes16(ME6),
+    const r6 = (ack: number): Uint8Array => reprTcp6(ipv6Bytes(THEM6), ipv6Bytes(ME6),
       { srcPort: 443, dstPort: MY_PORT, seq: 7, ack, flags: SA, window: 1000, urgent: 0, options: [], payload: new Uint8Array(0) }, 60, MAC_ROUTER, MAC_US);
     eq(run(r6((ck6 + 1) >>> 0), 'an IPv6 SYN-ACK'), RecordKind.STATUS, 'IPv6 SYN-ACK with the right cookie');
     eq(`${v.version} ${v.status} ${v.port}`, `6 ${RecStatus.OPEN} 443`, 'IPv6 open verdict');

@@ -176,6 +176,13 @@ function emitIp4Base(buf: Uint8Array, l2: number, proto: number, payloadLen: num
 
 const ZERO_IP6 = new Uint8Array(IPV6_ADDR_LEN);
 
+/** An IPv6 address as the 16 bytes (network order) the IPv6 templates take. Setup only (BigInt). */
+export function ipv6Bytes(v: bigint): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let k = 0; k < 16; k++) out[k] = Number((v >> BigInt(8 * (15 - k))) & 0xffn);
+  return out;
+}
+
 /** The four big-endian words of a 16-byte IPv6 address. */
 function ip6Words(a: Uint8Array): Uint32Array {
   const w = new Uint32Array(4);
