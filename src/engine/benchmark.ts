@@ -15,7 +15,7 @@
  *   receive.classify         decodeFrame + classify (cookie check) of the same SYN-ACK
  *   offline.transmit         the whole --offline probe path: a Transmitter over an offline
  *                            channel (shuffleBatch, pick, source choice, cookie, template,
- *                            send of 512-frame batches that discards them)
+ *                            send of TX_BATCH-frame batches, as a scan sends them, that discards them)
  *
  * Inputs are fixed (seed, targets 198.18.0.0/15 x the first 64 top ports, addresses), so runs
  * compare. `--blackrock-rounds` from the command line is honoured; the seed is not (a random
@@ -40,6 +40,7 @@ import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from './trans
 import { UdpPayloadTable } from './udp-payloads.js';
 import { TIDESCAN_VERSION } from './console.js';
 import { reprTcp4, writeLineSync } from './selftest.js';
+import { TX_BATCH } from './scan.js';
 
 /** One benchmark item: `make` builds its fixtures and returns `run(n)`, which performs about
  * n operations and returns how many it performed. */
@@ -83,8 +84,6 @@ const MAC_ROUTER = Uint8Array.of(0x02, 0x50, 0, 0, 0, 2);
 const SRC6 = Uint8Array.of(0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x32);
 const SLOTS = 1024;
 const SLOT = 128;
-/** Frames per offline send: scan.ts's TX_BATCH. */
-const TX_BATCH = 512;
 /** Target duration of one timed call, ms. */
 const CHUNK_MS = 5;
 
