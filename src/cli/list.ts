@@ -64,10 +64,10 @@ export class ListRenderer {
   private readonly n4: number;
   private readonly n6: number;
   private readonly block4: number;
-  /** Per port index: the line tail bytes (`:port\n`, or `\n` when printing IPs only). */
-  private readonly tail: Uint8Array;
-  private readonly tailOff: Int32Array;
-  /** The same tails in fixed 8-byte slots (`:` + at most 6 digits + newline), and lengths. */
+  /**
+   * Per port index: the line tail (`:port\n`, or `\n` when printing IPs only) in a fixed
+   * 8-byte slot (`:` + at most 6 digits + newline), and its length.
+   */
   private readonly tail8: Uint8Array;
   private readonly tailLen: Uint8Array;
   private readonly words = new Uint32Array(4);
@@ -85,18 +85,10 @@ export class ListRenderer {
     this.block4 = this.n4 * np;
     const ipOnly = np === 1;
     const ports = new PortList(c.ports);
-    const parts: string[] = [];
-    for (let k = 0; k < np; k++) parts.push(ipOnly ? '\n' : `:${ports.pick(k)}\n`);
-    const bytes = Buffer.from(parts.join(''), 'latin1');
-    this.tail = new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length);
-    this.tailOff = new Int32Array(np + 1);
-    let off = 0;
-    for (let k = 0; k < np; k++) { this.tailOff[k] = off; off += parts[k]!.length; }
-    this.tailOff[np] = off;
     this.tail8 = new Uint8Array(np * 8);
     this.tailLen = new Uint8Array(np);
     for (let k = 0; k < np; k++) {
-      const p = parts[k]!;
+      const p = ipOnly ? '\n' : `:${ports.pick(k)}\n`;
       this.tailLen[k] = p.length;
       for (let j = 0; j < p.length; j++) this.tail8[k * 8 + j] = p.charCodeAt(j);
     }
@@ -117,8 +109,6 @@ export class ListRenderer {
     const v4 = this.v4;
     const n4 = this.n4;
     const block4 = this.block4;
-    const tail = this.tail;
-    const tailOff = this.tailOff;
     const tail8 = this.tail8;
     const tailLen = this.tailLen;
     const oct = OCTETS;
@@ -154,13 +144,13 @@ export class ListRenderer {
         const pk = Math.floor(x / n6);
         this.v6.pickWords(x - pk * n6, this.words);
         const text = formatIPv6Words(this.words);
-        const t0 = tailOff[pk]!;
-        const t1 = tailOff[pk + 1]!;
-        const bracket = t1 - t0 > 1;
+        const t = pk << 3;
+        const len = tailLen[pk]!;
+        const bracket = len > 1;
         if (bracket) out[pos++] = 0x5b;
         for (let k = 0; k < text.length; k++) out[pos++] = text.charCodeAt(k);
         if (bracket) out[pos++] = 0x5d;
-        for (let t = t0; t < t1; t++) out[pos++] = tail[t]!;
+        for (let k = 0; k < len; k++) out[pos++] = tail8[t + k]!;
       }
     }
     filled[0] = pos;
