@@ -11,6 +11,7 @@
  *   other IP proto (`O:n`, 0..255) -> 196864 + n   (echoes as I:<256+n>, masscan's form)
  */
 import { ScanError } from '../error.js';
+import { prefixCounts } from './range-list.js';
 import { NMAP_TOP_TCP_BY_FREQUENCY, NMAP_TOP_UDP_BY_FREQUENCY } from './top-ports-data.js';
 
 export const PORT_TCP_BASE = 0;
@@ -254,14 +255,7 @@ export class PortList {
   }
 
   private finish(): void {
-    const p = new Float64Array(this.n + 1);
-    let acc = 0;
-    for (let i = 0; i < this.n; i++) {
-      p[i] = acc;
-      acc += this.e[i] - this.b[i] + 1;
-    }
-    p[this.n] = acc;
-    this.prefix = p;
+    this.prefix = prefixCounts(this.b, this.e, this.n);
     this.dirty = false;
   }
 
@@ -277,6 +271,8 @@ export class PortList {
   /** The k-th internal port in ascending order, 0 <= k < count(). Hot path, no allocation. */
   pick(k: number): number {
     if (this.dirty) this.merge();
+    // NOTE: the search is range-list.ts's searchPrefix written out: calling it measured ~2%
+    // slower per pick here (PortList.pick over 1000 ports, 14.8 vs 15.1 ns).
     const p = this.prefix;
     let lo = 0;
     let len = this.n;

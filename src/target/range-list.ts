@@ -26,6 +26,21 @@ export interface Range6 {
 
 const TWO32 = 4294967296;
 
+/**
+ * Prefix counts of n inclusive ranges (sorted, merged): p[i] = sizes of ranges 0..i-1, p[n] =
+ * the total. Float64 because a total reaches 2^32 (the IPv4 space).
+ */
+export function prefixCounts(b: Uint32Array | Int32Array, e: Uint32Array | Int32Array, n: number): Float64Array {
+  const p = new Float64Array(n + 1);
+  let acc = 0;
+  for (let i = 0; i < n; i++) {
+    p[i] = acc;
+    acc += e[i] - b[i] + 1;
+  }
+  p[n] = acc;
+  return p;
+}
+
 /** Lower-bound search shared by the pickers: largest i in [0, n) with p[i] <= k (p[0] = 0). */
 function searchPrefix(p: Float64Array, n: number, k: number): number {
   let lo = 0;
@@ -156,15 +171,7 @@ export class RangeList4 {
 
   /** Builds prefix counts over ranges already sorted and merged. */
   private finish(): void {
-    const n = this.n;
-    const p = new Float64Array(n + 1);
-    let acc = 0;
-    for (let i = 0; i < n; i++) {
-      p[i] = acc;
-      acc += this.e[i] - this.b[i] + 1;
-    }
-    p[n] = acc;
-    this.prefix = p;
+    this.prefix = prefixCounts(this.b, this.e, this.n);
     this.dirty = false;
   }
 
