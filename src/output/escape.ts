@@ -21,10 +21,6 @@ const HEX = '0123456789abcdef';
 const HEXB = new Uint8Array(16);
 for (let i = 0; i < 16; i++) HEXB[i] = HEX.charCodeAt(i);
 
-export function isKeptByte(b: number): boolean {
-  return KEEP[b & 255] === 1;
-}
-
 /** Length in bytes of the `\xNN`-escaped form of `bytes`. */
 export function escapedLength(bytes: Uint8Array): number {
   let n = 0;

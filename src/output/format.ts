@@ -177,8 +177,3 @@ export function classRanges(
   }
   return out;
 }
-
-/** Latin-1/ASCII string -> bytes (headers of the binary format). */
-export function asciiBytes(s: string): Uint8Array {
-  return Buffer.from(s, 'latin1');
-}
