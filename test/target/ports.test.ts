@@ -169,7 +169,11 @@ test('PortList vs a bitmap (property)', () => {
       const l = new PortList(inc).exclude(new PortList(exc));
       assert.equal(l.count(), want.length);
       for (let k = 0; k < want.length; k += 3) assert.equal(l.pick(k), want[k]);
-      for (const p of want.slice(0, 50)) assert.ok(l.contains(p));
+      for (const p of want.slice(0, 50)) assert.equal(l.contains(p), true, String(p));
+      // and the ports an exclude removed, or just past a range, are not contained
+      for (const r of [...exc, ...inc]) {
+        for (const p of [r.begin, r.end, r.end + 1]) assert.equal(l.contains(p), set.has(p), String(p));
+      }
     }),
     { numRuns: 200 },
   );
