@@ -124,10 +124,6 @@ export function parseIpv6(pkt: Ipv6Packet): Ipv6Repr | WireError {
   };
 }
 
-export function ipv6HeaderLen(_repr: Ipv6Repr): number {
-  return IPV6_HEADER_LEN;
-}
-
 export function emitIpv6(repr: Ipv6Repr, pkt: Ipv6Packet): void {
   pkt.setVersionClassFlow(repr.trafficClass, repr.flowLabel);
   pkt.setPayloadLen(repr.payloadLen);

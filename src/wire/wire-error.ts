@@ -9,8 +9,3 @@
  * - `unsupported`: well formed, but a protocol or variant this layer does not model.
  */
 export type WireError = 'truncated' | 'malformed' | 'bad-checksum' | 'unsupported';
-
-/** True for a parse result that is an error reason rather than a repr. */
-export function isWireError(x: unknown): x is WireError {
-  return typeof x === 'string';
-}
