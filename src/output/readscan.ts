@@ -15,16 +15,31 @@
  *   ids that only make sense in it.
  */
 import * as nodeFs from 'node:fs';
-import type { ScanConfig } from '../cli/config.js';
 import { ScanError } from '../error.js';
 import type { AppNumbering } from './app-proto.js';
 import { BANNER_TYPE_IDS } from './app-proto.js';
 import { BinaryReader } from './binary.js';
 import type { ScanMeta } from './format.js';
 import { OutputSet, outputOptionsFrom } from './outputs.js';
-import type { OutputOptions } from './outputs.js';
+import type { OutputConfigFields, OutputOptions } from './outputs.js';
 import type { IpAddress, ScanRecord } from './record.js';
 import type { OutputIo } from './sink.js';
+
+interface Span<T> { readonly begin: T; readonly end: T }
+
+/**
+ * The ScanConfig fields --readscan reads (ScanConfig satisfies it as is, so output/ need not
+ * import cli/).
+ */
+export interface ReadscanConfig extends OutputConfigFields {
+  readonly targets4: readonly Span<number>[];
+  readonly targets6: readonly Span<bigint>[];
+  /** Internal port encoding (UDP 65536 + p, ...). */
+  readonly ports: readonly Span<number>[];
+  readonly bannerTypes: readonly string[];
+  readonly raw: ReadonlyMap<string, readonly string[]>;
+  readonly readscanFiles: readonly string[];
+}
 
 export interface ReadscanOptions {
   /** App-proto numbering of the input files (default: config.raw `readscan-numbering`, else HEAD). */
@@ -66,8 +81,6 @@ export function internalPort(ipProto: number, port: number): number {
   }
 }
 
-interface Span<T> { readonly begin: T; readonly end: T }
-
 function inSpans<T extends number | bigint>(spans: readonly Span<T>[], v: T): boolean {
   let lo = 0;
   let hi = spans.length - 1;
@@ -93,7 +106,7 @@ export class ReadscanFilter {
   private readonly bannerIds: Set<number> | undefined;
 
   constructor(
-    config: Pick<ScanConfig, 'targets4' | 'targets6' | 'ports' | 'bannerTypes'>,
+    config: Pick<ReadscanConfig, 'targets4' | 'targets6' | 'ports' | 'bannerTypes'>,
     private readonly byTargets: boolean,
     private readonly byPorts: boolean,
   ) {
@@ -140,7 +153,7 @@ function looksBase64(b: Uint8Array): boolean {
   return true;
 }
 
-function numberingFrom(config: ScanConfig, opts: ReadscanOptions): AppNumbering {
+function numberingFrom(config: ReadscanConfig, opts: ReadscanOptions): AppNumbering {
   if (opts.numbering !== undefined) return opts.numbering;
   const v = config.raw.get('readscan-numbering')?.at(-1);
   if (v === undefined || v === 'head' || v === '1.3.9' || v === 'current') return 'head';
@@ -149,7 +162,7 @@ function numberingFrom(config: ScanConfig, opts: ReadscanOptions): AppNumbering 
 }
 
 /** Runs --readscan; resolves to the process exit code (0, or 1 after any bad file). */
-export async function runReadscan(config: ScanConfig, opts: ReadscanOptions = {}): Promise<number> {
+export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions = {}): Promise<number> {
   const stderr = opts.stderr ?? ((s: string) => { process.stderr.write(s); });
   const numbering = numberingFrom(config, opts);
   const filter = new ReadscanFilter(
