@@ -7,6 +7,7 @@
  * Target lists are kept as plain sorted, merged, inclusive ranges with excludes already
  * applied (which is also how --echo prints them).
  */
+import type { FormatName } from '../output/format.js';
 
 export type Operation =
   | 'scan' // the default: send probes
@@ -23,19 +24,8 @@ export type Operation =
   | 'version'
   | 'nmap-help';
 
-export type OutputFormatName =
-  | 'interactive'
-  | 'list'
-  | 'json'
-  | 'ndjson'
-  | 'grepable'
-  | 'xml'
-  | 'binary'
-  | 'unicornscan'
-  | 'hostonly'
-  | 'certs'
-  | 'none'
-  | 'redis';
+/** The output formats (output/format.ts) plus `redis`: accepted here, refused when outputs open. */
+export type OutputFormatName = FormatName | 'redis';
 
 /** What banner grabbing keeps (--capture / --nocapture). Default: cert only. */
 export type CaptureType = 'cert' | 'servername' | 'html' | 'heartbleed' | 'ticketbleed';
