@@ -12,6 +12,7 @@
  * choice is a select that compiles to a conditional move. Its result for k outside
  * [0, count()) is unspecified (but never throws).
  */
+import { ipv6ToWords } from './ipv6.js';
 
 /** An inclusive IPv4 range of u32s. Same shape as the config's Range4. */
 export interface Range4 {
@@ -333,10 +334,7 @@ export class RangeList6 {
       pb[i] = acc;
       pf[i] = Number(acc);
       const v = this.b[i];
-      w[4 * i] = Number(v >> 96n);
-      w[4 * i + 1] = Number((v >> 64n) & 0xffffffffn);
-      w[4 * i + 2] = Number((v >> 32n) & 0xffffffffn);
-      w[4 * i + 3] = Number(v & 0xffffffffn);
+      ipv6ToWords(v, w, 4 * i);
       acc += this.e[i] - v + 1n;
     }
     pb[n] = acc;
