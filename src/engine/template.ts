@@ -130,6 +130,13 @@ function checkTtl(ttl: number, what: string): number {
   return ttl;
 }
 
+/** checkLink plus the IPv6 source address; returns the checked hop limit. */
+function checkLink6(link: Ipv6Options): number {
+  checkLink(link);
+  if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
+  return checkTtl(link.hopLimit ?? 255, 'hop limit');
+}
+
 /** Bytes of link header in front of the IP header. */
 export function linkHeaderLen(o: LinkOptions): number {
   if (o.raw === true) return 0;
@@ -150,11 +157,19 @@ export function emitLink(o: LinkOptions, etherType: number, buf: Uint8Array): vo
   );
 }
 
-function emitIp6At(buf: Uint8Array, l2: number, src: Uint8Array, dst: Uint8Array, proto: number, payloadLen: number, hopLimit: number): void {
+const ZERO_IP6 = new Uint8Array(IPV6_ADDR_LEN);
+
+/**
+ * Write a probe base's IPv6 header at buf[l2] (destination zero: patch() owns it) and return
+ * the constant part of the transport pseudo-header sum (RFC 8200 §8.1): our address, the
+ * upper-layer length and the next header; patch() adds the destination.
+ */
+function emitIp6Base(buf: Uint8Array, l2: number, src: Uint8Array, proto: number, payloadLen: number, hopLimit: number): number {
   emitIpv6(
-    { src, dst, nextHeader: proto, payloadLen, hopLimit, trafficClass: 0, flowLabel: 0 },
+    { src, dst: ZERO_IP6, nextHeader: proto, payloadLen, hopLimit, trafficClass: 0, flowLabel: 0 },
     new Ipv6Packet(buf, l2, IPV6_HEADER_LEN + payloadLen),
   );
+  return sumWords(buf, l2 + Ipv6Field.SRC, IPV6_ADDR_LEN, 0) + (payloadLen >>> 16) + (payloadLen & 0xffff) + proto;
 }
 
 /**
@@ -173,8 +188,6 @@ function emitIp4Base(buf: Uint8Array, l2: number, proto: number, payloadLen: num
   setU32(buf, l2 + Ipv4Field.SRC, srcIp);
   return sum;
 }
-
-const ZERO_IP6 = new Uint8Array(IPV6_ADDR_LEN);
 
 /** An IPv6 address as the 16 bytes (network order) the IPv6 templates take. Setup only (BigInt). */
 export function ipv6Bytes(v: bigint): Uint8Array {
@@ -309,9 +322,7 @@ export class TcpTemplate6 {
   private readonly tcpSum0: number;
 
   constructor(link: Ipv6Options, tcp: TcpOptions = {}) {
-    checkLink(link);
-    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
-    this.hopLimit = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    this.hopLimit = checkLink6(link);
     const rst = tcp.kind === 'rst';
     this.flags = rst ? TcpFlags.RST : TcpFlags.SYN;
     this.window = tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW);
@@ -328,12 +339,9 @@ export class TcpTemplate6 {
     this.maxFrameLen = this.frameLen;
     const b = new Uint8Array(this.frameLen);
     emitLink(link, EtherType.IPV6, b);
-    emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.TCP, tcpLen, this.hopLimit);
+    const pseudo = emitIp6Base(b, l2, link.srcIp, IpProtocol.TCP, tcpLen, this.hopLimit);
     emitTcp(repr, new TcpPacket(b, l4, tcpLen), null);
-    // Pseudo-header: our address (constant), zero destination, length, protocol.
-    let s = sumWords(b, l2 + Ipv6Field.SRC, IPV6_ADDR_LEN, 0);
-    s += (tcpLen >>> 16) + (tcpLen & 0xffff) + IpProtocol.TCP;
-    this.tcpSum0 = sumWords(b, l4, tcpLen, s);
+    this.tcpSum0 = sumWords(b, l4, tcpLen, pseudo);
     this.base = b;
     this.oDst = l2 + Ipv6Field.DST;
     this.oSport = l4 + TcpField.SRC_PORT;
@@ -557,9 +565,7 @@ export class UdpTemplate6 {
   private readonly oUdpCk: number;
 
   constructor(link: Ipv6Options, payloads: UdpPayloadTable = new UdpPayloadTable()) {
-    checkLink(link);
-    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
-    const hop = (this.hopLimit = checkTtl(link.hopLimit ?? 255, 'hop limit'));
+    const hop = (this.hopLimit = checkLink6(link));
     this.srcWords = ip6Words(link.srcIp);
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV6_HEADER_LEN;
@@ -568,11 +574,9 @@ export class UdpTemplate6 {
       const len = paddedLen(link, l4 + udpLen);
       const b = new Uint8Array(len);
       emitLink(link, EtherType.IPV6, b);
-      emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.UDP, udpLen, hop);
+      const pseudo = emitIp6Base(b, l2, link.srcIp, IpProtocol.UDP, udpLen, hop);
       emitUdp({ srcPort: 0, dstPort: 0, payload }, new UdpPacket(b, l4, udpLen), null);
-      let s = sumWords(b, l2 + Ipv6Field.SRC, IPV6_ADDR_LEN, 0);
-      s += (udpLen >>> 16) + (udpLen & 0xffff) + IpProtocol.UDP;
-      return { frame: b, len, ipSum0: 0, udpSum0: sumWords(b, l4, udpLen, s), udpOff: l4 };
+      return { frame: b, len, ipSum0: 0, udpSum0: sumWords(b, l4, udpLen, pseudo), udpOff: l4 };
     });
     this.v = built.v;
     this.portVariant = built.portVariant;
@@ -737,9 +741,7 @@ export class EchoTemplate6 {
   private readonly icmpSum0: number;
 
   constructor(link: Ipv6Options, query: IcmpQuery = 'echo') {
-    checkLink(link);
-    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
-    const hop = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    const hop = checkLink6(link);
     this.query = query;
     const ts = query === 'timestamp';
     this.srcWords = ip6Words(link.srcIp);
@@ -750,7 +752,7 @@ export class EchoTemplate6 {
     this.maxFrameLen = this.frameLen;
     const b = new Uint8Array(this.frameLen);
     emitLink(link, EtherType.IPV6, b);
-    emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.ICMPV6, icmpLen, hop);
+    const pseudo = emitIp6Base(b, l2, link.srcIp, IpProtocol.ICMPV6, icmpLen, hop);
     emitIcmpv6(
       ts
         ? { kind: 'other', type: ICMP_TIMESTAMP_REQUEST, code: 0, body: new Uint8Array(4 + TIMESTAMP_DATA.length) }
@@ -758,9 +760,7 @@ export class EchoTemplate6 {
       new Icmpv6Packet(b, l4, icmpLen),
       null,
     );
-    let s = sumWords(b, l2 + Ipv6Field.SRC, IPV6_ADDR_LEN, 0);
-    s += (icmpLen >>> 16) + (icmpLen & 0xffff) + IpProtocol.ICMPV6;
-    this.icmpSum0 = sumWords(b, l4, icmpLen, s);
+    this.icmpSum0 = sumWords(b, l4, icmpLen, pseudo);
     this.base = b;
     this.oDst = l2 + Ipv6Field.DST;
     this.oIdent = l4 + Icmpv6Field.IDENT;
@@ -916,9 +916,7 @@ export class OprotoTemplate6 {
   private readonly oDst: number;
 
   constructor(link: Ipv6Options) {
-    checkLink(link);
-    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
-    const hop = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    const hop = checkLink6(link);
     this.srcWords = ip6Words(link.srcIp);
     const l2 = linkHeaderLen(link);
     this.l3End = l2 + IPV6_HEADER_LEN;
@@ -926,7 +924,7 @@ export class OprotoTemplate6 {
     this.minLen = paddedLen(link, this.l3End);
     const b = new Uint8Array(this.maxFrameLen);
     emitLink(link, EtherType.IPV6, b);
-    emitIp6At(b, l2, link.srcIp, ZERO_IP6, 0, 0, hop);
+    emitIp6Base(b, l2, link.srcIp, 0, 0, hop);
     this.base = b;
     this.oVtf = l2 + Ipv6Field.VER_TC_FLOW;
     this.oPayloadLen = l2 + Ipv6Field.PAYLOAD_LEN;
@@ -1070,9 +1068,7 @@ export class SctpTemplate6 {
   private readonly oCrc: number;
 
   constructor(link: Ipv6Options) {
-    checkLink(link);
-    if (link.srcIp.length !== IPV6_ADDR_LEN) bad(`IPv6 source address: expected 16 bytes`);
-    const hop = checkTtl(link.hopLimit ?? 255, 'hop limit');
+    const hop = checkLink6(link);
     this.srcWords = ip6Words(link.srcIp);
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV6_HEADER_LEN;
@@ -1081,7 +1077,7 @@ export class SctpTemplate6 {
     this.maxFrameLen = this.frameLen;
     const b = new Uint8Array(this.frameLen);
     emitLink(link, EtherType.IPV6, b);
-    emitIp6At(b, l2, link.srcIp, ZERO_IP6, IpProtocol.SCTP, sctpLen, hop);
+    emitIp6Base(b, l2, link.srcIp, IpProtocol.SCTP, sctpLen, hop);
     emitSctp(sctpInitRepr(0, 0, 0), new SctpPacket(b, l4, sctpLen));
     this.base = b;
     this.l4 = l4;
