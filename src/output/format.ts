@@ -136,7 +136,8 @@ export function reasonString(flags: number): string {
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 
-function p2(n: number): string {
+/** A number 0..99 as two digits (dates and times). */
+export function pad2(n: number): string {
   return n < 10 ? '0' + n : String(n);
 }
 
@@ -145,14 +146,14 @@ export function gmtimeC(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
   const day = d.getUTCDate();
   return `${DAYS[d.getUTCDay()]} ${MONTHS[d.getUTCMonth()]} ${day < 10 ? ' ' + day : day} ` +
-    `${p2(d.getUTCHours())}:${p2(d.getUTCMinutes())}:${p2(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
+    `${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:${pad2(d.getUTCSeconds())} ${d.getUTCFullYear()}`;
 }
 
 /** `YYYY-MM-DD HH:MM:SS` in local time (masscan's XML timestr). */
 export function localTimestr(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
-  return `${d.getFullYear()}-${p2(d.getMonth() + 1)}-${p2(d.getDate())} ` +
-    `${p2(d.getHours())}:${p2(d.getMinutes())}:${p2(d.getSeconds())}`;
+  return `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ` +
+    `${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
 }
 
 /** Internal port-encoding classes used by headers. */

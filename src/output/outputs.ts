@@ -28,6 +28,7 @@ import * as path from 'node:path';
 import { ScanError } from '../error.js';
 import { AppendError } from './append-scan.js';
 import type { AppendState, FormatState, OutputFormat, ScanMeta } from './format.js';
+import { pad2 } from './format.js';
 import type { ScanRecord } from './record.js';
 import { getFormat } from './registry.js';
 import type { ServiceNames } from './services.js';
@@ -120,15 +121,11 @@ class Slot {
   }
 }
 
-function two(n: number): string {
-  return n < 10 ? '0' + n : String(n);
-}
-
 /** `YYMMDD-HHMMSS` in local time. */
 export function rotateStamp(unixSeconds: number): string {
   const d = new Date(unixSeconds * 1000);
-  return `${two(d.getFullYear() % 100)}${two(d.getMonth() + 1)}${two(d.getDate())}-` +
-    `${two(d.getHours())}${two(d.getMinutes())}${two(d.getSeconds())}`;
+  return `${pad2(d.getFullYear() % 100)}${pad2(d.getMonth() + 1)}${pad2(d.getDate())}-` +
+    `${pad2(d.getHours())}${pad2(d.getMinutes())}${pad2(d.getSeconds())}`;
 }
 
 /** The first period boundary after `now`: multiples of `period` shifted by `offset`. */
