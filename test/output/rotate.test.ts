@@ -14,6 +14,13 @@ test('rotate: period boundaries are aligned and shifted by the offset', () => {
   assert.equal(nextBoundary(1699999700, 3600, 600), 1699999800);
   assert.equal(nextBoundary(1700000010, 86400, 0), 1700006400);
   assert.equal(rotateStamp(1700000010), '231114-221330');
+  // The stamp is local time (helpers.ts pins TZ=UTC): 5:30 ahead it is already the next day.
+  process.env.TZ = 'Asia/Kolkata';
+  try {
+    assert.equal(rotateStamp(1700000010), '231115-034330');
+  } finally {
+    process.env.TZ = 'UTC';
+  }
 });
 
 test('rotate: time based; finished files move to rotate-dir as YYMMDD-HHMMSS-NAME, each complete', () => {
