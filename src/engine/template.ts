@@ -130,6 +130,12 @@ function checkTtl(ttl: number, what: string): number {
   return ttl;
 }
 
+/** checkLink plus the TTL; returns the checked TTL. */
+function checkLink4(link: Ipv4Options): number {
+  checkLink(link);
+  return checkTtl(link.ttl ?? 255, 'ttl');
+}
+
 /** checkLink plus the IPv6 source address; returns the checked hop limit. */
 function checkLink6(link: Ipv6Options): number {
   checkLink(link);
@@ -232,8 +238,7 @@ export class TcpTemplate4 {
   private readonly tcpSum0: number;
 
   constructor(link: Ipv4Options, tcp: TcpOptions = {}) {
-    checkLink(link);
-    this.ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    this.ttl = checkLink4(link);
     const rst = tcp.kind === 'rst';
     this.flags = rst ? TcpFlags.RST : TcpFlags.SYN;
     this.window = tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW);
@@ -488,8 +493,7 @@ export class UdpTemplate4 {
   private readonly oUdpCk: number;
 
   constructor(link: Ipv4Options, payloads: UdpPayloadTable = new UdpPayloadTable()) {
-    checkLink(link);
-    const ttl = (this.ttl = checkTtl(link.ttl ?? 255, 'ttl'));
+    const ttl = (this.ttl = checkLink4(link));
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV4_HEADER_LEN;
     const built = buildUdpVariants(payloads, (payload) => {
@@ -660,8 +664,7 @@ export class EchoTemplate4 {
   private readonly icmpSum0: number;
 
   constructor(link: Ipv4Options, query: IcmpQuery = 'echo') {
-    checkLink(link);
-    const ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    const ttl = checkLink4(link);
     this.query = query;
     const ts = query === 'timestamp';
     this.idPort = ts ? 1 : 0;
@@ -840,8 +843,7 @@ export class OprotoTemplate4 {
   private readonly ipSum0: number;
 
   constructor(link: Ipv4Options) {
-    checkLink(link);
-    const ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    const ttl = checkLink4(link);
     const l2 = linkHeaderLen(link);
     this.l3End = l2 + IPV4_HEADER_LEN;
     this.maxFrameLen = paddedLen(link, this.l3End + OPROTO_MAX_PAYLOAD);
@@ -1000,8 +1002,7 @@ export class SctpTemplate4 {
   private readonly ipSum0: number;
 
   constructor(link: Ipv4Options) {
-    checkLink(link);
-    const ttl = checkTtl(link.ttl ?? 255, 'ttl');
+    const ttl = checkLink4(link);
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV4_HEADER_LEN;
     const sctpLen = SCTP_HEADER_LEN + SCTP_INIT_LEN;
