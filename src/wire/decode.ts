@@ -39,6 +39,14 @@ export type DecodeResult =
   | 'unsupported' // well formed but not modelled: an unknown EtherType or IP protocol, non-Ethernet ARP
   | 'fragment'; // a non-first IP fragment: no transport header to read
 
+/** Four stores: cheaper per frame than a call to TypedArray.prototype.fill (measured). */
+function zero4(a: Uint32Array): void {
+  a[0] = 0;
+  a[1] = 0;
+  a[2] = 0;
+  a[3] = 0;
+}
+
 /** pcap LINKTYPE_* values of the link layers the decoder understands. */
 export const LinkType = {
   /** BSD loopback: 4-byte address family in host byte order. */
@@ -181,8 +189,8 @@ export class Decoded {
     this.dst = 0;
     this.src6Off = -1;
     this.dst6Off = -1;
-    this.src6.fill(0);
-    this.dst6.fill(0);
+    zero4(this.src6);
+    zero4(this.dst6);
     this.ttl = -1;
     this.ipId = -1;
     this.fragmented = false;
@@ -208,8 +216,8 @@ export class Decoded {
     this.innerDst = 0;
     this.innerSrc6Off = -1;
     this.innerDst6Off = -1;
-    this.innerSrc6.fill(0);
-    this.innerDst6.fill(0);
+    zero4(this.innerSrc6);
+    zero4(this.innerDst6);
     this.innerSrcPort = -1;
     this.innerDstPort = -1;
     this.innerSeq = 0;
