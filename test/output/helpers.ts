@@ -129,23 +129,21 @@ export function jqValid(file: string, slurp = false): string {
   return r.status === 0 ? '' : r.stderr + r.stdout;
 }
 
-import type { ScanConfig } from '../../src/cli/config.js';
 import { runReadscan } from '../../src/output/readscan.js';
-import type { ReadscanOptions } from '../../src/output/readscan.js';
+import type { ReadscanConfig, ReadscanOptions } from '../../src/output/readscan.js';
 
-/** A ScanConfig with only what --readscan reads (the rest is never touched by it). */
-export function readscanConfig(files: readonly string[], over: Partial<ScanConfig> = {}): ScanConfig {
-  const c = {
-    operation: 'readscan', targets4: [], targets6: [], ports: [], bannerTypes: [], readscanFiles: files,
+/** What --readscan reads of a ScanConfig, with ScanConfig's defaults. */
+export function readscanConfig(files: readonly string[], over: Partial<ReadscanConfig> = {}): ReadscanConfig {
+  return {
+    targets4: [], targets6: [], ports: [], bannerTypes: [], readscanFiles: files,
     raw: new Map(), outputs: [], outputAppend: false, showOpen: true, showClosed: false, interactive: false,
     rotateSeconds: 0, rotateOffset: 0, rotateSize: 0, rotateDir: '.', stylesheet: undefined,
     ...over,
   };
-  return c as unknown as ScanConfig;
 }
 
 /** Runs our --readscan in-process; returns exit code and stderr text. */
-export async function ourReadscan(files: readonly string[], over: Partial<ScanConfig>, opts: ReadscanOptions = {}): Promise<{ rc: number; stderr: string }> {
+export async function ourReadscan(files: readonly string[], over: Partial<ReadscanConfig>, opts: ReadscanOptions = {}): Promise<{ rc: number; stderr: string }> {
   let err = '';
   const rc = await runReadscan(readscanConfig(files, over), {
     stderr: (s) => { err += s; }, handleSignals: false, io: testIo(), ...opts,

@@ -38,8 +38,7 @@ function normalise(format: string, text: string): unknown {
 
 async function oursConvert(dir: string, files: string[], format: string, numbering: 'head' | '1.3.2', showClosed = true): Promise<string> {
   const out = path.join(dir, `ours.${format}`);
-  const outputs = format === 'interactive' ? [{ format, filename: out }] : [{ format, filename: out }];
-  const { rc, stderr } = await ourReadscan(files, { outputs, showClosed } as never, { numbering });
+  const { rc, stderr } = await ourReadscan(files, { outputs: [{ format, filename: out }], showClosed }, { numbering });
   assert.equal(rc, 0, stderr);
   return fs.readFileSync(out, 'latin1');
 }
