@@ -58,7 +58,7 @@ import { R } from './ring.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from './cookie.js';
 import { DedupTable } from './dedup.js';
 import { Responder } from './responder.js';
-import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6, ipv6Bytes } from './template.js';
+import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6, ipv6Bytes, ipv6Words } from './template.js';
 import { PORT_ARP, PORT_ICMP_TIMESTAMP, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame, type DecodeResult } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
@@ -650,13 +650,6 @@ export interface ReceiveSetup {
   readonly targets6?: readonly Range6[] | undefined;
 }
 
-/** IPv6 bigint -> four words, most significant first. */
-function words6(v: bigint): Uint32Array {
-  const w = new Uint32Array(4);
-  ipv6ToWords(v, w, 0);
-  return w;
-}
-
 /** IPv6 ranges -> sorted, merged (RangeList6 does both), 8 words per range (see ClassifyContext.targets6). */
 export function ranges6Words(rs: readonly Range6[]): Uint32Array {
   const merged = RangeList6.fromRanges(rs).ranges();
@@ -683,7 +676,7 @@ export function classifyContext(s: ReceiveSetup): ClassifyContext {
     ip4Begin: s.src4?.begin ?? 0,
     ip4End: s.src4?.end ?? 0,
     has4: s.src4 !== undefined,
-    ip6: s.src6 !== undefined ? words6(s.src6) : new Uint32Array(4),
+    ip6: s.src6 !== undefined ? ipv6Words(s.src6) : new Uint32Array(4),
     has6: s.src6 !== undefined,
     portBegin: s.srcPort.begin,
     portEnd: s.srcPort.end,
@@ -709,7 +702,7 @@ export function buildReceiver(
     : null;
   const responder = frames !== null && (s.answer4 || s.answer6)
     ? new Responder({
-      mac: s.srcMac, ip4: s.src4, ip6: s.src6 !== undefined ? words6(s.src6) : undefined,
+      mac: s.srcMac, ip4: s.src4, ip6: s.src6 !== undefined ? ipv6Words(s.src6) : undefined,
       answer4: s.answer4, answer6: s.answer6, vlan: s.vlan,
     })
     : null;

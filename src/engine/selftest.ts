@@ -42,7 +42,7 @@ import { UdpPacket, emitUdp } from '../wire/udp.js';
 import { Icmpv4Packet, emitIcmpv4 } from '../wire/icmpv4.js';
 import { SipKey, sip16, sip40 } from './siphash.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6, tcpAckMatches4, cookieId16, cookieSnmp } from './cookie.js';
-import { ProbeSet4, ProbeSet6, TcpTemplate4, ipv6Bytes } from './template.js';
+import { ProbeSet4, ProbeSet6, TcpTemplate4, ipv6Bytes, ipv6Words } from './template.js';
 import { classify, Verdict, RecStatus, RecordKind, type ClassifyContext } from './receive.js';
 import { BUILTIN_UDP_PAYLOADS, UdpPayloadTable, buildPayloadTable, cookieFieldWidth, writePayloadCookie } from './udp-payloads.js';
 import { DedupTable } from './dedup.js';
@@ -231,12 +231,6 @@ const MASSCAN_SYN = fromHex(
   '9c40 0050 09eedd0d 00000000 6002 0401 4466 0000 020405b4',
 );
 
-function words4(v: bigint): Uint32Array {
-  const w = new Uint32Array(4);
-  ipv6ToWords(v, w, 0);
-  return w;
-}
-
 /**
  * A TCP segment over IPv4 in an Ethernet frame (zero-padded to 60 bytes), built field by
  * field with the wire reprs, checksums included. Not the hot path: for checks and benchmarks.
@@ -378,8 +372,8 @@ const cookieUnit: SelftestUnit = {
     check(cookie4(new CookieKey(2n), THEM, 80, ME, MY_PORT) !== 0x09eedd0d, 'cookie does not depend on the seed');
     // IPv6 message (§6.1): five little-endian u64 them.hi, them.lo, me.hi, me.lo,
     // (port_them << 16) | port_me, hashed here by hand through sip40 and by cookie6.
-    const them = words4(THEM6);
-    const me = words4(ME6);
+    const them = ipv6Words(THEM6);
+    const me = ipv6Words(ME6);
     const sk = new SipKey(1n, 1n);
     const portThem = PORT_UDP_BASE + 53;
     const p64 = BigInt(((portThem << 16) | MY_PORT) >>> 0); // a 32-bit shift, as masscan's C
@@ -661,9 +655,9 @@ const templateUnit: SelftestUnit = {
     // IPv6 SYN.
     const src6 = ipv6Bytes(ME6);
     const set6 = new ProbeSet6({ srcMac: MAC_US, dstMac: MAC_ROUTER, srcIp: src6 }, key, 1);
-    const dst6 = words4(THEM6);
+    const dst6 = ipv6Words(THEM6);
     const len6 = set6.fill(buf, 0, 0, dst6, 0, 443, MY_PORT);
-    const ck6 = cookie6(key, dst6, 0, words4(ME6), 0, 443, MY_PORT);
+    const ck6 = cookie6(key, dst6, 0, ipv6Words(ME6), 0, 443, MY_PORT);
     eqBytes(buf.subarray(0, len6), reprTcp6(src6, ipv6Bytes(THEM6), synRepr(MY_PORT, 443, ck6), 255, MAC_US, MAC_ROUTER), 'IPv6 SYN vs wire reprs');
     eq(decodeFrame(buf, 0, len6, d), 'ok', 'decodeFrame of the IPv6 SYN');
     eq(`${d.ipVersion} ${d.dstPort} ${d.tcpSeq} ${d.dst6.join('.')}`, `6 443 ${ck6} ${dst6.join('.')}`, 'decoded IPv6 SYN fields');
@@ -680,7 +674,7 @@ const templateUnit: SelftestUnit = {
 /** Our scan's constants as the receive side sees them (192.0.2.50, port 40000). */
 function classifyContext(): ClassifyContext {
   return {
-    ip4Begin: ME, ip4End: ME, has4: true, ip6: words4(ME6), has6: true,
+    ip4Begin: ME, ip4End: ME, has4: true, ip6: ipv6Words(ME6), has6: true,
     portBegin: MY_PORT, portEnd: MY_PORT, arpscan: false, targets4: Uint32Array.of(THEM, THEM),
   };
 }
@@ -736,8 +730,8 @@ const receiveUnit: SelftestUnit = {
     eq(run(echo(eck), 'an echo reply'), RecordKind.STATUS, 'echo reply with the cookie');
     eq(run(echo((eck ^ 1) >>> 0), 'a forged echo reply'), 0, 'echo reply with a wrong cookie');
     // IPv6 SYN-ACK.
-    const them6 = words4(THEM6);
-    const ck6 = cookie6(key, them6, 0, words4(ME6), 0, 443, MY_PORT);
+    const them6 = ipv6Words(THEM6);
+    const ck6 = cookie6(key, them6, 0, ipv6Words(ME6), 0, 443, MY_PORT);
     const r6 = (ack: number): Uint8Array => reprTcp6(ipv6Bytes(THEM6), ipv6Bytes(ME6),
       { srcPort: 443, dstPort: MY_PORT, seq: 7, ack, flags: SA, window: 1000, urgent: 0, options: [], payload: new Uint8Array(0) }, 60, MAC_ROUTER, MAC_US);
     eq(run(r6((ck6 + 1) >>> 0), 'an IPv6 SYN-ACK'), RecordKind.STATUS, 'IPv6 SYN-ACK with the right cookie');
@@ -831,8 +825,8 @@ const dedupUnit: SelftestUnit = {
     eq(t.seen4(THEM, 81, ME, MY_PORT), false, 'another port');
     eq(t.seen4(THEM + 1, 80, ME, MY_PORT), false, 'another address');
     eq(t.seen4(THEM, 80, ME, MY_PORT + 1), false, 'another source port');
-    const a = words4(THEM6);
-    const me = words4(ME6);
+    const a = ipv6Words(THEM6);
+    const me = ipv6Words(ME6);
     eq(t.seen6(a, 0, 443, me, 0, MY_PORT), false, 'first IPv6 reply');
     eq(t.seen6(a, 0, 443, me, 0, MY_PORT), true, 'IPv6 repeat');
     a[3] ^= 1;

@@ -49,6 +49,7 @@ import { SCTP_HEADER_LEN, SCTP_INIT_LEN, SctpField, SctpChunkField, SctpPacket, 
 import { ARP_ETH_IPV4_LEN, ArpField, ArpOperation, ArpPacket, emitArp } from '../wire/arp.js';
 import { CookieKey, cookie4Hash, cookie6Hash } from './cookie.js';
 import type { Target } from '../target/picker.js';
+import { ipv6ToWords } from '../target/ipv6.js';
 import { UdpPayloadTable } from './udp-payloads.js';
 
 /** Smallest Ethernet frame without its FCS. */
@@ -193,6 +194,13 @@ function emitIp4Base(buf: Uint8Array, l2: number, proto: number, payloadLen: num
   const sum = sumWords(buf, l2, IPV4_HEADER_LEN, 0);
   setU32(buf, l2 + Ipv4Field.SRC, srcIp);
   return sum;
+}
+
+/** An IPv6 address as four u32 words, most significant first (the cookie6 form). Setup only (BigInt). */
+export function ipv6Words(v: bigint): Uint32Array {
+  const w = new Uint32Array(4);
+  ipv6ToWords(v, w, 0);
+  return w;
 }
 
 /** An IPv6 address as the 16 bytes (network order) the IPv6 templates take. Setup only (BigInt). */
