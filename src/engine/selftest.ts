@@ -43,7 +43,7 @@ import { Icmpv4Packet, emitIcmpv4 } from '../wire/icmpv4.js';
 import { SipKey, sip16, sip40 } from './siphash.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6, tcpAckMatches4, cookieId16, cookieSnmp } from './cookie.js';
 import { ProbeSet4, ProbeSet6, TcpTemplate4, ipv6Bytes, ipv6Words } from './template.js';
-import { classify, Verdict, RecStatus, RecordKind, type ClassifyContext } from './receive.js';
+import { classify, classifyContext, Verdict, RecStatus, RecordKind, type ClassifyContext } from './receive.js';
 import { BUILTIN_UDP_PAYLOADS, UdpPayloadTable, buildPayloadTable, cookieFieldWidth, writePayloadCookie } from './udp-payloads.js';
 import { DedupTable } from './dedup.js';
 import { binaryFormat, BinaryReader } from '../output/binary.js';
@@ -671,12 +671,13 @@ const templateUnit: SelftestUnit = {
   },
 };
 
-/** Our scan's constants as the receive side sees them (192.0.2.50, port 40000). */
-function classifyContext(): ClassifyContext {
-  return {
-    ip4Begin: ME, ip4End: ME, has4: true, ip6: ipv6Words(ME6), has6: true,
-    portBegin: MY_PORT, portEnd: MY_PORT, arpscan: false, targets4: Uint32Array.of(THEM, THEM),
-  };
+/** Our scan's constants (192.0.2.50, port 40000) as the receive side derives them (classifyContext). */
+function ourClassifyContext(): ClassifyContext {
+  return classifyContext({
+    seed: 1n, src4: { begin: ME, end: ME }, src6: ME6, srcPort: { begin: MY_PORT, end: MY_PORT },
+    srcMac: MAC_US, routerMac4: MAC_ROUTER, routerMac6: MAC_ROUTER, vlan: undefined, ttl: 255,
+    answer4: false, answer6: false, noreset: false, arpscan: false, targets4: [{ begin: THEM, end: THEM }],
+  });
 }
 
 /** A reply from them to us over IPv4 (Ethernet), built with the wire reprs. */
@@ -700,7 +701,7 @@ const receiveUnit: SelftestUnit = {
   what: 'SYN-ACK with the right cookie -> open (+RST), wrong cookie -> nothing, RST, UDP, ICMP echo, IPv6',
   run() {
     const key = new CookieKey(1n);
-    const ctx = classifyContext();
+    const ctx = ourClassifyContext();
     const d = new Decoded(undefined, true);
     const v = new Verdict();
     const run = (frame: Uint8Array, what: string): number => {
