@@ -32,7 +32,7 @@ export function formatGmt(unixMs: number): string {
     `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} GMT`;
 }
 
-export type ScanKind = 'syn' | 'icmp' | 'arp' | 'mixed';
+export type ScanKind = 'syn' | 'icmp' | 'arp';
 
 /**
  * The start lines, each ending in "\n":

@@ -47,7 +47,7 @@ import { indexSlice, sliceLength, type IndexSlice } from '../target/shard.js';
 import { CookieKey } from './cookie.js';
 import type { FrameRing } from './ring.js';
 import { SourceChooser } from './source.js';
-import { ProbeSet4, ProbeSet6 } from './template.js';
+import { ProbeSet4, ProbeSet6, ipv6Bytes } from './template.js';
 import { Throttle } from './throttle.js';
 import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';
 import { TxArbiter, TxMode, type ArbiterDecision, type TxArbiterSetting } from './tx-arbiter.js';
@@ -370,8 +370,7 @@ export class Transmitter {
     this.set4 = hasIp4
       ? new ProbeSet4({ srcMac: l.srcMac, dstMac: l.routerMac4, vlan: l.vlan, srcIp: l.src4!.begin, ttl: l.ttl, payloads }, key, places)
       : null;
-    const src6 = new Uint8Array(16);
-    if (l.src6 !== undefined) for (let k = 0; k < 16; k++) src6[k] = Number((l.src6 >> BigInt(8 * (15 - k))) & 0xffn);
+    const src6 = l.src6 !== undefined ? ipv6Bytes(l.src6) : new Uint8Array(16);
     this.set6 = hasIp6
       ? new ProbeSet6({ srcMac: l.srcMac, dstMac: l.routerMac6, vlan: l.vlan, srcIp: src6, hopLimit: l.ttl, payloads }, key, places)
       : null;
