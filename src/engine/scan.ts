@@ -30,7 +30,7 @@ import type { IpAddress, PortStatus, StatusRecord } from '../output/record.js';
 import { pauseIndex, indexSlice, sliceLength } from '../target/shard.js';
 import { wordsToIPv6 } from '../target/ipv6.js';
 import { ICMP_ECHO_PORT } from './cookie.js';
-import { Console, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
+import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
 import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
 import { formatMacBytes, resolveLink, type ResolveDeps, type ResolvedLink } from './resolve.js';
 import { FrameRing, R, RecordRing } from './ring.js';
@@ -609,6 +609,7 @@ class ScanRun {
     const r = await Promise.race([Promise.all(this.exits), timeout]);
     clearTimeout(timer);
     if (r === 'timeout') {
+      this.con.line(MSG_FORCED_EXIT);
       for (const h of this.handles) void h.worker?.terminate();
       void this.rxWorker?.terminate();
     }
