@@ -59,24 +59,19 @@ export const APP_NAMES_132: readonly string[] = [
   ...APP_NAMES_HEAD.slice(17, 32),
 ];
 
-/** The id written for a name (HEAD numbering); the first id when a name has two. */
-const HEAD_ID_OF = new Map<string, number>();
+/** The id written for each name of a numbering: `preferred` for names listed twice, else the first id. */
+function idsByName(names: readonly string[], preferred: readonly (readonly [string, number])[]): Map<string, number> {
+  const ids = new Map<string, number>(preferred);
+  for (let i = 0; i < names.length; i++) {
+    const n = names[i]!;
+    if (!ids.has(n)) ids.set(n, i);
+  }
+  return ids;
+}
+
 // Preferred ids for names listed twice: ssh v2, the current VNC parser, plain unknown.
-HEAD_ID_OF.set('ssh', 3);
-HEAD_ID_OF.set('vnc', 33);
-HEAD_ID_OF.set('unknown', 0);
-for (let i = 0; i < APP_NAMES_HEAD.length; i++) {
-  const n = APP_NAMES_HEAD[i]!;
-  if (!HEAD_ID_OF.has(n)) HEAD_ID_OF.set(n, i);
-}
-const ID_132_OF = new Map<string, number>();
-ID_132_OF.set('ssh', 3);
-ID_132_OF.set('vnc', 22);
-ID_132_OF.set('unknown', 0);
-for (let i = 0; i < APP_NAMES_132.length; i++) {
-  const n = APP_NAMES_132[i]!;
-  if (!ID_132_OF.has(n)) ID_132_OF.set(n, i);
-}
+const HEAD_ID_OF = idsByName(APP_NAMES_HEAD, [['ssh', 3], ['vnc', 33], ['unknown', 0]]);
+const ID_132_OF = idsByName(APP_NAMES_132, [['ssh', 3], ['vnc', 22], ['unknown', 0]]);
 
 const UNKNOWN_ID = /^\((\d{1,5})\)$/;
 
