@@ -4,19 +4,23 @@
  */
 import { putIp } from './ascii.js';
 import type { AppendState, FormatState, OutputFormat } from './format.js';
-import { ipToString } from './ip.js';
-import type { BannerRecord, StatusRecord } from './record.js';
+import type { BannerRecord, IpAddress, StatusRecord } from './record.js';
 import type { Sink } from './sink.js';
+
+/** The address and a newline, straight into the sink (at most 39 + 1 bytes). */
+function ipLine(w: Sink, ip: IpAddress): void {
+  const p = putIp(w.buf, w.reserve(41), ip);
+  w.buf[p] = 0x0a;
+  w.commit(p + 1);
+}
 
 class HostonlyState implements FormatState {
   header(): void {}
   status(w: Sink, r: StatusRecord): void {
-    const p = putIp(w.buf, w.reserve(41), r.ip);
-    w.buf[p] = 0x0a;
-    w.commit(p + 1);
+    ipLine(w, r.ip);
   }
   banner(w: Sink, r: BannerRecord): void {
-    w.text(ipToString(r.ip) + '\n');
+    ipLine(w, r.ip);
   }
   footer(): void {}
   resume(_s: AppendState): void {}
