@@ -20,7 +20,7 @@ import { ScanError } from '../error.js';
 import type { ScanConfig, Range4, Range6 } from './config.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
-import { formatPorts } from './targets.js';
+import { formatPortsForEcho } from '../target/ports.js';
 import { formatRate, formatMacDashes, plainDecimal } from './values.js';
 import { OPTIONS } from './options.js';
 
@@ -161,7 +161,7 @@ export function echoConfig(c: ScanConfig): string {
       ? String(c.adapterPort.begin) : `${c.adapterPort.begin}-${c.adapterPort.end}`);
   }
   out.push('# TARGET SELECTION (IP, PORTS, EXCLUDES)');
-  line('ports', formatPorts(c.ports));
+  line('ports', formatPortsForEcho(c.ports));
   for (const r of c.targets4) line('range', formatRange4(r));
   for (const r of c.targets6) line('range', formatRange6(r));
 

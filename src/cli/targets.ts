@@ -6,7 +6,7 @@
 import { ScanError } from '../error.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { parseTargetSpec, parseTargetFile } from '../target/parse.js';
-import { parsePorts, formatPortsForEcho, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
+import { parsePorts, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
 import type { Range4, Range6, PortRange, Operation } from './config.js';
 import { buildPlan } from '../target/plan.js';
 import type { Proto } from './draft.js';
@@ -130,10 +130,6 @@ function copy6(r: readonly Range6[]): Range6[] {
 }
 function copyPorts(r: readonly PortRange[]): PortRange[] {
   return r.map((x) => ({ begin: x.begin, end: x.end }));
-}
-
-export function formatPorts(ports: readonly PortRange[]): string {
-  return formatPortsForEcho(ports);
 }
 
 export function countPorts(ports: readonly PortRange[]): number {
