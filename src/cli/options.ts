@@ -116,6 +116,17 @@ function nonEmpty(ctx: ApplyContext, value: string): string {
   return value.trim();
 }
 
+/**
+ * An output file name, trimmed like every config-file value so that paused.conf and
+ * --echo write it back the same. A line break could not be written back at all.
+ */
+function outputName(ctx: ApplyContext, value: string): string {
+  const name = value.trim();
+  if (name === '') throw new ScanError('ERR_USAGE', `${ctx.what}: missing output filename`);
+  if (/[\r\n]/.test(name)) fail('ERR_BAD_OPTION', ctx.what, value, 'a file name cannot hold a line break');
+  return name;
+}
+
 /** An IPv4 address, IPv4 range whose size is a power of two, or one IPv6 address. */
 export function parseAdapterIp(what: string, value: string):
   { v4: { begin: number; end: number } } | { v6: bigint } {
@@ -179,8 +190,7 @@ export function parseOutputFormat(what: string, value: string): OutputFormatName
 /** -oX F and friends: one more output. `-` is stdout. */
 function addOutput(format: OutputFormatName): (d: Draft, v: string, ctx: ApplyContext) => void {
   return (d, v, ctx) => {
-    if (v === '') throw new ScanError('ERR_USAGE', `${ctx.what}: missing output filename`);
-    d.outputs.push({ format, filename: v });
+    d.outputs.push({ format, filename: outputName(ctx, v) });
     d.pendingFormat = undefined;
   };
 }
@@ -537,8 +547,7 @@ const DEFS: Def[] = [
     } },
   { name: 'output-filename', aliases: ['output-file'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
     help: 'output file (format from --output-format, else XML)', apply: (d, v, ctx) => {
-      const name = nonEmpty(ctx, v);
-      d.outputs.push({ format: d.pendingFormat ?? 'xml', filename: name });
+      d.outputs.push({ format: d.pendingFormat ?? 'xml', filename: outputName(ctx, v) });
       d.pendingFormat = undefined;
     } },
   { name: 'output-append', aliases: ['append-output'], kind: 'flag', state: 'field', group: 'output',
@@ -599,7 +608,9 @@ const DEFS: Def[] = [
     help: 'complete TCP connections and grab banners', apply: (d, v) => { d.banners = parseBool(v); } },
   { name: 'nobanners', aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
     help: 'no banner grabbing', apply: (d, v) => {
-      if (parseBool(v)) { d.banners = false; d.raw.delete('rawudp'); }
+      // The checks that imply --banners go with it, or reading the config back would
+      // turn banners on again.
+      if (parseBool(v)) { d.banners = false; for (const k of ['rawudp', 'heartbleed', 'ticketbleed']) d.raw.delete(k); }
     } },
   { name: 'rawudp', kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
     apply: (d, v) => {

@@ -58,7 +58,7 @@ const SAMPLES: Record<string, string[][]> = {
   'output-format': [['--output-format', 'json', '--output-filename', 'a.json'], ['--output-format', 'ndjson']],
   'output-filename': [['--output-filename', 'scan.xml'], ['-oJ', 'a.json', '-oX', 'b.xml', '-oL', '-'],
     ['-oG', 'g.txt', '-oB', 'x.bin', '-oU', 'u.txt', '-oH', 'h.txt', '-oD', 'd.json'], ['-oLfile.txt'],
-    ['--output-filename', 'a', '--output-format', 'binary']],
+    ['--output-filename', 'a', '--output-format', 'binary'], ['-oX', ' spaced name.xml ']],
   'output-append': [['--output-append'], ['--append-output']],
   open: [['--show', 'closed', '--open']],
   show: [['--show', 'closed'], ['--show', 'all'], ['--show', 'open,close']],
@@ -82,7 +82,7 @@ const SAMPLES: Record<string, string[][]> = {
   redis: [['--redis', '127.0.0.1:6379'], ['-oR', '127.0.0.1']],
   'redis-pwd': [['--redis-pwd', 'secret']],
   banners: [['--banners'], ['--banner']],
-  nobanners: [['--banners', '--nobanners'], ['--rawudp', '--nobanners']],
+  nobanners: [['--banners', '--nobanners'], ['--rawudp', '--nobanners'], ['--ticketbleed', '--heartbleed', '--nobanners']],
   rawudp: [['--rawudp']],
   'connection-timeout': [['--connection-timeout', '60']],
   'hello-timeout': [['--hello-timeout', '3']],
@@ -362,6 +362,9 @@ test('bad values name the option and the value', () => {
     [['-p', '70000'], /^-p: bad target port: 70000/],
     [['--rate'], /^--rate: missing value/],
     [['-oX'], /^-oX: missing value/],
+    [['-oX', ' '], /^-oX: missing output filename/],
+    [['--output-filename', '\t'], /^--output-filename: missing output filename/],
+    [['-oJ', 'a\nb'], /^-oJ "a\\nb": a file name cannot hold a line break/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parse([...BASE, ...argv]), (e: Error) => re.test(e.message), `${argv.join(' ')}`);
