@@ -26,10 +26,25 @@ export type ErrorCode =
 export class ScanError extends Error {
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
-    super(message);
+    super(oneLine(message));
     this.code = code;
     this.name = 'ScanError';
   }
+}
+
+/**
+ * Control characters written as escapes: a message quotes hostile values (an argument, a
+ * file line, a banner), and a raw line break or terminal control in one would break the
+ * one-line error or the terminal.
+ */
+function oneLine(s: string): string {
+  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
+    if (c === '\n') return '\\n';
+    if (c === '\r') return '\\r';
+    if (c === '\t') return '\\t';
+    const n = c.charCodeAt(0);
+    return n < 0x100 ? `\\x${n.toString(16).padStart(2, '0')}` : `\\u${n.toString(16)}`;
+  });
 }
 
 export function isScanError(e: unknown): e is ScanError {

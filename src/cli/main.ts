@@ -141,7 +141,7 @@ async function run(config: ScanConfig): Promise<number> {
 }
 
 function report(e: unknown): number {
-  if (isScanError(e)) stderr(`[-] FAIL: ${e.message.replace(/\n/g, ' ')}`);
+  if (isScanError(e)) stderr(`[-] FAIL: ${e.message}`);
   else stderr(`[-] FAIL: internal error: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ')}`);
   return 1;
 }

@@ -154,7 +154,7 @@ class Parser {
         if ((c >= 0x30 && c <= 0x39) || a[0] === ':' || a[0] === '[') {
           this.d.targets.addText('target', a);
         } else {
-          throw new ScanError('ERR_USAGE', `unknown command-line parameter ${JSON.stringify(a)} (did you want "--${a}"?)`);
+          throw new ScanError('ERR_USAGE', `unknown command-line parameter ${JSON.stringify(a)} (did you want ${JSON.stringify(`--${a}`)}?)`);
         }
       }
     }
