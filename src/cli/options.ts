@@ -118,12 +118,13 @@ function nonEmpty(ctx: ApplyContext, value: string): string {
 
 /**
  * An output file name, trimmed like every config-file value so that paused.conf and
- * --echo write it back the same. A line break could not be written back at all.
+ * --echo write it back the same. (-oX F does not pass through Parser.apply, which refuses
+ * line breaks for the other options.)
  */
 function outputName(ctx: ApplyContext, value: string): string {
   const name = value.trim();
   if (name === '') throw new ScanError('ERR_USAGE', `${ctx.what}: missing output filename`);
-  if (/[\r\n]/.test(name)) fail('ERR_BAD_OPTION', ctx.what, value, 'a file name cannot hold a line break');
+  if (/[\r\n]/.test(name)) fail('ERR_BAD_OPTION', ctx.what, value, 'a value cannot hold a line break');
   return name;
 }
 
@@ -579,7 +580,7 @@ const DEFS: Def[] = [
     apply: (d, v, ctx) => { d.rotateSize = parseSize(ctx.what, v); } },
   { name: 'rotate-dir', aliases: ['output-rotate-dir', 'rotate-directory'], kind: 'value', state: 'field',
     group: 'output', arg: '<dir>', help: 'directory for rotated files (default .)', apply: (d, v, ctx) => {
-      const t = nonEmpty(ctx, v).replace(/\/+$/, '');
+      const t = nonEmpty(ctx, v).replace(/\/+$/, '').trim();
       d.rotateDir = t === '' ? '/' : t;
     } },
   { name: 'stylesheet', kind: 'value', state: 'field', group: 'output', arg: '<url>',

@@ -71,6 +71,11 @@ class Parser {
         throw new ScanError('ERR_USAGE', `${what}[${index}]: the index must be a number below 65536`);
       }
     }
+    // paused.conf and --echo write one `name = value` line per value: a line break inside a
+    // value could not be read back. (Target lists are echoed as ranges, so they may hold one.)
+    if (def.state !== 'targets' && /[\r\n]/.test(value.trim())) {
+      throw new ScanError('ERR_BAD_OPTION', `${what} ${JSON.stringify(value)}: a value cannot hold a line break`);
+    }
     def.apply(this.d, value, this.ctx(what, index));
   }
 

@@ -16,6 +16,9 @@ const word = fc.oneof(
   fc.constantFrom('-p', '-p80', '-sU', '-sL', '-iL', '-oX', '-e', '-S', '-g', '-v', '-d', '-c', '-Pn', '-sS', '-6'),
   fc.constantFrom('10.0.0.0/30', '::1', '[1::1]/127', '80', 'U:53', 'true', '0', '1-2', ':', '[', '', '=', 'x'),
   fc.string({ maxLength: 12 }),
+  // Any code unit, and a mix heavy in what config lines, quoting and trimming treat specially.
+  fc.string({ maxLength: 12, unit: 'binary' }),
+  fc.string({ maxLength: 12, unit: fc.constantFrom('a', '1', ' ', '\n', '\r', '\t', '#', '=', '"', '\0', '[', ']', ':', '/', ',', '-', '\u00a0', '\ufeff', '\u2028') }),
 );
 
 function allowed(e: unknown): boolean {

@@ -364,7 +364,7 @@ test('bad values name the option and the value', () => {
     [['-oX'], /^-oX: missing value/],
     [['-oX', ' '], /^-oX: missing output filename/],
     [['--output-filename', '\t'], /^--output-filename: missing output filename/],
-    [['-oJ', 'a\nb'], /^-oJ "a\\nb": a file name cannot hold a line break/],
+    [['-oJ', 'a\nb'], /^-oJ "a\\nb": a value cannot hold a line break/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parse([...BASE, ...argv]), (e: Error) => re.test(e.message), `${argv.join(' ')}`);
