@@ -15,7 +15,7 @@ import { parseIPv4 } from '../target/ipv4.js';
 import { parseIPv6 } from '../target/ipv6.js';
 import {
   parseBool, isBoolWord, isAllDigits, fail, parseUintBase0, parseUintDec, parseU64, parseRate,
-  parseSeconds, parsePeriod, parseOffset, parseSize, parseMac,
+  parseSeconds, parsePeriod, parseOffset, parseSize, parseMac, lookup,
 } from './values.js';
 
 /**
@@ -181,7 +181,7 @@ const OUTPUT_FORMATS: Record<string, OutputFormatName> = {
 };
 
 export function parseOutputFormat(what: string, value: string): OutputFormatName {
-  const f = OUTPUT_FORMATS[value.trim().toLowerCase()];
+  const f = lookup(OUTPUT_FORMATS, value.trim().toLowerCase());
   if (f === undefined) {
     fail('ERR_BAD_OPTION', what, value, `unknown output format (one of ${Object.keys(OUTPUT_FORMATS).join(', ')})`);
   }
@@ -235,6 +235,15 @@ function numableTemplate(name: string, max: number): (d: Draft, v: string, ctx: 
     else stored = String(parseUintDec(ctx.what, t, max));
     rawSet(d, name, stored);
   };
+}
+
+/**
+ * Banners off. The checks that imply --banners go with them, or reading the config back
+ * would turn banners on again.
+ */
+function bannersOff(d: Draft): void {
+  d.banners = false;
+  for (const k of ['rawudp', 'heartbleed', 'ticketbleed']) d.raw.delete(k);
 }
 
 const HELLO_TYPES = ['ssl', 'http', 'smbv1'];
@@ -580,7 +589,7 @@ const DEFS: Def[] = [
     apply: (d, v, ctx) => { d.rotateSize = parseSize(ctx.what, v); } },
   { name: 'rotate-dir', aliases: ['output-rotate-dir', 'rotate-directory'], kind: 'value', state: 'field',
     group: 'output', arg: '<dir>', help: 'directory for rotated files (default .)', apply: (d, v, ctx) => {
-      const t = nonEmpty(ctx, v).replace(/\/+$/, '').trim();
+      const t = nonEmpty(ctx, v).replace(/[\s/]+$/, '');
       d.rotateDir = t === '' ? '/' : t;
     } },
   { name: 'stylesheet', kind: 'value', state: 'field', group: 'output', arg: '<url>',
@@ -606,13 +615,9 @@ const DEFS: Def[] = [
 
   // --- banners (§1.6)
   { name: 'banners', aliases: ['banner'], kind: 'flag', state: 'field', group: 'banners',
-    help: 'complete TCP connections and grab banners', apply: (d, v) => { d.banners = parseBool(v); } },
+    help: 'complete TCP connections and grab banners', apply: (d, v) => { if (parseBool(v)) d.banners = true; else bannersOff(d); } },
   { name: 'nobanners', aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
-    help: 'no banner grabbing', apply: (d, v) => {
-      // The checks that imply --banners go with it, or reading the config back would
-      // turn banners on again.
-      if (parseBool(v)) { d.banners = false; for (const k of ['rawudp', 'heartbleed', 'ticketbleed']) d.raw.delete(k); }
-    } },
+    help: 'no banner grabbing', apply: (d, v) => { if (parseBool(v)) bannersOff(d); } },
   { name: 'rawudp', kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
     apply: (d, v) => {
       if (parseBool(v)) { rawSet(d, 'rawudp', 'true'); d.banners = true; } else d.raw.delete('rawudp');

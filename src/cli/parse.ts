@@ -16,7 +16,7 @@ import {
   DASH_REJECT, optionByName, addOutput,
 } from './options.js';
 import { parseConfigText } from './config-file.js';
-import { isAllDigits, isBoolWord } from './values.js';
+import { isAllDigits, isBoolWord, lookup } from './values.js';
 import { finishTargets, topPortRanges } from './targets.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
@@ -194,7 +194,7 @@ class Parser {
           this.warnFn('WARNING: doing SYN scan (-sS) anyway, ignoring (-sT)');
           d.scanTcp = true; d.scanTypeGiven = true; return;
       }
-      const msg = DASH_S_REJECT[rest];
+      const msg = lookup(DASH_S_REJECT, rest);
       if (msg !== undefined) reject(msg);
       throw new ScanError('ERR_USAGE', `${a}: unknown parameter`);
     }
@@ -203,7 +203,7 @@ class Parser {
     if (letter === 'o') {
       const f = rest[0];
       if (f === 'A' || f === 'N' || f === 'S') reject('unsupported output format');
-      const format = f === undefined ? undefined : OUTPUT_LETTERS[f];
+      const format = f === undefined ? undefined : lookup(OUTPUT_LETTERS, f);
       if (format === undefined) throw new ScanError('ERR_USAGE', `unknown option: ${a} (try --help, or --nmap)`);
       const what = `-o${f}`;
       const file = rest.length > 1 ? rest.slice(1) : next(what);
@@ -212,10 +212,10 @@ class Parser {
       return;
     }
     if (rest === '') {
-      const msg = DASH_REJECT[letter];
+      const msg = lookup(DASH_REJECT, letter);
       if (msg !== undefined) reject(msg);
     }
-    const long = DASH_VALUE[letter];
+    const long = lookup(DASH_VALUE, letter);
     if (long !== undefined) {
       const what = `-${letter}`;
       const value = rest !== '' ? rest : next(what);

@@ -31,6 +31,14 @@ export function isAllDigits(value: string): boolean {
   return /^[0-9]+$/.test(value);
 }
 
+/**
+ * `table[key]` for a key from the user, or undefined: only the table's own entries count, so
+ * `__proto__`, `constructor` or `toString` never find something of Object.prototype.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
+}
+
 export function fail(code: ErrorCode, what: string, value: string, why: string): never {
   throw new ScanError(code, `${what} ${JSON.stringify(value)}: ${why}`);
 }
@@ -131,12 +139,14 @@ const PERIOD_WORDS: Record<string, number> = {
 /** A rotation period: seconds, `<n><unit>` (`5min`, `1h`, `2d`), or `hourly`/`daily`/`weekly`/`minutely`. */
 export function parsePeriod(what: string, value: string): number {
   const v = value.trim().toLowerCase();
-  if (v in PERIOD_WORDS) return PERIOD_WORDS[v]!;
+  const word = lookup(PERIOD_WORDS, v);
+  if (word !== undefined) return word;
   const m = /^([0-9]+)\s*([a-z]*)$/.exec(v);
-  if (m === null || !(m[2]! in UNIT_SECONDS)) {
+  const unit = m === null ? undefined : lookup(UNIT_SECONDS, m[2]!);
+  if (m === null || unit === undefined) {
     fail('ERR_BAD_OPTION', what, value, 'expected seconds, <n>s/min/h/d, or hourly/daily/weekly');
   }
-  const n = Number(m[1]) * UNIT_SECONDS[m[2]!]!;
+  const n = Number(m[1]) * unit;
   if (!Number.isSafeInteger(n) || n > 366 * 86400) fail('ERR_BAD_OPTION', what, value, 'period too long');
   return n;
 }
@@ -155,7 +165,7 @@ const SIZE_UNITS: Record<string, number> = { '': 1, k: 2 ** 10, m: 2 ** 20, g: 2
 /** A size in bytes with an optional k/m/g/t/p suffix (powers of 1024), as masscan. */
 export function parseSize(what: string, value: string): number {
   const m = /^([0-9]+)\s*([a-zA-Z]?)[bB]?$/.exec(value.trim());
-  const unit = m === null ? undefined : SIZE_UNITS[m[2]!.toLowerCase()];
+  const unit = m === null ? undefined : lookup(SIZE_UNITS, m[2]!.toLowerCase());
   if (m === null || unit === undefined) fail('ERR_BAD_OPTION', what, value, 'expected bytes, optionally with k/m/g/t/p');
   const n = Number(m[1]) * unit;
   if (!Number.isSafeInteger(n)) fail('ERR_BAD_OPTION', what, value, 'size too large');

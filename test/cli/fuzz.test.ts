@@ -11,14 +11,19 @@ import { echoConfig } from '../../src/cli/echo.js';
 import { testIo, parse, parseText } from './helpers.js';
 
 const names = OPTIONS.flatMap((d) => [d.name, ...d.aliases]).filter((n) => !['resume', 'conf', 'config', 'readscan'].includes(n));
+/** Keys every plain object answers to: a table lookup must not find them. */
+const PROTO_KEYS = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '-s__proto__', '-sconstructor'];
+// Any code unit, and a mix heavy in what config lines, quoting and trimming treat specially.
+const anyText = (maxLength: number): fc.Arbitrary<string> => fc.oneof(
+  fc.string({ maxLength }),
+  fc.string({ maxLength, unit: 'binary' }),
+  fc.string({ maxLength, unit: fc.constantFrom('a', '1', ' ', '\n', '\r', '\t', '#', '=', '"', '\0', '[', ']', ':', '/', ',', '-', '\u00a0', '\ufeff', '\u2028') }),
+);
 const word = fc.oneof(
   fc.constantFrom(...names.map((n) => `--${n}`)),
   fc.constantFrom('-p', '-p80', '-sU', '-sL', '-iL', '-oX', '-e', '-S', '-g', '-v', '-d', '-c', '-Pn', '-sS', '-6'),
-  fc.constantFrom('10.0.0.0/30', '::1', '[1::1]/127', '80', 'U:53', 'true', '0', '1-2', ':', '[', '', '=', 'x'),
-  fc.string({ maxLength: 12 }),
-  // Any code unit, and a mix heavy in what config lines, quoting and trimming treat specially.
-  fc.string({ maxLength: 12, unit: 'binary' }),
-  fc.string({ maxLength: 12, unit: fc.constantFrom('a', '1', ' ', '\n', '\r', '\t', '#', '=', '"', '\0', '[', ']', ':', '/', ',', '-', '\u00a0', '\ufeff', '\u2028') }),
+  fc.constantFrom('10.0.0.0/30', '::1', '[1::1]/127', '80', 'U:53', 'true', '0', '1-2', ':', '[', '', '=', 'x', ...PROTO_KEYS),
+  anyText(12),
 );
 
 function allowed(e: unknown): boolean {
@@ -64,14 +69,33 @@ test('fuzz: random options after a target and a port give a config that echoes a
   assert.ok(checked >= 200, `only ${checked} of 2000 runs reached the round trip`);
 });
 
+const configLine = fc.tuple(fc.constantFrom(...names),
+  fc.oneof(anyText(16), fc.constantFrom('1', 'true', '0x10', '10.0.0.1', 'U:1', '1-2', '::1', ...PROTO_KEYS)))
+  .map(([n, v]) => `${n} = ${v}`);
+
 test('fuzz: random config-file text parses or fails with one ScanError line', () => {
-  const line = fc.tuple(fc.constantFrom(...names), fc.oneof(fc.string({ maxLength: 16 }), fc.constantFrom('1', 'true', '10.0.0.1', 'U:1')))
-    .map(([n, v]) => `${n} = ${v}`);
-  fc.assert(fc.property(fc.array(fc.oneof(line, fc.string({ maxLength: 30 })), { maxLength: 10 }), (lines) => {
+  fc.assert(fc.property(fc.array(fc.oneof(configLine, anyText(30)), { maxLength: 10 }), (lines) => {
     try {
       parseText(lines.join('\n'));
     } catch (e) {
       if (!allowed(e)) throw e;
     }
   }), { numRuns: 2000 });
+});
+
+test('fuzz: a config file that parses to a scan echoes and reads back the same', () => {
+  let checked = 0;
+  fc.assert(fc.property(fc.array(configLine, { maxLength: 5 }), (lines) => {
+    let c: ReturnType<typeof parseText>;
+    try {
+      c = parseText(['range = 10.0.0.0/30', 'ports = 80', ...lines].join('\n'), testIo({ x: '10.0.0.1\n' }));
+    } catch (e) {
+      if (!allowed(e)) throw e;
+      return;
+    }
+    if (c.operation !== 'scan') return;
+    assert.deepStrictEqual(parseText(echoConfig(c), testIo({ x: '10.0.0.1\n' })), c);
+    checked++;
+  }), { numRuns: 2000 });
+  assert.ok(checked >= 200, `only ${checked} of 2000 runs reached the round trip`);
 });
