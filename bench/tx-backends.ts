@@ -15,13 +15,12 @@
  * back end, and writes bench/results/tx-backends.json.
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, release } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import type { TxBackend } from '../src/adapter/adapter.js';
 import { openTx } from '../src/adapter/afpacket.js';
 import { assertNoDefaultRoute, deleteNetns, ip } from '../test/adapter/netns-pair.js';
+import { writeResult } from './lib/results.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const FRAME_LEN = 60;
@@ -280,21 +279,15 @@ async function main(argv: string[]): Promise<number> {
     );
   }
   process.stdout.write(`\nfaster overall: ${overall} (txring/sendmmsg geometric mean ${geo.toFixed(3)}; wins sendmmsg ${wins.sendmmsg}, txring ${wins.txring})\n`);
-  const out = {
-    bench: 'tx-backends',
-    date: new Date().toISOString(),
-    machine: { cpus: cpus().length, model: cpus()[0]?.model ?? '', kernel: release(), node: process.version },
+  const file = await writeResult('tx-backends', {
     frameLen: FRAME_LEN,
     seconds,
     rounds,
     rows,
     comparisons,
     summary: { faster: overall, geomeanTxringOverSendmmsg: +geo.toFixed(3), wins },
-  };
-  const dir = fileURLToPath(new URL('../../bench/results/', import.meta.url));
-  mkdirSync(dir, { recursive: true });
-  writeFileSync(`${dir}tx-backends.json`, `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`wrote ${dir}tx-backends.json\n`);
+  });
+  process.stdout.write(`wrote ${file}\n`);
   return 0;
 }
 

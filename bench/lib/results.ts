@@ -4,7 +4,7 @@
  * within one file (same run), as ratios against masscan.
  */
 import { mkdir, writeFile } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -19,12 +19,10 @@ export interface BenchEnvironment {
   readonly masscan: string;
 }
 
+/** A command's stdout, whatever its exit status (`masscan --version` exits 1), or 'unknown'. */
 function tryRun(cmd: string, args: string[]): string {
-  try {
-    return execFileSync(cmd, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] }).trim();
-  } catch {
-    return 'unknown';
-  }
+  const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 10_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  return r.error === undefined && r.stdout.trim() !== '' ? r.stdout.trim() : 'unknown';
 }
 
 export function environment(): BenchEnvironment {
