@@ -6,6 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { fromHex } from '../../src/wire/bytes.js';
 
 export interface Vector {
   /** File name, e.g. 'lo-tcp-open.txt'. */
@@ -32,10 +33,7 @@ export function parseVectorText(file: string, text: string): Vector[] {
   let cur: { tcpdump: string; hex: string[] } | null = null;
   const flush = (): void => {
     if (cur === null) return;
-    const hex = cur.hex.join('');
-    const bytes = new Uint8Array(hex.length / 2);
-    for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-    out.push({ file, index: out.length, tcpdump: cur.tcpdump, bytes });
+    out.push({ file, index: out.length, tcpdump: cur.tcpdump, bytes: fromHex(cur.hex.join('')) });
     cur = null;
   };
   for (const line of text.split('\n')) {
