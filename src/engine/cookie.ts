@@ -54,12 +54,6 @@ export function cookie4Hash(key: CookieKey, ipThem: number, portThem: number, ip
   sip16(key, ipThem, portThem, ipMe, portMe);
 }
 
-/** The high 32 bits of the IPv4 cookie hash (one more hash; use key.high after cookie4 instead when possible). */
-export function cookie4High(key: CookieKey, ipThem: number, portThem: number, ipMe: number, portMe: number): number {
-  sip16(key, ipThem, portThem, ipMe, portMe);
-  return key.out[1];
-}
-
 /**
  * The IPv6 cookie. `them[themOff..+3]` and `me[meOff..+3]` are the addresses as four u32
  * words, most significant first (2001:db8:: = [0x20010db8, 0, 0, 0]).
