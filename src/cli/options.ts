@@ -15,7 +15,7 @@ import { parseIPv4 } from '../target/ipv4.js';
 import { parseIPv6 } from '../target/ipv6.js';
 import {
   parseBool, isBoolWord, isAllDigits, fail, parseUintBase0, parseUintDec, parseU64, parseRate,
-  parseSeconds, parsePeriod, parseOffset, parseSize, parseMac, lookup,
+  parseSeconds, parsePeriod, parseOffset, parseSize, parseMac, lookup, refuseLineBreak,
 } from './values.js';
 
 /**
@@ -119,12 +119,12 @@ function nonEmpty(ctx: ApplyContext, value: string): string {
 /**
  * An output file name, trimmed like every config-file value so that paused.conf and
  * --echo write it back the same. (-oX F does not pass through Parser.apply, which refuses
- * line breaks for the other options.)
+ * line breaks for the other options, so it refuses them here.)
  */
 function outputName(ctx: ApplyContext, value: string): string {
   const name = value.trim();
   if (name === '') throw new ScanError('ERR_USAGE', `${ctx.what}: missing output filename`);
-  if (/[\r\n]/.test(name)) fail('ERR_BAD_OPTION', ctx.what, value, 'a value cannot hold a line break');
+  refuseLineBreak(ctx.what, value);
   return name;
 }
 

@@ -16,7 +16,7 @@ import {
   DASH_REJECT, optionByName, addOutput,
 } from './options.js';
 import { parseConfigText } from './config-file.js';
-import { isAllDigits, isBoolWord, lookup } from './values.js';
+import { isAllDigits, isBoolWord, lookup, refuseLineBreak } from './values.js';
 import { finishTargets, topPortRanges } from './targets.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
@@ -71,11 +71,10 @@ class Parser {
         throw new ScanError('ERR_USAGE', `${what}[${index}]: the index must be a number below 65536`);
       }
     }
-    // paused.conf and --echo write one `name = value` line per value: a line break inside a
-    // value could not be read back. (Target lists are echoed as ranges, so they may hold one.)
-    if (def.state !== 'targets' && /[\r\n]/.test(value.trim())) {
-      throw new ScanError('ERR_BAD_OPTION', `${what} ${JSON.stringify(value)}: a value cannot hold a line break`);
-    }
+    // Target lists are echoed as ranges, so they may hold a line break; an index (the name of
+    // an http-header[Name]) is echoed inside the value.
+    if (index !== undefined) refuseLineBreak(`${what} index`, index);
+    if (def.state !== 'targets') refuseLineBreak(what, value);
     def.apply(this.d, value, this.ctx(what, index));
   }
 

@@ -44,6 +44,14 @@ export function fail(code: ErrorCode, what: string, value: string, why: string):
 }
 
 /**
+ * paused.conf and --echo write one `name = value` line per option: a line break inside a
+ * (trimmed) value or an `[index]` could not be read back, so both are refused.
+ */
+export function refuseLineBreak(what: string, value: string): void {
+  if (/[\r\n]/.test(value.trim())) fail('ERR_BAD_OPTION', what, value, 'a value cannot hold a line break');
+}
+
+/**
  * An unsigned integer in C `strtoul` base-0 syntax (decimal, `0x` hex, leading-0 octal), the
  * whole string, no larger than `max` (at most 2^53 - 1).
  */

@@ -372,6 +372,7 @@ test('bad values name the option and the value', () => {
     [['--http-url', 'a\rb'], /^--http-url "a\\rb": a value cannot hold a line break/],
     [['--output-filename', '\t'], /^--output-filename: missing output filename/],
     [['-oJ', 'a\nb'], /^-oJ "a\\nb": a value cannot hold a line break/],
+    [['--http-header[X\nY]=v'], /^--http-header index "X\\nY": a value cannot hold a line break/],
   ];
   for (const [argv, re] of cases) {
     assert.throws(() => parse([...BASE, ...argv]), (e: Error) => re.test(e.message), `${argv.join(' ')}`);
