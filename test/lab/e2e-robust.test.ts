@@ -6,9 +6,8 @@
  */
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import path from 'node:path';
 import { createLab, requireRoot, type Lab } from './lab.js';
-import { runTidescan, readList, assertExactly, withTempDir, describeRun, linkArgs } from './harness.js';
+import { assertExactly, withTempDir, scanList } from './harness.js';
 import { startScenario, expectTcp, range4, range6, TCP4_TARGET, TCP6_TARGET, TCP_PORTS } from './scenario.js';
 
 const labs: Lab[] = [];
@@ -16,22 +15,19 @@ after(async () => {
   for (const l of labs) await l.destroy();
 });
 
-async function scan(lab: Lab, args: string[], dir: string): Promise<string[]> {
-  const out = path.join(dir, 'out.txt');
-  const r = await runTidescan(lab, [...args, '--wait', '1', '-oL', out], { cwd: dir, timeoutMs: 60_000 });
-  assert.equal(r.code, 0, `tidescan ${args.join(' ')}\n${describeRun(r)}`);
-  const l = await readList(out);
-  assert.deepEqual(l.bad, []);
-  return l.records;
-}
-
 test('tidescan with no -e/--router-mac/--source-ip: finds its way in the lab (v4 + v6) = exactly the listeners', async () => {
   requireRoot();
   const lab = await createLab();
   labs.push(lab);
   await startScenario(lab);
   await withTempDir(async (dir) => {
-    const got = await scan(lab, [TCP4_TARGET.range, '--range', TCP6_TARGET.range, `-p${TCP_PORTS.join(',')}`, '--rate', '100000'], dir);
+    const got = await scanList(
+      lab,
+      [TCP4_TARGET.range, '--range', TCP6_TARGET.range, `-p${TCP_PORTS.join(',')}`, '--rate', '100000'],
+      dir,
+      'out.txt',
+      { link: false },
+    );
     const ips = [...range4(TCP4_TARGET.first, TCP4_TARGET.count), ...range6(TCP6_TARGET.prefix, TCP6_TARGET.count)];
     assertExactly(got, expectTcp(ips, TCP_PORTS, false), 'no link options');
   });
@@ -44,9 +40,9 @@ test('tidescan --retries 3 on a path losing 5% of replies: every listener, no du
   await startScenario(lab);
   await withTempDir(async (dir) => {
     const before = await lab.counters('sink', lab.sinkIf);
-    const got = await scan(
+    const got = await scanList(
       lab,
-      [...linkArgs(lab), TCP4_TARGET.range, '--range', TCP6_TARGET.range, `-p${TCP_PORTS.join(',')}`, '--rate', '100000', '--retries', '3'],
+      [TCP4_TARGET.range, '--range', TCP6_TARGET.range, `-p${TCP_PORTS.join(',')}`, '--rate', '100000', '--retries', '3'],
       dir,
     );
     const ips = [...range4(TCP4_TARGET.first, TCP4_TARGET.count), ...range6(TCP6_TARGET.prefix, TCP6_TARGET.count)];

@@ -125,12 +125,19 @@ export async function readList(file: string): Promise<ListFile> {
 }
 
 /**
- * One tidescan lab scan writing -oL (`--wait 1`, the lab's link options); returns its status
- * records, after asserting exit 0 and a well-formed file.
+ * One tidescan lab scan writing -oL (`--wait 1`, the lab's link options unless `link` is
+ * false); returns its status records, after asserting exit 0 and a well-formed file.
  */
-export async function scanList(lab: Lab, args: readonly string[], dir: string, name = 'out.txt'): Promise<string[]> {
+export async function scanList(
+  lab: Lab,
+  args: readonly string[],
+  dir: string,
+  name = 'out.txt',
+  opts: { readonly link?: boolean } = {},
+): Promise<string[]> {
   const out = path.join(dir, name);
-  const r = await runTidescan(lab, [...linkArgs(lab), ...args, '--wait', '1', '-oL', out], { cwd: dir, timeoutMs: 60_000 });
+  const link = opts.link === false ? [] : linkArgs(lab);
+  const r = await runTidescan(lab, [...link, ...args, '--wait', '1', '-oL', out], { cwd: dir, timeoutMs: 60_000 });
   assert.equal(r.code, 0, `tidescan ${args.join(' ')}\n${describeRun(r)}`);
   const l = await readList(out);
   assert.deepEqual(l.bad, [], 'unparseable -oL lines');
