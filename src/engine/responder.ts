@@ -17,7 +17,7 @@ import { ArpOperation, ArpPacket, ARP_ETH_IPV4_LEN } from '../wire/arp.js';
 import { getU32, setU32 } from '../wire/bytes.js';
 import { pseudoHeaderSum6 } from '../wire/checksum.js';
 import type { Decoded } from '../wire/decode.js';
-import { EtherType, EthernetFrame, ETHERNET_HEADER_LEN, MAC_LEN, VLAN_TAG_LEN } from '../wire/ethernet.js';
+import { EtherType, EthernetFrame, MAC_LEN, emitEthernet, ethernetHeaderLen } from '../wire/ethernet.js';
 import { Icmpv6Field, Icmpv6Packet, Icmpv6Type, NdpNaFlags, NdpOptionType, NDP_NS_NA_LEN } from '../wire/icmpv6.js';
 import { IpProtocol } from '../wire/ip.js';
 import { IPV6_HEADER_LEN, Ipv6Packet } from '../wire/ipv6.js';
@@ -30,17 +30,9 @@ const NDP_HOP_LIMIT = 255;
 
 /** Writes the Ethernet header (802.1Q tag when vlan is a number); returns its length. */
 export function writeEthernet(out: Uint8Array, dst: Uint8Array, src: Uint8Array, etherType: number, vlan: number | undefined): number {
-  const f = new EthernetFrame(out, 0, out.length);
-  f.setDst(dst);
-  f.setSrc(src);
-  if (vlan === undefined) {
-    f.setOuterEtherType(etherType);
-    return ETHERNET_HEADER_LEN;
-  }
-  f.setOuterEtherType(EtherType.VLAN);
-  f.setVlanTci(vlan & 0x0fff);
-  f.setInnerEtherType(etherType);
-  return ETHERNET_HEADER_LEN + VLAN_TAG_LEN;
+  const repr = { dst, src, etherType, vlanTci: vlan === undefined ? undefined : vlan & 0x0fff };
+  emitEthernet(repr, new EthernetFrame(out, 0, out.length));
+  return ethernetHeaderLen(repr);
 }
 
 /** An ARP message in an Ethernet frame; returns the frame length (42, or 46 tagged). */

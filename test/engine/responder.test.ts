@@ -43,6 +43,24 @@ test('an ARP request for our spoofed address gets a reply from our MAC', () => {
   assert.equal(arpReplyFrom(r, ROUTER), -1);
 });
 
+test('on a VLAN the ARP request and its reply carry the 802.1Q tag', () => {
+  const req = new Uint8Array(64);
+  const n = buildArpRequest(req, ROUTER_MAC, ROUTER, SPOOF, 5);
+  assert.equal(n, 46);
+  assert.deepEqual([...req.subarray(12, 18)], [0x81, 0x00, 0x00, 0x05, 0x08, 0x06]);
+  const d = decode(req, n);
+  assert.equal(d.vlan, 5);
+  const tagged = new Responder({ mac: OUR_MAC, ip4: { begin: SPOOF, end: SPOOF }, ip6: ME6, answer4: true, answer6: true, vlan: 0x1005 });
+  const out = new Uint8Array(128);
+  const m = tagged.answer(req, d, out);
+  assert.equal(m, 46);
+  assert.deepEqual([...out.subarray(12, 18)], [0x81, 0x00, 0x00, 0x05, 0x08, 0x06], 'VLAN id masked to 12 bits');
+  const r = decode(out, m);
+  assert.equal(r.vlan, 5);
+  assert.equal(r.arpOp, 2);
+  assert.equal(r.arpSenderIp, SPOOF);
+});
+
 test('ARP for other addresses, or with answering off, is not answered', () => {
   const req = new Uint8Array(64);
   const n = buildArpRequest(req, ROUTER_MAC, ROUTER, SPOOF + 1, undefined);
