@@ -8,14 +8,12 @@
  * Run after a build: `node dist/bench/list.js [--runs N] [--args "..."]`.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync, existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { dirname, join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { availableParallelism, loadavg } from 'node:os';
+import { writeResult, BENCH_REPO_ROOT } from './lib/results.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const repo = join(here, '..', '..');
-const bin = join(repo, 'bin', 'tidescan.js');
+const bin = join(BENCH_REPO_ROOT, 'bin', 'tidescan.js');
 const MASSCAN = '/usr/bin/masscan';
 
 function argValue(name: string): string | undefined {
@@ -53,7 +51,6 @@ for (let r = 0; r < runs; r++) {
 }
 const best = (xs: Timing[], k: keyof Timing): number => Math.min(...xs.map((x) => x[k]));
 const result = {
-  bench: 'list',
   args: args.join(' '),
   runs,
   cores: availableParallelism(),
@@ -66,12 +63,10 @@ const result = {
   cpuRatio: best(mass, 'cpu') / best(tide, 'cpu'),
   tidescanAll: tide,
   masscanAll: mass,
-  date: new Date().toISOString(),
 };
 const fmt = (w: number, c: number): string => `${w.toFixed(2)} s wall, ${c.toFixed(2)} s CPU`;
 console.log(`tidescan ${args.join(' ')}: ${fmt(result.tidescanSeconds, result.tidescanCpuSeconds)} (best of ${runs})`);
 console.log(`masscan  ${args.join(' ')}: ${fmt(result.masscanSeconds, result.masscanCpuSeconds)} (best of ${runs})`);
 console.log(`ratio masscan/tidescan: ${result.ratio.toFixed(2)}x wall (${result.ratio >= 1 ? 'tidescan faster' : 'masscan faster'}), `
   + `${result.cpuRatio.toFixed(2)}x CPU; load average ${result.loadavg1.toFixed(2)} on ${result.cores} cores`);
-mkdirSync(join(repo, 'bench', 'results'), { recursive: true });
-writeFileSync(join(repo, 'bench', 'results', 'list.json'), `${JSON.stringify(result, null, 2)}\n`);
+console.log(`results: ${await writeResult('list', result)}`);

@@ -17,6 +17,7 @@ import type { ScanRecord } from '../src/output/record.js';
 import { runReadscan } from '../src/output/readscan.js';
 import { FORMATS } from '../src/output/registry.js';
 import { systemServiceNames } from '../src/output/services.js';
+import { writeResult } from './lib/results.js';
 
 const N = Number(process.argv[2] ?? 10_000_000);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tidescan-bench-output-'));
@@ -88,7 +89,7 @@ function lineCount(file: string): number {
 }
 
 async function main(): Promise<void> {
-  const result: Record<string, unknown> = { records: N, date: new Date().toISOString(), node: process.version, cpus: os.cpus().length };
+  const result: Record<string, unknown> = { records: N };
   result.loadavg = os.loadavg();
   const perFormat: Record<string, { recordsPerSecond: number; recordsPerCpuSecond: number; seconds: number; cpuSeconds: number; bytes: number }> = {};
   try {
@@ -143,10 +144,7 @@ async function main(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  const outFile = path.resolve(import.meta.dirname, '../../bench/results/output.json');
-  fs.mkdirSync(path.dirname(outFile), { recursive: true });
-  fs.writeFileSync(outFile, JSON.stringify(result, null, 2) + '\n');
-  console.log(`results: ${outFile}`);
+  console.log(`results: ${await writeResult('output', result)}`);
 }
 
 await main();
