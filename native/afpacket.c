@@ -519,6 +519,31 @@ static int region_free(const ring_t *r, uint32_t first, uint32_t n) {
   return 1;
 }
 
+/* Asks the kernel to transmit the frames marked TP_STATUS_SEND_REQUEST. Returns 0, or the
+ * errno of a failure that is not transient (a full queue or a signal is retried later). */
+static int tx_kick(int fd) {
+  if (send(fd, NULL, 0, MSG_DONTWAIT) >= 0) return 0;
+  int e = errno;
+  return (e == EAGAIN || e == EWOULDBLOCK || e == ENOBUFS || e == EINTR) ? 0 : e;
+}
+
+/* Kicks the kernel, sleeping from 5 us doubling up to 1 ms between kicks, until frames
+ * first..first+n-1 (mod frame_nr) are free or timeout_ms passes. Returns 1 when they are
+ * free, 0 on timeout, -errno when a kick fails. */
+static int tx_wait_free(int fd, const ring_t *r, uint32_t first, uint32_t n, uint32_t timeout_ms) {
+  uint64_t deadline = now_ms() + timeout_ms;
+  long sleep_ns = 5000;
+  for (;;) {
+    int e = tx_kick(fd);
+    if (e != 0) return -e;
+    if (region_free(r, first, n)) return 1;
+    if (now_ms() >= deadline) return 0;
+    struct timespec ts = {0, sleep_ns};
+    nanosleep(&ts, NULL);
+    if (sleep_ns < 1000000) sleep_ns *= 2;
+  }
+}
+
 static napi_value js_tx_ring_send(napi_env env, napi_callback_info info) {
   size_t argc = 6;
   napi_value argv[6];
@@ -550,28 +575,16 @@ static napi_value js_tx_ring_send(napi_env env, napi_callback_info info) {
     h->tp_snaplen = h->tp_len;
     store_release(&h->tp_status, TP_STATUS_SEND_REQUEST);
   }
-  if (send(fd, NULL, 0, MSG_DONTWAIT) < 0) {
-    int e = errno;
-    if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR) return throw_errno(env, NULL, "send (tx ring)", e);
-  }
+  int e = tx_kick(fd);
+  if (e != 0) return throw_errno(env, NULL, "send (tx ring)", e);
 
   /* The caller writes the next batch as soon as we return: make sure its frames are free. */
   uint32_t next = (first + fill) % r->frame_nr;
   if (region_free(r, next, fill)) return make_u32(env, 0);
-  uint64_t deadline = now_ms() + timeout;
-  long sleep_ns = 5000;
-  for (;;) {
-    if (send(fd, NULL, 0, MSG_DONTWAIT) < 0) {
-      int e = errno;
-      if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR)
-        return throw_errno(env, NULL, "send (tx ring)", e);
-    }
-    if (region_free(r, next, fill)) return make_u32(env, 1);
-    if (now_ms() >= deadline) return throw_errno(env, NULL, "tx ring stalled (frames not completed)", ETIMEDOUT);
-    struct timespec ts = {0, sleep_ns};
-    nanosleep(&ts, NULL);
-    if (sleep_ns < 1000000) sleep_ns *= 2;
-  }
+  int w = tx_wait_free(fd, r, next, fill, timeout);
+  if (w < 0) return throw_errno(env, NULL, "send (tx ring)", -w);
+  if (w == 0) return throw_errno(env, NULL, "tx ring stalled (frames not completed)", ETIMEDOUT);
+  return make_u32(env, 1);
 }
 
 /* Kicks the kernel until every frame of the TX ring is free again (all queued frames sent
@@ -586,27 +599,11 @@ static napi_value js_tx_ring_flush(napi_env env, napi_callback_info info) {
     return throw_arg(env, "txRingFlush(fd, timeoutMs): bad arguments");
   ring_t *r = find_ring(get_inst(env), fd);
   if (r == NULL || !r->is_tx) return throw_arg(env, "txRingFlush: fd has no TX ring");
-  uint64_t deadline = now_ms() + timeout;
-  long sleep_ns = 5000;
+  int w = tx_wait_free(fd, r, 0, r->frame_nr, timeout);
+  if (w < 0) return throw_errno(env, NULL, "send (tx ring)", -w);
   napi_value res;
-  for (;;) {
-    if (send(fd, NULL, 0, MSG_DONTWAIT) < 0) {
-      int e = errno;
-      if (e != EAGAIN && e != EWOULDBLOCK && e != ENOBUFS && e != EINTR)
-        return throw_errno(env, NULL, "send (tx ring)", e);
-    }
-    if (region_free(r, 0, r->frame_nr)) {
-      napi_get_boolean(env, true, &res);
-      return res;
-    }
-    if (now_ms() >= deadline) {
-      napi_get_boolean(env, false, &res);
-      return res;
-    }
-    struct timespec ts = {0, sleep_ns};
-    nanosleep(&ts, NULL);
-    if (sleep_ns < 1000000) sleep_ns *= 2;
-  }
+  napi_get_boolean(env, w == 1, &res);
+  return res;
 }
 
 /* ------------------------------------------------------------------ openRx */
