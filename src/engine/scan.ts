@@ -27,7 +27,7 @@ import { ScanError, isScanError, type ErrorCode } from '../error.js';
 import { OutputSet, outputOptionsFrom } from '../output/outputs.js';
 import type { OutputIo } from '../output/sink.js';
 import type { IpAddress, PortStatus, StatusRecord } from '../output/record.js';
-import { pauseIndex, indexSlice, sliceLength } from '../target/shard.js';
+import { pauseIndex, indexSlice } from '../target/shard.js';
 import { wordsToIPv6 } from '../target/ipv6.js';
 import { ICMP_ECHO_PORT } from './cookie.js';
 import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
@@ -37,7 +37,7 @@ import { FrameRing, R, RecordRing } from './ring.js';
 import { MovingRate, percentDone } from './status.js';
 import {
   Cmd, MAX_TX_WORKERS, RF, ScanControl, STEP_DONE, Transmitter, WF, WState,
-  planFromRanges, type TransmitSetup,
+  planFromRanges, plannedProbes, type TransmitSetup,
 } from './transmit.js';
 import { publishRx, type RxWorkerData } from './rx-worker.js';
 import type { TxOpen, TxWorkerData } from './tx-worker.js';
@@ -319,7 +319,7 @@ class ScanRun {
         range, shardOne: c.shard.one, shardOf: c.shard.of, resumeIndex: c.resumeIndex,
         resumeCount: c.resumeCount, threads, thread: t,
       });
-      total += sliceLength(s) * (c.retries + 1);
+      total += plannedProbes(s, c.retries);
       end = s.end;
     }
     this.totalProbes = total;
