@@ -4,9 +4,9 @@
  * It renders at most `credits[worker]` chunks ahead of the writer.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { ListRenderer, LIST_CHUNK, chunkSpan, chunkCount, type ListWorkerData, type ListChunkMessage } from './list.js';
-
-const MAX_LINE = 64;
+import {
+  ListRenderer, LIST_CHUNK, MAX_LINE, chunkSpan, chunkCount, type ListWorkerData, type ListChunkMessage,
+} from './list.js';
 
 function work(data: ListWorkerData, port: NonNullable<typeof parentPort>): void {
   const r = new ListRenderer(data.config);

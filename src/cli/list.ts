@@ -36,9 +36,13 @@ const OCTETS = (() => {
 })();
 
 /** Room a single line may need (IPv6 in brackets + `:` + 6 digits + newline). */
-const MAX_LINE = 64;
+export const MAX_LINE = 64;
 
 export interface ListPlan {
+  /** IPv4 and IPv6 target counts, and port count (1 pseudo-port when no ports are given). */
+  readonly n4: number;
+  readonly n6: number;
+  readonly ports: number;
   readonly range: number;
   readonly start: number;
   readonly end: number;
@@ -47,13 +51,14 @@ export interface ListPlan {
 
 /** masscan 1.3.2's -sL loop bounds: shard offset and resume index, then resume count. */
 export function listPlan(c: ScanConfig): ListPlan {
-  const n = count4(c.targets4) + Number(count6(c.targets6));
-  const np = Math.max(1, countPorts(c.ports));
-  const range = n * np;
+  const n4 = count4(c.targets4);
+  const n6 = Number(count6(c.targets6));
+  const ports = Math.max(1, countPorts(c.ports));
+  const range = (n4 + n6) * ports;
   const start = c.resumeIndex + (c.shard.one - 1);
   let end = range;
   if (c.resumeCount !== 0 && end > start + c.resumeCount) end = start + c.resumeCount;
-  return { range, start, end, step: c.shard.of };
+  return { n4, n6, ports, range, start, end, step: c.shard.of };
 }
 
 /** Renders list lines for a span of indexes into a byte buffer. */
@@ -79,9 +84,9 @@ export class ListRenderer {
     this.br = new Blackrock(plan.range, c.seed, c.blackrockRounds);
     this.v4 = RangeList4.fromRanges(c.targets4);
     this.v6 = RangeList6.fromRanges(c.targets6);
-    this.n4 = count4(c.targets4);
-    this.n6 = Number(count6(c.targets6));
-    const np = Math.max(1, countPorts(c.ports));
+    this.n4 = plan.n4;
+    this.n6 = plan.n6;
+    const np = plan.ports;
     this.block4 = this.n4 * np;
     const ipOnly = np === 1;
     const ports = new PortList(c.ports);
@@ -94,14 +99,16 @@ export class ListRenderer {
     }
   }
 
-  /**
-   * Writes lines for indexes i = from, from + step, ... < plan.end into out, stopping early
-   * when out is nearly full. Returns the next index to render; `filled[0]` gets the length.
-   */
+  /** Makes render() stop before `end` (a worker's chunk), never past plan.end. */
   setEnd(end: number): void {
     this.end = Math.min(end, this.plan.end);
   }
 
+  /**
+   * Writes lines for indexes i = from, from + step, ... < the end (plan.end unless setEnd
+   * moved it) into out, stopping early when out is nearly full. Returns the next index to
+   * render; `filled[0]` gets the length.
+   */
   render(from: number, out: Uint8Array, filled: Int32Array): number {
     const end = this.end;
     const step = this.plan.step;
