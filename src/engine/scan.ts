@@ -269,9 +269,9 @@ class ScanRun {
   private readonly totalProbes: number;
   private readonly sliceEnd: number;
   private readonly rate = new MovingRate();
-  private readonly synRate = new MovingRate();
   private readonly ackRate = new MovingRate();
-  private readonly eta = new MovingRate();
+  /** Probes alone: the ETA and, with --infinite, the status line's syn/s. */
+  private readonly probeRate = new MovingRate();
   private lastStatus = 0;
   private lastFlush = 0;
   private wake: (() => void) | undefined;
@@ -569,20 +569,19 @@ class ScanRun {
     const { probes, frames } = this.counters();
     const sec = now / 1000;
     this.rate.sample(sec, probes + frames);
-    this.eta.sample(sec, probes);
-    this.synRate.sample(sec, probes);
+    this.probeRate.sample(sec, probes);
     this.ackRate.sample(sec, this.ctl.rx(RF.VALID));
     const found = this.ctl.rx(RF.FOUND);
     const waiting = this.phase === 'waiting';
     this.con.status({
       pps: this.rate.rate(),
       percent: percentDone(probes, this.totalProbes),
-      etaSeconds: this.eta.eta(probes, this.totalProbes, this.config.rate),
+      etaSeconds: this.probeRate.eta(probes, this.totalProbes, this.config.rate),
       sent: probes,
       total: this.totalProbes,
       found,
       waitLeft: waiting ? Math.max(0, Math.ceil((this.waitUntil - now) / 1000)) : undefined,
-      infinite: this.config.infinite ? { synps: this.synRate.rate(), ackps: this.ackRate.rate() } : undefined,
+      infinite: this.config.infinite ? { synps: this.probeRate.rate(), ackps: this.ackRate.rate() } : undefined,
     });
   }
 
