@@ -67,7 +67,7 @@ import { SctpChunkType } from '../wire/sctp.js';
 import { getI32, getU16, getU32 } from '../wire/bytes.js';
 import type { Range6 } from '../cli/config.js';
 import { ipv6ToWords } from '../target/ipv6.js';
-import { RangeList6 } from '../target/range-list.js';
+import { RangeList4, RangeList6 } from '../target/range-list.js';
 
 /** Record ring: kinds (word R.KIND). */
 export const RecordKind = { STATUS: 1 } as const;
@@ -658,10 +658,19 @@ export function ranges6Words(rs: readonly Range6[]): Uint32Array {
   return out;
 }
 
+/**
+ * IPv4 ranges -> sorted, merged (RangeList4 does both), [begin, end] per range (see
+ * ClassifyContext.targets4). inRanges4's binary search needs them merged: sorted alone,
+ * 10.0.0.80 would be missed in [10.0.0.0-10.0.0.100, 10.0.0.10-10.0.0.20, 10.0.0.50-10.0.0.60].
+ */
+export function ranges4Words(rs: readonly Range4[]): Uint32Array {
+  const merged = RangeList4.fromRanges(rs).ranges();
+  const out = new Uint32Array(2 * merged.length);
+  merged.forEach((r, k) => { out[2 * k] = r.begin; out[2 * k + 1] = r.end; });
+  return out;
+}
+
 export function classifyContext(s: ReceiveSetup): ClassifyContext {
-  const t = new Uint32Array(2 * s.targets4.length);
-  const sorted = [...s.targets4].sort((a, b) => a.begin - b.begin);
-  sorted.forEach((r, k) => { t[2 * k] = r.begin >>> 0; t[2 * k + 1] = r.end >>> 0; });
   let oprotos: Uint8Array | undefined;
   if (s.ports !== undefined) {
     oprotos = new Uint8Array(256);
@@ -681,7 +690,7 @@ export function classifyContext(s: ReceiveSetup): ClassifyContext {
     portBegin: s.srcPort.begin,
     portEnd: s.srcPort.end,
     arpscan: s.arpscan,
-    targets4: t,
+    targets4: ranges4Words(s.targets4),
   };
 }
 

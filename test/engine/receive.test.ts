@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { gcsDuring } from './gc-count.js';
 import fc from 'fast-check';
 import {
-  classify, classifyContext, classifyFrame, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges6Words, oprotoReportable,
+  classify, classifyContext, classifyFrame, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges4Words, ranges6Words, oprotoReportable,
   Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE, type ReceiveSetup,
 } from '../../src/engine/receive.js';
 import { CookieKey, cookie4, cookie6, ICMP_ECHO_PORT } from '../../src/engine/cookie.js';
@@ -204,6 +204,21 @@ test('inRanges4 is a correct membership test', () => {
     const want = merged.some(([b, e]) => x >= b && x <= e);
     return inRanges4(arr, x) === want;
   }), { numRuns: 500 });
+});
+
+test('ranges4Words merges overlapping, unsorted ranges so inRanges4 finds every member', () => {
+  // Sorted but unmerged, the binary search would miss 80 (it is only in the first range).
+  const w = ranges4Words([{ begin: 50, end: 60 }, { begin: 0, end: 100 }, { begin: 10, end: 20 }]);
+  assert.deepEqual([...w], [0, 100]);
+  assert.equal(inRanges4(w, 80), true);
+  assert.equal(inRanges4(classifyContext({ ...SETUP, targets4: [{ begin: 50, end: 60 }, { begin: 0, end: 100 }, { begin: 10, end: 20 }] }).targets4, 80), true);
+  fc.assert(fc.property(fc.array(fc.tuple(fc.nat(0xffffffff), fc.nat(1000)), { maxLength: 20 }), fc.nat(20), fc.nat(0xffffffff),
+    (rs, near, x) => {
+      const ranges = rs.map(([b, l]) => ({ begin: b, end: Math.min(0xffffffff, b + l) }));
+      const probe = ranges.length > 0 && near < 10 ? ranges[near % ranges.length]!.begin + near - 5 : x;
+      if (probe < 0 || probe > 0xffffffff) return true;
+      return inRanges4(ranges4Words(ranges), probe) === ranges.some((r) => probe >= r.begin && probe <= r.end);
+    }), { numRuns: 500 });
 });
 
 test('the Receiver dedups, records in the ring, and queues one RST per SYN-ACK', () => {
