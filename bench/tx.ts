@@ -19,7 +19,7 @@ import path from 'node:path';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from '../test/lab/lab.js';
-import { TIDESCAN_BIN, readList, describeRun } from '../test/lab/harness.js';
+import { TIDESCAN_BIN, readList, describeRun, linkArgs } from '../test/lab/harness.js';
 import { PORTS64, intToIp4, ip4ToInt, key } from '../test/lab/scenario.js';
 import { startSampler, measureRun, type MeasuredRun } from './lib/measure.js';
 import { writeResult, fmtPps } from './lib/results.js';
@@ -137,7 +137,7 @@ async function readSynCounter(lab: Lab, name: 'syn' | 'synack' = 'syn'): Promise
 async function runTool(lab: Lab, tool: Tool, p: PathDef, dir: string, truth: { ip: string; port: number }[]): Promise<ToolRun> {
   const dev = p.id === 'a' ? lab.ifbIf! : lab.scanIf;
   const out = path.join(dir, `${tool}-${p.id}.txt`);
-  const common = ['-e', dev, '--router-mac', LAB_ADDR.sinkMac, TARGET, `-p${PORTS64.join(',')}`, '--rate', RATE, '--wait', '1'];
+  const common = [...linkArgs(lab, dev), TARGET, `-p${PORTS64.join(',')}`, '--rate', RATE, '--wait', '1'];
   // The ifb has no address; masscan cannot find the veth's IPv6 address (both get it given).
   const src = p.id === 'a' || tool === 'masscan' ? ['--source-ip', LAB_ADDR.scanIp4] : [];
   const sampler = p.id === 'a' ? startSampler(lab, 'scan', dev, 'rx_packets') : startSampler(lab, 'sink', lab.sinkIf, 'rx_packets');
