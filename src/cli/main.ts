@@ -30,7 +30,7 @@ function stdoutText(text: string): void {
   writeAll(1, buf, buf.length);
 }
 
-export function nodeIo(): ParseIo {
+function nodeIo(): ParseIo {
   return {
     readFile: (path) => (path === '-' ? readFileSync(0) : readFileSync(path)),
     env: process.env,

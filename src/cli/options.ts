@@ -129,7 +129,7 @@ function outputName(ctx: ApplyContext, value: string): string {
 }
 
 /** An IPv4 address, IPv4 range whose size is a power of two, or one IPv6 address. */
-export function parseAdapterIp(what: string, value: string):
+function parseAdapterIp(what: string, value: string):
   { v4: { begin: number; end: number } } | { v6: bigint } {
   const v = value.trim();
   const six = parseIPv6(v.replace(/^\[(.*)\]$/, '$1'));
@@ -163,7 +163,7 @@ export function parseAdapterIp(what: string, value: string):
 }
 
 /** One source port or one port range whose size is a power of two. */
-export function parseAdapterPort(what: string, value: string): { begin: number; end: number } {
+function parseAdapterPort(what: string, value: string): { begin: number; end: number } {
   const m = /^\s*([0-9]+)\s*(?:-\s*([0-9]+)\s*)?$/.exec(value);
   if (m === null) fail('ERR_BAD_PORT', what, value, 'expected one port or one port range, e.g. 40000-40015');
   const begin = Number(m[1]);
@@ -180,7 +180,7 @@ const OUTPUT_FORMATS: Record<string, OutputFormatName> = {
   none: 'none', redis: 'redis', hostonly: 'hostonly',
 };
 
-export function parseOutputFormat(what: string, value: string): OutputFormatName {
+function parseOutputFormat(what: string, value: string): OutputFormatName {
   const f = lookup(OUTPUT_FORMATS, value.trim().toLowerCase());
   if (f === undefined) {
     fail('ERR_BAD_OPTION', what, value, `unknown output format (one of ${Object.keys(OUTPUT_FORMATS).join(', ')})`);
@@ -189,7 +189,7 @@ export function parseOutputFormat(what: string, value: string): OutputFormatName
 }
 
 /** -oX F and friends: one more output. `-` is stdout. */
-function addOutput(format: OutputFormatName): (d: Draft, v: string, ctx: ApplyContext) => void {
+export function addOutput(format: OutputFormatName): (d: Draft, v: string, ctx: ApplyContext) => void {
   return (d, v, ctx) => {
     d.outputs.push({ format, filename: outputName(ctx, v) });
     d.pendingFormat = undefined;
@@ -802,7 +802,7 @@ export function optionByName(name: string): OptionDef {
 }
 
 /** Reads a file named by an option; a missing or unreadable file is one clear error. */
-export function readOrFail(ctx: ApplyContext, path: string, what: string): Buffer {
+function readOrFail(ctx: ApplyContext, path: string, what: string): Buffer {
   try {
     return ctx.readFile(path);
   } catch (e) {
@@ -837,5 +837,3 @@ export const DASH_REJECT: Readonly<Record<string, string>> = {
   F: 'unsupported, use --top-ports', f: 'fragmentation not yet supported', b: 'FTP bounce scans will never be supported',
   R: 'unsupported, we do not do DNS', r: 'unsupported: randomisation of the target order is mandatory',
 };
-
-export { addOutput };

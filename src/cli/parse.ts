@@ -20,7 +20,7 @@ import { isAllDigits, isBoolWord, lookup, refuseLineBreak } from './values.js';
 import { finishTargets, topPortRanges } from './targets.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
-export const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
+const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
 
 export interface ParseIo {
   /** Reads a whole file; `-` means standard input. Throws (with an errno `code`) on failure. */
