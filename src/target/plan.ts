@@ -31,9 +31,9 @@ export interface ScanPlan {
 }
 
 /** masscan's safety rule: more IPv4 addresses than this need an explicit IPv4 exclude. */
-export const CONFIRM_IPV4_LIMIT = 1_000_000_000;
+const CONFIRM_IPV4_LIMIT = 1_000_000_000;
 /** Indexes are doubles: every index must be an exact integer. */
-export const MAX_SCAN_RANGE = 2 ** 53;
+const MAX_SCAN_RANGE = 2 ** 53;
 
 /**
  * Applies the excludes and checks the plan. Errors (ScanError), in this order:

@@ -23,7 +23,7 @@ export const PORT_ICMP_TIMESTAMP = 196609;
 export const PORT_ARP = 196610;
 export const PORT_OPROTO_BASE = 196864;
 /** One past the largest internal value (`I:65535`). */
-export const PORT_INTERNAL_LIMIT = 196608 + 65536;
+const PORT_INTERNAL_LIMIT = 196608 + 65536;
 
 /** An inclusive range of internal port values. Same shape as the config's PortRange. */
 export interface PortRange {
