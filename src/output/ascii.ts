@@ -37,7 +37,7 @@ export function putDec(b: Uint8Array, p: number, n: number): number {
   return p + digits;
 }
 
-export function putIpv4(b: Uint8Array, p: number, v: number): number {
+function putIpv4(b: Uint8Array, p: number, v: number): number {
   p = putDec(b, p, (v >>> 24) & 255);
   b[p++] = 0x2e;
   p = putDec(b, p, (v >>> 16) & 255);

@@ -41,7 +41,7 @@ import type { BannerRecord, IpAddress, ScanRecord, StatusRecord } from './record
 import type { Sink } from './sink.js';
 
 /** Largest record LENGTH accepted (masscan's reader limit). */
-export const MAX_RECORD = 1 << 20;
+const MAX_RECORD = 1 << 20;
 const TRAILER_TYPE = 0x6d;
 
 export const REC = {

@@ -26,7 +26,7 @@ const OUI: ReadonlyMap<string, string> = new Map([
   ['00:15:5d', 'Microsoft'],
 ]);
 
-export function ouiVendor(mac: string): string {
+function ouiVendor(mac: string): string {
   return OUI.get(mac.slice(0, 8).toLowerCase()) ?? '';
 }
 

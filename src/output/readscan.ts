@@ -99,7 +99,7 @@ function sorted<T extends number | bigint>(spans: readonly Span<T>[]): Span<T>[]
 }
 
 /** A record filter built from the config (targets, ports, banner types). */
-export class ReadscanFilter {
+class ReadscanFilter {
   private readonly t4: Span<number>[];
   private readonly t6: Span<bigint>[];
   private readonly ports: Span<number>[];

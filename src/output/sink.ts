@@ -51,7 +51,7 @@ export function defaultIo(): OutputIo {
 }
 
 /** Buffer size at which a sink writes to its file. */
-export const FLUSH_AT = 1 << 20;
+const FLUSH_AT = 1 << 20;
 
 const SLEEP = new Int32Array(new SharedArrayBuffer(4));
 
