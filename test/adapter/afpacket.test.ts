@@ -94,23 +94,54 @@ test('a throwing handler still releases the block (no endless re-delivery)', () 
 });
 
 test('fuzz: a corrupt block never makes the walker read outside it', () => {
+  // Random bytes alone almost never hold a plausible first offset, so the frame chain is laid
+  // out over them from small random fields: offsets near and past the block's end, aligned or
+  // not, tp_mac below and above the header; the walk must reach frames and stay inside.
+  const frameHdr = fc.record({ next: fc.nat({ max: 160 }), snap: fc.nat({ max: 400 }), mac: fc.integer({ min: 40, max: 120 }) });
+  let runsWithFrames = 0;
+  let runsWithThree = 0;
   fc.assert(
-    fc.property(fc.uint8Array({ minLength: BS, maxLength: BS }), fc.nat({ max: 64 }), (bytes, nPkts) => {
-      const ring = new ArrayBuffer(BS * 2);
-      new Uint8Array(ring).set(bytes);
-      const dv = new DataView(ring);
-      dv.setUint32(8, 1, true);
-      dv.setUint32(12, nPkts, true);
-      const rx = new AfPacketRx(fakeNative({ poll: 0, close: 0 }), 3, 'x0', ring, BS, 2);
-      let frames = 0;
-      rx.poll(0, (_buf, off, len) => {
-        frames++;
-        assert.ok(off >= 0 && len >= 0 && off + len <= BS, `frame ${off}+${len} outside block 0`);
-      });
-      assert.ok(frames <= nPkts);
-    }),
+    fc.property(
+      fc.uint8Array({ minLength: BS, maxLength: BS }),
+      fc.nat({ max: 64 }),
+      fc.oneof(fc.integer({ min: 12, max: 100 }).map((w) => w * 4), fc.nat({ max: 600 })),
+      fc.oneof(fc.integer({ min: BS - 64, max: BS + 64 }), fc.nat({ max: BS })),
+      fc.array(frameHdr, { maxLength: 24 }),
+      (bytes, nPkts, first, blkLen, chain) => {
+        const ring = new ArrayBuffer(BS * 2);
+        new Uint8Array(ring).set(bytes);
+        const dv = new DataView(ring);
+        let off = first;
+        for (const f of chain) {
+          if (off + 28 > BS) break;
+          dv.setUint32(off, f.next * 4, true);
+          dv.setUint32(off + 12, f.snap, true);
+          dv.setUint16(off + 24, f.mac, true);
+          off += f.next * 4;
+        }
+        // The descriptor last: a chain that starts inside it must not hide the status word.
+        dv.setUint32(8, 1, true);
+        dv.setUint32(12, nPkts, true);
+        dv.setUint32(16, first, true);
+        dv.setUint32(20, blkLen, true);
+        const rx = new AfPacketRx(fakeNative({ poll: 0, close: 0 }), 3, 'x0', ring, BS, 2);
+        let frames = 0;
+        const n = rx.poll(0, (_buf, o, len) => {
+          frames++;
+          assert.ok(o >= 0 && len >= 0 && o + len <= BS, `frame ${o}+${len} outside block 0`);
+        });
+        assert.equal(n, frames);
+        assert.ok(frames <= nPkts);
+        assert.equal(new Uint32Array(ring)[2], 0, 'block 0 handed back to the kernel');
+        if (frames > 0) runsWithFrames++;
+        if (frames >= 3) runsWithThree++;
+      },
+    ),
     { numRuns: 300 },
   );
+  // The property above must have reached its bounds check, not only the early exits.
+  assert.ok(runsWithFrames >= 50, `only ${runsWithFrames} of 300 runs delivered a frame`);
+  assert.ok(runsWithThree >= 20, `only ${runsWithThree} of 300 runs delivered three frames`);
 });
 
 test('toScanError: errno codes become one-line ScanErrors naming the interface', () => {
