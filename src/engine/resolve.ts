@@ -26,6 +26,7 @@ import { lookupRoute, type Ipv4Route } from '../adapter/interfaces.js';
 import type { ScanConfig } from '../cli/config.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
+import { formatMac } from '../wire/bytes.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
 import { defaultSourcePort } from './source.js';
 import { arpReplyFrom, buildArpRequest, buildNeighborSolicit, ndpAdvertFrom } from './responder.js';
@@ -100,10 +101,6 @@ function macFromText(text: string, what: string): Uint8Array {
     throw new ScanError('ERR_BAD_OPTION', `${what}=${text}: not a MAC address (expected aa:bb:cc:dd:ee:ff)`);
   }
   return Uint8Array.from(parts.map((p) => parseInt(p, 16)));
-}
-
-export function formatMacBytes(m: Uint8Array): string {
-  return Array.from(m.subarray(0, 6), (b) => b.toString(16).padStart(2, '0')).join(':');
 }
 
 function isLinkLocal6(a: bigint): boolean {
@@ -212,11 +209,11 @@ export function resolveLink(config: ScanConfig, deps: ResolveDeps, need4: boolea
     const got = askNeighbours(deps, ifname, srcMac, config.vlan, src4?.begin, src6, ask4, ask6);
     if (ask4 !== undefined) {
       routerMac4 = got.mac4!;
-      notes.push(`router ${formatIPv4(ask4)} is at ${formatMacBytes(routerMac4)}`);
+      notes.push(`router ${formatIPv4(ask4)} is at ${formatMac(routerMac4)}`);
     }
     if (ask6 !== undefined) {
       routerMac6 = got.mac6!;
-      notes.push(`router ${formatIPv6(ask6)} is at ${formatMacBytes(routerMac6)}`);
+      notes.push(`router ${formatIPv6(ask6)} is at ${formatMac(routerMac6)}`);
     }
   }
   return { ifname, srcMac, src4, src6, srcPort, routerMac4, routerMac6, answer4, answer6, notes };

@@ -29,10 +29,11 @@ import type { OutputIo } from '../output/sink.js';
 import type { IpAddress, PortStatus, StatusRecord } from '../output/record.js';
 import { pauseIndex, indexSlice } from '../target/shard.js';
 import { wordsToIPv6 } from '../target/ipv6.js';
+import { formatMac } from '../wire/bytes.js';
 import { ICMP_ECHO_PORT } from './cookie.js';
 import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
 import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
-import { formatMacBytes, resolveLink, type ResolveDeps, type ResolvedLink } from './resolve.js';
+import { resolveLink, type ResolveDeps, type ResolvedLink } from './resolve.js';
 import { FrameRing, R, RecordRing } from './ring.js';
 import { MovingRate, percentDone } from './status.js';
 import {
@@ -180,7 +181,7 @@ export function recordFromRing(w: Uint32Array, o: number): StatusRecord {
   if (w[o + R.AUX0] === 1) {
     const hi = w[o + R.MAC_HI], lo = w[o + R.MAC_LO];
     const mac = new Uint8Array([hi >>> 8, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff]);
-    return { ...base, mac: formatMacBytes(mac) };
+    return { ...base, mac: formatMac(mac) };
   }
   return base;
 }

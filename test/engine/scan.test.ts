@@ -14,7 +14,8 @@ import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter
 import { parseCommandLine, parseConfigFileText, type ParseIo } from '../../src/cli/parse.js';
 import { pausedConfText } from '../../src/cli/echo.js';
 import type { ScanConfig } from '../../src/cli/config.js';
-import { runScanWith, type ScanEnv } from '../../src/engine/scan.js';
+import { recordFromRing, runScanWith, type ScanEnv } from '../../src/engine/scan.js';
+import { R } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
 import type { ResolvedLink } from '../../src/engine/resolve.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions } from './scan-sim.js';
@@ -289,4 +290,16 @@ test('--nmap-payloads and --pcap-payloads payloads go out over the built-ins; a 
     runSim(`10.0.0.0/31 -pU:9999 --rate 1000000 --nmap-payloads ${bad}`, {}),
     (e: Error) => e instanceof ScanError && e.message.includes(bad) && !e.message.includes('\n'),
   );
+});
+
+test('recordFromRing: an ARP record carries its MAC as lower-case aa:bb:cc:dd:ee:ff; others have none', () => {
+  const w = new Uint32Array(16);
+  w[R.KIND] = 1; w[R.TIME] = 1700000000; w[R.VERSION] = 4; w[R.IP0] = 0x0a000007;
+  w[R.STATUS] = 3; w[R.MAC_HI] = 0x02ab; w[R.MAC_LO] = 0x0c0d0ef0; w[R.AUX0] = 1;
+  assert.deepEqual(recordFromRing(w, 0), {
+    kind: 'status', timestamp: 1700000000, ip: { version: 4, v4: 0x0a000007 }, ipProto: 0, port: 0,
+    status: 'up', reason: 0, ttl: 0, mac: '02:ab:0c:0d:0e:f0',
+  });
+  w[R.AUX0] = 0;
+  assert.equal('mac' in recordFromRing(w, 0), false);
 });
