@@ -1,7 +1,7 @@
 /**
  * User UDP payloads from files: `--nmap-payloads F` (reference masscan-compat.md §10.2) and
  * `--pcap-payloads F` (§10.3). Both give plain `{ port, bytes }` entries (structured-cloneable,
- * one per port, last one wins) that `buildPayloadTable` (udp-payloads.ts, re-exported here)
+ * one per port, last one wins) that `buildPayloadTable` (udp-payloads.ts; each transmitter builds its own)
  * lays over the built-ins.
  *
  * nmap-payloads grammar, as accepted here (masscan's, plus what nmap's own file uses):
@@ -43,9 +43,7 @@ import { ScanError, isScanError } from '../error.js';
 import { readPcap, type PcapCapture } from '../adapter/pcap-file.js';
 import { Decoded, LinkType, decodeFrame } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
-import { MAX_UDP_PAYLOAD, buildPayloadTable, type UdpPayloadEntry, type UdpPayloadTable } from './udp-payloads.js';
-
-export { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';
+import { MAX_UDP_PAYLOAD, type UdpPayloadEntry } from './udp-payloads.js';
 
 // ---------------------------------------------------------------------------------------
 // nmap-payloads
@@ -310,9 +308,4 @@ export async function loadUdpPayloadFiles(files: UdpPayloadFiles): Promise<UdpPa
     for (const e of parsePcapPayloads(bytes, files.pcapPayloads)) byPort.set(e.port, e.bytes);
   }
   return [...byPort.entries()].sort((a, b) => a[0] - b[0]).map(([port, bytes]) => ({ port, bytes }));
-}
-
-/** Convenience for the engine: the table for these files (built-ins, then the files). */
-export async function loadPayloadTable(files: UdpPayloadFiles): Promise<UdpPayloadTable> {
-  return buildPayloadTable(await loadUdpPayloadFiles(files));
 }

@@ -6,10 +6,8 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  parseNmapPayloads, parsePcapPayloads, loadUdpPayloadFiles, loadPayloadTable, buildPayloadTable,
-} from '../../src/engine/payload-files.js';
-import { MAX_UDP_PAYLOAD, BUILTIN_UDP_PAYLOADS, type UdpPayloadEntry } from '../../src/engine/udp-payloads.js';
+import { parseNmapPayloads, parsePcapPayloads, loadUdpPayloadFiles } from '../../src/engine/payload-files.js';
+import { MAX_UDP_PAYLOAD, BUILTIN_UDP_PAYLOADS, buildPayloadTable, type UdpPayloadEntry } from '../../src/engine/udp-payloads.js';
 import { ScanError, isScanError } from '../../src/error.js';
 import { internetChecksum } from '../../src/wire/checksum.js';
 
@@ -372,7 +370,8 @@ test('loadUdpPayloadFiles: neither file, both (capture wins), plain cloneable en
   const es = await loadUdpPayloadFiles({ nmapPayloads: nm, pcapPayloads: pc });
   assert.deepEqual(asMap(es), new Map([[1, '01e9ff'], [2, '01e9ff'], [3, hex(P('p'))], [4, hex(P('q'))]]));
   assert.deepEqual(asMap(structuredClone(es)), asMap(es));
-  const t = await loadPayloadTable({ nmapPayloads: nm });
+  // What the transmitter builds from them (transmit.ts): the built-ins, then the file's.
+  const t = buildPayloadTable(await loadUdpPayloadFiles({ nmapPayloads: nm }));
   assert.equal(hex(t.get(1)!.bytes), '01e9ff');
   assert.equal(t.get(53)!.cookie, 'id16'); // built-ins stay
   await assert.rejects(loadUdpPayloadFiles({ nmapPayloads: join(dir, 'missing') }), (e: unknown) => {
