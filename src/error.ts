@@ -35,9 +35,9 @@ export class ScanError extends Error {
 /**
  * Control characters written as escapes: a message quotes hostile values (an argument, a
  * file line, a banner), and a raw line break or terminal control in one would break the
- * one-line error or the terminal.
+ * one-line error or the terminal. Idempotent (its output holds no control character).
  */
-function oneLine(s: string): string {
+export function oneLine(s: string): string {
   return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => {
     if (c === '\n') return '\\n';
     if (c === '\r') return '\\r';

@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { ScanError, isScanError } from '../error.js';
+import { ScanError, isScanError, oneLine } from '../error.js';
 import type { ScanConfig, Range4, Range6 } from './config.js';
 import { parseCommandLine, type ParseIo } from './parse.js';
 import { echoConfig, writePausedConf, formatRange4, formatRange6 } from './echo.js';
@@ -17,9 +17,10 @@ import { formatIPv6 } from '../target/ipv6.js';
 import { runList, writeAll } from './list.js';
 import { helpText, usageText, nmapHelpText, versionText } from './help.js';
 
+/** One line on stderr: warnings and errors quote user input, whose control characters are escaped. */
 function stderr(line: string): void {
   try {
-    process.stderr.write(`${line}\n`);
+    process.stderr.write(`${oneLine(line)}\n`);
   } catch {
     // nothing sensible left to do
   }
@@ -142,7 +143,7 @@ async function run(config: ScanConfig): Promise<number> {
 
 function report(e: unknown): number {
   if (isScanError(e)) stderr(`[-] FAIL: ${e.message}`);
-  else stderr(`[-] FAIL: internal error: ${(e instanceof Error ? e.message : String(e)).replace(/\n/g, ' ')}`);
+  else stderr(`[-] FAIL: internal error: ${e instanceof Error ? e.message : String(e)}`);
   return 1;
 }
 

@@ -85,6 +85,14 @@ test('warnings go to stderr and do not stop the program', () => {
   assert.match(r.stderr, /--seed <num> is not specified/);
 });
 
+test('a warning that quotes a file name with a line break stays one stderr line', () => {
+  const f = join(dir, 'ex\nclude.txt');
+  writeFileSync(f, '10.0.0.7\n');
+  const r = runCli(['10.0.0.0/24', '-p80', '--echo', '--seed', '1', '--excludefile', f]);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stderr, `${dir}/ex\\nclude.txt: excluding 1 ranges from file\n`);
+});
+
 test('--echo-cidr and --readrange print the targets', () => {
   const c = runCli(['--echo-cidr', '10.0.0.1-10.0.0.6', '2001:db8::/127']);
   assert.equal(c.status, 0);
