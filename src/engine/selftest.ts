@@ -860,15 +860,6 @@ function memorySink(chunks: Uint8Array[]): Sink {
   return new Sink(-1, 'selftest.bin', fs);
 }
 
-function concat(chunks: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const c of chunks) n += c.length;
-  const out = new Uint8Array(n);
-  let p = 0;
-  for (const c of chunks) { out.set(c, p); p += c.length; }
-  return out;
-}
-
 function recordText(r: ScanRecord): string {
   const ip = r.ip.version === 4 ? formatIPv4(r.ip.v4) : formatIPv6(r.ip.v6);
   return r.kind === 'status'
@@ -904,7 +895,7 @@ const binaryUnit: SelftestUnit = {
     state.footer(sink, 0);
     sink.flush();
     check(sink.error === undefined, `sink error: ${sink.error?.message}`);
-    const file = concat(chunks);
+    const file = Buffer.concat(chunks);
     // Layout (§4.8): 99-byte header `masscan/1.1\ns:<start>\n`, 99-byte trailer.
     const head = 'masscan/1.1\ns:1700000000\n';
     eq(String.fromCharCode(...file.subarray(0, head.length)), head, 'binary header text');
