@@ -237,13 +237,26 @@ function numableTemplate(name: string, max: number): (d: Draft, v: string, ctx: 
   };
 }
 
+/** The raw flags that turn banners on (bannerCheck). */
+const IMPLY_BANNERS = ['rawudp', 'heartbleed', 'ticketbleed'];
+
 /**
  * Banners off. The checks that imply --banners go with them, or reading the config back
  * would turn banners on again.
  */
 function bannersOff(d: Draft): void {
   d.banners = false;
-  for (const k of ['rawudp', 'heartbleed', 'ticketbleed']) d.raw.delete(k);
+  for (const k of IMPLY_BANNERS) d.raw.delete(k);
+}
+
+/** --rawudp, --heartbleed, --ticketbleed: a raw flag that implies --banners (the bleed checks also drop cert capture). */
+function bannerCheck(name: string, dropsCert: boolean): (d: Draft, v: string) => void {
+  return (d, v) => {
+    if (!parseBool(v)) { d.raw.delete(name); return; }
+    rawSet(d, name, 'true');
+    d.banners = true;
+    if (dropsCert) d.capture.delete('cert');
+  };
 }
 
 const HELLO_TYPES = ['ssl', 'http', 'smbv1'];
@@ -619,9 +632,7 @@ const DEFS: Def[] = [
   { name: 'nobanners', aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
     help: 'no banner grabbing', apply: (d, v) => { if (parseBool(v)) bannersOff(d); } },
   { name: 'rawudp', kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
-    apply: (d, v) => {
-      if (parseBool(v)) { rawSet(d, 'rawudp', 'true'); d.banners = true; } else d.raw.delete('rawudp');
-    } },
+    apply: bannerCheck('rawudp', false) },
   { name: 'connection-timeout', aliases: ['tcp-timeout'], kind: 'value', state: 'raw', group: 'banners',
     arg: '<secs>', help: 'longest life of a banner connection (default 30)', apply: rawSeconds('connection-timeout') },
   { name: 'hello-timeout', kind: 'value', state: 'raw', group: 'banners', arg: '<secs>',
@@ -680,15 +691,9 @@ const DEFS: Def[] = [
   { name: 'nocapture', aliases: ['no-capture'], kind: 'value', state: 'field', group: 'banners', arg: '<type>',
     help: 'do not keep that', apply: setCapture(false) },
   { name: 'heartbleed', kind: 'flag', state: 'raw', group: 'banners', help: 'check for Heartbleed (implies --banners)',
-    apply: (d, v) => {
-      if (!parseBool(v)) { d.raw.delete('heartbleed'); return; }
-      rawSet(d, 'heartbleed', 'true'); d.banners = true; d.capture.delete('cert');
-    } },
+    apply: bannerCheck('heartbleed', true) },
   { name: 'ticketbleed', kind: 'flag', state: 'raw', group: 'banners', help: 'check for Ticketbleed (implies --banners)',
-    apply: (d, v) => {
-      if (!parseBool(v)) { d.raw.delete('ticketbleed'); return; }
-      rawSet(d, 'ticketbleed', 'true'); d.banners = true; d.capture.delete('cert');
-    } },
+    apply: bannerCheck('ticketbleed', true) },
   { name: 'vuln', kind: 'value', state: 'raw', group: 'banners', arg: '<check>',
     help: 'vulnerability check: heartbleed, ticketbleed, poodle, ntp-monlist', apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
