@@ -371,7 +371,7 @@ class ScanRun {
 
   private fail(code: string, message: string): void {
     if (this.failure === undefined) {
-      this.failure = new ScanError((code as ErrorCode) ?? 'ERR_INTERNAL', message);
+      this.failure = new ScanError(code as ErrorCode, message);
     }
     this.ctl.setCmd(Cmd.ABORT);
     this.wake?.();
