@@ -29,6 +29,8 @@ export type OutputFormatName = FormatName | 'redis';
 
 /** What banner grabbing keeps (--capture / --nocapture). Default: cert only. */
 export type CaptureType = 'cert' | 'servername' | 'html' | 'heartbleed' | 'ticketbleed';
+/** Every capture type, in the order ScanConfig.capture lists them. */
+export const CAPTURE_TYPES: readonly CaptureType[] = ['cert', 'servername', 'html', 'heartbleed', 'ticketbleed'];
 
 export interface Range4 { readonly begin: number; readonly end: number }
 export interface Range6 { readonly begin: bigint; readonly end: bigint }

@@ -9,7 +9,7 @@
  * in dedicated ScanConfig fields or in `raw` under their canonical name.
  */
 import { ScanError } from '../error.js';
-import type { OutputFormatName, CaptureType, Operation } from './config.js';
+import { type OutputFormatName, type CaptureType, type Operation, CAPTURE_TYPES } from './config.js';
 import { type Draft, rawSet, rawAdd } from './draft.js';
 import { parseIPv4 } from '../target/ipv4.js';
 import { parseIPv6 } from '../target/ipv6.js';
@@ -195,8 +195,6 @@ export function addOutput(format: OutputFormatName): (d: Draft, v: string, ctx: 
     d.pendingFormat = undefined;
   };
 }
-
-const CAPTURE_TYPES: readonly CaptureType[] = ['cert', 'servername', 'html', 'heartbleed', 'ticketbleed'];
 
 function setCapture(on: boolean): (d: Draft, v: string, ctx: ApplyContext) => void {
   return (d, v, ctx) => {

@@ -9,7 +9,7 @@
  * applied, and the target count is checked.
  */
 import { ScanError } from '../error.js';
-import type { ScanConfig, CaptureType, Operation } from './config.js';
+import { type ScanConfig, type Operation, CAPTURE_TYPES } from './config.js';
 import { type Draft, newDraft } from './draft.js';
 import {
   type ApplyContext, type OptionDef, findOption, normaliseName, DASH_VALUE, OUTPUT_LETTERS, DASH_S_REJECT,
@@ -36,7 +36,6 @@ export interface ParseIo {
 }
 
 const MAX_INCLUDE_DEPTH = 8;
-const CAPTURE_ORDER: readonly CaptureType[] = ['cert', 'servername', 'html', 'heartbleed', 'ticketbleed'];
 
 /** Splits `name[index]` (index < 65536 for numeric kinds is checked by the option). */
 function splitIndex(text: string): { name: string; index: string | undefined } {
@@ -284,7 +283,7 @@ class Parser {
       banners: d.banners,
       packetTrace: d.packetTrace,
       pcapFilename: d.pcapFilename,
-      capture: Object.freeze(CAPTURE_ORDER.filter((c) => d.capture.has(c))),
+      capture: Object.freeze(CAPTURE_TYPES.filter((c) => d.capture.has(c))),
       outputs: Object.freeze(outputs),
       outputAppend: d.outputAppend,
       showOpen: d.showOpen,
