@@ -78,23 +78,37 @@ test('port filter: TCP/UDP to our ports only; ICMP, fragments and IPv4 options h
 });
 
 test('property: accept iff destination in our ranges and port in range (TCP)', () => {
+  // A uniform destination and port would almost never fall inside the ranges, so half the
+  // draws take them from inside (a range's own bounds included); both answers must occur.
+  let accepted = 0;
+  let refused = 0;
   fc.assert(
     fc.property(
       fc.array(fc.tuple(fc.nat({ max: 0xffffffff }), fc.nat({ max: 300 })), { minLength: 1, maxLength: 20 }),
-      fc.nat({ max: 0xffffffff }),
-      fc.nat({ max: 65535 }),
+      fc.oneof(fc.record({ any: fc.nat({ max: 0xffffffff }) }), fc.record({ range: fc.nat(), at: fc.nat() })),
+      fc.oneof(fc.record({ any: fc.nat({ max: 65535 }) }), fc.record({ at: fc.nat() })),
       fc.nat({ max: 65535 }),
       fc.nat({ max: 200 }),
-      (rs, dst, port, pfirst, plen) => {
+      (rs, d, pt, pfirst, plen) => {
         const ranges = rs.map(([a, n]) => ({ first: a, last: Math.min(0xffffffff, a + n) }));
         const ports = { first: pfirst, last: Math.min(65535, pfirst + plen) };
+        let dst: number;
+        if ('any' in d) dst = d.any;
+        else {
+          const r = ranges[d.range % ranges.length];
+          dst = r.first + (d.at % (r.last - r.first + 1));
+        }
+        const port = 'any' in pt ? pt.any : ports.first + (pt.at % (ports.last - ports.first + 1));
         const p = buildReplyFilter({ ipv4: ranges, ipv6: [], arp: false, ports });
         const want = ranges.some((r) => dst >= r.first && dst <= r.last) && port >= ports.first && port <= ports.last;
         assert.equal(runBpf(p, ipv4(dst, 6, port)) > 0, want);
+        if (want) accepted++;
+        else refused++;
       },
     ),
     { numRuns: 300 },
   );
+  assert.ok(accepted >= 30 && refused >= 30, `accepted ${accepted}, refused ${refused} of 300`);
 });
 
 test('every built program passes the structural check and encodes', () => {
