@@ -18,6 +18,7 @@ import {
 import { parseConfigText } from './config-file.js';
 import { isAllDigits, isBoolWord, lookup, refuseLineBreak } from './values.js';
 import { finishTargets, topPortRanges } from './targets.js';
+import { PORT_ARP } from '../target/ports.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
 const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
@@ -238,8 +239,7 @@ class Parser {
     }
     const seed = d.seed ?? this.io.randomSeed();
     const t = finishTargets(d.targets, operation);
-    const ARP = 196610;
-    if (d.arpscan && t.ports.some((p) => p.begin !== ARP || p.end !== ARP)) {
+    if (d.arpscan && t.ports.some((p) => p.begin !== PORT_ARP || p.end !== PORT_ARP)) {
       throw new ScanError('ERR_USAGE', 'cannot arpscan and portscan at the same time');
     }
     const outputs = d.outputs.map((o) => Object.freeze({ format: o.format, filename: o.filename }));
