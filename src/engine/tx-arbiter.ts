@@ -92,7 +92,8 @@ export function describeDecision(d: ArbiterDecision): string {
 
 export class TxArbiter {
   private phase = Phase.WARMUP;
-  private mode: TxModeValue;
+  /** Auto starts in parallel mode; scan.ts publishes it before the workers start. */
+  private mode: TxModeValue = TxMode.PARALLEL;
   private phaseStart: number;
   private phaseCount = 0;
   private hold: number;
@@ -110,12 +111,9 @@ export class TxArbiter {
     private readonly setMode: (m: TxModeValue) => void,
     startMs: number,
     private readonly policy: ArbiterPolicy = DEFAULT_ARBITER_POLICY,
-    initial: TxModeValue = TxMode.PARALLEL,
   ) {
-    this.mode = initial;
     this.phaseStart = startMs;
     this.hold = policy.holdMs;
-    setMode(initial);
   }
 
   current(): TxModeValue {
