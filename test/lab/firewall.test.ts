@@ -241,3 +241,41 @@ test('firewall: while the guard is up, SYN-ACKs to guarded ports draw no RST, an
     await g.p.done;
   }
 });
+
+test('firewall: an nft that refuses the owner flag (older kernel or nft) falls back to the PID table by itself', async () => {
+  const { mkdtempSync, writeFileSync, rmSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const dir = mkdtempSync(path.join(tmpdir(), 'h6x-nft-'));
+  // Answers `nft -i` as nft 0.9 does for `flags owner`; anything else goes to the real nft.
+  const fake = path.join(dir, 'nft');
+  writeFileSync(
+    fake,
+    '#!/bin/sh\nif [ "$1" = "-i" ]; then\n  read -r line\n' +
+      '  printf "Error: syntax error, unexpected string, expecting dormant\\n%s\\n                                   ^^^^^\\n" "$line" >&2\n' +
+      '  exit 1\nfi\nexec nft "$@"\n',
+    { mode: 0o755 },
+  );
+  const before0 = await ruleset();
+  const child =
+    `const { guardKernelRst } = await import(${JSON.stringify(FIREWALL_URL)});\n` +
+    `const lines = [];\n` +
+    `const g = await guardKernelRst({ iface: ${JSON.stringify(lab.scanIf)}, portBegin: ${LO}, portEnd: ${HI}, nft: ${JSON.stringify(fake)},\n` +
+    `  warn: (l) => lines.push(l) });\n` +
+    `const { execFileSync } = await import('node:child_process');\n` +
+    `const during = execFileSync('nft', ['list', 'table', 'inet', g.table], { encoding: 'utf8' });\n` +
+    `g.close(); g.close();\n` +
+    `process.stdout.write(JSON.stringify({ mode: g.mode, table: g.table, lines, during }));\n`;
+  try {
+    const r = await lab.exec('scan', process.execPath, ['--input-type=module', '-e', child], { timeoutMs: 20_000 });
+    assert.equal(r.code, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { mode: string; table: string; lines: string[]; during: string };
+    assert.equal(out.mode, 'pid');
+    assert.deepEqual(out.lines, []);
+    assert.match(out.during, new RegExp(`iifname "${lab.scanIf}" tcp dport ${LO}-${HI} drop`));
+    assert.doesNotMatch(out.during, /flags owner/);
+    assert.equal(await ruleset(), before0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
