@@ -150,6 +150,8 @@ for (const owner of [true, false]) {
       } finally {
         g.p.kill('SIGKILL');
         for (const n of g.nftPids) if (alive(n)) process.kill(n, 'SIGKILL');
+        // A failed run must not leave its table to the next test (no-op when it is gone).
+        await lab.exec('scan', 'nft', ['delete', 'table', 'inet', g.table], { timeoutMs: 10_000 });
       }
     });
   }
