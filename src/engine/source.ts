@@ -156,8 +156,10 @@ export function bannerSourcePorts(
     const k = ((t % blocks) + blocks) % blocks;
     return lo + k * count;
   };
-  if (65535 - local.end >= count) {
-    const begin = pick(local.end + 1, 65535);
+  // Never below 1024: the well-known ports are other services' (and a firewall's) business.
+  const above = Math.max(local.end + 1, 1024);
+  if (65536 - above >= count) {
+    const begin = pick(above, 65535);
     return { begin, end: begin + count - 1, overlapsLocal: false };
   }
   if (local.begin - 1024 >= count) {

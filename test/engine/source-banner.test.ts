@@ -30,11 +30,17 @@ test('bannerSourcePorts: masscan\'s non-banner default is inside the default ran
   }));
 });
 
+// Uniform draws seldom land on the edges where the room above or below runs out.
+const port = fc.oneof(
+  fc.integer({ min: 0, max: 65535 }),
+  fc.constantFrom(0, 1, 1023, 1024, 1025, 1039, 1040, 32768, 49151, 60999, 61000, 65519, 65520, 65534, 65535),
+);
+
 test('bannerSourcePorts: property: the block is count ports, a power of two, outside the local range', () => {
   fc.assert(
     fc.property(
-      fc.integer({ min: 0, max: 65535 }),
-      fc.integer({ min: 0, max: 65535 }),
+      port,
+      port,
       fc.integer({ min: 0, max: 14 }),
       fc.integer({ min: -(2 ** 40), max: 2 ** 40 }),
       (a, b, log2, t) => {
@@ -47,13 +53,14 @@ test('bannerSourcePorts: property: the block is count ports, a power of two, out
         const outside = r.end < lo || r.begin > hi;
         if (r.overlapsLocal) {
           // Only when neither side has room.
-          assert.ok(65535 - hi < count && lo - 1024 < count);
+          assert.ok(65536 - Math.max(hi + 1, 1024) < count && lo - 1024 < count);
         } else {
           assert.ok(outside, `${r.begin}-${r.end} vs ${lo}-${hi}`);
           assert.ok(r.begin >= 1024);
         }
       },
     ),
+    { numRuns: 3000 },
   );
 });
 
