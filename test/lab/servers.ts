@@ -239,6 +239,8 @@ export async function startNginx(lab: Lab, o: NginxOptions = {}): Promise<NginxS
   const tls13Alt = o.tls13AltPort ?? 4433;
   const sniIp = o.sniIp ?? '198.18.1.14';
   const title = o.title ?? 'tidescan banner lab';
+  // It goes inside a quoted nginx string and the HTML: plain text only.
+  if (!/^[A-Za-z0-9 .,_-]{1,100}$/.test(title)) throw new Error(`servers: title must be plain text: ${JSON.stringify(title)}`);
   const names = { tls12: 'tls12.tidescan.test', tls13: 'tls13.tidescan.test', sni: 'sni.tidescan.test' };
   const lifetimeMs = o.lifetimeMs ?? 10 * 60_000;
 
@@ -375,7 +377,7 @@ export async function startSshd(lab: Lab, o: SshdOptions = {}): Promise<SshdServ
     keyFiles.map((f) => `HostKey ${f}\n`).join('') +
     `PidFile ${dir}/sshd.pid\nUsePAM no\nPasswordAuthentication no\nKbdInteractiveAuthentication no\n` +
     `PubkeyAuthentication no\nPermitRootLogin no\nAuthorizedKeysFile none\nStrictModes no\n` +
-    `MaxStartups 1000:30:2000\nLoginGraceTime 30\nLogLevel INFO\n`;
+    `MaxStartups 1000:30:2000\nLoginGraceTime 30\nLogLevel ERROR\n`;
   const cfgFile = path.join(dir, 'sshd_config');
   writeFileSync(cfgFile, cfg);
   await run('/usr/sbin/sshd', ['-t', '-f', cfgFile]);
