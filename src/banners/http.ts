@@ -82,7 +82,7 @@ export class HttpRequest {
     ];
     const set = (name: string, value: string): void => {
       const i = fields.findIndex(([n]) => n.toLowerCase() === name.toLowerCase());
-      if (i >= 0) fields[i] = [fields[i]![0], value];
+      if (i >= 0) fields[i] = [name, value]; // under the name as given
       else fields.push([name, value]);
     };
     if (cfg.userAgent !== undefined) set('User-Agent', cfg.userAgent);
