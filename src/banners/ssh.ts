@@ -171,8 +171,9 @@ class SshParser implements BannerParser {
         }
         case S.MsgType: this.msgType(buf[i++]!); break;
         case S.Kexinit: {
-          const n = Math.min(end - i, this.payload!.length - this.payloadLen);
-          this.payload!.set(buf.subarray(i, i + n), this.payloadLen);
+          const p = this.payload!;
+          const n = Math.min(end - i, p.length - this.payloadLen);
+          for (let k = 0; k < n; k++) p[this.payloadLen + k] = buf[i + k]!;
           this.payloadLen += n;
           i += n;
           if (this.payloadLen === this.payload!.length) this.kexinit();
