@@ -121,7 +121,6 @@ const enum S {
 }
 
 const HTTP_SLASH = latin1('HTTP/');
-const SERVER = latin1('server:');
 const TITLE = latin1('<title');
 
 function lower(b: number): number {
@@ -144,12 +143,24 @@ const enum T {
   Done,
 }
 
+/** Header fields the parser reads (lower case, colon included). */
+const FIELDS = [latin1('server:'), latin1('content-length:'), latin1('transfer-encoding:')];
+const F_SERVER = 0;
+const F_LENGTH = 1;
+const F_TRANSFER = 2;
+const ALL_FIELDS = 0b111;
+/** Content-Length: none given, or not usable (malformed, or two that differ). */
+const LEN_NONE = -1;
+const LEN_BAD = -2;
+
 /**
- * One response. Header state: `lineLen` counts bytes of the current line before its CR/LF
- * (a line with none ends the header), `sMatch` how much of `server:` the line starts with
- * (-1 once it cannot), and `sPhase`: 0 looking, 1 skipping spaces before the value, 2 in the
- * value, 3 done (first Server field only). Trailing spaces of the value are held in `sSpaces`
- * until a non-space byte shows they were inside it.
+ * One response. The header is read a byte at a time; per line: `lineLen` counts its bytes
+ * other than CR/LF (a line with none ends the header), `alive` which field names the line
+ * may still start with, `field` the one it does (-1: none), `inValue` whether the value's
+ * leading spaces are behind us. Trailing spaces of the Server value are held in `sSpaces`
+ * until a non-space byte shows they were inside it. We close when we have what we want:
+ * the title (without --capture html), the body's end (Content-Length), no body at all
+ * (HEAD, 1xx, 204, 304), or a cap.
  */
 class HttpParser implements BannerParser {
   private state = S.Prefix;
@@ -157,9 +168,24 @@ class HttpParser implements BannerParser {
   private preLen = 0;
   private headerBytes = 0;
   private lineLen = 0;
-  private sMatch = 0;
-  private sPhase = 0;
+  private firstLine = true;
+  /** Status code: 0 before the space, 1 in the digits, 2 done. */
+  private statusPhase = 0;
+  private statusDigits = 0;
+  private status = 0;
+  private alive = ALL_FIELDS;
+  private field = -1;
+  private inValue = false;
+  private serverBytes = 0;
+  private serverDone = false;
   private sSpaces = 0;
+  private lenValue = 0;
+  private lenDigits = 0;
+  /** 0: in the digits; 1: spaces after them; 2: malformed. */
+  private lenPhase = 0;
+  private contentLength = LEN_NONE;
+  private chunked = false;
+  private bodyLen = LEN_NONE;
   private tState = T.Search;
   private tMatch = 0;
   private titleLen = 0;
@@ -167,7 +193,12 @@ class HttpParser implements BannerParser {
   private unknownBytes = 0;
   private readonly one = new Uint8Array(1);
 
-  constructor(private readonly out: BannerOut, private readonly conv: Conversation, private readonly html: boolean) {}
+  constructor(
+    private readonly out: BannerOut,
+    private readonly conv: Conversation,
+    private readonly html: boolean,
+    private readonly headOnly: boolean,
+  ) {}
 
   data(buf: Uint8Array, off: number, len: number): void {
     if (off < 0 || len <= 0 || off + len > buf.length) return;
@@ -185,8 +216,6 @@ class HttpParser implements BannerParser {
             this.unknown(this.pre, 0, this.preLen);
           } else if (this.preLen === HTTP_SLASH.length) {
             this.state = S.Header;
-            this.headerBytes = 0;
-            this.lineLen = 0;
             this.header(this.pre, 0, this.preLen);
           }
           break;
@@ -216,19 +245,14 @@ class HttpParser implements BannerParser {
 
   end(): void {
     if (this.state === S.Prefix && this.preLen > 0) this.out.append('unknown', this.pre, 0, this.preLen);
-    this.flushServerSpaces(false);
+    this.sSpaces = 0;
     this.state = S.Done;
   }
 
   private finish(): void {
-    this.flushServerSpaces(false);
+    this.sSpaces = 0;
     this.state = S.Done;
     this.conv.close();
-  }
-
-  private flushServerSpaces(keep: boolean): void {
-    if (keep) for (let k = 0; k < this.sSpaces; k++) this.out.appendText('http.server', ' ');
-    this.sSpaces = 0;
   }
 
   /** Header bytes [i, end): returns where it stopped (the header's end, or end). */
@@ -238,34 +262,18 @@ class HttpParser implements BannerParser {
       const b = buf[i++]!;
       this.headerBytes++;
       if (b === 0x0a) {
-        if (this.sPhase === 2) { this.sPhase = 3; this.sSpaces = 0; }
-        else if (this.sPhase === 1) this.sPhase = 0;
         if (this.lineLen === 0) {
           // the blank line: the header ends here, the blank line included
           this.out.append('http', buf, start, i - start);
-          this.state = S.Body;
-          return i;
+          return this.headerDone(i, end);
         }
-        this.lineLen = 0;
-        this.sMatch = 0;
-        continue;
-      }
-      if (b === 0x0d) {
-        if (this.sPhase === 2) { this.sPhase = 3; this.sSpaces = 0; }
-        continue; // a CR never counts towards the line's length: `\r\n\r\n` and `\n\n` both end the header
-      }
-      this.lineLen++;
-      if (this.sPhase === 0 && this.sMatch >= 0) {
-        if (this.sMatch === this.lineLen - 1 && lower(b) === SERVER[this.sMatch]) {
-          this.sMatch++;
-          if (this.sMatch === SERVER.length) this.sPhase = 1;
-        } else {
-          this.sMatch = -1;
-        }
-      } else if (this.sPhase === 1) {
-        if (b !== 0x20 && b !== 0x09) { this.sPhase = 2; this.serverByte(b); }
-      } else if (this.sPhase === 2) {
-        this.serverByte(b);
+        this.lineDone();
+      } else if (b !== 0x0d) {
+        // a CR never counts towards the line's length: `\r\n\r\n` and `\n\n` both end the header
+        this.lineLen++;
+        if (this.firstLine) this.statusByte(b);
+        else if (this.field >= 0) this.valueByte(b);
+        else if (this.alive !== 0) this.nameByte(b);
       }
       if (this.headerBytes >= HTTP_LIMITS.header) {
         this.out.append('http', buf, start, i - start);
@@ -277,20 +285,113 @@ class HttpParser implements BannerParser {
     return i;
   }
 
+  /** `HTTP/1.1 200 OK`: the three digits after the first space. */
+  private statusByte(b: number): void {
+    if (this.statusPhase === 0) {
+      if (b === 0x20) this.statusPhase = 1;
+    } else if (this.statusPhase === 1) {
+      if (b >= 0x30 && b <= 0x39 && this.statusDigits < 3) {
+        this.status = this.status * 10 + (b - 0x30);
+        this.statusDigits++;
+      } else {
+        this.statusPhase = 2;
+      }
+    }
+  }
+
+  private nameByte(b: number): void {
+    const k = this.lineLen - 1;
+    const c = lower(b);
+    for (let f = 0; f < FIELDS.length; f++) {
+      if ((this.alive & (1 << f)) === 0) continue;
+      const name = FIELDS[f]!;
+      if (name[k] !== c) {
+        this.alive &= ~(1 << f);
+      } else if (k === name.length - 1) {
+        this.field = f;
+        this.alive = 0;
+        this.inValue = false;
+        return;
+      }
+    }
+  }
+
+  private valueByte(b: number): void {
+    const space = b === 0x20 || b === 0x09;
+    if (!this.inValue) {
+      if (space) return; // leading whitespace is not part of the value
+      this.inValue = true;
+    }
+    switch (this.field) {
+      case F_SERVER:
+        if (!this.serverDone) this.serverByte(b);
+        break;
+      case F_LENGTH:
+        if (b >= 0x30 && b <= 0x39 && this.lenPhase === 0) {
+          this.lenValue = Math.min(this.lenValue * 10 + (b - 0x30), Number.MAX_SAFE_INTEGER);
+          this.lenDigits++;
+        } else if (space && this.lenPhase !== 2) {
+          this.lenPhase = 1;
+        } else {
+          this.lenPhase = 2;
+        }
+        break;
+      case F_TRANSFER:
+        this.chunked = true; // any transfer coding: the length is not Content-Length's
+        break;
+    }
+  }
+
+  private lineDone(): void {
+    if (this.field === F_SERVER && this.serverBytes > 0) this.serverDone = true; // the first Server field only
+    if (this.field === F_LENGTH) {
+      const ok = this.lenPhase !== 2 && this.lenDigits > 0;
+      // RFC 9112 §6.3: differing Content-Length values make the length unusable
+      if (!ok || (this.contentLength !== LEN_NONE && this.contentLength !== this.lenValue)) this.contentLength = LEN_BAD;
+      else this.contentLength = this.lenValue;
+    }
+    this.sSpaces = 0;
+    this.lineLen = 0;
+    this.firstLine = false;
+    this.alive = ALL_FIELDS;
+    this.field = -1;
+    this.inValue = false;
+    this.lenValue = 0;
+    this.lenDigits = 0;
+    this.lenPhase = 0;
+  }
+
+  /** After the blank line: how long the body is, and whether there is one at all. */
+  private headerDone(i: number, end: number): number {
+    // RFC 9112 §6.3: responses to HEAD, 1xx, 204 and 304 have no body; a Transfer-Encoding
+    // overrides Content-Length.
+    const s = this.status;
+    const noBody = this.headOnly || (s >= 100 && s < 200) || s === 204 || s === 304;
+    this.bodyLen = this.chunked ? LEN_NONE : this.contentLength === LEN_BAD ? LEN_NONE : this.contentLength;
+    if (noBody || this.bodyLen === 0) {
+      this.finish();
+      return end;
+    }
+    this.state = S.Body;
+    return i;
+  }
+
   private serverByte(b: number): void {
     if (b === 0x20 || b === 0x09) {
       this.sSpaces++;
       return;
     }
-    this.flushServerSpaces(true);
+    for (; this.sSpaces > 0; this.sSpaces--) this.out.appendText('http.server', ' ');
     this.one[0] = b;
     this.out.append('http.server', this.one, 0, 1);
+    this.serverBytes++;
   }
 
   /** Body bytes [i, end): title search and html capture. */
   private body(buf: Uint8Array, i: number, end: number): number {
     const limit = this.html ? HTTP_LIMITS.html : HTTP_LIMITS.bodyScan;
-    const n = Math.min(end - i, limit - this.bodyBytes);
+    const left = this.bodyLen >= 0 ? this.bodyLen - this.bodyBytes : Infinity;
+    const n = Math.min(end - i, limit - this.bodyBytes, left);
     if (this.html) this.out.append('html', buf, i, n);
     const stop = i + n;
     let textStart = -1;
@@ -328,7 +429,7 @@ class HttpParser implements BannerParser {
     }
     if (this.tState === T.Text && textStart >= 0) this.titleText(buf, textStart, stop);
     this.bodyBytes += n;
-    if (this.bodyBytes >= limit || (this.tState === T.Done && !this.html)) {
+    if (this.bodyBytes >= limit || (this.tState === T.Done && !this.html) || this.bodyBytes === this.bodyLen) {
       this.finish();
       return end;
     }
@@ -347,10 +448,11 @@ class HttpParser implements BannerParser {
 /** The `http` module for one scan. */
 export function httpModule(request: HttpRequestConfig, productVersion: string, captureHtml: boolean): BannerModule {
   const req = new HttpRequest(request, productVersion);
+  const headOnly = (request.method ?? 'GET').toUpperCase() === 'HEAD';
   return {
     name: 'http',
     hello: (t) => req.render(t),
-    open: (_t, out, conv) => new HttpParser(out, conv, captureHtml),
+    open: (_t, out, conv) => new HttpParser(out, conv, captureHtml, headOnly),
   };
 }
 

@@ -85,7 +85,34 @@ test('http response: real nginx (exact http, http.server, title; closes after th
   assert.equal(html, all.slice(headEnd));
   assert.equal(html.length, 615);
   assert.equal(html.startsWith('<!DOCTYPE html>\n<html>\n<head>\n<title>Welcome to nginx!</title>'), true);
-  assert.equal(h.closes, 0); // the server ends it (the whole body is under the cap)
+  assert.equal(h.closes, 1); // at the body's end (Content-Length: 615)
+});
+
+test('http response: we close at the end of the body, or at once when there is none', () => {
+  const run = (s: string, m = withHtml) => runModule(m, [latin1(s)]);
+  // Content-Length reached: closed, later bytes (a pipelined or stray response) ignored
+  const cl = run('HTTP/1.1 200 OK\r\nContent-Length:  5 \r\n\r\nhelloHTTP/1.1 200 OK');
+  assert.deepEqual(cl.items.map((i) => [i.app, i.text]), [['http', 'HTTP/1.1 200 OK\r\nContent-Length:  5 \r\n\r\n'], ['html', 'hello']]);
+  assert.equal(cl.closes, 1);
+  // the body is not complete: the server ends it
+  assert.equal(run('HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nhello').closes, 0);
+  // no body: HEAD, 1xx, 204, 304, Content-Length: 0
+  for (const st of ['101 Switching Protocols', '204 No Content', '304 Not Modified']) {
+    assert.equal(run(`HTTP/1.1 ${st}\r\n\r\n`).closes, 1, st);
+  }
+  assert.equal(run('HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n').closes, 1);
+  assert.equal(run('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n').closes, 0);
+  assert.equal(runModule(httpModule({ method: 'head' }, V, true), [latin1('HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\n')]).closes, 1);
+  // unusable lengths: malformed, two that differ, or a Transfer-Encoding: wait for the server
+  for (const f of ['Content-Length: 1x', 'Content-Length: 1 2', 'Content-Length: 3\r\nContent-Length: 4', 'Transfer-Encoding: chunked\r\nContent-Length: 3', 'Content-Length: ']) {
+    const r = run(`HTTP/1.1 200 OK\r\n${f}\r\n\r\nabc`);
+    assert.equal(r.closes, 0, f);
+    assert.equal(r.items.find((i) => i.app === 'html')!.text, 'abc', f);
+  }
+  // two equal lengths are one
+  assert.equal(run('HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 3\r\n\r\nabc').closes, 1);
+  // a status line that is not `HTTP/x y NNN`: no status, the body is read
+  assert.equal(run('HTTP/1.1 2\r\n\r\nabc').closes, 0);
 });
 
 test('http response: real nginx whole, byte by byte, at random split points', () => {
@@ -152,7 +179,10 @@ const response = fc
   .record({
     status: fc.constantFrom('HTTP/1.0 200 OK', 'HTTP/1.1 404 Not Found', 'http/1.1 301 Moved'),
     eol: fc.constantFrom('\r\n', '\n'),
-    fields: fc.array(fc.tuple(fc.constantFrom('Server', 'server', 'X-Server', 'Date', 'Set-Cookie', 'S'), fc.string({ maxLength: 30 })), { maxLength: 6 }),
+    fields: fc.array(fc.oneof(
+      fc.tuple(fc.constantFrom('Server', 'server', 'X-Server', 'Date', 'Set-Cookie', 'S', 'Content-Length', 'Transfer-Encoding'), fc.string({ maxLength: 30 })),
+      fc.tuple(fc.constantFrom('Content-Length', 'content-length'), fc.nat(120).map(String)),
+    ), { maxLength: 6 }),
     pre: fc.string({ maxLength: 40 }),
     tag: fc.constantFrom('<title>', '<TITLE>', '<title id=a>', '<titl>', '<title\n>'),
     title: fc.string({ maxLength: 40 }),
