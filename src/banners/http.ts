@@ -5,8 +5,9 @@
  * Request: masscan's default is `GET / HTTP/1.0`, a User-Agent naming the product, and
  * `Accept: *\/*`. Ours names tidescan instead (`User-Agent: tidescan/<version>`): a server
  * operator reading the log should see who asked. Every --http-* edit of §9.5 is applied once
- * per scan; `{ip}`, `{port}` and `{name}` in the Host value (and in the URL and other field
- * values) are replaced per target, which masscan cannot do (its issues #155, #355).
+ * per scan; `{ip}`, `{port}` and `{name}` in the request line and the header fields (the Host
+ * value above all) are replaced per target, which masscan cannot do (its issues #155, #355).
+ * The payload is sent as given (its Content-Length is fixed once).
  *
  * Response: `http` = the status line and the header fields up to and including the blank line
  * (CR/LF kept, as masscan); `http.server` = the first Server field's value; `title` = the text
@@ -70,8 +71,10 @@ function substitute(s: string, t: TargetInfo): string {
 
 /** The HTTP request of a scan, with its per-target parts left as placeholders. */
 export class HttpRequest {
-  /** The request text (latin1) with `{ip}`/`{port}`/`{name}` unreplaced. */
+  /** The request line and header fields (latin1) with `{ip}`/`{port}`/`{name}` unreplaced. */
   readonly template: string;
+  /** The payload (--http-payload), sent as given. */
+  readonly body: string;
   /** The bytes when the template has no placeholder (the same for every target). */
   private readonly fixed: Uint8Array | null;
 
@@ -94,16 +97,17 @@ export class HttpRequest {
     const drop = new Set((cfg.removeHeaders ?? []).map((n) => n.toLowerCase()));
     let s = `${cfg.method ?? 'GET'} ${cfg.url ?? '/'} ${cfg.version ?? 'HTTP/1.0'}\r\n`;
     for (const [n, v] of fields) if (!drop.has(n.toLowerCase())) s += `${n}: ${v}\r\n`;
-    s += '\r\n' + body;
+    s += '\r\n';
     this.template = s;
+    this.body = body;
     PLACEHOLDER.lastIndex = 0;
-    this.fixed = PLACEHOLDER.test(s) ? null : latin1(s);
+    this.fixed = PLACEHOLDER.test(s) ? null : latin1(s + body);
     PLACEHOLDER.lastIndex = 0;
   }
 
   /** The request bytes for one target. */
   render(t: TargetInfo): Uint8Array {
-    return this.fixed ?? latin1(substitute(this.template, t));
+    return this.fixed ?? latin1(substitute(this.template, t) + this.body);
   }
 }
 

@@ -57,6 +57,9 @@ test('http request: {ip} {port} {name} per target; IPv6 in brackets', () => {
     'GET /?t=10.1.2.3 HTTP/1.0\r\nUser-Agent: tidescan/0.1.0\r\nAccept: */*\r\nHost: 10.1.2.3:8080\r\n\r\n');
   assert.equal(text(r.render({ ip: '2001:db8::1', port: 80, name: 'www.example' })),
     'GET /?t=www.example HTTP/1.0\r\nUser-Agent: tidescan/0.1.0\r\nAccept: */*\r\nHost: [2001:db8::1]:80\r\n\r\n');
+  // the payload is not templated: its Content-Length holds for every target
+  assert.equal(text(new HttpRequest({ host: '{ip}', payload: '{ip}' }, V).render({ ip: '10.9.9.9', port: 80, name: undefined })),
+    'GET / HTTP/1.0\r\nUser-Agent: tidescan/0.1.0\r\nAccept: */*\r\nHost: 10.9.9.9\r\nContent-Length: 4\r\n\r\n{ip}');
   // a request without placeholders is the same bytes for every target
   const fixed = new HttpRequest({ host: 'static' }, V);
   assert.equal(text(fixed.render({ ip: '10.0.0.1', port: 1, name: undefined })), text(fixed.render({ ip: '10.0.0.2', port: 2, name: 'x' })));

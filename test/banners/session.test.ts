@@ -5,7 +5,7 @@ import { buildBanners, defaultBannerConfig, type BannerConfig } from '../../src/
 import { BannerCollector, BannerSession } from '../../src/banners/session.js';
 import { BANNER_CAPS, capOf } from '../../src/banners/caps.js';
 import type { TargetInfo } from '../../src/banners/module.js';
-import { bannerVector, byteByByte, latin1, outcome, Recorder, RUNS, splitAt, text, type Outcome } from './helpers.js';
+import { bannerVector, byteByByte, guarded, latin1, outcome, Recorder, RUNS, splitAt, text, type Outcome } from './helpers.js';
 
 const CFG: BannerConfig = { ...defaultBannerConfig('0.1.0'), randomBytes: (n) => new Uint8Array(n).fill(7) };
 const B = buildBanners(CFG);
@@ -17,7 +17,7 @@ interface Run extends Outcome { deadline: number | undefined }
  * One connection: opened at t=1000, the hello timer fired (if asked and `silentFirst`), then
  * `chunks` from the server, then the end.
  */
-function session(port: number, chunks: readonly Uint8Array[], silentFirst: boolean, b = B): Run {
+function session(port: number, chunks: readonly Uint8Array[], silentFirst: boolean, b = B, guard = false): Run {
   const out = new BannerCollector();
   const conv = new Recorder();
   const s = new BannerSession(b, target(port), out, conv);
@@ -26,7 +26,7 @@ function session(port: number, chunks: readonly Uint8Array[], silentFirst: boole
   for (const c of chunks) {
     const buf = new Uint8Array(c.length + 4).fill(0xee);
     buf.set(c, 2);
-    s.data(buf, 2, c.length, 1500);
+    s.data(guard ? guarded(buf, 2, 2 + c.length) : buf, 2, c.length, 1500);
   }
   // a late hello timer (the host may fire it after data came): it must do nothing
   if (deadline !== undefined) s.helloTimeout(deadline + 1);
@@ -105,14 +105,14 @@ test('session: unknown data is kept up to the cap, then the connection is closed
   assert.deepEqual(session(1234, [Uint8Array.from([0, 0xff, 0x16, 3, 1])], false).items, [{ app: 'unknown', text: '\x00\xff\x16\x03\x01' }]);
 });
 
-test('session fuzz: random bytes on random ports, silent or not: no throw, bounded', () => {
+test('session fuzz: random bytes on random ports, silent or not: no throw, in bounds, bounded', () => {
   fc.assert(fc.property(
     fc.constantFrom(22, 80, 443, 8080, 9999),
     fc.boolean(),
     fc.array(fc.uint8Array({ maxLength: 200 }), { maxLength: 6 }),
     fc.constantFrom('', 'SSH-2.0-x\r\n', 'HTTP/1.1 200 OK\r\n'),
     (port, silent, chunks, lead) => {
-      const r = session(port, [latin1(lead), ...chunks], silent);
+      const r = session(port, [latin1(lead), ...chunks], silent, B, true);
       for (const i of r.items) assert.ok(i.text.length <= capOf(i.app as 'unknown'));
       assert.ok(r.closes <= 1);
     },
