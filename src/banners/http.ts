@@ -162,7 +162,8 @@ const LEN_BAD = -2;
  * other than CR/LF (a line with none ends the header), `alive` which field names the line
  * may still start with, `field` the one it does (-1: none), `inValue` whether the value's
  * leading spaces are behind us. Trailing spaces of the Server value are held in `sSpaces`
- * until a non-space byte shows they were inside it. We close when we have what we want:
+ * until a non-space byte shows they were inside it; its bytes are gathered in `sBuf` and
+ * appended at the line's end (or when `sBuf` is full). We close when we have what we want:
  * the title (without --capture html), the body's end (Content-Length), no body at all
  * (HEAD, 1xx, 204, 304), or a cap.
  */
@@ -195,7 +196,9 @@ class HttpParser implements BannerParser {
   private titleLen = 0;
   private bodyBytes = 0;
   private unknownBytes = 0;
-  private readonly one = new Uint8Array(1);
+  /** The Server value is gathered here and appended a run at a time (made on first use). */
+  private sBuf: Uint8Array | null = null;
+  private sLen = 0;
 
   constructor(
     private readonly out: BannerOut,
@@ -249,12 +252,12 @@ class HttpParser implements BannerParser {
 
   end(): void {
     if (this.state === S.Prefix && this.preLen > 0) this.out.append('unknown', this.pre, 0, this.preLen);
-    this.sSpaces = 0;
+    this.flushServer();
     this.state = S.Done;
   }
 
   private finish(): void {
-    this.sSpaces = 0;
+    this.flushServer();
     this.state = S.Done;
     this.conv.close();
   }
@@ -348,6 +351,7 @@ class HttpParser implements BannerParser {
 
   private lineDone(): void {
     if (this.field === F_SERVER && this.serverBytes > 0) this.serverDone = true; // the first Server field only
+    this.flushServer();
     if (this.field === F_LENGTH) {
       const ok = this.lenPhase !== 2 && this.lenDigits > 0;
       // RFC 9112 §6.3: differing Content-Length values make the length unusable
@@ -385,10 +389,22 @@ class HttpParser implements BannerParser {
       this.sSpaces++;
       return;
     }
-    for (; this.sSpaces > 0; this.sSpaces--) this.out.appendText('http.server', ' ');
-    this.one[0] = b;
-    this.out.append('http.server', this.one, 0, 1);
+    for (; this.sSpaces > 0; this.sSpaces--) this.serverPut(0x20);
+    this.serverPut(b);
     this.serverBytes++;
+  }
+
+  private serverPut(b: number): void {
+    const sb = (this.sBuf ??= new Uint8Array(128));
+    if (this.sLen === sb.length) this.flushServer();
+    sb[this.sLen++] = b;
+  }
+
+  /** Appends the gathered Server bytes; spaces still pending are trailing ones and dropped. */
+  private flushServer(): void {
+    this.sSpaces = 0;
+    if (this.sLen > 0) this.out.append('http.server', this.sBuf!, 0, this.sLen);
+    this.sLen = 0;
   }
 
   /** Body bytes [i, end): title search and html capture. */

@@ -203,7 +203,10 @@ export class BannerCollector implements BannerOut {
     if (off < 0 || len <= 0 || off + len > buf.length) return;
     const e = this.entry(app);
     const n = this.reserve(app, e, len);
-    e.buf.set(buf.subarray(off, off + n), e.len);
+    const dst = e.buf;
+    const at = e.len;
+    if (n < 64) for (let k = 0; k < n; k++) dst[at + k] = buf[off + k]!;
+    else dst.set(buf.subarray(off, off + n), at);
     e.len += n;
   }
 
