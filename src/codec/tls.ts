@@ -217,7 +217,7 @@ export function buildClientHello(p: ClientHelloParams): Uint8Array {
   const sniBytes = sni === null ? null : Buffer.from(sni, 'latin1');
   let shareLen = 0;
   for (const s of p.keyShares) shareLen += 4 + s.key.length;
-  const cookieLen = p.cookie === undefined ? 0 : 4 + p.cookie.length;
+  const cookieLen = p.cookie === undefined ? 0 : 6 + p.cookie.length;
   const extLen =
     (sniBytes === null ? 0 : 9 + sniBytes.length) +
     (4 + 2 + 2 * SUPPORTED_GROUPS.length) +
@@ -283,7 +283,9 @@ export function buildClientHello(p: ClientHelloParams): Uint8Array {
   w.u8(1);
   w.u8(1); // psk_dhe_ke
   if (p.cookie !== undefined) {
+    // RFC 8446 §4.2.2: struct { opaque cookie<1..2^16-1>; } Cookie;
     w.u16(TlsExtension.COOKIE);
+    w.u16(2 + p.cookie.length);
     w.u16(p.cookie.length);
     w.bytes(p.cookie);
   }
