@@ -116,8 +116,9 @@ export function tlsModule(opts: TlsModuleOptions): BannerModule {
 
 class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
   private phase: Phase = Phase.HELLO;
-  private readonly records = new TlsRecordReader();
-  private readonly hs = new TlsHandshakeReader();
+  /** Made at the first byte from the server: a connection that stays silent holds only this object. */
+  private records: TlsRecordReader | null = null;
+  private hs: TlsHandshakeReader | null = null;
   /** Content type of the record being read. */
   private recType = 0;
   /** Alert bytes of the current record (0..2 gathered). */
@@ -141,8 +142,9 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
 
   data(buf: Uint8Array, off: number, len: number): void {
     if (this.phase === Phase.DONE) return;
-    if (!this.records.push(buf, off, len, this) && this.records.error !== null && !this.isDone()) {
-      this.fail(`record-${this.records.error}`);
+    const r = (this.records ??= new TlsRecordReader());
+    if (!r.push(buf, off, len, this) && r.error !== null && !this.isDone()) {
+      this.fail(`record-${r.error}`);
     }
   }
 
@@ -183,9 +185,7 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
           return;
         }
         this.plain = true;
-        if (!this.hs.push(buf, off, len, this) && this.hs.error !== null && !this.isDone()) {
-          this.fail(`handshake-${this.hs.error}`);
-        }
+        this.handshakeBytes(buf, off, len);
         this.plain = false;
         return;
       case TlsContentType.ALERT:
@@ -209,7 +209,7 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
 
   recordEnd(): boolean {
     if (this.phase === Phase.DONE) return false;
-    if (this.recType === TlsContentType.HANDSHAKE && this.phase === Phase.PROTECTED && !this.hs.idle) {
+    if (this.recType === TlsContentType.HANDSHAKE && this.phase === Phase.PROTECTED && this.hs !== null && !this.hs.idle) {
       // RFC 8446 §5.1: "Handshake messages MUST NOT span key changes."
       this.fail('unexpected-message');
       return false;
@@ -230,11 +230,16 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
     }
     const c = r.content;
     if (r.type === TlsContentType.HANDSHAKE) {
-      if (!this.hs.push(c, 0, c.length, this) && this.hs.error !== null && !this.isDone()) {
-        this.fail(`handshake-${this.hs.error}`);
-      }
+      this.handshakeBytes(c, 0, c.length);
     } else if (r.type === TlsContentType.ALERT) {
       if (c.length >= 2) this.alert(c[0], c[1]);
+    }
+  }
+
+  private handshakeBytes(buf: Uint8Array, off: number, len: number): void {
+    const hs = (this.hs ??= new TlsHandshakeReader());
+    if (!hs.push(buf, off, len, this) && hs.error !== null && !this.isDone()) {
+      this.fail(`handshake-${hs.error}`);
     }
   }
 
