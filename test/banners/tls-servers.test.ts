@@ -52,6 +52,14 @@ test('ssl e2e: TLS 1.2, RSA certificate', async () => {
   }
 });
 
+test('ssl e2e: TLS 1.0 and 1.1 servers (old protocol versions allowed at security level 0)', async () => {
+  for (const [v, token] of [['-tls1', 'TLS/1.0 '], ['-tls1_1', 'TLS/1.1 ']]) {
+    const g = await withServer([v, '-cert', rsa.cert, '-key', rsa.key, '-cipher', 'ALL:@SECLEVEL=0'], (port) => grab(mod, port, undefined));
+    assert.equal(g.banners.get('ssl'), `${token}cipher:0xc013, rsa.test, rsa.test, www.rsa.test`, v);
+    assert.equal(g.banners.get('X509'), rsa.der.toString('base64'));
+  }
+});
+
 test('ssl e2e: TLS 1.3, ECDSA leaf + intermediate, each AEAD suite', async () => {
   for (const [suite, id] of [['TLS_AES_128_GCM_SHA256', '1301'], ['TLS_AES_256_GCM_SHA384', '1302'], ['TLS_CHACHA20_POLY1305_SHA256', '1303']]) {
     const g = await withServer(['-tls1_3', '-cert', leaf.cert, '-key', leaf.key, '-cert_chain', chain, '-ciphersuites', suite], (port) => grab(mod, port, 'ec.test'));

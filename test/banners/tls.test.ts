@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { TlsModule, tlsModule, certificateNames } from '../../src/banners/tls.js';
 import { TlsScanKeys } from '../../src/codec/tls13.js';
 import type { TargetInfo } from '../../src/banners/module.js';
-import { CertDir, grab, newGrab, recorder, startSServer, type CertFiles, type Grab } from '../codec/tls-lab.js';
+import { CertDir, grab, guarded, newGrab, recorder, startSServer, type CertFiles, type Grab } from '../codec/tls-lab.js';
 
 const RUNS = Number(process.env.TIDESCAN_FUZZ_RUNS ?? 300);
 const PRIV = Uint8Array.from({ length: 32 }, (_, i) => (i * 13 + 5) & 0xff);
@@ -58,7 +58,7 @@ before(async () => {
 after(() => dir.dispose());
 
 /** Replay `bytes` cut at `cuts` into a fresh parser; what it wrote, sent and whether it closed. */
-function replay(f: Flight, bytes: Uint8Array, cuts: readonly number[]): Grab {
+function replay(f: Flight, bytes: Uint8Array, cuts: readonly number[], guard = false): Grab {
   const g = newGrab();
   const r = recorder(g, () => {}, () => {});
   const p = mod.open(f.t, r.out, r.conv);
@@ -66,7 +66,8 @@ function replay(f: Flight, bytes: Uint8Array, cuts: readonly number[]): Grab {
   for (const c of [...cuts, bytes.length]) {
     const piece = new Uint8Array(c - prev + 3);
     piece.set(bytes.subarray(prev, c), 3);
-    p.data(piece, 3, c - prev);
+    // guard: reads outside the piece's [3, 3 + len) throw (out-of-bounds check)
+    p.data(guard ? guarded(piece, 3, 3 + c - prev) : piece, 3, c - prev);
     prev = c;
   }
   p.end();
@@ -175,7 +176,7 @@ test('ssl: fuzz: mutated and random flights never throw, output stays bounded', 
   );
   fc.assert(fc.property(arb, fc.uniqueArray(fc.nat(2000), { maxLength: 6 }), ({ f, bytes }, rawCuts) => {
     const cuts = rawCuts.filter((c) => c > 0 && c < bytes.length).sort((a, b) => a - b);
-    const g = replay(f, bytes, cuts);
+    const g = replay(f, bytes, cuts, true);
     let total = 0;
     for (const v of g.banners.values()) total += v.length;
     // base64 of at most every input byte, plus names and the fixed text
