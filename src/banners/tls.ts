@@ -325,9 +325,9 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
   private helloRetry(hrr: ServerHello, body: Uint8Array): boolean {
     // "If a client receives a second HelloRetryRequest in the same connection (i.e., where the
     // ClientHello was itself in response to a HelloRetryRequest), it MUST abort the handshake".
-    if (this.retry !== null) return this.fail('hello-retry');
+    if (this.retry !== null) return this.retryRefused(hrr);
     const suite = tls13Suite(hrr.cipherSuite);
-    if (suite === null || hrr.version !== TlsVersion.TLS13) return this.fail('hello-retry');
+    if (suite === null || hrr.version !== TlsVersion.TLS13) return this.retryRefused(hrr);
     const keys = this.mod.opts.keys;
     let share = { group: TlsGroup.X25519 as number, key: keys.publicKey(TlsGroup.X25519) as Uint8Array };
     if (hrr.keyShareGroup >= 0) {
@@ -336,12 +336,12 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
       // the selected_group field does not correspond to a group which was provided in the
       // "key_share" extension in the original ClientHello."
       const key = keys.publicKey(hrr.keyShareGroup);
-      if (key === null || hrr.keyShareGroup === TlsGroup.X25519) return this.fail('hello-retry');
+      if (key === null || hrr.keyShareGroup === TlsGroup.X25519) return this.retryRefused(hrr);
       share = { group: hrr.keyShareGroup, key };
     } else if (hrr.cookie === null) {
       // "Clients MUST abort the handshake with an "illegal_parameter" alert if the
       // HelloRetryRequest would not result in any change in the ClientHello."
-      return this.fail('hello-retry');
+      return this.retryRefused(hrr);
     }
     const v = this.mod.helloValues(this.t);
     const ch1 = this.mod.clientHello(this.t).subarray(TLS_RECORD_HEADER_LEN);
@@ -361,6 +361,12 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
     this.retry = { transcript, suite, group: hrr.keyShareGroup };
     this.conv.send(ch2);
     return true;
+  }
+
+  /** A retry we cannot honour: say what the server chose, and why we stopped. */
+  private retryRefused(hrr: ServerHello): boolean {
+    this.out.appendText(SSL, `${tlsVersionToken(hrr.version)}cipher:0x${hrr.cipherSuite.toString(16)}`);
+    return this.fail('hello-retry');
   }
 
   private certificates(certs: Uint8Array[]): void {

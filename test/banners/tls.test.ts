@@ -11,6 +11,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TlsModule, tlsModule, certificateNames } from '../../src/banners/tls.js';
 import { TlsScanKeys } from '../../src/codec/tls13.js';
+import { HELLO_RETRY_RANDOM } from '../../src/codec/tls.js';
 import type { TargetInfo } from '../../src/banners/module.js';
 import { CertDir, grab, guarded, newGrab, recorder, startSServer, type CertFiles, type Grab } from '../codec/tls-lab.js';
 
@@ -183,4 +184,43 @@ test('ssl: fuzz: mutated and random flights never throw, output stays bounded', 
     assert.ok(total <= 2 * bytes.length + 200, `${total} bytes out of ${bytes.length} in`);
     assert.ok(g.sent <= 1);
   }), { numRuns: RUNS });
+});
+
+/** A HelloRetryRequest record asking for `group` (RFC 8446 §4.1.4), suite TLS_AES_128_GCM_SHA256. */
+function hrrRecord(group: number, cookie: number[] | null): Uint8Array {
+  const ext = [0, 43, 0, 2, 3, 4];
+  if (group >= 0) ext.push(0, 51, 0, 2, group >> 8, group & 0xff);
+  if (cookie !== null) ext.push(0, 44, 0, cookie.length + 2, 0, cookie.length, ...cookie);
+  const body = [3, 3, ...HELLO_RETRY_RANDOM, 0, 0x13, 0x01, 0, ext.length >> 8, ext.length & 0xff, ...ext];
+  const msg = [2, 0, body.length >> 8, body.length & 0xff, ...body];
+  return Uint8Array.from([22, 3, 3, msg.length >> 8, msg.length & 0xff, ...msg]);
+}
+
+test('ssl: HelloRetryRequests we cannot honour are recorded; one we can is answered with its cookie', () => {
+  const f = flights[1];
+  for (const [bytes, why] of [
+    [hrrRecord(0x001e, null), 'x448: no key for it'],
+    [hrrRecord(0x001d, null), 'x25519: the group we already sent'],
+    [hrrRecord(-1, null), 'no change asked'],
+  ] as const) {
+    const g = replay(f, bytes, []);
+    assert.equal(g.banners.get('ssl'), 'TLS/1.3 cipher:0x1301', why);
+    assert.equal(g.fields.get('ssl.tls-error'), 'hello-retry', why);
+    assert.equal(g.sent, 0, why);
+    assert.equal(g.closed, true, why);
+  }
+  const sent: Uint8Array[] = [];
+  const g = newGrab();
+  const r = recorder(g, (b) => sent.push(b.slice()), () => {});
+  const p = mod.open(f.t, r.out, r.conv);
+  const one = hrrRecord(0x0017, [0xc0, 0x0c, 0x1e]);
+  p.data(one, 0, one.length);
+  assert.equal(sent.length, 1);
+  const ch2 = Buffer.from(sent[0]);
+  assert.equal(ch2.readUInt16BE(1), 0x0303, 'record version of a second ClientHello');
+  assert.ok(ch2.includes(Buffer.from([0, 44, 0, 5, 0, 3, 0xc0, 0x0c, 0x1e])), 'cookie echoed');
+  assert.ok(ch2.includes(Buffer.from([0, 51, 0, 0x47, 0, 0x45, 0, 0x17, 0, 0x41, 4])), 'one P-256 key share');
+  assert.equal(ch2.subarray(11, 43).toString('hex'), Buffer.from(mod.hello(f.t)).subarray(11, 43).toString('hex'), 'same random');
+  p.data(one, 0, one.length);
+  assert.equal(g.fields.get('ssl.tls-error'), 'hello-retry', 'a second HelloRetryRequest aborts (RFC 8446 §4.1.4)');
 });
