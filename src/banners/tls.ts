@@ -60,6 +60,14 @@ export type TlsBannerError =
 
 const SSL: AppName = 'ssl';
 
+/**
+ * The largest handshake message kept (a Certificate with its chain). NOTE: the protocol allows
+ * 16 MiB; real chains stay far below 100 KB. A larger one is refused whole (the
+ * `handshake-unsupported` error), never cut short, so that one hostile server cannot make a
+ * connection hold more than this.
+ */
+export const TLS_MAX_CERTIFICATE_MESSAGE = 1 << 20;
+
 const Phase = {
   HELLO: 0, // waiting for ServerHello (or the ServerHello after a HelloRetryRequest)
   CLEAR: 1, // TLS <= 1.2: the rest of the flight in the clear
@@ -237,7 +245,7 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
   }
 
   private handshakeBytes(buf: Uint8Array, off: number, len: number): void {
-    const hs = (this.hs ??= new TlsHandshakeReader());
+    const hs = (this.hs ??= new TlsHandshakeReader(TLS_MAX_CERTIFICATE_MESSAGE));
     if (!hs.push(buf, off, len, this) && hs.error !== null && !this.isDone()) {
       this.fail(`handshake-${hs.error}`);
     }
