@@ -51,10 +51,19 @@ export interface StackOptions {
   readonly rtoMs: number;
   /** Retransmissions of one segment before giving up with a RST ('retries'). */
   readonly maxRetries: number;
-  /** Our advertised receive window. */
+  /** Our advertised receive window (at most 65535: we never offer window scaling). */
   readonly window: number;
   /** Largest payload we put in one segment (min of this and the peer's MSS). */
   readonly mss: number;
+  /** TIME-WAIT duration in ms (default 1000; 0: closed as soon as it is entered). */
+  readonly timeWaitMs?: number;
+  /** Out-of-order segments held per connection, one pool chunk each (default 4; 0: none). */
+  readonly maxHeld?: number;
+  /** Out-of-order segments are held only while more than this many chunks are free (default maxChunks / 16). */
+  readonly reserveChunks?: number;
+  /** Timer wheel: slots (a power of two, default 8192) and tick in ms (default 8). */
+  readonly wheelSlots?: number;
+  readonly tickMs?: number;
 }
 
 /** Counters for the status line, tests and benchmarks. */
@@ -66,10 +75,15 @@ export interface StackCounters {
   closedFin: number;
   closedRst: number;
   timeouts: number;
+  /** Connections reset because our data was never acknowledged ('retries'). */
+  gaveUp: number;
+  /** Connections reset by abort() ('local'). */
+  aborted: number;
   retransmits: number;
   /** Segments that matched no connection. */
   strays: number;
-  /** Out-of-order, duplicate, or out-of-window segments seen. */
+  /** Segments beyond RCV.NXT: held out of order, or beyond the window. */
   outOfOrder: number;
+  /** Segments with octets already received (whole or in part), and repeated SYN-ACKs/SYNs. */
   duplicates: number;
 }
