@@ -6,9 +6,10 @@
  *
  * `buildBanners` prepares every module once per scan from a `BannerConfig` (the options the
  * modules need, as plain typed values). Adding a protocol is one line in BANNER_MODULES, plus
- * its ports in HELLO_PORTS and its greetings in DETECT_RULES. The TLS module registers under
- * the name 'ssl': until it does, TLS ports get no hello (forPort returns null for them).
+ * its ports in HELLO_PORTS and its greetings in DETECT_RULES.
  */
+import { TLS_APPS, tlsModule } from './tls.js';
+import { TlsScanKeys } from '../codec/tls13.js';
 import { randomBytes } from 'node:crypto';
 import type { AppName, BannerModule, TargetInfo } from './module.js';
 import { HTTP_APPS, httpModule, type HttpRequestConfig } from './http.js';
@@ -110,13 +111,19 @@ export interface BannerModuleDef {
   prepare(cfg: BannerConfig, random: (n: number) => Uint8Array): BannerModule;
 }
 
-/** Every banner module. The TLS module adds itself here as `{ name: 'ssl', ... }`. */
+/** Every banner module. */
 export const BANNER_MODULES: readonly BannerModuleDef[] = [
   {
     name: 'http',
     apps: HTTP_APPS,
     description: 'HTTP: status line and header, Server, title, body with --capture html',
     prepare: (cfg) => httpModule(cfg.http, cfg.productVersion, cfg.captureHtml),
+  },
+  {
+    name: 'ssl',
+    apps: TLS_APPS,
+    description: 'TLS: version, cipher and names (ssl), certificates (X509, X509CA); TLS 1.3 decrypted',
+    prepare: (cfg, random) => tlsModule({ sni: cfg.tlsSni, captureCert: cfg.captureCert, keys: TlsScanKeys.generate(), random }),
   },
   {
     name: 'ssh',

@@ -476,3 +476,6 @@ function splitAltNames(s: string): string[] {
   }
   return out;
 }
+
+/** The banners the TLS module produces. */
+export const TLS_APPS: readonly AppName[] = ['ssl', 'X509', 'X509CA'];

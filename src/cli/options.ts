@@ -708,6 +708,9 @@ const DEFS: Def[] = [
       if (t !== 'head' && t !== '1.3.2') fail('ERR_BAD_OPTION', ctx.what, v, 'expected head or 1.3.2');
       rawSet(d, 'readscan-numbering', t);
     } },
+  { name: 'no-firewall', kind: 'flag', state: 'field', group: 'banners', ours: true,
+    help: 'with --banners: do not add the nftables rule that keeps the kernel from resetting our connections',
+    apply: (d, v) => { d.noFirewall = parseBool(v); } },
   { name: 'noreset', kind: 'flag', state: 'field', group: 'banners', help: 'do not send RST after a SYN-ACK',
     apply: (d, v) => { d.noreset = parseBool(v); } },
   { name: 'nmap-payloads', aliases: ['nmap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',

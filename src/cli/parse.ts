@@ -279,6 +279,7 @@ class Parser {
       txArbiter: d.txArbiter,
       bpf: d.bpf,
       noreset: d.noreset,
+      noFirewall: d.noFirewall,
       arpscan: d.arpscan,
       banners: d.banners,
       packetTrace: d.packetTrace,

@@ -68,6 +68,8 @@ import { getI32, getU16, getU32 } from '../wire/bytes.js';
 import type { Range6 } from '../cli/config.js';
 import { ipv6ToWords } from '../target/ipv6.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
+import { BannerEngine, type BannerFound, type BannerSetup } from './banner-engine.js';
+import { SegmentBuilder4, SegmentBuilder6 } from './segment.js';
 
 /** Record ring: kinds (word R.KIND). */
 export const RecordKind = { STATUS: 1 } as const;
@@ -503,6 +505,10 @@ export interface ReceiverParts {
   /** Unix seconds, for records of frames without a kernel timestamp. */
   readonly wallClock: () => number;
   readonly pcap: FrameSink | null;
+  /** --banners: the TCP stack's host, which opens a connection on each valid SYN-ACK. */
+  readonly banners: BannerEngine | null;
+  /** Monotonic milliseconds (the TCP stack's clock). */
+  readonly nowMs: () => number;
 }
 
 export class Receiver {
@@ -543,10 +549,17 @@ export class Receiver {
           return;
         }
       }
+      // A segment of a banner connection (data, ACK, FIN, RST) goes to the TCP stack.
+      if (p.banners !== null && d.proto === IpProtocol.TCP && p.banners.segment(buf, d, p.nowMs())) return;
       if (classify(buf, d, p.ctx, p.key, v) === 0) return;
     }
     c.valid++;
-    if (v.rst && p.frames !== null) this.queueRst(v);
+    if (v.rst) {
+      // A valid SYN-ACK: with --banners the stack completes the connection (duplicates are
+      // re-ACKed); else it is reset, as masscan does.
+      if (p.banners !== null) p.banners.synAck(buf, d, p.nowMs());
+      else if (p.frames !== null) this.queueRst(v);
+    }
     const dup = v.version === 4
       ? this.dedup.seen4(v.ip[0], v.internalPort, v.status, 0)
       : this.dedup.seen6(v.ip, 0, v.internalPort, v.ip, 0, v.status);
@@ -610,6 +623,18 @@ export class Receiver {
     this.pendingPublish = true;
   }
 
+  /** Run the TCP stack's timers (hello timeouts, retransmissions, connection timeouts). */
+  tick(): void {
+    const b = this.p.banners;
+    if (b !== null) b.poll(this.p.nowMs());
+  }
+
+  /** The scan is over: end every banner connection, so its banners are emitted. */
+  closeConnections(): void {
+    const b = this.p.banners;
+    if (b !== null) b.closeAll(this.p.nowMs());
+  }
+
   /** Make the records of this poll visible (once per poll, not per record). */
   flush(): void {
     if (this.pendingPublish) {
@@ -648,6 +673,8 @@ export interface ReceiveSetup {
   readonly ports?: readonly PortRange[] | undefined;
   /** IPv6 targets (other-protocol packets count only from these). Absent: none. */
   readonly targets6?: readonly Range6[] | undefined;
+  /** --banners: complete connections and grab banners. Absent: SYN-ACKs are reset. */
+  readonly banners?: BannerSetup | undefined;
 }
 
 /** IPv6 ranges -> sorted, merged (RangeList6 does both), 8 words per range (see ClassifyContext.targets6). */
@@ -700,6 +727,7 @@ export function classifyContext(s: ReceiveSetup): ClassifyContext {
  */
 export function buildReceiver(
   s: ReceiveSetup, records: RecordRing, frames: FrameRing | null, wallClock: () => number, pcap: FrameSink | null,
+  emitBanner: (b: BannerFound) => void = () => undefined, nowMs: () => number = () => performance.now(),
 ): Receiver {
   const ctx = classifyContext(s);
   const zeroMac = (m: Uint8Array): boolean => m.every((b) => b === 0);
@@ -715,6 +743,15 @@ export function buildReceiver(
       answer4: s.answer4, answer6: s.answer6, vlan: s.vlan,
     })
     : null;
-  return new Receiver({ ctx, key: new CookieKey(s.seed), records, frames, responder, rst4, rst6, wallClock, pcap });
+  const bs = s.banners;
+  const banners = bs !== undefined
+    ? new BannerEngine(
+      bs,
+      s.src4 !== undefined && !zeroMac(s.routerMac4) ? new SegmentBuilder4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan }, s.ttl) : null,
+      s.src6 !== undefined && !zeroMac(s.routerMac6) ? new SegmentBuilder6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan }, s.ttl) : null,
+      frames, emitBanner, wallClock,
+    )
+    : null;
+  return new Receiver({ ctx, key: new CookieKey(s.seed), records, frames, responder, rst4, rst6, wallClock, pcap, banners, nowMs });
 }
 

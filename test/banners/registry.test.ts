@@ -10,7 +10,7 @@ import { latin1, text } from './helpers.js';
 
 const CFG: BannerConfig = { ...defaultBannerConfig('0.1.0'), randomBytes: (n) => new Uint8Array(n) };
 
-/** A stand-in for the TLS module, registered the way the real one will be: one more entry. */
+/** A stand-in for the TLS module (its hello names the SNI it was given), in the real one's place. */
 const FAKE_SSL: BannerModuleDef = {
   name: 'ssl',
   apps: ['ssl'],
@@ -22,13 +22,15 @@ const FAKE_SSL: BannerModuleDef = {
   }),
 };
 
+const WITH_FAKE_SSL: readonly BannerModuleDef[] = [...BANNER_MODULES.filter((m) => m.name !== 'ssl'), FAKE_SSL];
+
 const TLS_PORTS = [443, 465, 990, 991, 992, 993, 994, 995, 636, 637, 322, 2083, 2087, 2096, 2376, 3269, 5061, 8140, 8443, 8531, 9050, 11712, 49955];
 
 test('registry: module names are unique and every table names a known or announced module', () => {
   const names = BANNER_MODULES.map((m) => m.name);
-  assert.deepEqual(names, ['http', 'ssh']);
+  assert.deepEqual(names, ['http', 'ssl', 'ssh']);
   assert.equal(new Set(names).size, names.length);
-  for (const h of HELLO_PORTS) assert.ok(names.includes(h.module) || h.module === 'ssl', h.module);
+  for (const h of HELLO_PORTS) assert.ok(names.includes(h.module), h.module);
   for (const r of DETECT_RULES) assert.ok(r.prefix.length <= DETECT_MAX);
   assert.throws(() => buildBanners(CFG, [...BANNER_MODULES, BANNER_MODULES[0]!]), /registered twice/);
 });
@@ -39,12 +41,13 @@ test('registry: the hello table (§9.3)', () => {
   assert.ok(http !== null);
   for (const p of [80, 8080, 8530]) assert.equal(b.forPort(p), http, `port ${p}`);
   for (const p of [22, 21, 25, 81, 0, 65535, 444, 989, 996]) assert.equal(b.forPort(p), null, `port ${p}`);
-  // no TLS module yet: TLS ports get no hello
-  for (const p of TLS_PORTS) assert.equal(b.forPort(p), null, `port ${p}`);
-  assert.equal(b.module('ssl'), null);
+  // the TLS module serves every TLS port
+  const real = b.module('ssl');
+  assert.ok(real !== null);
+  for (const p of TLS_PORTS) assert.equal(b.forPort(p), real, `port ${p}`);
 
-  // with a module named 'ssl' (one line in the registry), every TLS port gets it
-  const withSsl = buildBanners({ ...CFG, tlsSni: 'sni.example' }, [...BANNER_MODULES, FAKE_SSL]);
+  // the module named 'ssl' is what TLS ports get, whichever it is
+  const withSsl = buildBanners({ ...CFG, tlsSni: 'sni.example' }, WITH_FAKE_SSL);
   const ssl = withSsl.module('ssl');
   assert.ok(ssl !== null);
   for (const p of TLS_PORTS) assert.equal(withSsl.forPort(p), ssl, `port ${p}`);
@@ -56,7 +59,7 @@ test('registry: the hello table (§9.3)', () => {
 test('registry: --hello http|ssl on every port, --hello-string per port', () => {
   const all = buildBanners({ ...CFG, hello: 'http' });
   for (const p of [1, 22, 443, 65535]) assert.equal(all.forPort(p), all.module('http'));
-  const ssl = buildBanners({ ...CFG, hello: 'ssl' }, [...BANNER_MODULES, FAKE_SSL]);
+  const ssl = buildBanners({ ...CFG, hello: 'ssl' }, WITH_FAKE_SSL);
   for (const p of [1, 22, 80, 65535]) assert.equal(ssl.forPort(p), ssl.module('ssl'));
   const smb = buildBanners({ ...CFG, hello: 'smbv1' });
   assert.equal(smb.forPort(80), smb.module('http'));

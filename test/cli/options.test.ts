@@ -107,6 +107,7 @@ const SAMPLES: Record<string, string[][]> = {
   'banner-types': [['--banner-types', 'http', '--banner-type', 'ssh']],
   'readscan-numbering': [['--readscan-numbering', '1.3.2']],
   noreset: [['--noreset']],
+  'no-firewall': [['--no-firewall']],
   'nmap-payloads': [['--nmap-payloads', 'nmap-payloads']],
   'nmap-service-probes': [['--nmap-service-probes', 'probes']],
   'pcap-payloads': [['--pcap-payloads', 'udp.pcap']],
