@@ -146,8 +146,8 @@ async function main(): Promise<void> {
       return Math.round((h1 - h0) / K);
     };
     const waiting = heapPer(() => {});
-    // a ServerHello for that target, taken from a replay of the AES-128 case is not valid for
-    // this target's transcript, but the state reached (decrypter built) is the same size.
+    // A made-up ServerHello: its keys match no real server, but the state it leaves (keys
+    // derived, decrypter built, waiting for the protected records) is the one to measure.
     const shServer = TlsScanKeys.generate().publicKey(TlsGroup.X25519) as Uint8Array;
     const sh = serverHelloRecord(shServer);
     const afterSh = heapPer((p) => p.data(sh, 0, sh.length));

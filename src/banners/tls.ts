@@ -404,7 +404,7 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
     return this.phase === Phase.DONE;
   }
 
-  private fail(why: string): boolean {
+  private fail(why: TlsBannerError): boolean {
     if (this.isDone()) return false;
     this.out.field(SSL, 'tls-error', why);
     return this.finish();

@@ -68,8 +68,8 @@ export function hkdfExpandLabel(hash: Tls13Hash, secret: Uint8Array, label: stri
   info.write(label, 9, 'latin1');
   info[3 + full] = context.length;
   info.set(context, 4 + full);
-  // HKDF-Expand: T(i) = HMAC(PRK, T(i-1) | info | i). Every length we need fits one block
-  // except nothing here (key <= 32, iv 12, secrets = hash length), but stay general.
+  // HKDF-Expand: T(i) = HMAC(PRK, T(i-1) | info | i). Every length TLS 1.3 asks of it here fits
+  // one block (key <= 32, iv 12, secrets = hash length); the loop stays general anyway.
   const hashLen = hash === 'sha256' ? 32 : 48;
   const out = Buffer.allocUnsafe(length);
   let prev: Buffer | null = null;
