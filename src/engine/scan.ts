@@ -339,7 +339,7 @@ class ScanRun {
       seed: c.seed, src4: link.src4, src6: link.src6, srcPort: link.srcPort, srcMac: link.srcMac,
       routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
       answer4: link.answer4, answer6: link.answer6, noreset: c.noreset, arpscan: c.arpscan, targets4: c.targets4,
-      ports: c.ports, targets6: c.targets6, banners: c.banners ? bannerSetup(c) : undefined,
+      ports: c.ports, targets6: c.targets6, udpPayloads, banners: c.banners ? bannerSetup(c) : undefined,
     };
     let total = 0;
     let end = 0;
