@@ -35,6 +35,12 @@ export interface Conversation {
   send(buf: Uint8Array): void;
   /** We have what we want: close politely (FIN after queued data). */
   close(): void;
+  /**
+   * Open a new connection to the same target and port for identification handshake
+   * `attempt` (banners/session.ts IDENTIFY_ORDER): this one got no answer its probe could
+   * read. The host may refuse (no room, no source port): then nothing happens.
+   */
+  reconnect?(attempt: number): void;
 }
 
 /** Who is on the other end, for hellos that name it (HTTP Host, TLS SNI). */

@@ -33,6 +33,11 @@ export interface BannerConfig {
   readonly tlsSni: string | undefined;
   /** --hello-timeout in ms (default 2000): how long the server may stay silent. */
   readonly helloTimeoutMs: number;
+  /**
+   * Identify the service on ports without a hello (default on; --no-identify turns it off):
+   * a silent server gets the handshakes of session.ts IDENTIFY_ORDER, one per connection.
+   */
+  readonly identify?: boolean | undefined;
   /** Random bytes (the SSH KEXINIT cookie); node:crypto's when absent. Tests pass their own. */
   readonly randomBytes?: ((n: number) => Uint8Array) | undefined;
 }
@@ -96,6 +101,7 @@ export function bannerConfigFromOptions(
     hello: hello === 'http' || hello === 'ssl' || hello === 'smbv1' ? hello : undefined,
     helloStrings,
     tlsSni: last('tls-sni'),
+    identify: last('no-identify') !== 'true',
     helloTimeoutMs: Number.isFinite(secs) && secs >= 0 ? Math.round(secs * 1000) : 2000,
   };
 }

@@ -22,6 +22,20 @@ import { TcpFlags, TcpOptionKind, findTcpOption } from '../wire/tcp.js';
 import { getU16 } from '../wire/bytes.js';
 import { formatIpv4 } from '../wire/bytes.js';
 import { formatIPv6Words } from '../target/ipv6.js';
+import { cookie4, cookie6, type CookieKey } from './cookie.js';
+import type { TcpTemplate4, TcpTemplate6 } from './template.js';
+
+/** What a reconnect needs: the SYN cookie key, SYN templates and our source ports. */
+export interface Redialer {
+  readonly key: CookieKey;
+  readonly syn4: TcpTemplate4 | null;
+  readonly syn6: TcpTemplate6 | null;
+  readonly portBegin: number;
+  readonly portEnd: number;
+}
+
+/** Reconnects waiting for their SYN-ACK, at most (a lost SYN leaves its entry behind). */
+const MAX_PENDING = 65536;
 
 /** What a receive worker needs to grab banners (plain data: posted to the worker). */
 export interface BannerSetup {
@@ -66,6 +80,8 @@ export class BannerEngine implements StackHost {
   private readonly sessions: (BannerSession | undefined)[];
   private readonly collectors: (BannerCollector | undefined)[];
   private readonly ttls: Uint8Array;
+  /** Identification reconnects sent: "their address|their port" -> attempt. */
+  private readonly pending = new Map<string, number>();
   private readonly scratch = new Uint8Array(SCRATCH);
   private readonly w1 = new Uint32Array(4);
   private readonly w2 = new Uint32Array(4);
@@ -84,6 +100,7 @@ export class BannerEngine implements StackHost {
     private readonly frames: FrameRing | null,
     private readonly emit: (b: BannerFound) => void,
     private readonly unixSeconds: () => number,
+    private readonly redial: Redialer | null = null,
   ) {
     const cap = setup.capacity;
     this.stack = new TcpStack({
@@ -167,13 +184,18 @@ export class BannerEngine implements StackHost {
       st.theirIp6(c, this.w2);
       ip = formatIPv6Words(this.w2);
     }
-    const t: TargetInfo = { ip, port: st.theirPort(c), name: undefined };
+    const port = st.theirPort(c);
+    const t: TargetInfo = { ip, port, name: undefined };
     const out = new BannerCollector();
     const conv: Conversation = {
       send: (b) => { st.send(c, b, 0, b.length, this.now); },
       close: () => { st.close(c, this.now); },
     };
-    const s = new BannerSession(this.banners, t, out, conv);
+    if (this.redial !== null) conv.reconnect = (attempt) => { this.reconnect(c, attempt); };
+    const k = `${ip}|${port}`;
+    const attempt = this.pending.get(k) ?? 0;
+    if (attempt > 0) this.pending.delete(k);
+    const s = new BannerSession(this.banners, t, out, conv, attempt);
     this.sessions[c] = s;
     this.collectors[c] = out;
     const deadline = s.opened(now);
@@ -201,6 +223,8 @@ export class BannerEngine implements StackHost {
     this.collectors[c] = undefined;
     if (s === undefined || out === undefined) return;
     s.end(now);
+    // A later identification attempt on another connection speaks for this target.
+    if (s.moot) return;
     const st = this.stack;
     const v4 = st.version(c) === 4;
     let ip: number[];
@@ -214,5 +238,40 @@ export class BannerEngine implements StackHost {
       this.counters.banners++;
       this.emit({ version: v4 ? 4 : 6, ip, port: st.theirPort(c), ttl: this.ttls[c]!, time, app: r.app, bytes: r.bytes, fields: r.fields });
     }
+  }
+
+  /**
+   * A new connection to c's target and port for identification attempt `attempt`: a SYN
+   * with the scan's cookie from the next source port of our range (c's own 4-tuple may
+   * still be closing), remembered so that its session starts at that attempt.
+   */
+  private reconnect(c: number, attempt: number): void {
+    const r = this.redial;
+    const ring = this.frames;
+    if (r === null || ring === null) return;
+    const st = this.stack;
+    const theirPort = st.theirPort(c);
+    const old = st.ourPort(c);
+    const ourPort = old >= r.portEnd || old < r.portBegin ? r.portBegin : old + 1;
+    const s = this.scratch;
+    let n = 0;
+    let k: string;
+    if (st.version(c) === 4) {
+      if (r.syn4 === null) return;
+      const them = st.theirIp4(c), us = st.ourIp4(c);
+      r.syn4.writeBase(s, 0);
+      n = r.syn4.patch(s, 0, us, them, theirPort, ourPort, cookie4(r.key, them, theirPort, us, ourPort));
+      k = `${formatIpv4(them)}|${theirPort}`;
+    } else {
+      if (r.syn6 === null) return;
+      st.ourIp6(c, this.w1);
+      st.theirIp6(c, this.w2);
+      r.syn6.writeBase(s, 0);
+      n = r.syn6.patch(s, 0, this.w2, 0, theirPort, ourPort, cookie6(r.key, this.w2, 0, this.w1, 0, theirPort, ourPort));
+      k = `${formatIPv6Words(this.w2)}|${theirPort}`;
+    }
+    if (this.pending.size >= MAX_PENDING) this.pending.clear();
+    this.pending.set(k, attempt);
+    if (!ring.push(s, 0, n)) this.frameDrops++;
   }
 }

@@ -943,6 +943,7 @@ export function buildReceiver(
       answer4: s.answer4, answer6: s.answer6, vlan: s.vlan,
     })
     : null;
+  const key = new CookieKey(s.seed);
   const bs = s.banners;
   const banners = bs !== undefined
     ? new BannerEngine(
@@ -950,8 +951,19 @@ export function buildReceiver(
       s.src4 !== undefined && !zeroMac(s.routerMac4) ? new SegmentBuilder4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan }, s.ttl) : null,
       s.src6 !== undefined && !zeroMac(s.routerMac6) ? new SegmentBuilder6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan }, s.ttl) : null,
       frames, emitBanner, wallClock,
+      {
+        key,
+        syn4: s.src4 !== undefined && !zeroMac(s.routerMac4)
+          ? new TcpTemplate4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan, srcIp: s.src4.begin, ttl: s.ttl })
+          : null,
+        syn6: s.src6 !== undefined && !zeroMac(s.routerMac6)
+          ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: ipv6Bytes(s.src6), hopLimit: s.ttl })
+          : null,
+        portBegin: s.srcPort.begin,
+        portEnd: s.srcPort.end,
+      },
     )
     : null;
-  return new Receiver({ ctx, key: new CookieKey(s.seed), records, frames, responder, rst4, rst6, wallClock, pcap, banners, nowMs });
+  return new Receiver({ ctx, key, records, frames, responder, rst4, rst6, wallClock, pcap, banners, nowMs });
 }
 
