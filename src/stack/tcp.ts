@@ -12,8 +12,9 @@
  *    scaling): in-order bytes go straight to the host, so the window never fills.
  *  - Out-of-order segments inside the window are copied into pool chunks (one chunk each, at
  *    most `maxHeld` per connection, the part beyond one chunk dropped) and delivered when the
- *    gap fills. When the connection already holds `maxHeld`, or fewer than `reserveChunks`
- *    chunks are free, the segment is dropped: the peer retransmits it, and send queues and new
+ *    gap fills. When the connection already holds `maxHeld`, the furthest held segment makes
+ *    way for a nearer one (or the new one is dropped); when fewer than `reserveChunks` chunks
+ *    are free, the segment is dropped: the peer retransmits it, and send queues and new
  *    connections keep priority over a peer's reordering.
  *  - Retransmission: one segment, the earliest unacknowledged (RFC 6298 5.4), per expiry; the
  *    RTO is rtoMs << retries; after maxRetries retransmissions the next expiry resets ('retries').
@@ -438,7 +439,22 @@ export class TcpStack {
   private hold(c: number, seq: number, buf: Uint8Array, off: number, len: number, fin: boolean): void {
     const t = this.table;
     const p = this.pool;
-    if (t.held[c] >= this.maxHeld || p.available <= this.reserveChunks) return;
+    if (this.maxHeld === 0) return;
+    if (t.held[c] >= this.maxHeld) {
+      // Full: the segment nearest RCV.NXT is the most useful one to keep (it fills the gap
+      // first), so it replaces the furthest held one when it comes before it.
+      let prev = -1;
+      let x = t.oooHead[c];
+      while (p.next[x] >= 0) {
+        prev = x;
+        x = p.next[x];
+      }
+      if (!seqLt(seq, p.seq[x])) return;
+      if (prev < 0) t.oooHead[c] = -1;
+      else p.next[prev] = -1;
+      p.release(x);
+      t.held[c]--;
+    } else if (p.available <= this.reserveChunks) return;
     let n = len;
     if (n > p.size) {
       n = p.size;
