@@ -47,6 +47,11 @@ const MAX_BACKOFF = 6;
 const DEFAULT_MSS4 = 536;
 const DEFAULT_MSS6 = 1220;
 
+/** Copy bytes with a plain loop: `set(subarray())` would allocate a view per segment. */
+function copy(src: Uint8Array, so: number, dst: Uint8Array, d: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[d + i] = src[so + i];
+}
+
 /** Sequence-space comparisons (RFC 9293 §3.4: arithmetic modulo 2^32). */
 function seqLt(a: number, b: number): boolean {
   return ((a - b) | 0) < 0;
@@ -472,7 +477,7 @@ export class TcpStack {
     }
     const k = p.alloc();
     if (k < 0) return;
-    p.bytes.set(buf.subarray(off, off + n), k * p.size);
+    copy(buf, off, p.bytes, k * p.size, n);
     p.seq[k] = seq;
     p.len[k] = n;
     p.fin[k] = fin ? 1 : 0;
@@ -552,7 +557,7 @@ export class TcpStack {
         at = k * size;
       }
       const m = len - done < room ? len - done : room;
-      p.bytes.set(buf.subarray(off + done, off + done + m), at);
+      copy(buf, off + done, p.bytes, at, m);
       done += m;
       room -= m;
       at += m;
@@ -665,7 +670,7 @@ export class TcpStack {
     while (done < n) {
       let m = size - pos;
       if (m > n - done) m = n - done;
-      out.set(p.bytes.subarray(k * size + pos, k * size + pos + m), done);
+      copy(p.bytes, k * size + pos, out, done, m);
       done += m;
       pos = 0;
       k = p.next[k];
