@@ -12,8 +12,9 @@
  *    scaling): in-order bytes go straight to the host, so the window never fills.
  *  - Out-of-order segments inside the window are copied into pool chunks (one chunk each, at
  *    most `maxHeld` per connection, the part beyond one chunk dropped) and delivered when the
- *    gap fills. When the connection already holds `maxHeld`, or fewer than `reserveChunks`
- *    chunks are free, the segment is dropped: the peer retransmits it, and send queues and new
+ *    gap fills. When the connection already holds `maxHeld`, the furthest held segment makes
+ *    way for a nearer one (or the new one is dropped); when fewer than `reserveChunks` chunks
+ *    are free, the segment is dropped: the peer retransmits it, and send queues and new
  *    connections keep priority over a peer's reordering.
  *  - Retransmission: one segment, the earliest unacknowledged (RFC 6298 5.4), per expiry; the
  *    RTO is rtoMs << retries; after maxRetries retransmissions the next expiry resets ('retries').
@@ -45,6 +46,11 @@ const MAX_BACKOFF = 6;
 /** RFC 9293 §3.7.1 (MUST-15): the send MSS assumed when the SYN-ACK carries no MSS option. */
 const DEFAULT_MSS4 = 536;
 const DEFAULT_MSS6 = 1220;
+
+/** Copy bytes with a plain loop: `set(subarray())` would allocate a view per segment. */
+function copy(src: Uint8Array, so: number, dst: Uint8Array, d: number, n: number): void {
+  for (let i = 0; i < n; i++) dst[d + i] = src[so + i];
+}
 
 /** Sequence-space comparisons (RFC 9293 §3.4: arithmetic modulo 2^32). */
 function seqLt(a: number, b: number): boolean {
@@ -438,7 +444,22 @@ export class TcpStack {
   private hold(c: number, seq: number, buf: Uint8Array, off: number, len: number, fin: boolean): void {
     const t = this.table;
     const p = this.pool;
-    if (t.held[c] >= this.maxHeld || p.available <= this.reserveChunks) return;
+    if (this.maxHeld === 0) return;
+    if (t.held[c] >= this.maxHeld) {
+      // Full: the segment nearest RCV.NXT is the most useful one to keep (it fills the gap
+      // first), so it replaces the furthest held one when it comes before it.
+      let prev = -1;
+      let x = t.oooHead[c];
+      while (p.next[x] >= 0) {
+        prev = x;
+        x = p.next[x];
+      }
+      if (!seqLt(seq, p.seq[x])) return;
+      if (prev < 0) t.oooHead[c] = -1;
+      else p.next[prev] = -1;
+      p.release(x);
+      t.held[c]--;
+    } else if (p.available <= this.reserveChunks) return;
     let n = len;
     if (n > p.size) {
       n = p.size;
@@ -456,7 +477,7 @@ export class TcpStack {
     }
     const k = p.alloc();
     if (k < 0) return;
-    p.bytes.set(buf.subarray(off, off + n), k * p.size);
+    copy(buf, off, p.bytes, k * p.size, n);
     p.seq[k] = seq;
     p.len[k] = n;
     p.fin[k] = fin ? 1 : 0;
@@ -536,7 +557,7 @@ export class TcpStack {
         at = k * size;
       }
       const m = len - done < room ? len - done : room;
-      p.bytes.set(buf.subarray(off + done, off + done + m), at);
+      copy(buf, off + done, p.bytes, at, m);
       done += m;
       room -= m;
       at += m;
@@ -649,7 +670,7 @@ export class TcpStack {
     while (done < n) {
       let m = size - pos;
       if (m > n - done) m = n - done;
-      out.set(p.bytes.subarray(k * size + pos, k * size + pos + m), done);
+      copy(p.bytes, k * size + pos, out, done, m);
       done += m;
       pos = 0;
       k = p.next[k];
