@@ -112,9 +112,10 @@ test('tidescan --banners gets every HTTP, TLS (1.2 and 1.3) and SSH banner from 
   const before = await nftRuleset();
   const t = targets();
   const out = path.join(dir, 'tidescan.ndjson');
+  const bin = path.join(dir, 'tidescan.bin');
   const r = await runTidescan(lab, [
     ...linkArgs(lab), '--banners', ...t.ips.flatMap((ip) => ['--range', ip]), '-p', t.ports.join(','),
-    '--rate', '1000', '--wait', '5', '-oD', out,
+    '--rate', '1000', '--wait', '5', '-oD', out, '-oB', bin,
   ], { cwd: dir, timeoutMs: 90_000 });
   assert.equal(r.code, 0, describeRun(r));
   const { map, records } = await readBanners(out);
@@ -125,6 +126,18 @@ test('tidescan --banners gets every HTTP, TLS (1.2 and 1.3) and SSH banner from 
   const ssh = records.find((x) => x.data.service_name === 'ssh');
   assert.match(String(ssh?.data['hassh'] ?? ''), /^[0-9a-f]{32}$/, 'ssh record carries the HASSH fingerprint');
   assert.equal(await nftRuleset(), before, 'the ruleset is back as it was');
+
+  // masscan reads our binary file's banner records (ids below 16 are the same in masscan
+  // 1.3.2's numbering and HEAD's, which we write: http, ssh, ssl, X509).
+  const rs = await lab.exec('scan', 'masscan', ['--readscan', bin, '-oL', path.join(dir, 'readscan.txt')], { timeoutMs: 30_000 });
+  assert.equal(rs.code, 0, rs.stderr);
+  const listed = await readFile(path.join(dir, 'readscan.txt'), 'utf8');
+  for (const [service, ip, port] of [
+    ['http', nginx.http.ip, 80], ['ssh', sshd.ip, 22], ['ssl', nginx.tls13.ip, 443], ['X509', nginx.tls12.ip, 443],
+  ] as const) {
+    const line = listed.split('\n').find((l) => l.startsWith(`banner tcp ${port} ${ip} `) && l.split(' ')[5] === service);
+    assert.ok(line !== undefined, `masscan --readscan lists our ${service} banner of ${ip}:${port}\n${listed.slice(0, 2000)}`);
+  }
 });
 
 test('masscan 1.3.2 beside it on the same servers: its yield, as a new user runs it and with its firewall work-around', async () => {
