@@ -22,7 +22,16 @@ import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { formatPortsForEcho } from '../target/ports.js';
 import { formatRate, formatMacDashes, plainDecimal } from './values.js';
-import { OPTIONS } from './options.js';
+import { OPTIONS, findOption } from './options.js';
+
+/**
+ * A refused option never changes the configuration (parse.ts accepts one only when it asks
+ * for what is already so), so a line for it could only restate a default, and would read as
+ * if the option worked: --echo and paused.conf leave every refused option out.
+ */
+function isRefused(key: string): boolean {
+  return findOption(key.replace(/\[.*\]$/, ''))?.effect.is === 'refused';
+}
 
 /** Raw options printed in masscan's part of the echo (the rest go to the extras). */
 const MASSCAN_RAW = [
@@ -81,7 +90,7 @@ function plain(x: number): string {
 /** The config as config-file text. */
 export function echoConfig(c: ScanConfig): string {
   const out: string[] = [];
-  const line = (name: string, value: string | number): void => { out.push(`${name} = ${value}`); };
+  const line = (name: string, value: string | number): void => { if (!isRefused(name)) out.push(`${name} = ${value}`); };
   const printed = new Set<string>();
   const raw = (base: string): void => {
     for (const k of rawKeysOf(c, base)) {
@@ -167,7 +176,7 @@ export function echoConfig(c: ScanConfig): string {
 
   // --- extras: options masscan does not echo, and ours
   const extras: string[] = [];
-  const x = (name: string, value: string | number): void => { extras.push(`${name} = ${value}`); };
+  const x = (name: string, value: string | number): void => { if (!isRefused(name)) extras.push(`${name} = ${value}`); };
   if (c.hasExclude4) {
     const gap = firstGap4(c.targets4);
     if (gap !== undefined) x('exclude', formatIPv4(gap));

@@ -12,7 +12,7 @@ import { ScanError } from '../error.js';
 import { type ScanConfig, type Operation, CAPTURE_TYPES } from './config.js';
 import { type Draft, newDraft } from './draft.js';
 import {
-  type ApplyContext, type OptionDef, findOption, normaliseName, DASH_VALUE, OUTPUT_LETTERS, DASH_S_REJECT,
+  type ApplyContext, type OptionDef, type OptionEffect, findOption, DASH_NOOPS, normaliseName, DASH_VALUE, OUTPUT_LETTERS, DASH_S_REJECT,
   DASH_REJECT, optionByName, addOutput,
 } from './options.js';
 import { parseConfigText } from './config-file.js';
@@ -38,6 +38,22 @@ export interface ParseIo {
 
 const MAX_INCLUDE_DEPTH = 8;
 
+/**
+ * Everything a non-target option can change in the draft, as one string (the target lists are
+ * left out: no refused option touches them). Used to tell a refused option that would change
+ * the configuration from one that asks for what is already so.
+ */
+function draftFingerprint(d: Draft): string {
+  const { targets: _targets, includeDepth: _depth, ...rest } = d;
+  return JSON.stringify(rest, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v instanceof Set) return [...(v as Set<unknown>)].sort();
+    if (v instanceof Map) return [...(v as Map<unknown, unknown>)];
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    return v;
+  });
+}
+
 /** Splits `name[index]` (index < 65536 for numeric kinds is checked by the option). */
 function splitIndex(text: string): { name: string; index: string | undefined } {
   const m = /^([^[\]]*)\[([^\]]*)\]$/.exec(text);
@@ -45,11 +61,19 @@ function splitIndex(text: string): { name: string; index: string | undefined } {
   return { name: m[1]!, index: m[2]! };
 }
 
+/**
+ * Refused options that a --readscan run accepts and ignores: masscan's documented idiom is
+ * `--open --banners --readscan FILE -oX out.xml`, and a conversion writes the file's banners
+ * whatever --banners says (in masscan too).
+ */
+const IGNORED_BY_READSCAN: ReadonlySet<string> = new Set(['banners']);
+
 class Parser {
   readonly d: Draft = newDraft();
   private readonly warnFn: (line: string) => void;
 
-  constructor(private readonly io: ParseIo) {
+  /** `readscan`: the command line names --readscan (anywhere: the idiom puts it last). */
+  constructor(private readonly io: ParseIo, private readonly readscan = false) {
     this.warnFn = io.warn ?? (() => undefined);
   }
 
@@ -75,7 +99,29 @@ class Parser {
     // an http-header[Name]) is echoed inside the value.
     if (index !== undefined) refuseLineBreak(`${what} index`, index);
     if (def.state !== 'targets') refuseLineBreak(what, value);
-    def.apply(this.d, value, this.ctx(what, index));
+    if (def.effect.is === 'refused') this.applyRefused(def, def.effect, value, what, index);
+    else def.apply(this.d, value, this.ctx(what, index));
+  }
+
+  /**
+   * An option nothing acts on yet is an error, one line naming it (`--banners: not supported
+   * yet`, `scan.conf:3: tcp-mss: not supported yet`), unless applying it changes nothing:
+   * `--nobanners` or `nocapture = servername` ask for what is already so, and paused.conf files
+   * written before may hold such lines. Its value is parsed all the same (the code stays ready
+   * for the day it acts); a bad value is refused with the same message.
+   */
+  private applyRefused(def: OptionDef, effect: OptionEffect & { is: 'refused' }, value: string, what: string,
+    index: string | undefined): void {
+    const shown = index === undefined ? what : `${what}[${index}]`;
+    if (this.readscan && IGNORED_BY_READSCAN.has(def.name)) return;
+    const before = draftFingerprint(this.d);
+    try {
+      def.apply(this.d, value, this.ctx(what, index));
+    } catch (e) {
+      if (effect.own === true) throw e;
+      throw new ScanError('ERR_USAGE', `${shown}: ${effect.why}`);
+    }
+    if (draftFingerprint(this.d) !== before) throw new ScanError('ERR_USAGE', `${shown}: ${effect.why}`);
   }
 
   /** -c / --conf / --resume: apply a config file here. */
@@ -170,12 +216,13 @@ class Parser {
     const rest = a.slice(2);
     const reject = (msg: string): never => { throw new ScanError('ERR_USAGE', `nmap(${a}): ${msg}`); };
     if (/^-(v+)$/.test(a)) { d.verbosity += a.length - 1; return; }
-    if (/^-(d+)$/.test(a)) { d.debug += a.length - 1; return; }
+    // -d, -dd: as many --debug-level steps (refused while nothing prints debug output).
+    if (/^-(d+)$/.test(a)) { this.apply(optionByName('debug-level'), String(d.debug + a.length - 1), a, undefined); return; }
+    if (lookup(DASH_NOOPS, a) !== undefined) return;
     switch (a) {
       case '-h': case '-?': d.operation = 'usage'; return;
       case '-V': d.operation = 'version'; return;
       case '-W': d.operation = 'iflist'; return;
-      case '-6': case '-n': case '-Pn': return;
       case '-iL': this.apply(optionByName('includefile'), next(a), a, undefined); return;
       case '-iR': reject('random targets are not supported; give --range 0.0.0.0/0 with --exclude instead');
     }
@@ -186,7 +233,6 @@ class Parser {
         case 'U': d.scanUdp = true; d.scanTypeGiven = true; d.defaultProto = 'udp'; return;
         case 'Z': d.scanSctp = true; d.scanTypeGiven = true; d.defaultProto = 'sctp'; return;
         case 'O': d.scanTypeGiven = true; return;
-        case 'Y': return;
         case 'L': d.operation = 'list'; return;
         case 'T':
           this.warnFn('nmap(-sT): connect() is too synchronous for cool kids');
@@ -306,15 +352,15 @@ class Parser {
   }
 }
 
+/** Whether argv names the long option `name` (normalised) anywhere. */
+function argvHas(argv: readonly string[], name: string): boolean {
+  return argv.some((a) => a.startsWith('--') && normaliseName(a.slice(2).split(/[=:[]/, 1)[0]!) === name);
+}
+
 function wantsDefaultConfig(argv: readonly string[], env: ParseIo['env']): boolean {
   const e = env[NO_DEFAULT_CONFIG_ENV];
   if (e !== undefined && e !== '' && e !== '0') return false;
-  for (const a of argv) {
-    if (!a.startsWith('--')) continue;
-    const name = normaliseName(a.slice(2).split(/[=:[]/, 1)[0]!);
-    if (name === 'readscan' || name === 'nodefaultconfig') return false;
-  }
-  return true;
+  return !argvHas(argv, 'readscan') && !argvHas(argv, 'nodefaultconfig');
 }
 
 /** Reads the default config file when it exists (a missing file is not an error). */
@@ -333,7 +379,7 @@ function readDefaultConfig(io: ParseIo): string | undefined {
  * ScanError for any bad input, with one line that names it.
  */
 export function parseCommandLine(argv: readonly string[], io: ParseIo): ScanConfig {
-  const p = new Parser(io);
+  const p = new Parser(io, argvHas(argv, 'readscan'));
   if (wantsDefaultConfig(argv, io.env)) {
     const text = readDefaultConfig(io);
     if (text !== undefined) p.applyConfigText(text, DEFAULT_CONFIG_PATH);

@@ -79,9 +79,9 @@ test('--help lists every option of the table that has help', async () => {
 });
 
 test('warnings go to stderr and do not stop the program', () => {
-  const r = runCli(['10.0.0.1', '-p80', '--echo', '--min-rate', '5', '-sT', '--shard', '1/2']);
+  const r = runCli(['10.0.0.1', '-p80', '--echo', '--send-eth', '-sT', '--shard', '1/2']);
   assert.equal(r.status, 0);
-  assert.match(r.stderr, /nmap\(min-rate\): /);
+  assert.match(r.stderr, /nmap\(send-eth\): /);
   assert.match(r.stderr, /--seed <num> is not specified/);
 });
 
