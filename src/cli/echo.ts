@@ -21,6 +21,7 @@ import type { ScanConfig, Range4, Range6 } from './config.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { formatPortsForEcho } from '../target/ports.js';
+import { quoteInput } from '../target/parse.js';
 import { formatRate, formatMacDashes, plainDecimal } from './values.js';
 import { OPTIONS, findOption } from './options.js';
 
@@ -228,6 +229,6 @@ export function writePausedConf(c: ScanConfig, resumeIndex: number, path = 'paus
     writeFileSync(path, pausedConfText(c, resumeIndex));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-    throw new ScanError('ERR_FILE', `saving resume file ${JSON.stringify(path)}: ${code}`);
+    throw new ScanError('ERR_FILE', `saving resume file ${quoteInput(path)}: ${code}`);
   }
 }

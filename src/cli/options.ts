@@ -17,6 +17,7 @@ import { type OutputFormatName, type CaptureType, type Operation, CAPTURE_TYPES 
 import { type Draft, rawSet, rawAdd } from './draft.js';
 import { parseIPv4 } from '../target/ipv4.js';
 import { parseIPv6 } from '../target/ipv6.js';
+import { quoteInput, clipInput } from '../target/parse.js';
 import {
   parseBool, isBoolWord, isAllDigits, fail, parseUintBase0, parseUintDec, parseU64, parseRate,
   parseSeconds, parsePeriod, parseOffset, parseSize, parseMac, lookup, refuseLineBreak,
@@ -159,7 +160,7 @@ function adapterSlot(name: string, ctx: ApplyContext): string | undefined {
   if (ctx.index === undefined) return undefined;
   const n = Number(ctx.index);
   if (!/^[0-9]+$/.test(ctx.index) || n > 7) {
-    throw new ScanError('ERR_BAD_OPTION', `${ctx.what}[${ctx.index}]: adapter index must be 0..7`);
+    throw new ScanError('ERR_BAD_OPTION', `${ctx.what}[${clipInput(ctx.index)}]: adapter index must be 0..7`);
   }
   if (n === 0) return undefined;
   if (!MULTI_ADAPTER) {
@@ -956,7 +957,7 @@ function readOrFail(ctx: ApplyContext, path: string, what: string): Buffer {
   } catch (e) {
     const why = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : 'cannot read';
     const msg = e instanceof Error ? e.message : String(e);
-    throw new ScanError('ERR_FILE', `${ctx.what}: cannot read ${what} ${JSON.stringify(path)}: ${why === 'cannot read' ? msg : why}`);
+    throw new ScanError('ERR_FILE', `${ctx.what}: cannot read ${what} ${quoteInput(path)}: ${why === 'cannot read' ? clipInput(msg) : why}`);
   }
 }
 

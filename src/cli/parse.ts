@@ -19,6 +19,7 @@ import { parseConfigText } from './config-file.js';
 import { isAllDigits, isBoolWord, lookup, refuseLineBreak } from './values.js';
 import { finishTargets, topPortRanges } from './targets.js';
 import { PORT_ARP } from '../target/ports.js';
+import { quoteInput, clipInput } from '../target/parse.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
 const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
@@ -90,9 +91,9 @@ class Parser {
 
   apply(def: OptionDef, value: string, what: string, index: string | undefined): void {
     if (index !== undefined) {
-      if (def.index === 'none') throw new ScanError('ERR_USAGE', `${what}[${index}]: this option takes no [index]`);
+      if (def.index === 'none') throw new ScanError('ERR_USAGE', `${what}[${clipInput(index)}]: this option takes no [index]`);
       if (def.index !== 'name' && (!/^[0-9]+$/.test(index) || Number(index) > 65535)) {
-        throw new ScanError('ERR_USAGE', `${what}[${index}]: the index must be a number below 65536`);
+        throw new ScanError('ERR_USAGE', `${what}[${clipInput(index)}]: the index must be a number below 65536`);
       }
     }
     // Target lists are echoed as ranges, so they may hold a line break; an index (the name of
@@ -112,7 +113,7 @@ class Parser {
    */
   private applyRefused(def: OptionDef, effect: OptionEffect & { is: 'refused' }, value: string, what: string,
     index: string | undefined): void {
-    const shown = index === undefined ? what : `${what}[${index}]`;
+    const shown = index === undefined ? what : `${what}[${clipInput(index)}]`;
     if (this.readscan && IGNORED_BY_READSCAN.has(def.name)) return;
     const before = draftFingerprint(this.d);
     try {
@@ -127,14 +128,14 @@ class Parser {
   /** -c / --conf / --resume: apply a config file here. */
   includeFile(path: string, what: string): void {
     if (this.d.includeDepth >= MAX_INCLUDE_DEPTH) {
-      throw new ScanError('ERR_FILE', `${what} ${JSON.stringify(path)}: config files nested too deep`);
+      throw new ScanError('ERR_FILE', `${what} ${quoteInput(path)}: config files nested too deep`);
     }
     let buf: Buffer;
     try {
       buf = this.io.readFile(path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-      throw new ScanError('ERR_FILE', `${what}: cannot read configuration file ${JSON.stringify(path)}: ${code} (cwd = ${this.io.cwd})`);
+      throw new ScanError('ERR_FILE', `${what}: cannot read configuration file ${quoteInput(path)}: ${clipInput(code)} (cwd = ${clipInput(this.io.cwd)})`);
     }
     this.d.includeDepth++;
     try {
@@ -147,10 +148,11 @@ class Parser {
   applyConfigText(text: string, filename: string): void {
     for (const e of parseConfigText(text)) {
       const { name, index } = splitIndex(e.name);
-      const what = `${filename}:${e.line}: ${name}`;
+      const where = `${clipInput(filename)}:${e.line}`;
+      const what = `${where}: ${clipInput(name)}`;
       const def = findOption(name);
       if (def === undefined) {
-        throw new ScanError('ERR_USAGE', `${filename}:${e.line}: unknown config option: ${e.name} = ${e.value}`);
+        throw new ScanError('ERR_USAGE', `${where}: unknown config option: ${clipInput(e.name)} = ${clipInput(e.value)}`);
       }
       this.apply(def, e.value, what, index);
     }
@@ -177,9 +179,9 @@ class Parser {
         }
         const { name, index } = splitIndex(nameText);
         const def = findOption(name);
-        const what = `--${name}`;
+        const what = `--${clipInput(name)}`;
         if (def === undefined || name === '') {
-          throw new ScanError('ERR_USAGE', `unknown option: ${a} (try --help, or --nmap for the nmap-style options)`);
+          throw new ScanError('ERR_USAGE', `unknown option: ${clipInput(a)} (try --help, or --nmap for the nmap-style options)`);
         }
         if (def.kind === 'files') {
           const files: string[] = [];
@@ -204,7 +206,7 @@ class Parser {
         if ((c >= 0x30 && c <= 0x39) || a[0] === ':' || a[0] === '[') {
           this.d.targets.addText('target', a);
         } else {
-          throw new ScanError('ERR_USAGE', `unknown command-line parameter ${JSON.stringify(a)} (did you want ${JSON.stringify(`--${a}`)}?)`);
+          throw new ScanError('ERR_USAGE', `unknown command-line parameter ${quoteInput(a)} (did you want ${quoteInput(`--${a}`)}?)`);
         }
       }
     }
@@ -214,10 +216,11 @@ class Parser {
     const d = this.d;
     const letter = a[1]!;
     const rest = a.slice(2);
-    const reject = (msg: string): never => { throw new ScanError('ERR_USAGE', `nmap(${a}): ${msg}`); };
+    const shown = clipInput(a);
+    const reject = (msg: string): never => { throw new ScanError('ERR_USAGE', `nmap(${shown}): ${msg}`); };
     if (/^-(v+)$/.test(a)) { d.verbosity += a.length - 1; return; }
     // -d, -dd: as many --debug-level steps (refused while nothing prints debug output).
-    if (/^-(d+)$/.test(a)) { this.apply(optionByName('debug-level'), String(d.debug + a.length - 1), a, undefined); return; }
+    if (/^-(d+)$/.test(a)) { this.apply(optionByName('debug-level'), String(d.debug + a.length - 1), clipInput(a), undefined); return; }
     if (lookup(DASH_NOOPS, a) !== undefined) return;
     switch (a) {
       case '-h': case '-?': d.operation = 'usage'; return;
@@ -227,7 +230,7 @@ class Parser {
       case '-iR': reject('random targets are not supported; give --range 0.0.0.0/0 with --exclude instead');
     }
     if (letter === 's') {
-      if (rest.length !== 1) throw new ScanError('ERR_USAGE', `${a}: unknown parameter (scan types are one letter: -sS, -sU, ...)`);
+      if (rest.length !== 1) throw new ScanError('ERR_USAGE', `${shown}: unknown parameter (scan types are one letter: -sS, -sU, ...)`);
       switch (rest) {
         case 'S': d.scanTcp = true; d.scanTypeGiven = true; d.defaultProto = 'tcp'; return;
         case 'U': d.scanUdp = true; d.scanTypeGiven = true; d.defaultProto = 'udp'; return;
@@ -241,7 +244,7 @@ class Parser {
       }
       const msg = lookup(DASH_S_REJECT, rest);
       if (msg !== undefined) reject(msg);
-      throw new ScanError('ERR_USAGE', `${a}: unknown parameter`);
+      throw new ScanError('ERR_USAGE', `${shown}: unknown parameter`);
     }
     if (letter === 'P') reject('unsupported option, maybe in future');
     if (letter === 'T' && /^[0-9]$/.test(rest)) reject('unsupported, we do timing WAY different than nmap');
@@ -249,7 +252,7 @@ class Parser {
       const f = rest[0];
       if (f === 'A' || f === 'N' || f === 'S') reject('unsupported output format');
       const format = f === undefined ? undefined : lookup(OUTPUT_LETTERS, f);
-      if (format === undefined) throw new ScanError('ERR_USAGE', `unknown option: ${a} (try --help, or --nmap)`);
+      if (format === undefined) throw new ScanError('ERR_USAGE', `unknown option: ${shown} (try --help, or --nmap)`);
       const what = `-o${f}`;
       const file = rest.length > 1 ? rest.slice(1) : next(what);
       if (format === 'redis') this.apply(optionByName('redis'), file, what, undefined);
@@ -267,7 +270,7 @@ class Parser {
       this.apply(optionByName(long), value, what, undefined);
       return;
     }
-    throw new ScanError('ERR_USAGE', `unknown option: ${a} (try --help, or --nmap for the nmap-style options)`);
+    throw new ScanError('ERR_USAGE', `unknown option: ${shown} (try --help, or --nmap for the nmap-style options)`);
   }
 
   /** Seeds, default ports, excludes, counts: the frozen config. */
