@@ -5,11 +5,19 @@
  */
 import { ScanError, oneLine } from '../error.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
-import { parseTargetSpec, parseTargetFile, clipInput, quoteInput, QUOTE_MAX } from '../target/parse.js';
+import {
+  parseTargetSpec, parseTargetFile, clipInput, quoteInput, QUOTE_MAX, type TargetParseOptions,
+} from '../target/parse.js';
 import { parsePorts, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
 import type { Range4, Range6, PortRange, Operation } from './config.js';
 import { buildPlan } from '../target/plan.js';
 import type { Proto } from './draft.js';
+
+/**
+ * A reversed range (`10.0.0.5-10.0.0.1`) is an error naming it here, where masscan (and
+ * src/target's default) adds nothing and the scan then stops with "target list empty".
+ */
+const STRICT: TargetParseOptions = { reversed: 'error' };
 
 export class TargetDraft {
   include4 = new RangeList4();
@@ -30,18 +38,18 @@ export class TargetDraft {
   /** Adds a target list (`10.0.0.0/8,1.2.3.4-1.2.3.9 ::1`). */
   addText(what: string, text: string): void {
     this.given.include.push(what === 'target' ? clipInput(text) : `${what} ${clipInput(text)}`);
-    withWhat(what, () => parseTargetSpec(text, this.include4, this.include6));
+    withWhat(what, () => parseTargetSpec(text, this.include4, this.include6, STRICT));
   }
 
   addFile(buf: Uint8Array, filename: string): void {
-    const n = parseTargetFile(buf, filename, this.include4, this.include6);
+    const n = parseTargetFile(buf, filename, this.include4, this.include6, STRICT);
     this.given.include.push(`include file ${quoteInput(filename)}${n === 0 ? ' (no addresses in it)' : ''}`);
   }
 
   excludeText(what: string, text: string): void {
     this.given.exclude.push(`${what} ${clipInput(text)}`);
     const before = this.exclude4.rangeCount();
-    withWhat(what, () => parseTargetSpec(text, this.exclude4, this.exclude6));
+    withWhat(what, () => parseTargetSpec(text, this.exclude4, this.exclude6, STRICT));
     if (this.exclude4.rangeCount() !== before) this.hasExclude4 = true;
   }
 
@@ -50,7 +58,7 @@ export class TargetDraft {
     this.given.exclude.push(`exclude file ${quoteInput(filename)}`);
     const before4 = this.exclude4.rangeCount();
     const before = before4 + this.exclude6.rangeCount();
-    parseTargetFile(buf, filename, this.exclude4, this.exclude6);
+    parseTargetFile(buf, filename, this.exclude4, this.exclude6, STRICT);
     if (this.exclude4.rangeCount() !== before4) this.hasExclude4 = true;
     return this.exclude4.rangeCount() + this.exclude6.rangeCount() - before;
   }

@@ -6,17 +6,19 @@
  *   a.b.c.d            a.b.c.d/n (0..32)          a.b.c.d-e.f.g.h
  *   v6                 v6/n (0..128)              v6-v6
  * where v6 is any form parseIPv6 accepts, brackets included (`[1::1]/126`, `[1::1]-[2::3]`).
- * CIDR host bits are silently masked (`10.1.2.3/24` = 10.1.2.0/24). Besides `-`, ranges may
- * use the Unicode dashes U+2010..U+2015 and, in files, the Windows-1252 en dash 0x96.
+ * CIDR host bits are silently masked (`10.1.2.3/24` = 10.1.2.0/24); a range whose end is below
+ * its begin adds nothing (masscan does the same) unless TargetParseOptions say `error`.
+ * Besides `-`, ranges may use the Unicode dashes U+2010..U+2015 and, in files, the Windows-1252 en dash 0x96.
  *
  * Divergences from masscan 1.3.2, on purpose (all are inputs masscan mangles):
  * - `a.b.c.d/` (empty prefix) is an error; masscan reads it as /0, the whole Internet.
  * - `1..2.3` (empty octet) is an error; masscan reads 1.0.2.3.
  * - `[::1` (unbalanced bracket) is an error; masscan accepts it.
  * - IPv4-tail IPv6 forms (`::ffff:1.2.3.4`) are accepted; masscan refuses them.
- * - A range whose end is below its start (`10.0.0.5-10.0.0.1`) is an error naming it; masscan
- *   adds nothing for a v4 one (and then says "target list empty") and wraps a v6 one into a
- *   request for 2^128 addresses.
+ * - A v6 range whose end is below its start adds nothing (as a v4 one does in masscan); masscan
+ *   wraps it into a request for 2^128 addresses. With `reversed: 'error'` (the command line)
+ *   any reversed range is an error naming it: masscan adds nothing and then says "target list
+ *   empty".
  */
 import { ScanError } from '../error.js';
 import { parseIPv4, prefixMask4 } from './ipv4.js';
@@ -62,6 +64,15 @@ type ItemResult = typeof ITEM_OK | typeof ITEM_BAD | typeof ITEM_REVERSED;
 
 /** Why a reversed range is refused, after the item. */
 const REVERSED_WHY = 'the range ends below its start';
+
+/**
+ * What a range whose end is below its start does: `skip` adds nothing (masscan's rule,
+ * reference §2.1, the default here and checked by the selftest); `error` refuses it with an
+ * error naming it (the command line's choice: otherwise a typo ends in "target list empty").
+ */
+export interface TargetParseOptions {
+  readonly reversed?: 'skip' | 'error';
+}
 
 /** Parses one item (see file header) into the lists. */
 function addItem(item: string, v4: RangeList4, v6: RangeList6): ItemResult {
@@ -163,10 +174,11 @@ export function quoteInput(s: string, max = QUOTE_MAX, bytes = false): string {
 /**
  * Adds every item of a command-line value (items separated by commas and/or whitespace).
  * On the first bad item throws ScanError('ERR_BAD_RANGE', 'bad IP address/range: "X"', with
- * ': the range ends below its start' for a reversed range); items
+ * ': the range ends below its start' for a reversed range with `reversed: 'error'`); items
  * before it have already been added (masscan: the rest of that value is ignored).
  */
-export function parseTargetSpec(text: string, v4: RangeList4, v6: RangeList6): void {
+export function parseTargetSpec(text: string, v4: RangeList4, v6: RangeList6, opts: TargetParseOptions = {}): void {
+  const strict = opts.reversed === 'error';
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -177,7 +189,9 @@ export function parseTargetSpec(text: string, v4: RangeList4, v6: RangeList6): v
     const item = text.slice(start, i);
     const r = addItem(item, v4, v6);
     if (r === ITEM_BAD) throw new ScanError('ERR_BAD_RANGE', `bad IP address/range: ${quoteInput(item)}`);
-    if (r === ITEM_REVERSED) throw new ScanError('ERR_BAD_RANGE', `bad IP address/range: ${quoteInput(item)}: ${REVERSED_WHY}`);
+    if (r === ITEM_REVERSED && strict) {
+      throw new ScanError('ERR_BAD_RANGE', `bad IP address/range: ${quoteInput(item)}: ${REVERSED_WHY}`);
+    }
   }
 }
 
@@ -287,9 +301,12 @@ function tokenText(buf: Uint8Array, s: number, e: number): string {
  * A bad item throws ScanError('ERR_BAD_RANGE',
  * 'FILE:LINE:CHAR: invalid IP address on line #LINE: "item"') (masscan's message plus the item);
  * LINE and CHAR are 1-based, CHAR counts bytes from the start of the line to where parsing
- * failed. Items before the bad one have been added.
+ * failed. Items before the bad one have been added. With `reversed: 'error'`, a reversed range
+ * throws 'FILE:LINE:CHAR: bad range on line #LINE: "item": the range ends below its start'.
  */
-export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeList4, v6: RangeList6): number {
+export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeList4, v6: RangeList6,
+  opts: TargetParseOptions = {}): number {
+  const strict = opts.reversed === 'error';
   const n = data.length;
   let i = 0;
   let line = 1;
@@ -319,7 +336,7 @@ export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeLis
     }
     const err = parseItem4Bytes(data, start, i);
     if (err < 0) {
-      if (scratchEnd < scratchBegin) throw reversedInFile(data, filename, line, start - lineStart + 1, start, i);
+      if (scratchEnd < scratchBegin && strict) throw reversedInFile(data, filename, line, start - lineStart + 1, start, i);
       v4.add(scratchBegin, scratchEnd);
       count++;
       continue;
@@ -337,7 +354,7 @@ export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeLis
     if (isV6 && i - start <= 128) {
       const text = tokenText(data, start, i);
       const r = addItem(text, v4, v6);
-      if (r === ITEM_OK) {
+      if (r === ITEM_OK || (r === ITEM_REVERSED && !strict)) {
         count++;
         continue;
       }

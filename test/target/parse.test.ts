@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseTargetSpec, parseTargetFile, quoteInput, clipInput, QUOTE_MAX } from '../../src/target/parse.js';
 import { RangeList4, RangeList6 } from '../../src/target/range-list.js';
-import { formatIPv4, parseIPv4 } from '../../src/target/ipv4.js';
+import { formatIPv4 } from '../../src/target/ipv4.js';
 import { formatIPv6 } from '../../src/target/ipv6.js';
 import { ScanError } from '../../src/error.js';
 
@@ -35,6 +35,7 @@ test('parseTargetSpec: IPv4 forms (masscan 1.3.2 results)', () => {
   assert.deepEqual(spec('1.2.3.4/08'), ['1.0.0.0-1.255.255.255']);
   assert.deepEqual(spec('1.2.3.4/024'), ['1.2.3.0-1.2.3.255']);
   assert.deepEqual(spec('1.2.3.4/32'), ['1.2.3.4']);
+  assert.deepEqual(spec('10.0.0.5-10.0.0.1'), [], 'end < begin: nothing, no error (the command line asks for an error)');
   assert.deepEqual(spec('10.0.0.5-10.0.0.5'), ['10.0.0.5'], 'a one-address range');
   assert.deepEqual(spec('10.0.0.1,10.0.0.3'), ['10.0.0.1', '10.0.0.3']);
   assert.deepEqual(spec('10.0.0.1 10.0.0.3\t10.0.0.5\n10.0.0.7'), ['10.0.0.1', '10.0.0.3', '10.0.0.5', '10.0.0.7']);
@@ -53,6 +54,7 @@ test('parseTargetSpec: IPv6 forms', () => {
   assert.deepEqual(spec('[1::1]-[2::3]'), ['1::1-2::3']);
   assert.deepEqual(spec('::1/128'), ['::1']);
   assert.deepEqual(spec('1::/0'), ['::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']);
+  assert.deepEqual(spec('2::3-1::1'), [], 'end < begin: nothing');
   assert.deepEqual(spec('2::3-2::3'), ['2::3'], 'a one-address range');
   assert.deepEqual(spec('1::1,2::2 10.0.0.1'), ['10.0.0.1', '1::1', '2::2']);
   assert.deepEqual(spec('::ffff:1.2.3.4'), ['::ffff:102:304']);
@@ -89,6 +91,7 @@ test('parseTargetFile: masscan file rules (1.3.2 results)', () => {
   assert.deepEqual(file('2001:db8::1\n[2001:db8::2]\n2001:db8::10-2001:db8::12\n'),
     ['2001:db8::1-2001:db8::2', '2001:db8::10-2001:db8::12']);
   assert.deepEqual(file('10.0.0.1/24\n'), ['10.0.0.0-10.0.0.255']);
+  assert.deepEqual(file('10.0.0.5-10.0.0.1\n'), []);
   assert.deepEqual(file('\n\n\n10.0.0.1'), ['10.0.0.1']);
   assert.deepEqual(file('10.0.0.1 ;c\n10.0.0.2 /c\n'), ['10.0.0.1-10.0.0.2']);
   assert.deepEqual(file('10.0.0.1#c\n'), ['10.0.0.1'], 'accepted here (1.3.2: error)');
@@ -122,8 +125,7 @@ test('parseTargetFile agrees with parseTargetSpec on generated lists (property)'
   const item = fc.oneof(
     ip,
     fc.tuple(ip, fc.integer({ min: 0, max: 32 })).map(([a, p]) => `${a}/${p}`),
-    // (ordered: a reversed range is an error, tested on its own)
-    fc.tuple(ip, ip).map(([a, b]) => (parseIPv4(a)! <= parseIPv4(b)! ? `${a}-${b}` : `${b}-${a}`)),
+    fc.tuple(ip, ip).map(([a, b]) => `${a}-${b}`),
     fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }).map((v) => formatIPv6(v)),
     fc.tuple(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.integer({ min: 96, max: 128 }))
       .map(([v, p]) => `[${formatIPv6(v)}]/${p}`),
@@ -195,7 +197,10 @@ test('parseTargetFile: a huge token fails fast with a short message', () => {
   }
 });
 
-test('a reversed range is an error that names it, not an empty list (spec and file, v4 and v6)', () => {
+test("reversed: 'error': a reversed range is an error that names it, not an empty list (spec and file, v4 and v6)", () => {
+  const strictSpec = (text: string): void => parseTargetSpec(text, new RangeList4(), new RangeList6(), { reversed: 'error' });
+  const strictFile = (text: string): number =>
+    parseTargetFile(Buffer.from(text, 'latin1'), 'inc.txt', new RangeList4(), new RangeList6(), { reversed: 'error' });
   const cases: [string, string][] = [
     ['10.0.0.5-10.0.0.1', '"10.0.0.5-10.0.0.1"'],
     ['255.255.255.255-0.0.0.0', '"255.255.255.255-0.0.0.0"'],
@@ -204,16 +209,18 @@ test('a reversed range is an error that names it, not an empty list (spec and fi
     ['10.0.0.5\u201310.0.0.1', '"10.0.0.5\u201310.0.0.1"'],
   ];
   for (const [item, quoted] of cases) {
-    assert.throws(() => spec(`10.9.9.9, ${item}`),
+    assert.deepEqual(spec(`10.9.9.9, ${item}`), ['10.9.9.9'], `${item}: skipped by default (masscan)`);
+    assert.throws(() => strictSpec(`10.9.9.9, ${item}`),
       (e: unknown) => e instanceof ScanError && e.code === 'ERR_BAD_RANGE'
         && e.message === `bad IP address/range: ${quoted}: the range ends below its start`, item);
     const inFile = item.replace('\u2013', '-');
-    assert.throws(() => file(`10.9.9.9\n  ${inFile} # x\n`),
+    assert.throws(() => strictFile(`10.9.9.9\n  ${inFile} # x\n`),
       (e: unknown) => e instanceof ScanError && e.code === 'ERR_BAD_RANGE'
         && e.message === `inc.txt:2:3: bad range on line #2: "${inFile}": the range ends below its start`, inFile);
   }
   // one address (begin = end) is a range, not an error
-  assert.deepEqual(file('10.0.0.5-10.0.0.5\n'), ['10.0.0.5']);
+  assert.equal(strictFile('10.0.0.5-10.0.0.5\n2::3-2::3\n'), 2);
+  strictSpec('10.0.0.5-10.0.0.5 [2::3]-[2::3]');
 });
 
 test('errors quote at most QUOTE_MAX characters of the bad value, cut with "..."', () => {
