@@ -84,6 +84,8 @@ export interface ScanConfig {
 
   // --- scan behaviour ---
   readonly noreset: boolean;
+  /** --no-firewall: with --banners, add no nftables rule against the kernel's RSTs. */
+  readonly noFirewall: boolean;
   readonly arpscan: boolean;
   readonly banners: boolean;
   readonly packetTrace: boolean;

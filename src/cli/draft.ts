@@ -49,6 +49,7 @@ export interface Draft {
   bpf: string | undefined;
 
   noreset: boolean;
+  noFirewall: boolean;
   arpscan: boolean;
   banners: boolean;
   packetTrace: boolean;
@@ -115,6 +116,7 @@ export function newDraft(): Draft {
     txArbiter: 'auto',
     bpf: undefined,
     noreset: false,
+    noFirewall: false,
     arpscan: false,
     banners: false,
     packetTrace: false,

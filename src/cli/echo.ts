@@ -113,6 +113,7 @@ export function echoConfig(c: ScanConfig): string {
   raw('rawudp');
   if (c.retries !== 0) line('retries', c.retries);
   if (c.noreset) line('noreset', 'true');
+  if (c.noFirewall) line('no-firewall', 'true');
   raw('nmap-payloads');
   raw('nmap-service-probes');
   if (c.offline) line('offline', 'true');

@@ -93,7 +93,7 @@ export function nmapHelpText(): string {
     '  -sZ: SCTP scan',
     '  -sL: list the targets in scan order, send nothing',
     'SERVICE/VERSION DETECTION:',
-    '  --banners: get the banners of the listening service (not supported yet).',
+    '  --banners: get the banners of the listening service if available.',
     'PORT SPECIFICATION AND SCAN ORDER:',
     '  -p <port ranges>: Only scan specified ports',
     '    Ex: -p22; -p1-65535; -p 111,137,80,139,8080; -p U:53,T:80',

@@ -263,6 +263,13 @@ export function addOutput(format: OutputFormatName): (d: Draft, v: string, ctx: 
   };
 }
 
+/**
+ * Capture types the banner modules act on (src/banners/registry.ts reads cert and html). The
+ * others are refused when turned on; turning them off changes nothing and is accepted (masscan's
+ * echo writes `nocapture = servername`).
+ */
+const ACTED_CAPTURE: readonly CaptureType[] = ['cert', 'html'];
+
 function setCapture(on: boolean): (d: Draft, v: string, ctx: ApplyContext) => void {
   return (d, v, ctx) => {
     for (const word of v.split(',')) {
@@ -270,6 +277,9 @@ function setCapture(on: boolean): (d: Draft, v: string, ctx: ApplyContext) => vo
       if (w === '') continue;
       if (!(CAPTURE_TYPES as readonly string[]).includes(w)) {
         fail('ERR_BAD_OPTION', ctx.what, word, `unknown capture type (one of ${CAPTURE_TYPES.join(', ')})`);
+      }
+      if (on && !ACTED_CAPTURE.includes(w as CaptureType)) {
+        throw new ScanError('ERR_USAGE', `${ctx.what} ${clipInput(w)}: ${NOT_SUPPORTED_YET}`);
       }
       if (on) d.capture.add(w as CaptureType);
       else d.capture.delete(w as CaptureType);
@@ -733,25 +743,25 @@ const DEFS: Def[] = [
     help: 'Redis password', apply: rawString('redis-pwd') },
 
   // --- banners (§1.6)
-  { name: 'banners', effect: refused('banners'), aliases: ['banner'], kind: 'flag', state: 'field', group: 'banners',
+  { name: 'banners', effect: acts('banners'), aliases: ['banner'], kind: 'flag', state: 'field', group: 'banners',
     help: 'complete TCP connections and grab banners', apply: (d, v) => { if (parseBool(v)) d.banners = true; else bannersOff(d); } },
-  { name: 'nobanners', effect: refused('banners'), aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
+  { name: 'nobanners', effect: acts('banners'), aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
     help: 'no banner grabbing', apply: (d, v) => { if (parseBool(v)) bannersOff(d); } },
   { name: 'rawudp', effect: refused('raw:rawudp', 'banners'),
     kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
     apply: bannerCheck('rawudp', false) },
-  { name: 'connection-timeout', effect: refused('raw:connection-timeout'),
+  { name: 'connection-timeout', effect: acts('raw:connection-timeout'),
     aliases: ['tcp-timeout'], kind: 'value', state: 'raw', group: 'banners',
     arg: '<secs>', help: 'longest life of a banner connection (default 30)', apply: rawSeconds('connection-timeout') },
-  { name: 'hello-timeout', effect: refused('raw:hello-timeout'), kind: 'value', state: 'raw', group: 'banners', arg: '<secs>',
+  { name: 'hello-timeout', effect: acts('raw:hello-timeout'), kind: 'value', state: 'raw', group: 'banners', arg: '<secs>',
     help: 'wait this long for the server to speak first (default 2)', apply: rawSeconds('hello-timeout') },
-  { name: 'hello', effect: refused('raw:hello'), kind: 'value', state: 'raw', group: 'banners', arg: '<ssl|http|smbv1>',
+  { name: 'hello', effect: acts('raw:hello'), kind: 'value', state: 'raw', group: 'banners', arg: '<ssl|http|smbv1>',
     help: 'send this probe on every port', apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (!HELLO_TYPES.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'unknown hello type (ssl, http, smbv1)');
       rawSet(d, 'hello', t);
     } },
-  { name: 'hello-string', effect: refused('raw:hello-string'),
+  { name: 'hello-string', effect: acts('raw:hello-string'),
     kind: 'value', state: 'raw', group: 'banners', index: 'port', arg: '<base64>',
     help: 'hello-string[PORT]: the probe to send on PORT, base64', apply: (d, v, ctx) => {
       const port = portIndex(ctx);
@@ -759,7 +769,7 @@ const DEFS: Def[] = [
       if (!isBase64(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'not base64');
       rawSet(d, `hello-string[${port}]`, t);
     } },
-  { name: 'hello-file', effect: refused('raw:hello-string'),
+  { name: 'hello-file', effect: acts('raw:hello-string'),
     aliases: ['hello-filename'], kind: 'value', state: 'raw', group: 'banners', index: 'port',
     arg: '<file>', help: 'hello-file[PORT]: the probe to send on PORT, from a file (<= 16 KiB)',
     apply: (d, v, ctx) => {
@@ -770,22 +780,22 @@ const DEFS: Def[] = [
       // Stored as the hello-string it stands for, which is what --echo prints (as masscan).
       rawSet(d, `hello-string[${port}]`, buf.toString('base64'));
     } },
-  { name: 'http-user-agent', effect: refused('raw:http-user-agent'),
+  { name: 'http-user-agent', effect: acts('raw:http-user-agent'),
     aliases: ['http-useragent'], kind: 'value', state: 'raw', group: 'banners',
     arg: '<text>', help: 'HTTP User-Agent of the HTTP probe', apply: rawString('http-user-agent') },
-  { name: 'http-host', effect: refused('raw:http-host'),
+  { name: 'http-host', effect: acts('raw:http-host'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP Host field',
     apply: rawString('http-host') },
-  { name: 'http-method', effect: refused('raw:http-method'),
+  { name: 'http-method', effect: acts('raw:http-method'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP method',
     apply: rawString('http-method') },
-  { name: 'http-url', effect: refused('raw:http-url'),
+  { name: 'http-url', effect: acts('raw:http-url'),
     aliases: ['http-uri'], kind: 'value', state: 'raw', group: 'banners', arg: '<path>',
     help: 'HTTP request path', apply: rawString('http-url') },
-  { name: 'http-version', effect: refused('raw:http-version'),
+  { name: 'http-version', effect: acts('raw:http-version'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP version',
     apply: rawString('http-version') },
-  { name: 'http-header', effect: refused('raw:http-header'),
+  { name: 'http-header', effect: acts('raw:http-header'),
     aliases: ['http-field'], kind: 'value', state: 'raw', group: 'banners', index: 'name',
     arg: '<Name:Value>', help: 'replace or add an HTTP header field (also http-header[Name] Value)',
     apply: (d, v, ctx) => {
@@ -796,16 +806,16 @@ const DEFS: Def[] = [
       if (colon <= 0) fail('ERR_BAD_OPTION', ctx.what, v, 'needs both a name and a value, e.g. X-Name:value');
       rawAdd(d, 'http-header', `${text.slice(0, colon).trim()}:${text.slice(colon + 1).trim()}`);
     } },
-  { name: 'http-cookie', effect: refused('raw:http-cookie'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
+  { name: 'http-cookie', effect: acts('raw:http-cookie'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
     help: 'add a Cookie field', apply: rawString('http-cookie', true) },
-  { name: 'http-payload', effect: refused('raw:http-payload'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
+  { name: 'http-payload', effect: acts('raw:http-payload'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
     help: 'HTTP request body (adds Content-Length)', apply: rawString('http-payload') },
-  { name: 'http-field-remove', effect: refused('raw:http-field-remove'),
+  { name: 'http-field-remove', effect: acts('raw:http-field-remove'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<name>',
     help: 'remove a field from the HTTP probe', apply: rawString('http-field-remove', true) },
-  { name: 'capture', effect: refused('capture'), kind: 'value', state: 'field', group: 'banners', arg: '<type>',
-    help: 'keep cert, servername, html, heartbleed, ticketbleed', apply: setCapture(true) },
-  { name: 'nocapture', effect: refused('capture'),
+  { name: 'capture', effect: acts('capture'), kind: 'value', state: 'field', group: 'banners', arg: '<type>',
+    help: 'keep cert (default) or html; servername, heartbleed, ticketbleed: not supported yet', apply: setCapture(true) },
+  { name: 'nocapture', effect: acts('capture'),
     aliases: ['no-capture'], kind: 'value', state: 'field', group: 'banners', arg: '<type>',
     help: 'do not keep that', apply: setCapture(false) },
   { name: 'heartbleed', effect: refused('raw:heartbleed', 'banners'),
@@ -832,6 +842,9 @@ const DEFS: Def[] = [
       if (t !== 'head' && t !== '1.3.2') fail('ERR_BAD_OPTION', ctx.what, v, 'expected head or 1.3.2');
       rawSet(d, 'readscan-numbering', t);
     } },
+  { name: 'no-firewall', effect: acts('noFirewall'), kind: 'flag', state: 'field', group: 'banners', ours: true,
+    help: 'with --banners: do not add the nftables rule that keeps the kernel from resetting our connections',
+    apply: (d, v) => { d.noFirewall = parseBool(v); } },
   { name: 'noreset', effect: acts('noreset'),
     kind: 'flag', state: 'field', group: 'banners', help: 'do not send RST after a SYN-ACK',
     apply: (d, v) => { d.noreset = parseBool(v); } },

@@ -62,19 +62,11 @@ function splitIndex(text: string): { name: string; index: string | undefined } {
   return { name: m[1]!, index: m[2]! };
 }
 
-/**
- * Refused options that a --readscan run accepts and ignores: masscan's documented idiom is
- * `--open --banners --readscan FILE -oX out.xml`, and a conversion writes the file's banners
- * whatever --banners says (in masscan too).
- */
-const IGNORED_BY_READSCAN: ReadonlySet<string> = new Set(['banners']);
-
 class Parser {
   readonly d: Draft = newDraft();
   private readonly warnFn: (line: string) => void;
 
-  /** `readscan`: the command line names --readscan (anywhere: the idiom puts it last). */
-  constructor(private readonly io: ParseIo, private readonly readscan = false) {
+  constructor(private readonly io: ParseIo) {
     this.warnFn = io.warn ?? (() => undefined);
   }
 
@@ -114,7 +106,6 @@ class Parser {
   private applyRefused(def: OptionDef, effect: OptionEffect & { is: 'refused' }, value: string, what: string,
     index: string | undefined): void {
     const shown = index === undefined ? what : `${what}[${clipInput(index)}]`;
-    if (this.readscan && IGNORED_BY_READSCAN.has(def.name)) return;
     const before = draftFingerprint(this.d);
     try {
       def.apply(this.d, value, this.ctx(what, index));
@@ -328,6 +319,7 @@ class Parser {
       txArbiter: d.txArbiter,
       bpf: d.bpf,
       noreset: d.noreset,
+      noFirewall: d.noFirewall,
       arpscan: d.arpscan,
       banners: d.banners,
       packetTrace: d.packetTrace,
@@ -382,7 +374,7 @@ function readDefaultConfig(io: ParseIo): string | undefined {
  * ScanError for any bad input, with one line that names it.
  */
 export function parseCommandLine(argv: readonly string[], io: ParseIo): ScanConfig {
-  const p = new Parser(io, argvHas(argv, 'readscan'));
+  const p = new Parser(io);
   if (wantsDefaultConfig(argv, io.env)) {
     const text = readDefaultConfig(io);
     if (text !== undefined) p.applyConfigText(text, DEFAULT_CONFIG_PATH);

@@ -35,7 +35,7 @@ import { Decoded, decodeFrame } from '../wire/decode.js';
 import { TcpFlags } from '../wire/tcp.js';
 import { CookieKey, cookie4, cookie6 } from './cookie.js';
 import { ProbeSet4, ProbeSet6 } from './template.js';
-import { classify, Verdict, type ClassifyContext } from './receive.js';
+import { classify, classifyContext, Verdict } from './receive.js';
 import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from './transmit.js';
 import { UdpPayloadTable } from './udp-payloads.js';
 import { TIDESCAN_VERSION } from './console.js';
@@ -243,10 +243,13 @@ function classifyItem(): (n: number) => number {
   const frame = synAck(key);
   const d = new Decoded(undefined, true);
   const v = new Verdict();
-  const ctx: ClassifyContext = {
-    ip4Begin: SRC_IP, ip4End: SRC_IP, has4: true, ip6: new Uint32Array(4), has6: false,
-    portBegin: SRC_PORT, portEnd: SRC_PORT, arpscan: false, targets4: new Uint32Array(0),
-  };
+  // The context a scan of 198.18.0.0/15 port 80 builds: the SYN-ACK passes every check.
+  const ctx = classifyContext({
+    seed: SEED, src4: { begin: SRC_IP, end: SRC_IP }, src6: undefined, srcPort: { begin: SRC_PORT, end: SRC_PORT },
+    srcMac: MAC_US, routerMac4: MAC_ROUTER, routerMac6: new Uint8Array(6), vlan: undefined, ttl: 255,
+    answer4: false, answer6: false, noreset: false, arpscan: false,
+    targets4: [{ begin: DST_BASE, end: DST_BASE + DST_COUNT - 1 }], targets6: [], ports: [{ begin: 80, end: 80 }],
+  });
   return (n) => {
     let found = 0;
     for (let k = 0; k < n; k++) {

@@ -5,12 +5,21 @@
  * the record ring; frames we must send in answer (RSTs after SYN-ACKs, ARP/NDP replies for a
  * spoofed source) go into the frame ring for a transmit worker.
  *
- * What is reported (a reply must be addressed to one of our source IPs):
+ * What is reported. A reply counts only when it answers a probe of this scan: it is addressed
+ * to one of our source IPs (and ports), it comes from a target of the plan (the address in the
+ * target ranges, the port or query among the scanned ones: `ClassifyContext`'s target ranges
+ * and per-protocol port bitmaps), and it carries the probe's cookie wherever the probe has one
+ * that the reply echoes. masscan reports any datagram to its source port, from anyone; a
+ * forged or stray packet from a host we did not scan gives no record here.
  *  - TCP to one of our source ports: SYN-ACK -> open, any RST -> closed; both only when
  *    ack - 1 == cookie(them, their port, us, our port) (the SYN cookie, §6.1). A valid
  *    SYN-ACK is answered with a RST unless --noreset (every one, duplicates included: a
  *    retransmitted SYN-ACK means the target did not get our RST).
- *  - UDP to one of our source ports -> open udp <their port>. Deduplicated (masscan is not).
+ *  - UDP to one of our source ports, from a scanned UDP port of a target -> open udp <their
+ *    port>. Where the probe's payload carries the cookie in a field the reply echoes
+ *    (udp-payloads.ts: a DNS/NetBIOS/memcached id, an RPC xid, an SNMP request-id, ...), the
+ *    reply must echo it (`udpReplyEchoes`); other ports rest on the target check.
+ *    Deduplicated (masscan is not).
  *  - ICMP/ICMPv6 echo reply whose identifier:sequence equals the cookie -> open icmp 0.
  *  - ICMP timestamp reply (RFC 792 type 14, code 0) whose identifier:sequence equals the
  *    cookie of internal port 196609 -> open icmp 1 (the `I:1` that asked for it). masscan
@@ -18,8 +27,11 @@
  *    port unreachables): the record is ours, shaped like the echo one. IPv6 has no timestamp
  *    message; masscan's ICMPv6 "type 13" probe is never answered (template.ts).
  *  - ICMP destination unreachable, port unreachable (v4 type 3 code 3, v6 type 1 code 4),
- *    quoting a packet from our address and source port -> closed <quoted proto/port>; a
- *    quoted TCP segment must also carry our cookie as its sequence number.
+ *    quoting a packet from our address and source port to a target (address in the ranges,
+ *    port among the scanned ones of that protocol) -> closed <quoted proto/port>; a quoted
+ *    TCP segment must also carry our cookie as its sequence number, a quoted SCTP INIT the
+ *    verification tag 0 of an INIT and, when the quote reaches it, our cookie as its
+ *    Initiate Tag. A quoted UDP datagram has only the target check.
  *  - SCTP to our port with verification tag == cookie: INIT ACK -> open, ABORT -> closed.
  *  - ARP reply (--arp only) from an address we scanned, to our address -> up arp 0 + MAC.
  *  - Other IP protocols (`O:n`, internal port 196864 + n). masscan 1.3.2 sends no such probe
@@ -66,8 +78,11 @@ import { TcpFlags } from '../wire/tcp.js';
 import { SctpChunkType } from '../wire/sctp.js';
 import { getI32, getU16, getU32 } from '../wire/bytes.js';
 import type { Range6 } from '../cli/config.js';
+import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';
 import { ipv6ToWords } from '../target/ipv6.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
+import { BannerEngine, type BannerFound, type BannerSetup } from './banner-engine.js';
+import { SegmentBuilder4, SegmentBuilder6 } from './segment.js';
 
 /** Record ring: kinds (word R.KIND). */
 export const RecordKind = { STATUS: 1 } as const;
@@ -112,20 +127,155 @@ export interface ClassifyContext {
   /** --arp: report ARP replies from scanned addresses. */
   readonly arpscan: boolean;
   /**
-   * Sorted, merged inclusive IPv4 target ranges as [begin0, end0, begin1, end1, ...]: ARP
-   * replies and other-protocol packets count only from these.
+   * Sorted, merged inclusive IPv4 target ranges as [begin0, end0, begin1, end1, ...]: replies
+   * count only from these (ICMP errors only about these).
    */
   readonly targets4: Uint32Array;
-  /**
-   * Scanned other IP protocols (`O:n`): oprotos[n] === 1. Absent or 0: a packet of protocol n
-   * is not taken as an answer (quoted probes with our cookie still are).
-   */
-  readonly oprotos?: Uint8Array | undefined;
+  /** Scanned other IP protocols (`O:n`): oprotos[n] === 1; nothing about n counts otherwise. */
+  readonly oprotos: Uint8Array;
   /**
    * Sorted, merged inclusive IPv6 target ranges, 8 words per range (begin then end, four
-   * words each, most significant first). Absent: no IPv6 other-protocol packet counts.
+   * words each, most significant first). Empty: no IPv6 reply counts.
    */
-  readonly targets6?: Uint32Array | undefined;
+  readonly targets6: Uint32Array;
+  /**
+   * The scanned TCP, UDP and SCTP ports as bitmaps (bit p of word p >>> 5; 2,048 words each):
+   * a reply counts only from a port that was probed, over that protocol.
+   */
+  readonly tcpPorts: Uint32Array;
+  readonly udpPorts: Uint32Array;
+  readonly sctpPorts: Uint32Array;
+  /** `I:0` (echo) and `I:1` (timestamp) are scanned. */
+  readonly icmpEcho: boolean;
+  readonly icmpTimestamp: boolean;
+  /**
+   * UDP ports whose probe carries the cookie in a field the reply echoes, ascending, with
+   * how the reply echoes it (`UdpEcho`) and the field's offset in the reply's payload.
+   */
+  readonly udpEchoPorts: Int32Array;
+  readonly udpEchoRule: Uint8Array;
+  readonly udpEchoOff: Int32Array;
+}
+
+/**
+ * Where a UDP reply echoes the cookie of our probe (udp-payloads.ts puts it in the probe):
+ * - ID16_AT / INT31_AT: the same field as the probe's, at the same offset (a DNS, NetBIOS,
+ *   memcached id, a CoAP message id; an ONC RPC xid, the ISAKMP initiator cookie, the DTLS
+ *   record sequence number, which a HelloVerifyRequest copies, RFC 6347 §4.2.1);
+ * - SNMP: the response PDU's request-id (RFC 1157 §4.1.4: "identical to the request-id
+ *   field of the received message"), found by walking the BER, since the agent re-encodes it;
+ * - L2TP: the control header's Tunnel ID (RFC 2661 §3.1: "the Tunnel ID in each message is
+ *   that of the intended recipient", which is the Assigned Tunnel ID we sent).
+ */
+export const UdpEcho = { ID16_AT: 1, INT31_AT: 2, SNMP: 3, L2TP: 4 } as const;
+
+const SNMP_PORT = 161;
+const L2TP_PORT = 1701;
+
+function hasPort(bits: Uint32Array, p: number): boolean {
+  return (bits[p >>> 5] & (1 << (p & 31))) !== 0;
+}
+
+/** Is the sender of the decoded packet a target of the plan (its address only)? */
+function fromTarget(c: ClassifyContext, d: Decoded, v4: boolean): boolean {
+  return v4 ? inRanges4(c.targets4, d.src) : inRanges6(c.targets6, d.src6);
+}
+
+/** Index of `port` in c.udpEchoPorts, or -1 (binary search; a handful of ports). */
+function udpEchoIndex(c: ClassifyContext, port: number): number {
+  const a = c.udpEchoPorts;
+  let lo = 0, hi = a.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    const x = a[mid];
+    if (x < port) lo = mid + 1;
+    else if (x > port) hi = mid - 1;
+    else return mid;
+  }
+  return -1;
+}
+
+/**
+ * A BER length at buf[p] (X.690 §8.1.3: short form, or long form with 1 or 2 length bytes),
+ * inside [p, end): returns the content's length and sets berAt[0] to where the content
+ * starts; -1 when malformed or when the content would pass `end`.
+ */
+const berAt = new Int32Array(1);
+function berLength(buf: Uint8Array, p: number, end: number): number {
+  if (p >= end) return -1;
+  const b = buf[p];
+  let len: number, q: number;
+  if (b < 0x80) { len = b; q = p + 1; }
+  else if (b === 0x81) { if (p + 2 > end) return -1; len = buf[p + 1]; q = p + 2; }
+  else if (b === 0x82) { if (p + 3 > end) return -1; len = (buf[p + 1] << 8) | buf[p + 2]; q = p + 3; }
+  else return -1;
+  if (q + len > end) return -1;
+  berAt[0] = q;
+  return len;
+}
+
+/**
+ * Does the SNMP message at buf[off, off + len) carry request-id `want`? Message (RFC 1157
+ * §4.1): SEQUENCE { version INTEGER, community OCTET STRING, PDU [context n] { request-id
+ * INTEGER, ... } }. Every read is inside the message; any other shape is "no".
+ */
+function snmpRequestIdIs(buf: Uint8Array, off: number, len: number, want: number): boolean {
+  const end = off + len;
+  if (len < 2 || buf[off] !== 0x30) return false;
+  let n = berLength(buf, off + 1, end);
+  if (n < 0) return false;
+  let p = berAt[0];
+  const msgEnd = p + n;
+  // version (INTEGER), then community (OCTET STRING): skipped.
+  for (let k = 0; k < 2; k++) {
+    if (p >= msgEnd || buf[p] !== (k === 0 ? 0x02 : 0x04)) return false;
+    n = berLength(buf, p + 1, msgEnd);
+    if (n < 0) return false;
+    p = berAt[0] + n;
+  }
+  // The PDU: context-specific, constructed (0xa0 GetRequest .. 0xa2 GetResponse ..).
+  if (p >= msgEnd || (buf[p] & 0xe0) !== 0xa0) return false;
+  n = berLength(buf, p + 1, msgEnd);
+  if (n < 0) return false;
+  p = berAt[0];
+  const pduEnd = p + n;
+  if (p >= pduEnd || buf[p] !== 0x02) return false;
+  n = berLength(buf, p + 1, pduEnd);
+  // Our request-id is below 2^31: 1 to 4 content bytes, or 5 with a leading zero.
+  if (n < 1 || n > 5) return false;
+  p = berAt[0];
+  if (n === 5 && buf[p] !== 0) return false;
+  if ((buf[p] & 0x80) !== 0) return false; // negative: never ours
+  let x = 0;
+  for (let i = 0; i < n; i++) x = x * 256 + buf[p + i];
+  return x === want;
+}
+
+/**
+ * Does the UDP payload buf[off, off + len) echo `cookie` the way `rule` (UdpEcho) says, with
+ * the field at `fieldOff`? Pure, allocation-free, reads only inside the payload.
+ */
+export function udpReplyEchoes(buf: Uint8Array, off: number, len: number, rule: number, fieldOff: number, cookie: number): boolean {
+  if (off < 0 || len < 0 || off + len > buf.length) return false;
+  switch (rule) {
+    case UdpEcho.ID16_AT:
+      return fieldOff >= 0 && fieldOff + 2 <= len && getU16(buf, off + fieldOff) === (cookie & 0xffff);
+    case UdpEcho.INT31_AT:
+      return fieldOff >= 0 && fieldOff + 4 <= len && (getI32(buf, off + fieldOff) >>> 0) === ((cookie & 0x7fffffff) >>> 0);
+    case UdpEcho.SNMP:
+      return snmpRequestIdIs(buf, off, len, (cookie & 0x7fffffff) >>> 0);
+    case UdpEcho.L2TP: {
+      // RFC 2661 §3.1: T (0x8000) set for a control message; L (0x4000) adds the Length
+      // field before the Tunnel ID.
+      if (len < 6) return false;
+      const flags = getU16(buf, off);
+      if ((flags & 0x8000) === 0) return false;
+      const at = (flags & 0x4000) !== 0 ? 4 : 2;
+      return at + 2 <= len && getU16(buf, off + at) === (cookie & 0xffff);
+    }
+    default:
+      return true;
+  }
 }
 
 /** What `classify` concluded; one instance reused per receive thread. */
@@ -252,6 +402,7 @@ export function classify(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
       const synAck = (f & (TcpFlags.SYN | TcpFlags.ACK | TcpFlags.RST)) === (TcpFlags.SYN | TcpFlags.ACK);
       const rst = (f & TcpFlags.RST) !== 0;
       if (!synAck && !rst) return 0;
+      if (!hasPort(c.tcpPorts, d.srcPort) || !fromTarget(c, d, v4)) return 0;
       const ck = v4
         ? cookie4(key, d.src, d.srcPort, d.dst, d.dstPort)
         : cookie6(key, d.src6, 0, d.dst6, 0, d.srcPort, d.dstPort);
@@ -269,6 +420,14 @@ export function classify(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
     }
     case IpProtocol.UDP: {
       if (!isOurPort(c, d.dstPort)) return 0;
+      if (!hasPort(c.udpPorts, d.srcPort) || !fromTarget(c, d, v4)) return 0;
+      const e = udpEchoIndex(c, d.srcPort);
+      if (e >= 0) {
+        const ck = v4
+          ? cookie4(key, d.src, UDP_BASE + d.srcPort, d.dst, d.dstPort)
+          : cookie6(key, d.src6, 0, d.dst6, 0, UDP_BASE + d.srcPort, d.dstPort);
+        if (!udpReplyEchoes(buf, d.payloadOff, d.payloadLen, c.udpEchoRule[e], c.udpEchoOff[e], ck)) return 0;
+      }
       if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
       v.proto = IpProtocol.UDP; v.port = d.srcPort; v.internalPort = UDP_BASE + d.srcPort;
       v.status = RecStatus.OPEN;
@@ -279,6 +438,7 @@ export function classify(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
       if (!isOurPort(c, d.dstPort)) return 0;
       const t = d.sctpChunkType;
       if (t !== SctpChunkType.INIT_ACK && t !== SctpChunkType.ABORT) return 0;
+      if (!hasPort(c.sctpPorts, d.srcPort) || !fromTarget(c, d, v4)) return 0;
       const internal = SCTP_BASE + d.srcPort;
       const ck = v4
         ? cookie4(key, d.src, internal, d.dst, d.dstPort)
@@ -309,7 +469,7 @@ function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: Cook
   if (complete) {
     const echoReply = v4 ? type === ICMP4_ECHO_REPLY : type === ICMP6_ECHO_REPLY;
     if (echoReply) {
-      if (code !== 0 || d.icmpId < 0) return 0;
+      if (code !== 0 || d.icmpId < 0 || !c.icmpEcho || !fromTarget(c, d, v4)) return 0;
       const ck = v4
         ? cookie4(key, d.src, ICMP_ECHO_PORT, d.dst, 0)
         : cookie6(key, d.src6, 0, d.dst6, 0, ICMP_ECHO_PORT, 0);
@@ -324,7 +484,7 @@ function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: Cook
       // RFC 792: "Type 14 for timestamp reply message", "Code 0", identifier and sequence
       // number echoed from the request. decodeFrame's 'ok' guarantees the 8-byte header; the
       // three timestamps are not needed (the cookie is what proves the reply is ours).
-      if (code !== 0) return 0;
+      if (code !== 0 || !c.icmpTimestamp || !inRanges4(c.targets4, d.src)) return 0;
       const t = d.transportOff;
       const ck = cookie4(key, d.src, ICMP_TIMESTAMP_PORT, d.dst, 0);
       if (((getU16(buf, t + 4) << 16) | getU16(buf, t + 6)) !== (ck | 0)) return 0;
@@ -352,17 +512,35 @@ function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: Cook
   // The quoted packet must be one of ours: from our address and source port.
   if (v4 ? (d.innerIpVersion !== 4 || !isOurIp4(c, d.innerSrc)) : (d.innerIpVersion !== 6 || !isOurIp6(c, d.innerSrc6))) return 0;
   if (!isOurPort(c, d.innerSrcPort)) return 0;
+  // ... to a target: the quoted destination address in the ranges, its port scanned.
+  if (!(v4 ? inRanges4(c.targets4, d.innerDst) : inRanges6(c.targets6, d.innerDst6))) return 0;
+  const dport = d.innerDstPort;
   let internal: number;
   if (ip === IpProtocol.TCP) {
-    internal = d.innerDstPort;
+    if (!hasPort(c.tcpPorts, dport)) return 0;
+    internal = dport;
     const ck = v4
       ? cookie4(key, d.innerDst, internal, d.innerSrc, d.innerSrcPort)
       : cookie6(key, d.innerDst6, 0, d.innerSrc6, 0, internal, d.innerSrcPort);
     if ((d.innerSeq >>> 0) !== ck) return 0;
   } else if (ip === IpProtocol.UDP) {
-    internal = UDP_BASE + d.innerDstPort;
+    if (!hasPort(c.udpPorts, dport)) return 0;
+    internal = UDP_BASE + dport;
   } else {
-    internal = SCTP_BASE + d.innerDstPort;
+    if (!hasPort(c.sctpPorts, dport)) return 0;
+    internal = SCTP_BASE + dport;
+    // RFC 4960 §8.5.1: "When sending an INIT, the endpoint MUST set the Verification Tag of the
+    // common header to 0": the quoted 8 bytes hold it. Our cookie is the INIT's Initiate Tag
+    // (template.ts), 16 bytes into the SCTP packet: checked when the quote reaches it (Linux
+    // and RFC 1812 routers quote far more than RFC 792's 8 bytes).
+    if (d.innerSeq !== 0) return 0;
+    const it = v4 ? d.transportOff + 8 + ((buf[d.transportOff + 8] & 0x0f) << 2) : d.upper.offset;
+    if (it + 20 <= d.ipEnd && d.ipEnd <= buf.length && buf[it + 12] === SctpChunkType.INIT) {
+      const ck = v4
+        ? cookie4(key, d.innerDst, internal, d.innerSrc, d.innerSrcPort)
+        : cookie6(key, d.innerDst6, 0, d.innerSrc6, 0, internal, d.innerSrcPort);
+      if ((getI32(buf, it + 16) >>> 0) !== ck) return 0;
+    }
   }
   if (v4) setTheirs4(v, d.innerDst); else setTheirs6(v, d.innerDst6);
   v.proto = ip; v.port = d.innerDstPort; v.internalPort = internal;
@@ -375,8 +553,8 @@ function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: Cook
  * An ICMP(v6) error at d.transportOff quoting one of our other-protocol probes -> `status`
  * for that protocol at the quoted destination. Reads the quote from `buf` inside
  * [transportOff + 8, ipEnd), every read bounds-checked first (the decoder may have stopped
- * short of it). The quote must be an IP header from our address, of a reportable protocol,
- * whose IPv4 identification / IPv6 flow label holds the probe's cookie.
+ * short of it). The quote must be an IP header from our address to a target, of a scanned
+ * and reportable protocol, whose IPv4 identification / IPv6 flow label holds the probe's cookie.
  */
 function oprotoFromQuote(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: CookieKey, v: Verdict, status: number): number {
   const t = d.transportOff;
@@ -392,6 +570,7 @@ function oprotoFromQuote(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
     const me = getI32(buf, q + 12) >>> 0;
     if (!isOurIp4(c, me)) return 0;
     const them = getI32(buf, q + 16) >>> 0;
+    if (c.oprotos[n] !== 1 || !inRanges4(c.targets4, them)) return 0;
     const ck = cookie4(key, them, OPROTO_PORT_BASE + n, me, 0);
     if (((them ^ n ^ ck) & 0xffff) !== getU16(buf, q + 4)) return 0;
     setTheirs4(v, them);
@@ -408,6 +587,7 @@ function oprotoFromQuote(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
     for (let i = 0; i < 4; i++) if (getI32(buf, q + 8 + 4 * i) !== (me[i] | 0)) return 0;
     const them = v.ip;
     for (let i = 0; i < 4; i++) them[i] = getI32(buf, q + 24 + 4 * i);
+    if (c.oprotos[n] !== 1 || !inRanges6(c.targets6, them)) return 0;
     const ck = cookie6(key, them, 0, me, 0, OPROTO_PORT_BASE + n, 0);
     const flow = ((buf[q + 1] & 0x0f) << 16) | getU16(buf, q + 2);
     if (flow !== (ck & 0xfffff)) return 0;
@@ -442,16 +622,8 @@ export function classifyPartial(buf: Uint8Array, r: DecodeResult, d: Decoded, c:
     return r === 'truncated' ? classifyIcmp(buf, d, c, key, v, v4, false) : 0;
   }
   if (r !== 'unsupported' || d.transportOff < 0 || !oprotoReportable(n)) return 0;
-  const set = c.oprotos;
-  if (set === undefined || set[n] !== 1) return 0;
-  if (v4) {
-    if (!inRanges4(c.targets4, d.src)) return 0;
-    setTheirs4(v, d.src);
-  } else {
-    const t6 = c.targets6;
-    if (t6 === undefined || !inRanges6(t6, d.src6)) return 0;
-    setTheirs6(v, d.src6);
-  }
+  if (c.oprotos[n] !== 1 || !fromTarget(c, d, v4)) return 0;
+  if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
   v.proto = n; v.port = n; v.internalPort = OPROTO_PORT_BASE + n;
   v.status = RecStatus.OPEN;
   v.kind = RecordKind.STATUS;
@@ -503,6 +675,10 @@ export interface ReceiverParts {
   /** Unix seconds, for records of frames without a kernel timestamp. */
   readonly wallClock: () => number;
   readonly pcap: FrameSink | null;
+  /** --banners: the TCP stack's host, which opens a connection on each valid SYN-ACK. */
+  readonly banners: BannerEngine | null;
+  /** Monotonic milliseconds (the TCP stack's clock). */
+  readonly nowMs: () => number;
 }
 
 export class Receiver {
@@ -543,10 +719,17 @@ export class Receiver {
           return;
         }
       }
+      // A segment of a banner connection (data, ACK, FIN, RST) goes to the TCP stack.
+      if (p.banners !== null && d.proto === IpProtocol.TCP && p.banners.segment(buf, d, p.nowMs())) return;
       if (classify(buf, d, p.ctx, p.key, v) === 0) return;
     }
     c.valid++;
-    if (v.rst && p.frames !== null) this.queueRst(v);
+    if (v.rst) {
+      // A valid SYN-ACK: with --banners the stack completes the connection (duplicates are
+      // re-ACKed); else it is reset, as masscan does.
+      if (p.banners !== null) p.banners.synAck(buf, d, p.nowMs());
+      else if (p.frames !== null) this.queueRst(v);
+    }
     const dup = v.version === 4
       ? this.dedup.seen4(v.ip[0], v.internalPort, v.status, 0)
       : this.dedup.seen6(v.ip, 0, v.internalPort, v.ip, 0, v.status);
@@ -610,6 +793,18 @@ export class Receiver {
     this.pendingPublish = true;
   }
 
+  /** Run the TCP stack's timers (hello timeouts, retransmissions, connection timeouts). */
+  tick(): void {
+    const b = this.p.banners;
+    if (b !== null) b.poll(this.p.nowMs());
+  }
+
+  /** The scan is over: end every banner connection, so its banners are emitted. */
+  closeConnections(): void {
+    const b = this.p.banners;
+    if (b !== null) b.closeAll(this.p.nowMs());
+  }
+
   /** Make the records of this poll visible (once per poll, not per record). */
   flush(): void {
     if (this.pendingPublish) {
@@ -639,15 +834,36 @@ export interface ReceiveSetup {
   readonly answer6: boolean;
   readonly noreset: boolean;
   readonly arpscan: boolean;
-  /** IPv4 targets (ARP replies and other-protocol packets count only from these). */
+  /** IPv4 targets: replies count only from these (and quotes only about these). */
   readonly targets4: readonly Range4[];
+  /** IPv6 targets, likewise. */
+  readonly targets6: readonly Range6[];
   /**
-   * The scan's ports (internal encoding): the `O:n` among them enable "a packet of protocol
-   * n from a target is an answer". Absent: that rule is off (quote-based verdicts stay on).
+   * The scan's ports (internal encoding, target/ports.ts): a reply counts only from a
+   * scanned port of its protocol (and an ICMP query or an `O:n` only when scanned).
    */
-  readonly ports?: readonly PortRange[] | undefined;
-  /** IPv6 targets (other-protocol packets count only from these). Absent: none. */
-  readonly targets6?: readonly Range6[] | undefined;
+  readonly ports: readonly PortRange[];
+  /**
+   * The --nmap-payloads / --pcap-payloads entries the transmitters were given: they replace
+   * built-in payloads (and their cookies) on their ports. Absent: none (the built-ins).
+   */
+  readonly udpPayloads?: readonly UdpPayloadEntry[] | undefined;
+  /** --banners: complete connections and grab banners. Absent: SYN-ACKs are reset. */
+  readonly banners?: BannerSetup | undefined;
+}
+
+/** A 65,536-bit bitmap of the plain ports in [base, base + 65535] among `ports`. */
+function portBitmap(ports: readonly PortRange[], base: number): Uint32Array {
+  const bits = new Uint32Array(2048);
+  for (const r of ports) {
+    const b = Math.max(r.begin, base), e = Math.min(r.end, base + 0xffff);
+    for (let p = b; p <= e; p++) bits[(p - base) >>> 5] |= 1 << ((p - base) & 31);
+  }
+  return bits;
+}
+
+function scans(ports: readonly PortRange[], p: number): boolean {
+  return ports.some((r) => r.begin <= p && p <= r.end);
 }
 
 /** IPv6 ranges -> sorted, merged (RangeList6 does both), 8 words per range (see ClassifyContext.targets6). */
@@ -671,17 +887,28 @@ export function ranges4Words(rs: readonly Range4[]): Uint32Array {
 }
 
 export function classifyContext(s: ReceiveSetup): ClassifyContext {
-  let oprotos: Uint8Array | undefined;
-  if (s.ports !== undefined) {
-    oprotos = new Uint8Array(256);
-    for (const r of s.ports) {
-      const b = Math.max(r.begin, OPROTO_PORT_BASE), e = Math.min(r.end, OPROTO_PORT_BASE + 255);
-      for (let p = b; p <= e; p++) oprotos[p - OPROTO_PORT_BASE] = 1;
-    }
+  const oprotos = new Uint8Array(256);
+  for (const r of s.ports) {
+    const b = Math.max(r.begin, OPROTO_PORT_BASE), e = Math.min(r.end, OPROTO_PORT_BASE + 255);
+    for (let p = b; p <= e; p++) oprotos[p - OPROTO_PORT_BASE] = 1;
   }
+  const udpPorts = portBitmap(s.ports, UDP_BASE);
+  // The payload table the transmitters use: which scanned UDP ports carry a cookie, and where.
+  const table = buildPayloadTable(s.udpPayloads ?? []);
+  const echo = table.entries().filter((e) => e.cookie !== 'none' && hasPort(udpPorts, e.port));
+  const udpEchoPorts = Int32Array.from(echo, (e) => e.port);
+  const udpEchoRule = Uint8Array.from(echo, (e) =>
+    e.port === SNMP_PORT ? UdpEcho.SNMP : e.port === L2TP_PORT ? UdpEcho.L2TP : e.cookie === 'id16' ? UdpEcho.ID16_AT : UdpEcho.INT31_AT);
+  const udpEchoOff = Int32Array.from(echo, (e) => e.cookieOffset);
   return {
     oprotos,
-    targets6: s.targets6 !== undefined ? ranges6Words(s.targets6) : undefined,
+    targets6: ranges6Words(s.targets6),
+    tcpPorts: portBitmap(s.ports, 0),
+    udpPorts,
+    sctpPorts: portBitmap(s.ports, SCTP_BASE),
+    icmpEcho: scans(s.ports, ICMP_ECHO_PORT),
+    icmpTimestamp: scans(s.ports, ICMP_TIMESTAMP_PORT),
+    udpEchoPorts, udpEchoRule, udpEchoOff,
     ip4Begin: s.src4?.begin ?? 0,
     ip4End: s.src4?.end ?? 0,
     has4: s.src4 !== undefined,
@@ -700,6 +927,7 @@ export function classifyContext(s: ReceiveSetup): ClassifyContext {
  */
 export function buildReceiver(
   s: ReceiveSetup, records: RecordRing, frames: FrameRing | null, wallClock: () => number, pcap: FrameSink | null,
+  emitBanner: (b: BannerFound) => void = () => undefined, nowMs: () => number = () => performance.now(),
 ): Receiver {
   const ctx = classifyContext(s);
   const zeroMac = (m: Uint8Array): boolean => m.every((b) => b === 0);
@@ -715,6 +943,27 @@ export function buildReceiver(
       answer4: s.answer4, answer6: s.answer6, vlan: s.vlan,
     })
     : null;
-  return new Receiver({ ctx, key: new CookieKey(s.seed), records, frames, responder, rst4, rst6, wallClock, pcap });
+  const key = new CookieKey(s.seed);
+  const bs = s.banners;
+  const banners = bs !== undefined
+    ? new BannerEngine(
+      bs,
+      s.src4 !== undefined && !zeroMac(s.routerMac4) ? new SegmentBuilder4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan }, s.ttl) : null,
+      s.src6 !== undefined && !zeroMac(s.routerMac6) ? new SegmentBuilder6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan }, s.ttl) : null,
+      frames, emitBanner, wallClock,
+      {
+        key,
+        syn4: s.src4 !== undefined && !zeroMac(s.routerMac4)
+          ? new TcpTemplate4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan, srcIp: s.src4.begin, ttl: s.ttl })
+          : null,
+        syn6: s.src6 !== undefined && !zeroMac(s.routerMac6)
+          ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: ipv6Bytes(s.src6), hopLimit: s.ttl })
+          : null,
+        portBegin: s.srcPort.begin,
+        portEnd: s.srcPort.end,
+      },
+    )
+    : null;
+  return new Receiver({ ctx, key, records, frames, responder, rst4, rst6, wallClock, pcap, banners, nowMs });
 }
 

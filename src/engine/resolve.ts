@@ -28,7 +28,7 @@ import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
-import { defaultSourcePort } from './source.js';
+import { bannerSourcePorts, defaultSourcePort, readProcLocalPortRange } from './source.js';
 import { arpReplyFrom, buildArpRequest, buildNeighborSolicit, ndpAdvertFrom } from './responder.js';
 import { ipv6Bytes } from './template.js';
 
@@ -83,6 +83,8 @@ export interface ResolveDeps {
   routes6(): readonly Route6Like[];
   /** Unix seconds (for the default source port). */
   unixTime(): number;
+  /** The text of /proc/sys/net/ipv4/ip_local_port_range (banner scans avoid that range). */
+  localPortRange?: () => string;
   /** Monotonic milliseconds (for the ARP/NDP time limit). */
   nowMs(): number;
   /** A short-lived channel pair on `ifname` for our own ARP/NDP; frames to `ours` only. */
@@ -114,6 +116,13 @@ function isLinkLocal6(a: bigint): boolean {
 export function resolveLink(config: ScanConfig, deps: ResolveDeps, need4: boolean, need6: boolean): ResolvedLink {
   const notes: string[] = [];
   const srcPort = config.adapterPort ?? (() => {
+    if (config.banners) {
+      // Banner connections must not share ports with the host's own connections, whose
+      // kernel state would take our segments (and which the RST guard would cut off).
+      const b = bannerSourcePorts(deps.localPortRange ?? readProcLocalPortRange, deps.unixTime());
+      if (b.overlapsLocal) notes.push(`source ports ${b.begin}-${b.end} overlap the host's ip_local_port_range`);
+      return { begin: b.begin, end: b.end };
+    }
     const p = defaultSourcePort(deps.unixTime());
     return { begin: p, end: p };
   })();

@@ -10,6 +10,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import type { RxChannel } from '../adapter/adapter.js';
 import { isScanError } from '../error.js';
 import { buildReceiver, type Receiver, type ReceiveSetup } from './receive.js';
+import type { BannerFound } from './banner-engine.js';
 import { FrameRing, RecordRing } from './ring.js';
 import { RF, ScanControl } from './transmit.js';
 import { solicitedNodeAddress } from './responder.js';
@@ -67,19 +68,31 @@ async function main(): Promise<void> {
     rx = await openRxChannel(d.setup, d.ifname, d.ringBytes);
     const records = new RecordRing(d.recordRing);
     const frames = new FrameRing(d.frameRing);
-    const r = buildReceiver(d.setup, records, frames, () => Math.floor(Date.now() / 1000), pcap ?? null);
+    // Banners cross to the main thread in one message per poll, never one per banner.
+    let found: BannerFound[] = [];
+    const postBanners = (): void => {
+      if (found.length === 0) return;
+      parentPort?.postMessage({ type: 'banners', banners: found });
+      found = [];
+    };
+    const r = buildReceiver(d.setup, records, frames, () => Math.floor(Date.now() / 1000), pcap ?? null,
+      (b) => { found.push(b); }, () => performance.now());
     ctl.setRxState(1);
     parentPort?.postMessage({ type: 'ready' });
     let kernelDrops = 0;
     while (!ctl.shutdown()) {
       rx.poll(20, r.onFrame);
+      r.tick();
       r.flush();
+      postBanners();
       kernelDrops = rx.stats().kernelDrops;
       publishRx(ctl, r, kernelDrops);
     }
     // Whatever is already in the ring when the wait ends still counts.
     rx.poll(0, r.onFrame);
+    r.closeConnections();
     r.flush();
+    postBanners();
     publishRx(ctl, r, rx.stats().kernelDrops);
     rx.close();
     rx = undefined;

@@ -26,7 +26,10 @@ import type { ScanConfig } from '../cli/config.js';
 import { ScanError, isScanError, type ErrorCode } from '../error.js';
 import { OutputSet, outputOptionsFrom } from '../output/outputs.js';
 import type { OutputIo } from '../output/sink.js';
-import type { IpAddress, PortStatus, StatusRecord } from '../output/record.js';
+import type { BannerRecord, IpAddress, PortStatus, StatusRecord } from '../output/record.js';
+import type { BannerFound } from './banner-engine.js';
+import { bannerSetup } from './banner-setup.js';
+import { guardKernelRst, type RstGuard } from '../adapter/firewall.js';
 import { pauseIndex, indexSlice } from '../target/shard.js';
 import { wordsToIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
@@ -186,6 +189,17 @@ export function recordFromRing(w: Uint32Array, o: number): StatusRecord {
   return base;
 }
 
+/** A banner from the receive side -> the BannerRecord output formats take. */
+export function bannerRecord(b: BannerFound): BannerRecord {
+  const ip: IpAddress = b.version === 6
+    ? { version: 6, v6: wordsToIPv6(Uint32Array.from(b.ip)) }
+    : { version: 4, v4: b.ip[0]! >>> 0 };
+  return {
+    kind: 'banner', timestamp: b.time, ip, ipProto: 6, port: b.port, service: b.app, ttl: b.ttl, banner: b.bytes,
+    ...(b.fields !== undefined ? { fields: b.fields } : {}),
+  };
+}
+
 type Phase = 'sending' | 'pausing' | 'draining' | 'waiting' | 'done';
 
 /** A worker (thread) or an in-process stand-in, as the main loop sees it. */
@@ -230,9 +244,23 @@ export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: Sca
     env.outputIo,
   );
   const run = new ScanRun(config, hooks, env, link, threads, plan.range, con, outputs, udpPayloads);
+  let guard: RstGuard | undefined;
   try {
+    // --banners from an address the host owns: keep the host's kernel from resetting our
+    // connections (its own TCP knows nothing of them).
+    guard = config.banners && !config.offline && env.inline === undefined && link.ifname !== undefined &&
+      !config.noFirewall && ((need4 && !link.answer4) || (need6 && !link.answer6))
+      ? await guardKernelRst({
+        iface: link.ifname, portBegin: link.srcPort.begin, portEnd: link.srcPort.end,
+        warn: (l) => con.line(`[-] ${l}\n`),
+      })
+      : undefined;
+    if (guard !== undefined && config.verbosity > 0 && guard.table !== undefined) {
+      con.line(`[+] firewall: nftables table ${guard.table} drops TCP to ports ${link.srcPort.begin}-${link.srcPort.end} on ${link.ifname} (${guard.mode})\n`);
+    }
     return await run.run();
   } finally {
+    guard?.close();
     run.cleanup();
     outputs.closeAll();
     for (const e of outputs.errors) env.err(`[-] FAIL: ${e.message}\n`);
@@ -311,7 +339,7 @@ class ScanRun {
       seed: c.seed, src4: link.src4, src6: link.src6, srcPort: link.srcPort, srcMac: link.srcMac,
       routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
       answer4: link.answer4, answer6: link.answer6, noreset: c.noreset, arpscan: c.arpscan, targets4: c.targets4,
-      ports: c.ports, targets6: c.targets6,
+      ports: c.ports, targets6: c.targets6, udpPayloads, banners: c.banners ? bannerSetup(c) : undefined,
     };
     let total = 0;
     let end = 0;
@@ -332,7 +360,8 @@ class ScanRun {
         ? { kind: 'afpacket', ifname: link.ifname, backend: c.txBackend ?? 'sendmmsg', batch: TX_BATCH }
         : undefined;
     if (env.inline !== undefined) {
-      this.inlineRx = buildReceiver(this.rxSetup, this.records, this.frames, () => Math.floor(env.unixMs() / 1000), null);
+      this.inlineRx = buildReceiver(this.rxSetup, this.records, this.frames, () => Math.floor(env.unixMs() / 1000), null,
+        (b) => this.writeBanners([b]), () => env.nowMs());
     }
   }
 
@@ -379,8 +408,9 @@ class ScanRun {
 
   private spawn(file: string, data: TxWorkerData | RxWorkerData): Worker {
     const w = new Worker(new URL(file, import.meta.url), { workerData: data });
-    w.on('message', (m: { type: string; code?: string; message?: string; decisions?: ArbiterDecision[] }) => {
+    w.on('message', (m: { type: string; code?: string; message?: string; decisions?: ArbiterDecision[]; banners?: BannerFound[] }) => {
       if (m.type === 'error') this.fail(m.code ?? 'ERR_INTERNAL', m.message ?? 'worker failed');
+      else if (m.type === 'banners' && m.banners !== undefined) this.writeBanners(m.banners);
       else if (m.type === 'arbiter' && m.decisions !== undefined && this.config.verbosity > 0) {
         for (const d of m.decisions) this.con.line(`[+] ${describeDecision(d)}\n`);
       }
@@ -451,6 +481,7 @@ class ScanRun {
         if (r !== STEP_DONE && r < hint) hint = r;
       }
       inl.rx.poll(0, rx.onFrame);
+      rx.tick();
       rx.flush();
       publishRx(this.ctl, rx, inl.rx.stats().kernelDrops);
       this.handles[0]?.inline?.pump();
@@ -464,6 +495,8 @@ class ScanRun {
     // Late frames already queued (RSTs answering the last replies).
     this.handles[0]?.inline?.pump();
     inl.rx.poll(0, rx.onFrame);
+    rx.closeConnections();
+    this.handles[0]?.inline?.pump();
     rx.flush();
   }
 
@@ -584,6 +617,16 @@ class ScanRun {
       waitLeft: waiting ? Math.max(0, Math.ceil((this.waitUntil - now) / 1000)) : undefined,
       infinite: this.config.infinite ? { synps: this.probeRate.rate(), ackps: this.ackRate.rate() } : undefined,
     });
+  }
+
+  private writeBanners(bs: readonly BannerFound[]): void {
+    for (const b of bs) {
+      try {
+        this.outputs.write(bannerRecord(b));
+      } catch (e) {
+        this.fail(isScanError(e) ? e.code : 'ERR_FILE', e instanceof Error ? e.message : String(e));
+      }
+    }
   }
 
   private drainRecords(): void {

@@ -677,6 +677,8 @@ function ourClassifyContext(): ClassifyContext {
     seed: 1n, src4: { begin: ME, end: ME }, src6: ME6, srcPort: { begin: MY_PORT, end: MY_PORT },
     srcMac: MAC_US, routerMac4: MAC_ROUTER, routerMac6: MAC_ROUTER, vlan: undefined, ttl: 255,
     answer4: false, answer6: false, noreset: false, arpscan: false, targets4: [{ begin: THEM, end: THEM }],
+    targets6: [{ begin: THEM6, end: THEM6 }],
+    ports: [{ begin: 80, end: 80 }, { begin: 443, end: 443 }, { begin: PORT_UDP_BASE + 53, end: PORT_UDP_BASE + 53 }, { begin: ICMP_ECHO_PORT, end: ICMP_ECHO_PORT }],
   });
 }
 
@@ -698,7 +700,7 @@ function tcpReply4(flags: number, ack: number, sport: number, dport: number): Ui
 
 const receiveUnit: SelftestUnit = {
   name: 'receive',
-  what: 'SYN-ACK with the right cookie -> open (+RST), wrong cookie -> nothing, RST, UDP, ICMP echo, IPv6',
+  what: 'SYN-ACK with the right cookie -> open (+RST), wrong cookie -> nothing, RST, UDP (DNS id), ICMP echo, IPv6',
   run() {
     const key = new CookieKey(1n);
     const ctx = ourClassifyContext();
@@ -719,11 +721,15 @@ const receiveUnit: SelftestUnit = {
     eq(run(tcpReply4(TcpFlags.RST | TcpFlags.ACK, (ck + 1) >>> 0, 80, MY_PORT), 'a RST'), RecordKind.STATUS, 'RST with the right cookie');
     eq(`${v.status} ${v.rst}`, `${RecStatus.CLOSED} false`, 'closed verdict');
     eq(run(tcpReply4(TcpFlags.ACK, (ck + 1) >>> 0, 80, MY_PORT), 'a bare ACK'), 0, 'bare ACK');
-    // UDP: any datagram to our port is open (§7).
-    const payload = Uint8Array.of(1, 2, 3, 4);
-    const udp = reply4(IpProtocol.UDP, (b, off, len) => emitUdp({ srcPort: 53, dstPort: MY_PORT, payload }, new UdpPacket(b, off, len), { version: 4, src: THEM, dst: ME }), 12);
-    eq(run(udp, 'a UDP reply'), RecordKind.STATUS, 'UDP reply');
+    // UDP: a datagram from a scanned port of a target is open; the DNS reply must echo the
+    // probe's id (the cookie's low 16 bits).
+    const uck = cookie4(key, THEM, PORT_UDP_BASE + 53, ME, MY_PORT);
+    const udp = (id: number, sport = 53): Uint8Array => reply4(IpProtocol.UDP, (b, off, len) =>
+      emitUdp({ srcPort: sport, dstPort: MY_PORT, payload: Uint8Array.of(id >>> 8, id & 0xff, 0x81, 0x80) }, new UdpPacket(b, off, len), { version: 4, src: THEM, dst: ME }), 12);
+    eq(run(udp(uck & 0xffff), 'a UDP reply'), RecordKind.STATUS, 'UDP reply');
     eq(`${v.status} ${v.proto} ${v.port} ${v.internalPort}`, `${RecStatus.OPEN} 17 53 ${PORT_UDP_BASE + 53}`, 'UDP verdict');
+    eq(run(udp((uck ^ 1) & 0xffff), 'a DNS reply with another id'), 0, 'DNS reply with a wrong id');
+    eq(run(udp(uck & 0xffff, 54), 'a UDP datagram from a port not scanned'), 0, 'UDP from a port not scanned');
     // ICMP echo reply: id:seq must be the cookie.
     const eck = cookie4(key, THEM, ICMP_ECHO_PORT, ME, 0);
     const echo = (c: number): Uint8Array => reply4(IpProtocol.ICMP,

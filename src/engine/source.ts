@@ -19,6 +19,7 @@
  * NOTE (divergence): masscan spreads only when the port mask is > 1, so a 2-port range uses
  * one port; we spread over every port of any range of 2 or more.
  */
+import { readFileSync } from 'node:fs';
 import { ScanError } from '../error.js';
 import { CookieKey } from './cookie.js';
 import { sip16 } from './siphash.js';
@@ -99,4 +100,76 @@ export class SourceChooser {
   isOurIp4(ip: number): boolean {
     return (((ip >>> 0) - this.ipBase) >>> 0) < this.ipCount;
   }
+}
+
+/** Linux's default `net.ipv4.ip_local_port_range` (used when the file cannot be read). */
+export const LINUX_LOCAL_PORT_RANGE = { begin: 32768, end: 60999 } as const;
+
+/**
+ * Parse /proc/sys/net/ipv4/ip_local_port_range ("32768\t60999\n"). Returns undefined for
+ * anything else (missing file, other text, an inverted or out-of-range pair).
+ */
+export function parseLocalPortRange(text: string): { begin: number; end: number } | undefined {
+  const m = /^\s*(\d{1,5})\s+(\d{1,5})\s*$/.exec(text);
+  if (!m) return undefined;
+  const begin = Number(m[1]);
+  const end = Number(m[2]);
+  if (begin > end || end > 65535) return undefined;
+  return { begin, end };
+}
+
+/**
+ * Default source-port range for a banner scan (no --source-port given): `count` ports (a
+ * power of two, default 16) that lie OUTSIDE the host's ephemeral range
+ * (`ip_local_port_range`, read through `readLocalRange`), so that:
+ * - the kernel never picks one of them for a connection of its own, which the firewall
+ *   guard's drop rule (src/adapter/firewall.ts) would then break;
+ * - no local socket owns them, so nothing else sees our SYN-ACKs.
+ * masscan's default (40000 + time % 20000, `defaultSourcePort`) lies inside Linux's default
+ * 32768-60999; it stays the default for scans without banners (-sL and --echo compatibility).
+ *
+ * The block is placed above the range when it fits (61000-65535 on a default host), else
+ * below it (never under 1024); like masscan's default it moves with `unixSeconds`, by whole
+ * blocks, so consecutive scans do not meet the TIME_WAIT state of the previous one at the
+ * targets. `overlapsLocal` is true only when the host's range leaves no room at all (then the
+ * top block is returned and the caller should warn).
+ */
+export function bannerSourcePorts(
+  readLocalRange: () => string,
+  unixSeconds: number,
+  count = 16,
+): { begin: number; end: number; overlapsLocal: boolean } {
+  if (!Number.isInteger(count) || count < 1 || count > 16384 || (count & (count - 1)) !== 0) {
+    throw new ScanError('ERR_BAD_OPTION', `banner source ports: count ${count} must be a power of two, 1-16384`);
+  }
+  let text = '';
+  try {
+    text = readLocalRange();
+  } catch {
+    /* unreadable: assume Linux's default */
+  }
+  const local = parseLocalPortRange(text) ?? LINUX_LOCAL_PORT_RANGE;
+  const t = Math.floor(unixSeconds);
+  const pick = (lo: number, hi: number): number => {
+    // Whole blocks between lo and hi inclusive; the block index moves with time.
+    const blocks = Math.floor((hi - lo + 1) / count);
+    const k = ((t % blocks) + blocks) % blocks;
+    return lo + k * count;
+  };
+  // Never below 1024: the well-known ports are other services' (and a firewall's) business.
+  const above = Math.max(local.end + 1, 1024);
+  if (65536 - above >= count) {
+    const begin = pick(above, 65535);
+    return { begin, end: begin + count - 1, overlapsLocal: false };
+  }
+  if (local.begin - 1024 >= count) {
+    const begin = pick(1024, local.begin - 1);
+    return { begin, end: begin + count - 1, overlapsLocal: false };
+  }
+  return { begin: 65536 - count, end: 65535, overlapsLocal: true };
+}
+
+/** Reads the host's ip_local_port_range (for `bannerSourcePorts`). */
+export function readProcLocalPortRange(): string {
+  return readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8');
 }

@@ -48,7 +48,7 @@ class JsonState implements FormatState {
       ports: [{
         port: r.port,
         proto: protoName(r.ipProto),
-        service: { name: r.service, banner: bytesToLatin1(r.banner) },
+        service: { name: r.service, banner: bytesToLatin1(r.banner), ...r.fields },
       }],
     }));
     w.text(this.count++ === 0 ? s + '\n' : ',\n' + s + '\n');

@@ -37,7 +37,7 @@ class NdjsonState implements FormatState {
       port: r.port,
       proto: protoName(r.ipProto),
       rec_type: 'banner',
-      data: { service_name: r.service, banner: bytesToLatin1(r.banner) },
+      data: { service_name: r.service, banner: bytesToLatin1(r.banner), ...r.fields },
     })) + '\n');
   }
   footer(): void {}

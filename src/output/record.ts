@@ -47,6 +47,11 @@ export interface BannerRecord {
   readonly ttl: number;
   /** Raw banner bytes; formats escape them. */
   readonly banner: Uint8Array;
+  /**
+   * Parsed fields of the banner (ssh: `hassh`, `hasshAlgorithms`), written by JSON and
+   * NDJSON next to the banner; formats that masscan's tools read keep only the banner.
+   */
+  readonly fields?: Readonly<Record<string, string>> | undefined;
 }
 
 export type ScanRecord = StatusRecord | BannerRecord;

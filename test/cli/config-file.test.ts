@@ -65,16 +65,13 @@ test('unknown option in a config file names file and line', () => {
   assert.throws(() => parseText('rate = fast\n'), /: test\.conf:1: rate "fast": /);
 });
 
-test('masscan paused.conf (reference §3.3): banners = true is refused by file:line, the rest parses', () => {
-  // masscan wrote it from a --banners scan; resuming it without banners would silently lose
-  // them, so it is an error that names the line until banners work.
-  assert.throws(() => parseText(PAUSED), (e: Error) => e.message === 'test.conf:7: banners: not supported yet');
-  const c = parseText(PAUSED.replace('banners = true\n', ''));
+test('masscan paused.conf (reference §3.3) parses', () => {
+  const c = parseText(PAUSED);
   assert.equal(c.resumeIndex, 71);
   assert.equal(c.seed, 12345n);
   assert.equal(c.rate, 50);
   assert.deepEqual(c.shard, { one: 1, of: 1 });
-  assert.equal(c.banners, false);
+  assert.equal(c.banners, true);
   assert.equal(c.retries, 1);
   assert.equal(c.offline, true);
   assert.deepEqual(c.capture, ['cert']);
@@ -104,9 +101,10 @@ test('-c files apply at their position in argv', () => {
 });
 
 test('--resume reads the file and forces output-append', () => {
-  assert.throws(() => parse(['--resume', 'paused.conf'], testIo({ 'paused.conf': PAUSED })),
-    (e: Error) => e.message === 'paused.conf:7: banners: not supported yet');
-  const io = testIo({ 'paused.conf': PAUSED.replace('banners = true\n', '') });
+  // a refused option in it is an error naming the file and line
+  assert.throws(() => parse(['--resume', 'paused.conf'], testIo({ 'paused.conf': PAUSED.replace('banners = true', 'heartbleed = true') })),
+    (e: Error) => e.message === 'paused.conf:7: heartbleed: not supported yet');
+  const io = testIo({ 'paused.conf': PAUSED });
   const c = parse(['--resume', 'paused.conf'], io);
   assert.equal(c.resumeIndex, 71);
   assert.equal(c.outputAppend, true);
@@ -133,9 +131,7 @@ test('the default config is read first, unless --readscan, --no-default-config o
 
 test('echo matches masscan 1.3.2 for a plain scan (apart from its trailing empty line)', () => {
   const c = parse(['-p80,8000-8100', '10.0.0.0/8', '--seed', '1394084479385832127']);
-  // masscan's line `nocapture = servername` is left out: --nocapture is refused while there
-  // are no banners (and masscan 1.3.2 cannot read that line anyway).
-  const expected = 'seed = 1394084479385832127\nrate = 100       \nshard = 1/1\n\n\n'
+  const expected = 'seed = 1394084479385832127\nrate = 100       \nshard = 1/1\nnocapture = servername\n\n\n'
     + '# TARGET SELECTION (IP, PORTS, EXCLUDES)\nports = 80,8000-8100\nrange = 10.0.0.0/8\n';
   assert.equal(echoConfig(c), expected);
 });
@@ -157,20 +153,18 @@ test('masscan 1.3.2 reads our echo and echoes the same', () => {
   try {
     for (const argv of [
       ['-p80,8000-8100,U:53', '10.0.0.0/8', '--exclude', '10.1.0.0/16', '--seed', '5', '--rate', '1000'],
-      ['-p1-5', '2001:db8::/120', '10.0.0.1', '--seed', '9', '--shard', '2/3', '--retries', '2',
+      ['-p1-5', '2001:db8::/120', '10.0.0.1', '--seed', '9', '--shard', '2/3', '--banners', '--retries', '2',
         '--output-filename', 'x.json', '--output-format', 'json', '--adapter', 'eth0', '--adapter-ip', '192.0.2.1',
         '--router-mac', '00:11:22:33:44:55', '--resume-index', '17'],
     ]) {
       const ours = echoConfig(parse(argv));
       const f = join(dir, 'echo.conf');
-      // (our echo has no `nocapture` line, which masscan 1.3.2 could not read)
-      writeFileSync(f, ours);
+      // masscan 1.3.2 cannot read `nocapture` (its own echo writes it): leave that line out
+      writeFileSync(f, ours.replace('nocapture = servername\n', ''));
       const r = spawnSync(MASSCAN, ['-c', f, '--echo'], { encoding: 'utf8' });
       assert.equal(r.status, 0, r.stderr);
-      // masscan 1.3.2 ends its echo with an empty line, prints IPv6 blocks as a-b, and writes
-      // a `nocapture = servername` line of its own
-      const theirs = r.stdout.replace(/\n\n$/, '\n').replace('range = 2001:db8::-2001:db8::ff', 'range = 2001:db8::/120')
-        .replace('nocapture = servername\n', '');
+      // masscan 1.3.2 ends its echo with an empty line and prints IPv6 blocks as a-b
+      const theirs = r.stdout.replace(/\n\n$/, '\n').replace('range = 2001:db8::-2001:db8::ff', 'range = 2001:db8::/120');
       const oursNoExtras = ours.replace(/\n\nexclude = [0-9.]+\n$/, '\n');
       assert.equal(theirs, oursNoExtras);
     }

@@ -8,8 +8,9 @@ import { gcsDuring } from './gc-count.js';
 import fc from 'fast-check';
 import {
   classify, classifyContext, classifyFrame, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges4Words, ranges6Words, oprotoReportable,
-  Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE, type ReceiveSetup,
+  Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE, UdpEcho, udpReplyEchoes, type ReceiveSetup,
 } from '../../src/engine/receive.js';
+import { UdpPacket, emitUdp } from '../../src/wire/udp.js';
 import { CookieKey, cookie4, cookie6, ICMP_ECHO_PORT } from '../../src/engine/cookie.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { TcpFlags } from '../../src/wire/tcp.js';
@@ -30,12 +31,19 @@ const ME = ip4('10.250.0.1');
 const ME6 = 0xfd000250000000000000000000000001n;
 const SPORT = 40000;
 
+/** Every port of every kind (TCP, UDP, SCTP, I:0, I:1, ARP, O:0-255), in the internal encoding. */
+const ALL_PORTS = [{ begin: 0, end: OPROTO_PORT_BASE + 255 }];
+const NET6 = 0x20010db8n << 96n;
+/** A scan of 10.0.0.0/24 and 2001:db8::/32 on every port: the tests of cookies and shapes. */
 const SETUP: ReceiveSetup = {
   seed: SEED, src4: { begin: ME, end: ME }, src6: ME6, srcPort: { begin: SPORT, end: SPORT },
   srcMac: SCANNER_MAC, routerMac4: ROUTER_MAC, routerMac6: ROUTER_MAC, vlan: undefined, ttl: 255,
   answer4: false, answer6: false, noreset: false, arpscan: false, targets4: [{ begin: ip4('10.0.0.0'), end: ip4('10.0.0.255') }],
+  targets6: [{ begin: NET6, end: NET6 + (1n << 96n) - 1n }], ports: ALL_PORTS,
 };
 const CTX = classifyContext(SETUP);
+/** The same over every IPv4 address: for properties over random addresses. */
+const CTX_WIDE = classifyContext({ ...SETUP, targets4: [{ begin: 0, end: 0xffffffff }] });
 
 function me6bytes(): Uint8Array {
   const b = new Uint8Array(16);
@@ -59,11 +67,11 @@ function probe6(dst: Uint32Array, port: number): Uint8Array {
 }
 
 /** Classify a frame; returns the verdict (a fresh one) or null for "nothing". */
-function verdictOf(frame: Uint8Array): Verdict | null {
+function verdictOf(frame: Uint8Array, ctx = CTX): Verdict | null {
   const d = new Decoded();
   if (decodeFrame(frame, 0, frame.length, d) !== 'ok') return null;
   const v = new Verdict();
-  return classify(frame, d, CTX, KEY, v) === 0 ? null : v;
+  return classify(frame, d, ctx, KEY, v) === 0 ? null : v;
 }
 
 function answer(sim: SimNet, probe: Uint8Array): Uint8Array {
@@ -114,7 +122,7 @@ test('property: a reply is accepted iff its ack is cookie + 1', () => {
     const p = probe4(ip, port);
     decodeFrame(p, 0, p.length, d);
     const good = (cookie4(KEY, ip >>> 0, port, ME, SPORT) + 1) >>> 0;
-    const v = verdictOf(tcpReply(d, TcpFlags.SYN | TcpFlags.ACK, 7, ack >>> 0));
+    const v = verdictOf(tcpReply(d, TcpFlags.SYN | TcpFlags.ACK, 7, ack >>> 0), CTX_WIDE);
     return (v !== null) === ((ack >>> 0) === good);
   }), { numRuns: 300 });
 });
@@ -287,13 +295,16 @@ const T1 = ip4('10.0.0.5');
 const TARGET6 = Uint32Array.of(0x20010db8, 0, 0, 5);
 const TARGET6_BIG = 0x20010db8000000000000000000000005n;
 const ME6W = Uint32Array.of(0xfd000250, 0, 0, 1);
-/** SETUP plus what scan.ts passes for an O: scan: the ports (O:47, O:50) and the IPv6 targets. */
+/** An O: scan: port 80, I:1, O:4, O:41, O:47, O:50, O:253, and a few IPv6 targets. */
 const SETUP_O: ReceiveSetup = {
   ...SETUP,
-  ports: [{ begin: 80, end: 80 }, { begin: OPROTO_PORT_BASE + 47, end: OPROTO_PORT_BASE + 47 }, { begin: OPROTO_PORT_BASE + 50, end: OPROTO_PORT_BASE + 50 }],
+  ports: [{ begin: 80, end: 80 }, { begin: ICMP_TIMESTAMP_PORT, end: ICMP_TIMESTAMP_PORT },
+    ...[4, 41, 47, 50, 253].map((n) => ({ begin: OPROTO_PORT_BASE + n, end: OPROTO_PORT_BASE + n }))],
   targets6: [{ begin: TARGET6_BIG - 5n, end: TARGET6_BIG + 10n }],
 };
 const CTX_O = classifyContext(SETUP_O);
+/** The same targets, port 80 only. */
+const CTX_80 = classifyContext({ ...SETUP_O, ports: [{ begin: 80, end: 80 }] });
 
 function words6Bytes(w: Uint32Array): Uint8Array {
   const b = new Uint8Array(16);
@@ -386,7 +397,7 @@ test('property: a timestamp reply is accepted iff its id:seq is the cookie of (t
   fc.assert(fc.property(fc.nat(0xffffffff), fc.nat(0xffffffff), fc.boolean(), (them, idSeq, useGood) => {
     const good = cookie4(KEY, them >>> 0, ICMP_TIMESTAMP_PORT, ME, 0);
     const sent = useGood ? good : idSeq >>> 0;
-    const v = verdictOf(ipv4Frame(them >>> 0, ME, IpProtocol.ICMP, icmp4(14, 0, sent, new Uint8Array(12))));
+    const v = verdictOf(ipv4Frame(them >>> 0, ME, IpProtocol.ICMP, icmp4(14, 0, sent, new Uint8Array(12))), CTX_WIDE);
     return (v !== null) === (sent === good) && (v === null || (v.port === 1 && v.ip[0] === them >>> 0));
   }), { numRuns: 300 });
 });
@@ -406,8 +417,8 @@ test('O: IPv4 protocol unreachable quoting our probe (IP header + 0/4 bytes, as 
     assert.equal(v.port, n);
     assert.equal(v.internalPort, OPROTO_PORT_BASE + n);
     assert.equal(v.ip[0], T1);
-    // The same without the context's O: list: the quote carries the cookie, so it still counts.
-    assert.notEqual(verdictAny(reply, CTX), null);
+    // The same when O:n is not scanned: nothing, cookie or not.
+    assert.equal(verdictAny(reply, CTX_80), null);
     // ICMP port unreachable about the same probe: the protocol's module exists -> open.
     const pu = verdictAny(ipv4Frame(T1, ME, IpProtocol.ICMP, icmp4(3, 3, 0, q)))!;
     assert.equal(pu.status, RecStatus.OPEN);
@@ -464,7 +475,7 @@ test('O: a packet of a scanned protocol from a target is open; unscanned protoco
   assert.equal(verdictAny(ipv4Frame(T1, ME, 51, new Uint8Array(12))), null, 'AH not scanned');
   assert.equal(verdictAny(ipv4Frame(ip4('10.9.9.9'), ME, 47, new Uint8Array(4))), null, 'not a target');
   assert.equal(verdictAny(ipv4Frame(T1, ME + 1, 47, new Uint8Array(4))), null, 'not to us');
-  assert.equal(verdictAny(gre, CTX), null, 'setup without ports: the rule is off');
+  assert.equal(verdictAny(gre, CTX_80), null, 'O:47 not scanned');
   // TCP/UDP/ICMP frames the decoder refused never become O: records.
   const ctxAll = classifyContext({ ...SETUP_O, ports: [{ begin: OPROTO_PORT_BASE, end: OPROTO_PORT_BASE + 255 }] });
   assert.equal(verdictAny(ipv4Frame(T1, ME, IpProtocol.TCP, new Uint8Array(8)), ctxAll), null);
@@ -478,7 +489,7 @@ test('O: a packet of a scanned protocol from a target is open; unscanned protoco
   assert.deepEqual([...v6.ip], [...TARGET6]);
   assert.equal(v6.proto, 50);
   assert.equal(verdictAny(ipv6Frame(Uint32Array.of(0x20010db8, 0, 1, 5), ME6W, 50, new Uint8Array(16))), null, 'not a v6 target');
-  assert.equal(verdictAny(esp, classifyContext({ ...SETUP_O, targets6: undefined })), null, 'no IPv6 targets given');
+  assert.equal(verdictAny(esp, classifyContext({ ...SETUP_O, targets6: [] })), null, 'no IPv6 targets');
 });
 
 test('O: IPv6 parameter problem (code 1, pointer 6) quoting our probe is closed; the flow label is the cookie', () => {
@@ -614,7 +625,7 @@ test('fuzz: arbitrary bytes through classifyFrame never throw (bounded)', () => 
   }), { numRuns: 3000 });
 });
 
-test('the Receiver allocates nothing per frame (SYN-ACK, RST, ICMP unreachable, garbage; no GC over 1e6 frames)', async () => {
+test('the Receiver allocates nothing per frame (SYN-ACK, RST, ICMP unreachable, UDP with cookies, garbage; no GC over 1e6 frames)', async () => {
   const records = RecordRing.create(1 << 12);
   const frames = FrameRing.create(1 << 20, 1514);
   const r = buildReceiver(SETUP, records, frames, () => 1234, null);
@@ -623,6 +634,10 @@ test('the Receiver allocates nothing per frame (SYN-ACK, RST, ICMP unreachable, 
   const replies: Uint8Array[] = [];
   for (let k = 0; k < 256; k++) replies.push(answer(sim, probe4(ip4(`10.0.0.${k}`), k < 128 ? 80 : 443)));
   for (let k = 0; k < 64; k++) replies.push(answer(new SimNet(), probe4(ip4(`10.0.0.${k}`), 0x10000 + 53)));
+  // UDP answers whose cookie is checked: DNS id (same offset) and SNMP request-id (BER walk).
+  for (let k = 0; k < 32; k++) {
+    for (const port of [53, 161]) replies.push(answer(new SimNet({ udpOpen: [`10.0.0.${k}:${port}`] }), probe4(ip4(`10.0.0.${k}`), 0x10000 + port)));
+  }
   replies.push(new Uint8Array(60).fill(0xee), new Uint8Array(14));
   const out = new Uint8Array(2048);
   const drainAll = (): void => {
@@ -638,5 +653,221 @@ test('the Receiver allocates nothing per frame (SYN-ACK, RST, ICMP unreachable, 
   };
   const gcs = await gcsDuring(run, 300_000, 1_000_000);
   assert.ok(r.counters.valid > 0 && r.counters.rstQueued > 0);
+  assert.equal(r.counters.records, 256 + 64 + 64, 'every TCP reply, UDP unreachable and UDP answer once (the UDP answers pass their cookie check)');
   assert.ok(gcs <= 3, `${gcs} garbage collections over 1e6 frames`);
+});
+
+// ---------------------------------------------------------------------------------------
+// Only replies to this scan: from a target of the plan, carrying the probe's cookie where it
+// has one that the reply echoes. masscan reports any datagram to its port.
+// ---------------------------------------------------------------------------------------
+
+const NET = ip4('198.18.0.0');
+const STRANGER = ip4('203.0.113.9');
+const UDP = 0x10000, SCTP = 0x20000;
+/** `198.18.0.0/24 -p80`: the scan of the hostile probe that found both defects. */
+const SETUP_80: ReceiveSetup = { ...SETUP, targets4: [{ begin: NET, end: NET + 255 }], targets6: [], ports: [{ begin: 80, end: 80 }] };
+/** The same hosts, with TCP 80, UDP 7 (echo: no cookie), 53 (DNS id), 161 (SNMP), 1701 (L2TP), SCTP 9999, I:0. */
+const PLAN_U = [80, UDP + 7, UDP + 53, UDP + 161, UDP + 1701, SCTP + 9999, ICMP_ECHO_PORT];
+const SETUP_U: ReceiveSetup = { ...SETUP_80, targets6: [{ begin: NET6, end: NET6 + 255n }], ports: PLAN_U.map((p) => ({ begin: p, end: p })) };
+const CTX_U = classifyContext(SETUP_U);
+
+/** A UDP datagram src:sport -> dst:dport over IPv4, checksummed. */
+function udpFrame4(src: number, sport: number, dst: number, dport: number, payload: Uint8Array): Uint8Array {
+  const l4 = new Uint8Array(8 + payload.length);
+  emitUdp({ srcPort: sport, dstPort: dport, payload }, new UdpPacket(l4, 0, l4.length), { version: 4, src, dst });
+  return ipv4Frame(src, dst, IpProtocol.UDP, l4);
+}
+
+/** A forged quote: an IPv4 header from `src` to `dst` of `proto`, then 8 bytes: ports and `word`. */
+function forgedQuote(src: number, dst: number, proto: number, sport: number, dport: number, word = 0): Uint8Array {
+  const q = new Uint8Array(28);
+  emitIpv4({ src, dst, protocol: proto, payloadLen: 8, ttl: 64, tos: 0, ident: 1, dontFrag: false, moreFrags: false, fragOffset: 0, options: new Uint8Array(0) },
+    new Ipv4Packet(q, 0, 28));
+  q[20] = sport >>> 8; q[21] = sport & 0xff; q[22] = dport >>> 8; q[23] = dport & 0xff;
+  setU32(q, 24, word >>> 0);
+  return q;
+}
+
+function udpCookie(them: number, port: number): number {
+  return cookie4(KEY, them, UDP + port, ME, SPORT);
+}
+
+test('defect 1: a UDP datagram to our source port from a host that is not a target, or when no UDP probe was sent, gives no record', () => {
+  // Scanning 198.18.0.0/24 -p80 reported "203.0.113.9 udp/53 open".
+  const answer = Uint8Array.of(0x12, 0x34, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0);
+  assert.equal(verdictOf(udpFrame4(STRANGER, 53, ME, SPORT, answer), classifyContext(SETUP_80)), null, '203.0.113.9 udp/53, no UDP probe sent');
+  assert.equal(verdictOf(udpFrame4(NET + 9, 53, ME, SPORT, answer), classifyContext(SETUP_80)), null, 'a target, but no UDP probe sent');
+  // With UDP scanned: still nothing from a stranger, even with the cookie it would have had.
+  const id = udpCookie(STRANGER, 53) & 0xffff;
+  assert.equal(verdictOf(udpFrame4(STRANGER, 53, ME, SPORT, Uint8Array.of(id >>> 8, id & 0xff, 0x81, 0x80)), CTX_U), null);
+  assert.equal(verdictOf(udpFrame4(STRANGER, 7, ME, SPORT, answer), CTX_U), null, 'echo port (no cookie) from a stranger');
+  assert.equal(verdictOf(udpFrame4(NET + 9, 54, ME, SPORT, answer), CTX_U), null, 'a target, from a port not scanned');
+  // IPv6: a stranger outside the v6 targets.
+  const u6 = new Uint8Array(12);
+  const stranger6 = Uint32Array.of(0x20010db9, 0, 0, 1);
+  emitUdp({ srcPort: 7, dstPort: SPORT, payload: new Uint8Array(4) }, new UdpPacket(u6, 0, 12), { version: 6, src: words6Bytes(stranger6), dst: words6Bytes(ME6W) });
+  assert.equal(verdictOf(ipv6Frame(stranger6, ME6W, IpProtocol.UDP, u6), CTX_U), null, 'IPv6 stranger');
+  const target6 = Uint32Array.of(0x20010db8, 0, 0, 9);
+  emitUdp({ srcPort: 7, dstPort: SPORT, payload: new Uint8Array(4) }, new UdpPacket(u6, 0, 12), { version: 6, src: words6Bytes(target6), dst: words6Bytes(ME6W) });
+  assert.notEqual(verdictOf(ipv6Frame(target6, ME6W, IpProtocol.UDP, u6), CTX_U), null, 'IPv6 target, echo port');
+});
+
+test('UDP: a reply from a target counts when it echoes the cookie where the payload put it (DNS id, SNMP request-id, L2TP tunnel id)', () => {
+  const them = NET + 9;
+  // echo (7): no cookie in the probe, the target check alone.
+  const e = verdictOf(udpFrame4(them, 7, ME, SPORT, Uint8Array.of(1, 2, 3)), CTX_U)!;
+  assert.equal(`${e.status} ${e.proto} ${e.port} ${e.ip[0]}`, `${RecStatus.OPEN} 17 7 ${them}`);
+  // DNS (53): the id is the cookie's low 16 bits.
+  const ck = udpCookie(them, 53);
+  const dns = (id: number): Uint8Array => udpFrame4(them, 53, ME, SPORT, Uint8Array.of(id >>> 8, id & 0xff, 0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0));
+  assert.notEqual(verdictOf(dns(ck & 0xffff), CTX_U), null);
+  assert.equal(verdictOf(dns((ck ^ 0x100) & 0xffff), CTX_U), null, 'another id');
+  assert.equal(verdictOf(udpFrame4(them, 53, ME, SPORT, Uint8Array.of(ck >>> 8 & 0xff)), CTX_U), null, 'too short for the id');
+  // The probe is what a SimNet echo answers: the same id, so open.
+  const sim = new SimNet({ udpOpen: [`198.18.0.9:53`, `198.18.0.9:161`] });
+  const probe = probe4(them, UDP + 53);
+  assert.notEqual(verdictOf(answer(sim, probe), CTX_U), null);
+  // SNMP (161): an agent's GetResponse re-encodes the request-id (minimal INTEGER, long-form lengths).
+  const sck = (udpCookie(them, 161) & 0x7fffffff) >>> 0;
+  assert.notEqual(verdictOf(answer(sim, probe4(them, UDP + 161)), CTX_U), null, 'an echo of our GetRequest');
+  assert.notEqual(verdictOf(udpFrame4(them, 161, ME, SPORT, snmpResponse(sck)), CTX_U), null, 'GetResponse');
+  assert.notEqual(verdictOf(udpFrame4(them, 161, ME, SPORT, snmpResponse(sck, true)), CTX_U), null, 'GetResponse, long-form lengths');
+  assert.equal(verdictOf(udpFrame4(them, 161, ME, SPORT, snmpResponse((sck ^ 1) >>> 0)), CTX_U), null, 'another request-id');
+  // L2TP (1701): the SCCRP's header Tunnel ID is the Assigned Tunnel ID we sent.
+  const lck = udpCookie(them, 1701) & 0xffff;
+  const sccrp = (tid: number, flags = 0xc802): Uint8Array => Uint8Array.of(flags >>> 8, flags & 0xff, 0, 20, tid >>> 8, tid & 0xff, 0, 0, 0, 0, 0, 1, 0x80, 8, 0, 0, 0, 0, 0, 2);
+  assert.notEqual(verdictOf(udpFrame4(them, 1701, ME, SPORT, sccrp(lck)), CTX_U), null);
+  assert.equal(verdictOf(udpFrame4(them, 1701, ME, SPORT, sccrp(lck ^ 1)), CTX_U), null, 'another tunnel');
+  assert.equal(verdictOf(udpFrame4(them, 1701, ME, SPORT, sccrp(lck, 0x0802)), CTX_U), null, 'a data message');
+  // IPv6: the DNS id of the IPv6 cookie.
+  const t6 = Uint32Array.of(0x20010db8, 0, 0, 0x53);
+  const sim6 = new SimNet({ udpOpen: [`${0x20010db8000000000000000000000053n}:53`] });
+  const r6 = answer(sim6, probe6(t6, UDP + 53));
+  const v6 = verdictOf(r6, CTX)!;
+  assert.equal(`${v6.version} ${v6.status} ${v6.port}`, `6 ${RecStatus.OPEN} 53`);
+  const bad6 = r6.slice(); bad6[14 + 40 + 8] ^= 1; // the id's high byte (no UDP checksum check in verdictOf's decoder)
+  assert.equal(verdictOf(bad6, CTX), null, 'IPv6 DNS answer with another id');
+  // A user payload on 53 (--nmap-payloads) carries no cookie: the target check alone.
+  const user = classifyContext({ ...SETUP_U, udpPayloads: [{ port: 53, bytes: Uint8Array.of(9, 9, 9, 9) }] });
+  assert.notEqual(verdictOf(dns((ck ^ 0x100) & 0xffff), user), null);
+});
+
+/** An SNMPv1 GetResponse (RFC 1157) with request-id `rid`, minimally encoded; `long`: 0x82 lengths. */
+function snmpResponse(rid: number, long = false): Uint8Array {
+  const len = (n: number): number[] => (long ? [0x82, n >>> 8, n & 0xff] : [n]);
+  const tlv = (tag: number, c: number[]): number[] => [tag, ...len(c.length), ...c];
+  const int = (x: number): number[] => {
+    const b: number[] = [];
+    do { b.unshift(x & 0xff); x = Math.floor(x / 256); } while (x > 0);
+    if (b[0]! & 0x80) b.unshift(0);
+    return b;
+  };
+  const vb = tlv(0x30, [...tlv(0x06, [0x2b, 6, 1, 2, 1, 1, 5, 0]), ...tlv(0x04, [...Buffer.from('sink')])]);
+  return Uint8Array.from(tlv(0x30, [
+    ...tlv(0x02, [0]), ...tlv(0x04, [...Buffer.from('public')]),
+    ...tlv(0xa2, [...tlv(0x02, int(rid)), ...tlv(0x02, [0]), ...tlv(0x02, [0]), ...tlv(0x30, vb)]),
+  ]));
+}
+
+test('defect 2: an ICMP port unreachable quoting a forged UDP or SCTP packet "from" us about a host that is not a target gives no record', () => {
+  // It gave "203.0.113.7 sctp/9999 closed" (and likewise for UDP).
+  const stranger = ip4('203.0.113.7');
+  for (const proto of [IpProtocol.UDP, IpProtocol.SCTP]) {
+    const q = forgedQuote(ME, stranger, proto, SPORT, 9999);
+    assert.equal(verdictAny(ipv4Frame(stranger, ME, IpProtocol.ICMP, icmp4(3, 3, 0, q)), CTX_U), null, `proto ${proto}`);
+    assert.equal(verdictAny(ipv4Frame(stranger, ME, IpProtocol.ICMP, icmp4(3, 3, 0, q)), classifyContext(SETUP_80)), null, `proto ${proto}, -p80`);
+  }
+  // About a target, but a port (or protocol) not scanned: nothing either.
+  assert.equal(verdictAny(ipv4Frame(NET + 7, ME, IpProtocol.ICMP, icmp4(3, 3, 0, forgedQuote(ME, NET + 7, IpProtocol.UDP, SPORT, 9999))), CTX_U), null, 'udp/9999 not scanned');
+  assert.equal(verdictAny(ipv4Frame(NET + 7, ME, IpProtocol.ICMP, icmp4(3, 3, 0, forgedQuote(ME, NET + 7, IpProtocol.SCTP, SPORT, 9999))), classifyContext(SETUP_80)), null, 'no SCTP scanned');
+});
+
+test('ICMP port unreachable quoting our real UDP / SCTP probe to a target is closed; the SCTP quote needs tag 0 and, when quoted, our Initiate Tag', () => {
+  const them = NET + 7;
+  for (const [port, proto] of [[UDP + 53, 17], [SCTP + 9999, 132]] as const) {
+    const q = datagram(probe4(them, port));
+    for (const quote of [q.slice(0, 28), q]) { // RFC 792's 8 bytes, and all of it (Linux)
+      const v = verdictAny(ipv4Frame(them, ME, IpProtocol.ICMP, icmp4(3, 3, 0, quote)), CTX_U)!;
+      assert.ok(v !== null, `${proto} quote of ${quote.length}`);
+      assert.equal(`${v.status} ${v.proto} ${v.port} ${v.ip[0]}`, `${RecStatus.CLOSED} ${proto} ${port & 0xffff} ${them}`);
+    }
+  }
+  const q = datagram(probe4(them, SCTP + 9999));
+  const tagged = q.slice(); tagged[24] ^= 1; // common header verification tag: an INIT has 0
+  assert.equal(verdictAny(ipv4Frame(them, ME, IpProtocol.ICMP, icmp4(3, 3, 0, tagged)), CTX_U), null, 'quoted vtag not 0');
+  const other = q.slice(); other[20 + 16] ^= 1; // the Initiate Tag: the cookie
+  assert.equal(verdictAny(ipv4Frame(them, ME, IpProtocol.ICMP, icmp4(3, 3, 0, other)), CTX_U), null, 'Initiate Tag is not the cookie');
+  assert.notEqual(verdictAny(ipv4Frame(them, ME, IpProtocol.ICMP, icmp4(3, 3, 0, other.slice(0, 28))), CTX_U), null, '8 bytes: the target check alone');
+});
+
+/** A reply of kind k (0..5) from `them`, each carrying exactly the cookie a probe to them would have had. */
+function forgedReply(k: number, them: number, n: number): Uint8Array {
+  const port = [80, 7, 53, 161, 1701, 9999][n % 6]!;
+  switch (k) {
+    case 0: { // SYN-ACK with the right ack
+      const p = probe4(them, 80);
+      const d = new Decoded(); decodeFrame(p, 0, p.length, d);
+      return tcpReply(d, TcpFlags.SYN | TcpFlags.ACK, 1, (cookie4(KEY, them, 80, ME, SPORT) + 1) >>> 0);
+    }
+    case 1: { // UDP with the DNS id of that host
+      const id = udpCookie(them, 53) & 0xffff;
+      return udpFrame4(them, port === 9999 ? 53 : port, ME, SPORT, Uint8Array.of(id >>> 8, id & 0xff, 0x81, 0x80, 0, 0, 0, 0));
+    }
+    case 2: { // SCTP ABORT with the right vtag
+      const sim = new SimNet();
+      return answer(sim, probe4(them, SCTP + 9999));
+    }
+    case 3: { // echo reply with the right id:seq
+      const ck = cookie4(KEY, them, ICMP_ECHO_PORT, ME, 0);
+      return ipv4Frame(them, ME, IpProtocol.ICMP, icmp4(0, 0, ck, new Uint8Array(8)));
+    }
+    case 4: // port unreachable quoting a real probe of ours to that host (as a full quote)
+      return ipv4Frame(them, ME, IpProtocol.ICMP, icmp4(3, 3, 0, datagram(probe4(them, [80, UDP + 53, SCTP + 9999][n % 3]!))));
+    default: // port unreachable quoting a forged datagram from us to that host
+      return ipv4Frame(them, ME, IpProtocol.ICMP, icmp4(3, 3, 0, forgedQuote(ME, them, n % 2 === 0 ? 17 : 132, SPORT, port)));
+  }
+}
+
+test('property: replies from hosts that are not targets never yield records, even with the cookies they would carry', () => {
+  fc.assert(fc.property(fc.nat(0xffffffff), fc.nat(5), fc.nat(1000), (x, k, n) => {
+    const them = x >>> 0;
+    if (them >= NET && them <= NET + 255) return true;
+    return verdictAny(forgedReply(k, them, n), CTX_U) === null;
+  }), { numRuns: 600 });
+});
+
+test('property: genuine replies to planned probes still yield records (every kind, any target of the plan)', () => {
+  fc.assert(fc.property(fc.nat(255), fc.nat(4), (h, k) => {
+    const them = NET + h;
+    const sim = new SimNet({ tcpOpen: [`198.18.0.${h}:80`], udpOpen: [`198.18.0.${h}:53`, `198.18.0.${h}:161`], sctpOpen: [`198.18.0.${h}:9999`], ping: [`198.18.0.${h}`] });
+    const port = [80, UDP + 53, UDP + 161, SCTP + 9999, ICMP_ECHO_PORT][k]!;
+    const v = verdictAny(answer(sim, probe4(them, port)), CTX_U);
+    // and the closed side: a host that answers nothing but port unreachables (UDP) / RST / ABORT.
+    const closed = verdictAny(answer(new SimNet(), probe4(them, [80, UDP + 7, UDP + 53, SCTP + 9999][k % 4]!)), CTX_U);
+    return v !== null && v.status === RecStatus.OPEN && v.ip[0] === them && closed !== null && closed.status === RecStatus.CLOSED && closed.ip[0] === them;
+  }), { numRuns: 300 });
+});
+
+test('fuzz: udpReplyEchoes never throws and reads only inside the payload', () => {
+  const PAD = 5;
+  fc.assert(fc.property(fc.uint8Array({ maxLength: 80 }), fc.nat(5), fc.integer({ min: -2, max: 90 }), fc.nat(0xffffffff), fc.boolean(),
+    (bytes, rule, fieldOff, ck, snmp) => {
+      // Half the time a real GetResponse cut and mutated, so the BER walk goes deep.
+      let b = bytes;
+      if (snmp) {
+        const r = snmpResponse(ck & 0x7fffffff, (ck & 1) === 1);
+        b = r.slice(0, Math.min(r.length, bytes.length + 10));
+        for (let i = 0; i < bytes.length; i += 7) if (i < b.length) b[i] = bytes[i]!;
+      }
+      const big = new Uint8Array(b.length + 2 * PAD).fill(0x30);
+      big.set(b, PAD);
+      const g = guarded(big, PAD, PAD + b.length);
+      udpReplyEchoes(g, PAD, b.length, snmp ? UdpEcho.SNMP : rule, fieldOff, ck);
+      return true;
+    }), { numRuns: 3000 });
+  // A whole response matches, every strict prefix of it does not.
+  const r = snmpResponse(0x12345678);
+  assert.equal(udpReplyEchoes(r, 0, r.length, UdpEcho.SNMP, 0, 0x12345678), true);
+  for (let cut = 0; cut < 40; cut++) assert.equal(udpReplyEchoes(r, 0, cut, UdpEcho.SNMP, 0, 0x12345678), false, `cut ${cut}`);
 });

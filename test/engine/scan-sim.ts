@@ -2,7 +2,9 @@
  * A simulated network for engine tests over the memory adapter: it sees every frame the
  * scanner sends and answers like a small Internet would:
  *  - TCP SYN to an open port -> SYN-ACK (ack = seq + 1); to any other port -> RST-ACK;
- *  - UDP to an open UDP port -> a UDP reply; else ICMP port unreachable quoting the probe;
+ *  - UDP to an open UDP port -> a UDP reply that echoes the request (so it carries a
+ *    request id at the request's offset, as a DNS, RPC or memcached answer does; 1 2 3 4 for
+ *    an empty request); else ICMP port unreachable quoting the probe;
  *  - ICMP echo request to a pinging host -> echo reply with the same id/seq;
  *  - ARP request for a known host -> ARP reply; SCTP INIT -> ABORT (closed) or INIT-ACK.
  * It counts probes per target, and the scanner's RSTs. Nothing here touches a real network.
@@ -117,7 +119,10 @@ export class SimNet {
       case IpProtocol.UDP: {
         this.count(`udp ${them}:${d.dstPort}`);
         this.udpPayloads.set(d.dstPort, Buffer.from(frame.subarray(d.payloadOff, d.payloadOff + d.payloadLen)).toString('hex'));
-        if (this.udpOpen.has(`${them}:${d.dstPort}`)) return [udpReply(d, new Uint8Array([1, 2, 3, 4]))];
+        if (this.udpOpen.has(`${them}:${d.dstPort}`)) {
+          const req = frame.slice(d.payloadOff, d.payloadOff + d.payloadLen);
+          return [udpReply(d, req.length > 0 ? req : new Uint8Array([1, 2, 3, 4]))];
+        }
         if (d.ipVersion !== 4) return [];
         return [icmpUnreachable(frame, d)];
       }

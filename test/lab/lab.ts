@@ -623,11 +623,16 @@ class LabImpl implements Lab {
   }
 }
 
-/** A unique prefix for this process: `tl<pid>` (and a counter when a process makes several). */
+/**
+ * A unique prefix for this process: `tl<pid>` (and a counter when a process makes several).
+ * TIDESCAN_LAB_PREFIX replaces `tl`, so that runs side by side on one machine can tell their
+ * namespaces apart (and clean up only their own).
+ */
 let labCounter = 0;
 export function defaultPrefix(): string {
   const n = labCounter++;
-  return n === 0 ? `tl${process.pid}` : `tl${process.pid}x${n}`;
+  const base = `${process.env['TIDESCAN_LAB_PREFIX'] ?? 'tl'}${process.pid}`;
+  return n === 0 ? base : `${base}x${n}`;
 }
 
 /** Bring a lab up. On any failure the half-built lab is torn down before the error is thrown. */

@@ -1,0 +1,300 @@
+/**
+ * The banner modules of tidescan (DESIGN.md §4.4: one registry array), the hello table
+ * (reference masscan-compat §9.3: which probe each destination port gets when the server
+ * stays silent) and first-bytes detection (§9.2: which parser reads a server that speaks
+ * first).
+ *
+ * `buildBanners` prepares every module once per scan from a `BannerConfig` (the options the
+ * modules need, as plain typed values). Adding a protocol is one line in BANNER_MODULES, plus
+ * its ports in HELLO_PORTS and its greetings in DETECT_RULES.
+ */
+import { TLS_APPS, tlsModule } from './tls.js';
+import { TlsScanKeys } from '../codec/tls13.js';
+import { randomBytes } from 'node:crypto';
+import type { AppName, BannerModule, TargetInfo } from './module.js';
+import { HTTP_APPS, httpModule, type HttpRequestConfig } from './http.js';
+import { SSH_APPS, sshModule } from './ssh.js';
+
+/** What the banner modules need from the scan's options. */
+export interface BannerConfig {
+  /** tidescan's version (package.json), for the HTTP User-Agent and the SSH ident. */
+  readonly productVersion: string;
+  /** The --http-* request edits. */
+  readonly http: HttpRequestConfig;
+  /** --capture html: keep the HTTP body as an `html` banner. */
+  readonly captureHtml: boolean;
+  /** --capture cert (default on): keep certificates as X509/X509CA banners. */
+  readonly captureCert: boolean;
+  /** --hello: `http`/`ssl` send that probe on every port; `smbv1` restricts SMB to v1 (for the SMB module). */
+  readonly hello: 'http' | 'ssl' | 'smbv1' | undefined;
+  /** --hello-string[PORT] (and --hello-file[PORT]): the probe bytes for PORT; that port keeps its parser. */
+  readonly helloStrings: ReadonlyMap<number, Uint8Array>;
+  /** --tls-sni: the SNI name when the target has none of its own. */
+  readonly tlsSni: string | undefined;
+  /** --hello-timeout in ms (default 2000): how long the server may stay silent. */
+  readonly helloTimeoutMs: number;
+  /**
+   * Identify the service on ports without a hello (default on; --no-identify turns it off):
+   * a silent server gets the handshakes of session.ts IDENTIFY_ORDER, one per connection.
+   */
+  readonly identify?: boolean | undefined;
+  /** Random bytes (the SSH KEXINIT cookie); node:crypto's when absent. Tests pass their own. */
+  readonly randomBytes?: ((n: number) => Uint8Array) | undefined;
+}
+
+/** The defaults: masscan's request, cert captured, a 2 s hello timeout. */
+export function defaultBannerConfig(productVersion: string): BannerConfig {
+  return {
+    productVersion,
+    http: {},
+    captureHtml: false,
+    captureCert: true,
+    hello: undefined,
+    helloStrings: new Map(),
+    tlsSni: undefined,
+    helloTimeoutMs: 2000,
+  };
+}
+
+/**
+ * A BannerConfig from the options as the CLI keeps them (ScanConfig.raw: canonical name ->
+ * values; ScanConfig.capture), so the engine needs no knowledge of the option names. Values
+ * were checked when parsed; anything unusable here is ignored.
+ */
+export function bannerConfigFromOptions(
+  raw: ReadonlyMap<string, readonly string[]>,
+  capture: readonly string[],
+  productVersion: string,
+): BannerConfig {
+  const last = (k: string): string | undefined => {
+    const v = raw.get(k);
+    return v === undefined || v.length === 0 ? undefined : v[v.length - 1];
+  };
+  const all = (k: string): readonly string[] => raw.get(k) ?? [];
+  const helloStrings = new Map<number, Uint8Array>();
+  for (const [k, v] of raw) {
+    const m = /^hello-string\[(\d+)\]$/.exec(k);
+    if (m !== null && v.length > 0) helloStrings.set(Number(m[1]), Uint8Array.from(Buffer.from(v[v.length - 1]!, 'base64')));
+  }
+  const headers: [string, string][] = [];
+  for (const h of all('http-header')) {
+    const c = h.indexOf(':');
+    if (c > 0) headers.push([h.slice(0, c), h.slice(c + 1)]);
+  }
+  const hello = last('hello');
+  const secs = Number(last('hello-timeout') ?? '2');
+  return {
+    productVersion,
+    http: {
+      method: last('http-method'),
+      url: last('http-url'),
+      version: last('http-version'),
+      host: last('http-host'),
+      userAgent: last('http-user-agent'),
+      headers,
+      removeHeaders: all('http-field-remove'),
+      cookies: all('http-cookie'),
+      payload: last('http-payload'),
+    },
+    captureHtml: capture.includes('html'),
+    captureCert: capture.includes('cert'),
+    hello: hello === 'http' || hello === 'ssl' || hello === 'smbv1' ? hello : undefined,
+    helloStrings,
+    tlsSni: last('tls-sni'),
+    identify: last('no-identify') !== 'true',
+    helloTimeoutMs: Number.isFinite(secs) && secs >= 0 ? Math.round(secs * 1000) : 2000,
+  };
+}
+
+/** One protocol of the registry. */
+export interface BannerModuleDef {
+  /** The registry key (what HELLO_PORTS and DETECT_RULES name). */
+  readonly name: string;
+  /** The banners it can produce. */
+  readonly apps: readonly AppName[];
+  readonly description: string;
+  /** The module, with the scan's options applied. Called once per scan. */
+  prepare(cfg: BannerConfig, random: (n: number) => Uint8Array): BannerModule;
+}
+
+/** Every banner module. */
+export const BANNER_MODULES: readonly BannerModuleDef[] = [
+  {
+    name: 'http',
+    apps: HTTP_APPS,
+    description: 'HTTP: status line and header, Server, title, body with --capture html',
+    prepare: (cfg) => httpModule(cfg.http, cfg.productVersion, cfg.captureHtml),
+  },
+  {
+    name: 'ssl',
+    apps: TLS_APPS,
+    description: 'TLS: version, cipher and names (ssl), certificates (X509, X509CA); TLS 1.3 decrypted',
+    prepare: (cfg, random) => tlsModule({ sni: cfg.tlsSni, captureCert: cfg.captureCert, keys: TlsScanKeys.generate(), random }),
+  },
+  {
+    name: 'ssh',
+    apps: SSH_APPS,
+    description: 'SSH: ident line, KEXINIT algorithm lists, HASSH fingerprint',
+    prepare: (cfg, random) => sshModule(cfg.productVersion, random(16)),
+  },
+];
+
+/** Ports as single numbers or inclusive [first, last] ranges. */
+type PortSet = readonly (number | readonly [number, number])[];
+
+/**
+ * §9.3: the probe of each destination port, by module name (masscan HEAD's table, for the
+ * modules tidescan has or is building). Ports not listed get none: we wait for the server.
+ * Port 22 is deliberately absent: SSH servers speak first.
+ */
+export const HELLO_PORTS: readonly { readonly module: string; readonly ports: PortSet }[] = [
+  { module: 'http', ports: [80, 8080, 8530] },
+  {
+    module: 'ssl',
+    ports: [443, 465, [990, 995], 636, 637, 322, 2083, 2087, 2096, 2376, 3269, 5061, 8140, 8443, 8531, 9050, 11712, 49955],
+  },
+];
+
+/** One greeting of §9.2: the first bytes of a server that speaks first. */
+export interface DetectRule {
+  /** The bytes at offset 0 (latin1 text). */
+  readonly prefix: string;
+  /** The module that reads the rest (a rule of a module not registered is skipped). */
+  readonly module: string;
+  /** Letters match either case (masscan matches case-insensitively). Default true. */
+  readonly caseless?: boolean;
+  /** Only on these destination ports (e.g. `220 ` is SMTP on 25 and 587, FTP elsewhere). */
+  readonly ports?: readonly number[];
+}
+
+/**
+ * §9.2, in priority order (the first rule that matches wins). The other Banners II protocols
+ * are one line each: `{ prefix: '220 ', module: 'smtp', ports: [25, 587] }`,
+ * `{ prefix: '220 ', module: 'ftp' }`, `{ prefix: '220-', module: 'ftp' }`,
+ * `{ prefix: '+OK ', module: 'pop' }`, `{ prefix: '* OK ', module: 'imap' }`, ...
+ */
+export const DETECT_RULES: readonly DetectRule[] = [
+  { prefix: 'SSH-1.', module: 'ssh' },
+  { prefix: 'SSH-2.', module: 'ssh' },
+  { prefix: 'HTTP/1.', module: 'http' },
+];
+
+/** The longest prefix of any rule: how many first bytes a session may have to hold. */
+export const DETECT_MAX = 16;
+
+interface CompiledRule {
+  readonly bytes: Uint8Array;
+  readonly caseless: boolean;
+  readonly ports: readonly number[] | undefined;
+  readonly module: BannerModule;
+}
+
+function lower(b: number): number {
+  return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
+}
+
+/** A detection verdict on the first bytes: a module, no rule can match, or not enough bytes yet. */
+export type Detected = BannerModule | 'unknown' | 'more';
+
+/** Every module of one scan, prepared. */
+export class Banners {
+  readonly config: BannerConfig;
+  private readonly byName = new Map<string, BannerModule>();
+  /** Module per port 0..65535 (undefined: none), from HELLO_PORTS or --hello. */
+  private readonly helloModule: (BannerModule | undefined)[] = new Array<BannerModule | undefined>(65536);
+  private readonly rules: CompiledRule[] = [];
+
+  constructor(cfg: BannerConfig, modules: readonly BannerModuleDef[] = BANNER_MODULES) {
+    this.config = cfg;
+    const random = cfg.randomBytes ?? ((n: number) => Uint8Array.from(randomBytes(n)));
+    for (const def of modules) {
+      if (this.byName.has(def.name)) throw new Error(`banner module ${def.name} registered twice`);
+      this.byName.set(def.name, def.prepare(cfg, random));
+    }
+    for (const { module, ports } of HELLO_PORTS) {
+      const m = this.byName.get(module);
+      if (m === undefined) continue;
+      for (const p of ports) {
+        const [a, b] = typeof p === 'number' ? [p, p] : p;
+        for (let q = a; q <= b; q++) this.helloModule[q] = m;
+      }
+    }
+    if (cfg.hello === 'http' || cfg.hello === 'ssl') {
+      // --hello http|ssl: that probe on every port (masscan: 0..65534)
+      const m = this.byName.get(cfg.hello);
+      this.helloModule.fill(m);
+    }
+    for (const r of DETECT_RULES) {
+      const m = this.byName.get(r.module);
+      if (m === undefined) continue;
+      if (r.prefix.length > DETECT_MAX) throw new Error(`detect rule ${r.prefix} longer than ${DETECT_MAX}`);
+      this.rules.push({ bytes: Uint8Array.from(Buffer.from(r.prefix, 'latin1')), caseless: r.caseless ?? true, ports: r.ports, module: m });
+    }
+  }
+
+  /** The module registered under `name` (e.g. 'ssl'), or null. */
+  module(name: string): BannerModule | null {
+    return this.byName.get(name) ?? null;
+  }
+
+  /** The module whose hello port `port` gets (§9.3, or --hello), or null: wait for the server. */
+  forPort(port: number): BannerModule | null {
+    return this.helloModule[port] ?? null;
+  }
+
+  /**
+   * What to send when the server on `t` stays silent: the --hello-string of the port, else the
+   * port's module's hello; null when there is nothing to send. `module` reads the answer
+   * (null: detection decides, as for a server that speaks first).
+   */
+  helloFor(t: TargetInfo): { readonly bytes: Uint8Array; readonly module: BannerModule | null } | null {
+    const m = this.forPort(t.port);
+    const custom = this.config.helloStrings.get(t.port);
+    if (custom !== undefined) return { bytes: custom, module: m };
+    if (m === null) return null;
+    const bytes = m.hello(t);
+    return bytes === null ? null : { bytes, module: m };
+  }
+
+  /**
+   * §9.2 on the first bytes buf[off, off + len) of a server on `port`: the first rule (in
+   * table order) that matches, 'unknown' when none can, 'more' when a rule could still match
+   * with more bytes and no earlier rule has matched.
+   */
+  detectPrefix(buf: Uint8Array, off: number, len: number, port: number): Detected {
+    return this.match(buf, off, len, port, false);
+  }
+
+  /**
+   * §9.2 on the bytes given, as a final answer (no more will come): the first rule that
+   * matches in full, or null.
+   */
+  detect(buf: Uint8Array, off: number, len: number, port: number): BannerModule | null {
+    const d = this.match(buf, off, len, port, true);
+    return typeof d === 'string' ? null : d;
+  }
+
+  private match(buf: Uint8Array, off: number, len: number, port: number, final: boolean): Detected {
+    if (off < 0 || len < 0 || off + len > buf.length) return 'unknown';
+    for (const r of this.rules) {
+      if (r.ports !== undefined && !r.ports.includes(port)) continue;
+      const n = Math.min(len, r.bytes.length);
+      if (final && n < r.bytes.length) continue;
+      let ok = true;
+      for (let k = 0; k < n; k++) {
+        const a = buf[off + k]!;
+        const b = r.bytes[k]!;
+        if (a !== b && !(r.caseless && lower(a) === lower(b))) { ok = false; break; }
+      }
+      if (!ok) continue;
+      if (n === r.bytes.length) return r.module;
+      return 'more'; // this rule may match with more bytes, and it has priority over later ones
+    }
+    return 'unknown';
+  }
+}
+
+/** Every module prepared once for a scan. `modules` defaults to the registry. */
+export function buildBanners(cfg: BannerConfig, modules: readonly BannerModuleDef[] = BANNER_MODULES): Banners {
+  return new Banners(cfg, modules);
+}

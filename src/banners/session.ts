@@ -1,0 +1,336 @@
+/**
+ * One banner connection, between the TCP stack's host and the banner modules (reference
+ * masscan-compat §9.1): wait `helloTimeoutMs` for the server to speak; if it does, detect its
+ * protocol from the first bytes (§9.2) and parse; if it does not, send the port's hello
+ * (§9.3) and parse the answer with that hello's module. Unrecognised data is kept as an
+ * `unknown` banner, up to a cap.
+ *
+ * The session knows nothing of TCP: the host calls `opened` when the connection is
+ * established (and arms a timer for the deadline it returns), `helloTimeout` when that timer
+ * fires, `data` with in-order bytes, `end` when the connection is gone. What the modules send
+ * or close goes through the Conversation the host gives.
+ *
+ * Service identification on any port (LZR's finding: most HTTP and TLS services run on
+ * ports that are not theirs): on a port with no hello, a server that stays silent for the
+ * hello timeout gets the handshakes of IDENTIFY_ORDER, one connection each, until one is
+ * answered in a way detection reads. The first connection sends IDENTIFY_ORDER[0]; when the
+ * answer shows the next protocol (TLS alert or record bytes to an HTTP request, nginx's
+ * "plain HTTP request was sent to HTTPS port" page) or nothing comes before the connection
+ * ends, the session asks the host to reconnect with the next attempt, which sends its
+ * handshake at once. So a service costs at most IDENTIFY_ORDER.length handshakes.
+ *
+ * `BannerCollector` is a BannerOut that keeps one connection's banners, capped per AppName
+ * (caps.ts), and lists them at the end in the order they were first written.
+ */
+import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
+import { DETECT_MAX, type Banners } from './registry.js';
+import { BANNER_CAPS, capOf } from './caps.js';
+
+/** The handshakes tried, in order, on a port without a hello whose server stays silent. */
+export const IDENTIFY_ORDER: readonly string[] = ['http', 'ssl'];
+
+/** nginx's answer to plain HTTP on a TLS port (its 497 page, sent with status 400). */
+const HTTPS_PORT_TITLE = 'The plain HTTP request was sent to HTTPS port';
+/** How much of a title is watched for it. */
+const TITLE_WATCH = 128;
+
+const enum S {
+  /** Established; the server has not spoken and we have sent nothing. */
+  Waiting,
+  /** We sent a hello; the server has not answered yet. */
+  HelloSent,
+  /** Holding the first bytes until detection decides. */
+  Detecting,
+  /** A module's parser reads everything. */
+  Parsing,
+  /** No module: bytes go to `unknown`. */
+  Unknown,
+  /** Ended. */
+  Done,
+}
+
+export class BannerSession {
+  private state = S.Waiting;
+  private parser: BannerParser | null = null;
+  /** The module of the hello we sent (null: none, or a --hello-string on a port without one). */
+  private helloModule: BannerModule | null = null;
+  private pre: Uint8Array | null = null;
+  private preLen = 0;
+  private unknownBytes = 0;
+  /** Bytes received on this connection. */
+  private received = 0;
+  /** IDENTIFY_ORDER index of the handshake this connection sent; -1: not identifying. */
+  private identifying = -1;
+  /** The next identification attempt was asked for: this connection's banners are moot. */
+  private superseded = false;
+  private readonly out: BannerOut;
+  /** The start of the title, while identifying (nginx's HTTPS-port page). */
+  private title = '';
+
+  /**
+   * `attempt` > 0: a reconnect for identification handshake IDENTIFY_ORDER[attempt], sent as
+   * soon as the connection opens.
+   */
+  constructor(
+    private readonly b: Banners,
+    private readonly t: TargetInfo,
+    out: BannerOut,
+    private readonly conv: Conversation,
+    private readonly attempt = 0,
+  ) {
+    this.out = this.watchTitle(out);
+  }
+
+  /** Whether this session's banners should be dropped (a later attempt identifies the service). */
+  get moot(): boolean {
+    return this.superseded;
+  }
+
+  private canIdentify(): boolean {
+    return this.b.config.identify !== false && this.conv.reconnect !== undefined;
+  }
+
+  /**
+   * The connection is established. Returns when the host must call helloTimeout (now +
+   * --hello-timeout; now for a reconnect), or undefined when this port has no hello and
+   * identification is off: then we only wait for the server (the connection timeout ends it).
+   */
+  opened(now: number): number | undefined {
+    if (this.attempt > 0) return now;
+    const hasHello = this.b.forPort(this.t.port) !== null || this.b.config.helloStrings.has(this.t.port);
+    return hasHello || this.canIdentify() ? now + this.b.config.helloTimeoutMs : undefined;
+  }
+
+  /**
+   * The server stayed silent: send the port's hello, or the next identification handshake.
+   * Ignored once the server spoke.
+   */
+  helloTimeout(_now: number): void {
+    if (this.state !== S.Waiting) return;
+    const h = this.attempt > 0 ? null : this.b.helloFor(this.t);
+    if (h !== null) {
+      this.helloModule = h.module;
+      this.state = S.HelloSent;
+      this.conv.send(h.bytes);
+      return;
+    }
+    if (!this.canIdentify() || this.attempt >= IDENTIFY_ORDER.length) return;
+    const m = this.b.module(IDENTIFY_ORDER[this.attempt]!);
+    const bytes = m?.hello(this.t) ?? null;
+    if (m === null || bytes === null) return;
+    this.identifying = this.attempt;
+    // The first handshake's answer goes through detection (a TLS server may answer an HTTP
+    // request with an alert); a later one's module reads its answer directly.
+    this.helloModule = this.attempt > 0 ? m : null;
+    this.state = S.HelloSent;
+    this.conv.send(bytes);
+  }
+
+  /** Ask for the next identification handshake on a new connection and close this one. */
+  private next(): void {
+    if (this.superseded || this.identifying < 0) return;
+    const n = this.identifying + 1;
+    if (n >= IDENTIFY_ORDER.length) return;
+    this.superseded = true;
+    this.conv.reconnect?.(n);
+    this.conv.close();
+  }
+
+  /** A BannerOut that also notices nginx's "plain HTTP to an HTTPS port" title. */
+  private watchTitle(out: BannerOut): BannerOut {
+    const seen = (app: AppName, text: string): void => {
+      if (app !== 'title' || this.identifying < 0 || this.title.length >= TITLE_WATCH) return;
+      // The title may come in pieces (split points): match on what has come so far.
+      this.title += text.slice(0, TITLE_WATCH - this.title.length);
+      if (this.title.includes(HTTPS_PORT_TITLE)) this.next();
+    };
+    return {
+      append: (app, buf, off, len) => {
+        if (app === 'title') seen(app, Buffer.from(buf.buffer, buf.byteOffset + off, Math.min(len, TITLE_WATCH)).toString('latin1'));
+        out.append(app, buf, off, len);
+      },
+      appendText: (app, text) => {
+        seen(app, text);
+        out.appendText(app, text);
+      },
+      field: (app, name, value) => out.field(app, name, value),
+    };
+  }
+
+  /** In-order bytes from the server. */
+  data(buf: Uint8Array, off: number, len: number, _now: number): void {
+    if (off < 0 || len <= 0 || off + len > buf.length) return;
+    this.received += len;
+    if (this.superseded) return;
+    switch (this.state) {
+      case S.Waiting:
+      case S.HelloSent:
+        if (this.helloModule !== null) {
+          this.startParser(this.helloModule);
+          this.parser!.data(buf, off, len);
+          return;
+        }
+        this.state = S.Detecting;
+        this.pre = new Uint8Array(DETECT_MAX);
+        this.preLen = 0;
+        this.detecting(buf, off, len);
+        return;
+      case S.Detecting:
+        this.detecting(buf, off, len);
+        return;
+      case S.Parsing:
+        this.parser!.data(buf, off, len);
+        return;
+      case S.Unknown:
+        this.unknown(buf, off, len);
+        return;
+      case S.Done:
+        return;
+    }
+  }
+
+  /** The connection is gone (FIN, RST or timeout): flush. */
+  end(_now: number): void {
+    // An identification handshake that drew nothing at all: try the next one.
+    if (this.identifying >= 0 && this.received === 0) this.next();
+    if (this.state === S.Detecting) {
+      // no more bytes: decide on what came
+      const pre = this.pre!;
+      const m = this.b.detect(pre, 0, this.preLen, this.t.port);
+      if (m !== null) {
+        this.startParser(m);
+        this.parser!.data(pre, 0, this.preLen);
+      } else {
+        this.state = S.Unknown;
+        this.unknown(pre, 0, this.preLen);
+      }
+    }
+    this.parser?.end();
+    this.parser = null;
+    this.pre = null;
+    this.state = S.Done;
+  }
+
+  private startParser(m: BannerModule): void {
+    this.parser = m.open(this.t, this.out, this.conv);
+    this.state = S.Parsing;
+  }
+
+  private detecting(buf: Uint8Array, off: number, len: number): void {
+    const pre = this.pre!;
+    const n = Math.min(len, pre.length - this.preLen);
+    for (let k = 0; k < n; k++) pre[this.preLen + k] = buf[off + k]!;
+    this.preLen += n;
+    // RFC 8446 §5.1: a record starts with its content type (21 alert, 22 handshake) and a
+    // legacy version whose major byte is 3: a TLS server answering our identification
+    // handshake in its own protocol. The next handshake speaks it.
+    if (this.identifying >= 0 && this.preLen >= 2 && (pre[0] === 21 || pre[0] === 22) && pre[1] === 3) {
+      this.next();
+      return;
+    }
+    const d = this.b.detectPrefix(pre, 0, this.preLen, this.t.port);
+    if (d === 'more' && this.preLen < pre.length) return;
+    if (typeof d === 'string') {
+      this.state = S.Unknown;
+      this.pre = null;
+      this.unknown(pre, 0, this.preLen);
+      if (this.state === S.Unknown) this.unknown(buf, off + n, len - n);
+      return;
+    }
+    this.startParser(d);
+    this.pre = null;
+    this.parser!.data(pre, 0, this.preLen);
+    if (len > n) this.parser!.data(buf, off + n, len - n);
+  }
+
+  /** Unrecognised bytes: kept up to the cap, then we close (nothing more will be kept). */
+  private unknown(buf: Uint8Array, off: number, len: number): void {
+    const n = Math.min(len, BANNER_CAPS.unknown - this.unknownBytes);
+    if (n > 0) this.out.append('unknown', buf, off, n);
+    this.unknownBytes += n;
+    if (this.unknownBytes >= BANNER_CAPS.unknown) {
+      this.state = S.Done;
+      this.conv.close();
+    }
+  }
+}
+
+/** One banner of a connection, as the collector yields it. */
+export interface BannerItem {
+  readonly app: AppName;
+  readonly bytes: Uint8Array;
+  readonly fields?: Record<string, string>;
+}
+
+interface Entry {
+  buf: Uint8Array;
+  len: number;
+  fields: Record<string, string> | undefined;
+}
+
+/** A BannerOut that keeps one connection's banners, each capped (caps.ts). */
+export class BannerCollector implements BannerOut {
+  private readonly entries = new Map<AppName, Entry>();
+  private readonly capFor: (app: AppName) => number;
+
+  /** `capFor` overrides the caps of caps.ts (tests). */
+  constructor(capFor: (app: AppName) => number = capOf) {
+    this.capFor = capFor;
+  }
+
+  private entry(app: AppName): Entry {
+    let e = this.entries.get(app);
+    if (e === undefined) {
+      e = { buf: new Uint8Array(0), len: 0, fields: undefined };
+      this.entries.set(app, e);
+    }
+    return e;
+  }
+
+  /** Room for `n` more bytes (at most up to the cap); returns how many fit. */
+  private reserve(app: AppName, e: Entry, n: number): number {
+    const fit = Math.max(0, Math.min(n, this.capFor(app) - e.len));
+    const need = e.len + fit;
+    if (need > e.buf.length) {
+      const grown = new Uint8Array(Math.min(this.capFor(app), Math.max(need, 256, e.buf.length * 2)));
+      grown.set(e.buf.subarray(0, e.len));
+      e.buf = grown;
+    }
+    return fit;
+  }
+
+  append(app: AppName, buf: Uint8Array, off: number, len: number): void {
+    if (off < 0 || len <= 0 || off + len > buf.length) return;
+    const e = this.entry(app);
+    const n = this.reserve(app, e, len);
+    const dst = e.buf;
+    const at = e.len;
+    if (n < 64) for (let k = 0; k < n; k++) dst[at + k] = buf[off + k]!;
+    else dst.set(buf.subarray(off, off + n), at);
+    e.len += n;
+  }
+
+  appendText(app: AppName, text: string): void {
+    if (text.length === 0) return;
+    const e = this.entry(app);
+    const n = this.reserve(app, e, text.length);
+    for (let k = 0; k < n; k++) e.buf[e.len + k] = text.charCodeAt(k) & 0xff;
+    e.len += n;
+  }
+
+  field(app: AppName, name: string, value: string): void {
+    const e = this.entry(app);
+    (e.fields ??= {})[name] = value;
+  }
+
+  /** The banners, in the order first written; empty ones without fields are left out. */
+  items(): BannerItem[] {
+    const out: BannerItem[] = [];
+    for (const [app, e] of this.entries) {
+      if (e.len === 0 && e.fields === undefined) continue;
+      const bytes = e.buf.slice(0, e.len);
+      out.push(e.fields === undefined ? { app, bytes } : { app, bytes, fields: { ...e.fields } });
+    }
+    return out;
+  }
+}

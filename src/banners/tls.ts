@@ -1,0 +1,481 @@
+/**
+ * The `ssl` banner module: our ClientHello (with SNI), then the server's flight read as a
+ * stream up to its Certificate, for TLS 1.0-1.2 in the clear and for TLS 1.3 through the key
+ * schedule and AEAD decryption of src/codec/tls13.ts (one X25519 key per scan).
+ *
+ * Banners, in masscan's text (reference masscan-compat §9.4):
+ * - `ssl`: `TLS/1.2 cipher:0xc02f, <CN>, <SAN>, ...` (the version token, the suite in hex, then
+ *   `, name` for the leaf's subject CN and each DNS subjectAltName), alerts as ` ALERT(0xLLDD) `;
+ * - `X509`: base64 DER of the leaf; `X509CA`: base64 DER of each further certificate, separated
+ *   by one space (only with `captureCert`). Never cut short here, whatever the size.
+ * After the Certificate the connection is closed (conv.close()).
+ *
+ * HelloRetryRequest: supported in the same connection (RFC 8446 §4.1.4). A server that wants
+ * secp256r1 or secp384r1 gets a second ClientHello with the scan's P-256 / P-384 key share (and
+ * its cookie echoed), and the transcript starts with the message_hash of the first ClientHello.
+ * A retry we cannot honour (a group we have no key for, a second retry) is recorded as the
+ * `tls-error` field and ends the parse.
+ *
+ * Per connection we keep no copy of the ClientHello: its random and session id are a keyed
+ * hash of the target (the key drawn once per scan from the injected random source), so the
+ * parser rebuilds the same bytes at ServerHello time for the transcript hash.
+ */
+import { createHash, createHmac, X509Certificate, type Hash } from 'node:crypto';
+import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
+import {
+  buildClientHello,
+  parseCertificate,
+  parseServerHello,
+  tlsVersionToken,
+  TlsContentType,
+  TlsGroup,
+  TlsHandshakeReader,
+  TlsHandshakeType,
+  TlsRecordReader,
+  TlsVersion,
+  TLS_RECORD_HEADER_LEN,
+  type ServerHello,
+  type TlsHandshakeSink,
+  type TlsRecordSink,
+} from '../codec/tls.js';
+import { messageHashMessage, serverHandshakeKeys, tls13Suite, Tls13RecordDecrypter, type Tls13Suite, type TlsScanKeys } from '../codec/tls13.js';
+
+export interface TlsModuleOptions {
+  /** server_name for every target (`--tls-sni`); else the target's name, else none. */
+  readonly sni?: string | undefined;
+  /** Emit `X509`/`X509CA` (masscan's default; `--nocapture cert` turns it off). */
+  readonly captureCert: boolean;
+  /** The scan's key pairs, prepared once. */
+  readonly keys: TlsScanKeys;
+  /** Randomness (the scan's source): read once, 32 bytes, to key the per-target hello values. */
+  readonly random: (n: number) => Uint8Array;
+}
+
+/** Why a TLS parse ended early, as the `tls-error` field of the `ssl` record. */
+export type TlsBannerError =
+  | 'record-truncated' | 'record-malformed' | 'record-unsupported'
+  | 'handshake-truncated' | 'handshake-malformed' | 'handshake-unsupported'
+  | 'server-hello' | 'certificate' | 'key-share' | 'cipher-suite' | 'decrypt' | 'hello-retry'
+  | 'unexpected-message';
+
+const SSL: AppName = 'ssl';
+
+/**
+ * The largest handshake message kept (a Certificate with its chain). NOTE: the protocol allows
+ * 16 MiB; real chains stay far below 100 KB. A larger one is refused whole (the
+ * `handshake-unsupported` error), never cut short, so that one hostile server cannot make a
+ * connection hold more than this.
+ */
+export const TLS_MAX_CERTIFICATE_MESSAGE = 1 << 20;
+
+const Phase = {
+  HELLO: 0, // waiting for ServerHello (or the ServerHello after a HelloRetryRequest)
+  CLEAR: 1, // TLS <= 1.2: the rest of the flight in the clear
+  PROTECTED: 2, // TLS 1.3: handshake records under the server handshake key
+  DONE: 3,
+} as const;
+type Phase = (typeof Phase)[keyof typeof Phase];
+
+/** One scan's TLS module. Exposed as a class for tests and the benchmark; `tlsModule` is the API. */
+export class TlsModule implements BannerModule {
+  readonly name = 'ssl';
+  private readonly key: Uint8Array;
+
+  constructor(readonly opts: TlsModuleOptions) {
+    this.key = opts.random(32).slice(0, 32);
+    if (this.key.length !== 32) throw new RangeError('random(32) gave fewer than 32 bytes');
+  }
+
+  /** The server_name we send to `t`, if any. */
+  serverName(t: TargetInfo): string | undefined {
+    return this.opts.sni ?? t.name;
+  }
+
+  /** ClientHello.random and legacy_session_id for `t`: HMAC-SHA-512(scan key, target). */
+  helloValues(t: TargetInfo): { random: Uint8Array; sessionId: Uint8Array } {
+    const h = createHmac('sha512', this.key).update(`${t.ip} ${t.port} ${this.serverName(t) ?? ''}`).digest();
+    return { random: h.subarray(0, 32), sessionId: h.subarray(32, 64) };
+  }
+
+  /** The first ClientHello to `t`, as a record (deterministic for a given target). */
+  clientHello(t: TargetInfo): Uint8Array {
+    const v = this.helloValues(t);
+    const x = this.opts.keys.publicKey(TlsGroup.X25519) as Uint8Array;
+    return buildClientHello({
+      random: v.random,
+      sessionId: v.sessionId,
+      serverName: this.serverName(t),
+      keyShares: [{ group: TlsGroup.X25519, key: x }],
+    });
+  }
+
+  hello(t: TargetInfo): Uint8Array {
+    return this.clientHello(t);
+  }
+
+  open(t: TargetInfo, out: BannerOut, conv: Conversation): BannerParser {
+    return new TlsConnection(this, t, out, conv);
+  }
+}
+
+export function tlsModule(opts: TlsModuleOptions): BannerModule {
+  return new TlsModule(opts);
+}
+
+class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
+  private phase: Phase = Phase.HELLO;
+  /** Made at the first byte from the server: a connection that stays silent holds only this object. */
+  private records: TlsRecordReader | null = null;
+  private hs: TlsHandshakeReader | null = null;
+  /** Content type of the record being read. */
+  private recType = 0;
+  /** Alert bytes of the current record (0..2 gathered). */
+  private alertFill = 0;
+  private alertLevel = 0;
+  /** TLS 1.3: the protected record being gathered (header + body), and the decrypter. */
+  private rec: Uint8Array | null = null;
+  private recFill = 0;
+  private dec: Tls13RecordDecrypter | null = null;
+  /** After a HelloRetryRequest: the running transcript, the suite and group asked for. */
+  private retry: { transcript: Hash; suite: Tls13Suite; group: number } | null = null;
+  /** True while handshake bytes from a record in the clear are being read. */
+  private plain = false;
+
+  constructor(
+    private readonly mod: TlsModule,
+    private readonly t: TargetInfo,
+    private readonly out: BannerOut,
+    private readonly conv: Conversation,
+  ) {}
+
+  data(buf: Uint8Array, off: number, len: number): void {
+    if (this.phase === Phase.DONE) return;
+    const r = (this.records ??= new TlsRecordReader());
+    if (!r.push(buf, off, len, this) && r.error !== null && !this.isDone()) {
+      this.fail(`record-${r.error}`);
+    }
+  }
+
+  end(): void {
+    // Everything is written as it is parsed; nothing is pending.
+    this.phase = Phase.DONE;
+  }
+
+  // --- records ---
+
+  recordStart(type: number, version: number, length: number): boolean {
+    if (this.phase === Phase.DONE) return false;
+    this.recType = type;
+    this.alertFill = 0;
+    if (type === TlsContentType.APPLICATION_DATA && this.phase === Phase.PROTECTED) {
+      // The whole record is needed: its tag is at the end. The header as received is the
+      // additional data (RFC 8446 §5.2), so a server that wrote another legacy_record_version
+      // fails the tag check, as it should.
+      const r = new Uint8Array(TLS_RECORD_HEADER_LEN + length);
+      r[0] = type;
+      r[1] = version >>> 8;
+      r[2] = version & 0xff;
+      r[3] = length >>> 8;
+      r[4] = length & 0xff;
+      this.rec = r;
+      this.recFill = TLS_RECORD_HEADER_LEN;
+    }
+    return true;
+  }
+
+  recordData(buf: Uint8Array, off: number, len: number): void {
+    if (this.phase === Phase.DONE) return;
+    switch (this.recType) {
+      case TlsContentType.HANDSHAKE:
+        if (this.phase === Phase.PROTECTED) {
+          // RFC 8446 §5: after ServerHello every handshake message is protected.
+          this.fail('unexpected-message');
+          return;
+        }
+        this.plain = true;
+        this.handshakeBytes(buf, off, len);
+        this.plain = false;
+        return;
+      case TlsContentType.ALERT:
+        for (let i = 0; i < len && this.alertFill < 2; i++, this.alertFill++) {
+          if (this.alertFill === 0) this.alertLevel = buf[off + i];
+          else this.alert(this.alertLevel, buf[off + i]);
+        }
+        return;
+      case TlsContentType.APPLICATION_DATA:
+        if (this.rec !== null) {
+          this.rec.set(buf.subarray(off, off + len), this.recFill);
+          this.recFill += len;
+        }
+        return;
+      default:
+        // change_cipher_spec (RFC 8446 §5: sent for middlebox compatibility; ignored) and
+        // heartbeat: skipped.
+        return;
+    }
+  }
+
+  recordEnd(): boolean {
+    if (this.phase === Phase.DONE) return false;
+    if (this.recType === TlsContentType.HANDSHAKE && this.phase === Phase.PROTECTED && this.hs !== null && !this.hs.idle) {
+      // RFC 8446 §5.1: "Handshake messages MUST NOT span key changes."
+      this.fail('unexpected-message');
+      return false;
+    }
+    const rec = this.rec;
+    if (rec !== null) {
+      this.rec = null;
+      this.protectedRecord(rec);
+    }
+    return !this.isDone();
+  }
+
+  private protectedRecord(rec: Uint8Array): void {
+    const r = (this.dec as Tls13RecordDecrypter).decrypt(rec);
+    if (typeof r === 'string') {
+      this.fail(r === 'bad-tag' ? 'decrypt' : `record-${r}`);
+      return;
+    }
+    const c = r.content;
+    if (r.type === TlsContentType.HANDSHAKE) {
+      this.handshakeBytes(c, 0, c.length);
+    } else if (r.type === TlsContentType.ALERT) {
+      if (c.length >= 2) this.alert(c[0], c[1]);
+    }
+  }
+
+  private handshakeBytes(buf: Uint8Array, off: number, len: number): void {
+    const hs = (this.hs ??= new TlsHandshakeReader(TLS_MAX_CERTIFICATE_MESSAGE));
+    if (!hs.push(buf, off, len, this) && hs.error !== null && !this.isDone()) {
+      this.fail(`handshake-${hs.error}`);
+    }
+  }
+
+  private alert(level: number, description: number): void {
+    this.out.appendText(SSL, ` ALERT(0x${hex2(level)}${hex2(description)}) `);
+    // RFC 8446 §6: a fatal alert (level 2) closes the connection; a warning may be followed by
+    // more (a 1.2 server's unrecognized_name warning, for instance).
+    if (level === 2) this.finish();
+  }
+
+  // --- handshake messages ---
+
+  handshakeWanted(type: number, _length: number): boolean {
+    // A message in the clear after a 1.3 ServerHello (in the rest of its record) is refused
+    // in handshakeMessage.
+    if (this.plain && this.phase === Phase.PROTECTED) return true;
+    switch (this.phase) {
+      case Phase.HELLO:
+        return type === TlsHandshakeType.SERVER_HELLO;
+      case Phase.CLEAR:
+        return type === TlsHandshakeType.CERTIFICATE || type === TlsHandshakeType.SERVER_HELLO_DONE;
+      case Phase.PROTECTED:
+        return type === TlsHandshakeType.CERTIFICATE || type === TlsHandshakeType.FINISHED;
+      default:
+        return false;
+    }
+  }
+
+  handshakeMessage(type: number, body: Uint8Array): boolean {
+    if (this.phase === Phase.DONE) return false;
+    // RFC 8446 §5: after the ServerHello every handshake message is protected.
+    if (this.plain && this.phase === Phase.PROTECTED) return this.fail('unexpected-message');
+    if (type === TlsHandshakeType.SERVER_HELLO) {
+      const sh = parseServerHello(body);
+      if (typeof sh === 'string') return this.fail('server-hello');
+      if (sh.helloRetry) return this.helloRetry(sh, body);
+      return this.serverHello(sh, body);
+    }
+    if (type === TlsHandshakeType.CERTIFICATE) {
+      const certs = parseCertificate(body, this.phase === Phase.PROTECTED);
+      if (typeof certs === 'string') return this.fail('certificate');
+      this.certificates(certs);
+      return this.finish();
+    }
+    // ServerHelloDone / Finished without a Certificate first: nothing more to learn.
+    return this.finish();
+  }
+
+  private serverHello(sh: ServerHello, body: Uint8Array): boolean {
+    this.out.appendText(SSL, `${tlsVersionToken(sh.version)}cipher:0x${sh.cipherSuite.toString(16)}`);
+    if (sh.version !== TlsVersion.TLS13) {
+      if (this.retry !== null) return this.fail('hello-retry');
+      this.phase = Phase.CLEAR;
+      return true;
+    }
+    const suite = tls13Suite(sh.cipherSuite);
+    if (suite === null) return this.fail('cipher-suite');
+    const keys = this.mod.opts.keys;
+    let transcript: Hash;
+    if (this.retry !== null) {
+      // RFC 8446 §4.1.4: "the client MUST check that the cipher suite supplied in the
+      // ServerHello is the same as that in the HelloRetryRequest"; the key share must be in the
+      // group asked for.
+      if (suite !== this.retry.suite) return this.fail('cipher-suite');
+      if (this.retry.group >= 0 && sh.keyShareGroup !== this.retry.group) return this.fail('key-share');
+      transcript = this.retry.transcript;
+      this.retry = null;
+    } else {
+      transcript = createHash(suite.hash).update(this.mod.clientHello(this.t).subarray(TLS_RECORD_HEADER_LEN));
+    }
+    if (sh.keyShare === null) return this.fail('key-share');
+    const shared = keys.sharedSecret(sh.keyShareGroup, sh.keyShare);
+    if (shared === null) return this.fail('key-share');
+    transcript.update(handshakeHeader(TlsHandshakeType.SERVER_HELLO, body.length));
+    transcript.update(body);
+    const k = serverHandshakeKeys(suite, shared, transcript.digest());
+    this.dec = new Tls13RecordDecrypter(suite, k.key, k.iv);
+    this.phase = Phase.PROTECTED;
+    return true;
+  }
+
+  /** RFC 8446 §4.1.4: answer a HelloRetryRequest with a second ClientHello. */
+  private helloRetry(hrr: ServerHello, body: Uint8Array): boolean {
+    // "If a client receives a second HelloRetryRequest in the same connection (i.e., where the
+    // ClientHello was itself in response to a HelloRetryRequest), it MUST abort the handshake".
+    if (this.retry !== null) return this.retryRefused(hrr);
+    const suite = tls13Suite(hrr.cipherSuite);
+    if (suite === null || hrr.version !== TlsVersion.TLS13) return this.retryRefused(hrr);
+    const keys = this.mod.opts.keys;
+    let share = { group: TlsGroup.X25519 as number, key: keys.publicKey(TlsGroup.X25519) as Uint8Array };
+    if (hrr.keyShareGroup >= 0) {
+      // "the client MUST verify that (1) the selected_group field corresponds to a group which
+      // was provided in the "supported_groups" extension in the original ClientHello and (2)
+      // the selected_group field does not correspond to a group which was provided in the
+      // "key_share" extension in the original ClientHello."
+      const key = keys.publicKey(hrr.keyShareGroup);
+      if (key === null || hrr.keyShareGroup === TlsGroup.X25519) return this.retryRefused(hrr);
+      share = { group: hrr.keyShareGroup, key };
+    } else if (hrr.cookie === null) {
+      // "Clients MUST abort the handshake with an "illegal_parameter" alert if the
+      // HelloRetryRequest would not result in any change in the ClientHello."
+      return this.retryRefused(hrr);
+    }
+    const v = this.mod.helloValues(this.t);
+    const ch1 = this.mod.clientHello(this.t).subarray(TLS_RECORD_HEADER_LEN);
+    const ch2 = buildClientHello({
+      random: v.random,
+      sessionId: v.sessionId,
+      serverName: this.mod.serverName(this.t),
+      keyShares: [share],
+      cookie: hrr.cookie ?? undefined,
+      recordVersion: TlsVersion.TLS12,
+    });
+    const transcript = createHash(suite.hash)
+      .update(messageHashMessage(suite.hash, ch1))
+      .update(handshakeHeader(TlsHandshakeType.SERVER_HELLO, body.length))
+      .update(body)
+      .update(ch2.subarray(TLS_RECORD_HEADER_LEN));
+    this.retry = { transcript, suite, group: hrr.keyShareGroup };
+    this.conv.send(ch2);
+    return true;
+  }
+
+  /** A retry we cannot honour: say what the server chose, and why we stopped. */
+  private retryRefused(hrr: ServerHello): boolean {
+    this.out.appendText(SSL, `${tlsVersionToken(hrr.version)}cipher:0x${hrr.cipherSuite.toString(16)}`);
+    return this.fail('hello-retry');
+  }
+
+  private certificates(certs: Uint8Array[]): void {
+    if (certs.length === 0) return;
+    const leaf = certs[0];
+    for (const name of certificateNames(leaf)) this.out.appendText(SSL, `, ${name}`);
+    if (!this.mod.opts.captureCert) return;
+    this.out.appendText('X509', Buffer.from(leaf.buffer, leaf.byteOffset, leaf.length).toString('base64'));
+    for (let i = 1; i < certs.length; i++) {
+      const c = certs[i];
+      this.out.appendText('X509CA', (i > 1 ? ' ' : '') + Buffer.from(c.buffer, c.byteOffset, c.length).toString('base64'));
+    }
+  }
+
+  private finish(): boolean {
+    if (!this.isDone()) {
+      this.phase = Phase.DONE;
+      this.rec = null;
+      this.retry = null;
+      this.conv.close();
+    }
+    return false;
+  }
+
+  /** A method, not an inline compare: callbacks change the phase behind the compiler's back. */
+  private isDone(): boolean {
+    return this.phase === Phase.DONE;
+  }
+
+  private fail(why: TlsBannerError): boolean {
+    if (this.isDone()) return false;
+    this.out.field(SSL, 'tls-error', why);
+    return this.finish();
+  }
+}
+
+function hex2(v: number): string {
+  return (v < 16 ? '0' : '') + v.toString(16);
+}
+
+function handshakeHeader(type: number, len: number): Uint8Array {
+  return Uint8Array.of(type, len >>> 16, (len >>> 8) & 0xff, len & 0xff);
+}
+
+/**
+ * The names masscan prints from a certificate: the subject's CN(s), then each DNS
+ * subjectAltName, in certificate order. A certificate node:crypto cannot parse gives none.
+ */
+export function certificateNames(der: Uint8Array): string[] {
+  let x: X509Certificate;
+  try {
+    x = new X509Certificate(der);
+  } catch {
+    return [];
+  }
+  const names: string[] = [];
+  for (const line of x.subject.split('\n')) {
+    if (line.startsWith('CN=')) names.push(line.slice(3));
+  }
+  const san = x.subjectAltName;
+  if (san !== undefined) {
+    for (const entry of splitAltNames(san)) {
+      if (entry.startsWith('DNS:')) names.push(entry.slice(4));
+    }
+  }
+  return names;
+}
+
+/**
+ * node's subjectAltName text: entries separated by ", "; a value with a special character is
+ * given as a JSON string (`DNS:"a, b"`), which is unquoted here.
+ */
+function splitAltNames(s: string): string[] {
+  const out: string[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const colon = s.indexOf(':', i);
+    if (colon < 0) break;
+    const kind = s.slice(i, colon + 1);
+    let j = colon + 1;
+    let value: string;
+    if (s[j] === '"') {
+      let k = j + 1;
+      while (k < s.length && s[k] !== '"') k += s[k] === '\\' ? 2 : 1;
+      try {
+        value = JSON.parse(s.slice(j, k + 1)) as string;
+      } catch {
+        value = s.slice(j + 1, k);
+      }
+      j = k + 1;
+    } else {
+      const comma = s.indexOf(', ', j);
+      const e = comma < 0 ? s.length : comma;
+      value = s.slice(j, e);
+      j = e;
+    }
+    out.push(kind + value);
+    i = s.startsWith(', ', j) ? j + 2 : j + 1;
+  }
+  return out;
+}
+
+/** The banners the TLS module produces. */
+export const TLS_APPS: readonly AppName[] = ['ssl', 'X509', 'X509CA'];

@@ -1,0 +1,33 @@
+/**
+ * The banner part of a receive worker's set-up, from the scan's options (reference
+ * masscan-compat.md §1.6, §9.1).
+ */
+import type { ScanConfig } from '../cli/config.js';
+import { bannerConfigFromOptions } from '../banners/registry.js';
+import type { BannerSetup } from './banner-engine.js';
+import { TIDESCAN_VERSION } from './console.js';
+
+/** masscan's --connection-timeout default (seconds). */
+const CONNECTION_TIMEOUT_S = 30;
+/** Connection table bounds: masscan sizes it max_rate / 5, a power of two in [1024, 16 M]; we cap at 1 M. */
+const MIN_CONNECTIONS = 1024;
+const MAX_CONNECTIONS = 1 << 20;
+
+/** Slots for a scan at `rate` packets/s: rate / 5 rounded up to a power of two, bounded. */
+export function connectionCapacity(rate: number): number {
+  let n = MIN_CONNECTIONS;
+  const want = rate / 5;
+  while (n < want && n < MAX_CONNECTIONS) n *= 2;
+  return n;
+}
+
+export function bannerSetup(c: ScanConfig): BannerSetup {
+  const config = bannerConfigFromOptions(c.raw, c.capture, TIDESCAN_VERSION);
+  const secs = Number(c.raw.get('connection-timeout')?.at(-1) ?? CONNECTION_TIMEOUT_S);
+  return {
+    helloTimeoutMs: config.helloTimeoutMs,
+    connectionTimeoutMs: Number.isFinite(secs) && secs > 0 ? Math.round(secs * 1000) : CONNECTION_TIMEOUT_S * 1000,
+    capacity: connectionCapacity(c.rate),
+    config,
+  };
+}
