@@ -106,8 +106,10 @@ export class BannerEngine implements StackHost {
     this.stack = new TcpStack({
       capacity: cap,
       chunkSize: CHUNK,
-      // Two chunks a connection on average (a hello out, a banner's first bytes in).
-      maxChunks: Math.max(1024, cap * 2),
+      // A chunk a connection on average: its hello waiting for an ACK (in-order data goes
+      // straight to the parser; only out-of-order segments are held). Pages of the pool
+      // that are never used are never touched, so they cost no memory.
+      maxChunks: cap + 1024,
       connectionTimeoutMs: setup.connectionTimeoutMs,
       rtoMs: 1000,
       maxRetries: 4,
