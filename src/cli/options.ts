@@ -842,6 +842,11 @@ const DEFS: Def[] = [
       if (t !== 'head' && t !== '1.3.2') fail('ERR_BAD_OPTION', ctx.what, v, 'expected head or 1.3.2');
       rawSet(d, 'readscan-numbering', t);
     } },
+  { name: 'tls-sni', effect: acts('raw:tls-sni'), kind: 'value', state: 'raw', group: 'banners', arg: '<name>', ours: true,
+    help: 'server name (SNI) of the TLS ClientHello (default: none)', apply: rawString('tls-sni') },
+  { name: 'no-identify', effect: acts('raw:no-identify'), kind: 'flag', state: 'raw', group: 'banners', ours: true,
+    help: 'no identification probes on ports without a hello (only the hello table applies, as in masscan)',
+    apply: rawBool('no-identify') },
   { name: 'no-firewall', effect: acts('noFirewall'), kind: 'flag', state: 'field', group: 'banners', ours: true,
     help: 'with --banners: do not add the nftables rule that keeps the kernel from resetting our connections',
     apply: (d, v) => { d.noFirewall = parseBool(v); } },

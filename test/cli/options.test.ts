@@ -95,6 +95,8 @@ const SAMPLES: Record<string, string[][]> = {
   'http-field-remove': [['--http-field-remove', 'Accept']],
   capture: [['--capture', 'html'], ['--capture', 'cert,html'], ['--nocapture', 'cert', '--capture', 'cert']],
   nocapture: [['--nocapture', 'cert'], ['--no-capture', 'servername'], ['--capture', 'html', '--nocapture', 'html,cert']],
+  'tls-sni': [['--tls-sni', 'example.com']],
+  'no-identify': [['--no-identify'], ['--no-identify=false']],
   'banner-types': [['--banner-types', 'http', '--banner-type', 'ssh']],
   'readscan-numbering': [['--readscan-numbering', '1.3.2']],
   noreset: [['--noreset']],
