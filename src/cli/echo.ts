@@ -21,8 +21,18 @@ import type { ScanConfig, Range4, Range6 } from './config.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { formatPortsForEcho } from '../target/ports.js';
+import { quoteInput } from '../target/parse.js';
 import { formatRate, formatMacDashes, plainDecimal } from './values.js';
-import { OPTIONS } from './options.js';
+import { OPTIONS, findOption } from './options.js';
+
+/**
+ * A refused option never changes the configuration (parse.ts accepts one only when it asks
+ * for what is already so), so a line for it could only restate a default, and would read as
+ * if the option worked: --echo and paused.conf leave every refused option out.
+ */
+function isRefused(key: string): boolean {
+  return findOption(key.replace(/\[.*\]$/, ''))?.effect.is === 'refused';
+}
 
 /** Raw options printed in masscan's part of the echo (the rest go to the extras). */
 const MASSCAN_RAW = [
@@ -81,7 +91,7 @@ function plain(x: number): string {
 /** The config as config-file text. */
 export function echoConfig(c: ScanConfig): string {
   const out: string[] = [];
-  const line = (name: string, value: string | number): void => { out.push(`${name} = ${value}`); };
+  const line = (name: string, value: string | number): void => { if (!isRefused(name)) out.push(`${name} = ${value}`); };
   const printed = new Set<string>();
   const raw = (base: string): void => {
     for (const k of rawKeysOf(c, base)) {
@@ -168,7 +178,7 @@ export function echoConfig(c: ScanConfig): string {
 
   // --- extras: options masscan does not echo, and ours
   const extras: string[] = [];
-  const x = (name: string, value: string | number): void => { extras.push(`${name} = ${value}`); };
+  const x = (name: string, value: string | number): void => { if (!isRefused(name)) extras.push(`${name} = ${value}`); };
   if (c.hasExclude4) {
     const gap = firstGap4(c.targets4);
     if (gap !== undefined) x('exclude', formatIPv4(gap));
@@ -220,6 +230,6 @@ export function writePausedConf(c: ScanConfig, resumeIndex: number, path = 'paus
     writeFileSync(path, pausedConfText(c, resumeIndex));
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-    throw new ScanError('ERR_FILE', `saving resume file ${JSON.stringify(path)}: ${code}`);
+    throw new ScanError('ERR_FILE', `saving resume file ${quoteInput(path)}: ${code}`);
   }
 }

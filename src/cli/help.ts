@@ -34,9 +34,9 @@ export function usageText(): string {
     ' scan some web ports on 10.x.x.x at 10kpps',
     'tidescan --nmap',
     ' list those options that are compatible with nmap',
-    'tidescan -p80 10.0.0.0/8 --banners -oB <filename>',
+    'tidescan -p80 10.0.0.0/8 -oB <filename>',
     ' save results of scan in binary format to <filename>',
-    'tidescan --open --banners --readscan <filename> -oX <savefile>',
+    'tidescan --open --readscan <filename> -oX <savefile>',
     ' read binary scan results in <filename> and save them as xml in <savefile>',
     'tidescan --help',
     ' every option',
@@ -59,7 +59,9 @@ export function helpText(): string {
     if (def.help === '') continue;
     const names = [def.name, ...def.aliases].map((n) => `--${n}`).join(', ');
     const head = `  ${names}${def.arg !== '' ? ` ${def.arg}` : ''}`;
-    const text = head.length < 38 ? `${head.padEnd(38)}${def.help}` : `${head}\n${' '.repeat(38)}${def.help}`;
+    // Refused options stay listed (masscan users look for them) but say they do not work.
+    const help = def.effect.is === 'refused' ? `[${def.effect.why}] ${def.help}` : def.help;
+    const text = head.length < 38 ? `${head.padEnd(38)}${help}` : `${head}\n${' '.repeat(38)}${help}`;
     const list = groups.get(def.group) ?? [];
     list.push(text);
     groups.set(def.group, list);
@@ -108,7 +110,6 @@ export function nmapHelpText(): string {
     '  -oX/-oJ/-oD/-oG/-oL/-oB/-oU/-oH <file>: Output scan in XML, JSON, NDJSON, Grepable,',
     '     List, Binary, Unicornscan or host-only format, respectively, to the given filename.',
     '  -v: Increase verbosity level (use -vv or more for greater effect)',
-    '  -d: Increase debugging level (use -dd or more for greater effect)',
     '  --open: Only show open (or possibly open) ports',
     '  --packet-trace: Show all packets sent',
     '  --append-output: Append to rather than clobber specified output files',
@@ -117,10 +118,11 @@ export function nmapHelpText(): string {
     '  --send-eth: Send using raw ethernet frames (default)',
     '  -V: Print version number',
     '  -h: Print this help summary page.',
+    'ACCEPTED AND IGNORED (as masscan does): -n, -Pn, -sY, -6, --randomize-hosts, --reason',
     'EXAMPLES:',
     '  tidescan -v -sS 192.168.0.0/16 10.0.0.0/8 -p 80',
-    '  tidescan 23.0.0.0/0 -p80 --banners -output-format binary --output-filename internet.scan',
-    '  tidescan --open --banners --readscan internet.scan -oG internet_scan.grepable',
+    '  tidescan 23.0.0.0/0 -p80 --exclude 255.255.255.255 --output-format binary --output-filename internet.scan',
+    '  tidescan --open --readscan internet.scan -oG internet_scan.grepable',
     'SEE (https://github.com/robertdavidgraham/masscan) FOR MORE HELP',
     '',
   ].join('\n');

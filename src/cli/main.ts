@@ -14,6 +14,7 @@ import { parseCommandLine, type ParseIo } from './parse.js';
 import { echoConfig, writePausedConf, formatRange4, formatRange6 } from './echo.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
+import { clipInput } from '../target/parse.js';
 import { runList, writeAll } from './list.js';
 import { helpText, usageText, nmapHelpText, versionText } from './help.js';
 
@@ -141,9 +142,16 @@ async function run(config: ScanConfig): Promise<number> {
   }
 }
 
+/**
+ * The longest error line printed. Every message quotes at most QUOTE_MAX characters of a bad
+ * value (tested); this only guards against a message that forgot to, so that no input can
+ * turn one error into kilobytes of terminal output.
+ */
+const MAX_ERROR_LINE = 1000;
+
 function report(e: unknown): number {
-  if (isScanError(e)) stderr(`[-] FAIL: ${e.message}`);
-  else stderr(`[-] FAIL: internal error: ${e instanceof Error ? e.message : String(e)}`);
+  const msg = isScanError(e) ? e.message : `internal error: ${e instanceof Error ? e.message : String(e)}`;
+  stderr(`[-] FAIL: ${clipInput(msg, MAX_ERROR_LINE)}`);
   return 1;
 }
 

@@ -4,15 +4,20 @@
  * not 'none'; test/cli/options.test.ts checks each one reads back to the same config).
  *
  * Names follow masscan (reference §1): `-`, `_` and `.` are ignored and case does not matter
- * when matching, and every alias masscan accepts is listed. Options that only later work acts
- * on (banners, HTTP fields, hello probes, rotation, ...) are parsed and checked here and kept
- * in dedicated ScanConfig fields or in `raw` under their canonical name.
+ * when matching, and every alias masscan accepts is listed.
+ *
+ * Each entry's `effect` says whether it acts, is refused, or is one of masscan's no-ops
+ * (OptionEffect). Options that only later work will act on (banners, HTTP fields, hello
+ * probes, packet-template options, ...) are refused, but their values are still parsed and
+ * checked here and kept in dedicated ScanConfig fields or in `raw` under their canonical name,
+ * ready for the day their entry says `acts`.
  */
 import { ScanError } from '../error.js';
 import { type OutputFormatName, type CaptureType, type Operation, CAPTURE_TYPES } from './config.js';
 import { type Draft, rawSet, rawAdd } from './draft.js';
 import { parseIPv4 } from '../target/ipv4.js';
 import { parseIPv6 } from '../target/ipv6.js';
+import { quoteInput, clipInput } from '../target/parse.js';
 import {
   parseBool, isBoolWord, isAllDigits, fail, parseUintBase0, parseUintDec, parseU64, parseRate,
   parseSeconds, parsePeriod, parseOffset, parseSize, parseMac, lookup, refuseLineBreak,
@@ -35,6 +40,53 @@ export type OptionKind = 'flag' | 'value' | 'numable' | 'files';
  * - include: reads another config file; - none: accepted with no lasting effect.
  */
 export type OptionState = 'field' | 'raw' | 'targets' | 'operation' | 'include' | 'none';
+
+/**
+ * What an option does (issue 11: no option is accepted and then ignored). Every entry says one
+ * of three things, and test/cli/options-effect.test.ts holds the table to it:
+ * - acts: `reads` names what carries its effect out of src/cli, and that thing is read there:
+ *   a ScanConfig field (`rate`), a raw key (`raw:nmap-payloads`), an operation that
+ *   cli/main.ts runs (`op:echo`), or cli code that acts on it itself (`cli:parse.ts:includeFile`:
+ *   that file uses that name). The test fails when nothing outside src/cli reads a field or key.
+ * - refused: nothing acts on it yet. Using it (command line, config file, paused.conf) is an
+ *   error `<option>: <why>`, unless applying it leaves the configuration exactly as it was
+ *   (`--nobanners`, `--banners=false`, `--nocapture servername`: they ask for the default).
+ *   Its value is still parsed and its field kept, and `reads` says what will read it, so
+ *   turning it on is one line: `refused(...)` becomes `acts(...)`.
+ *   `own`: the option's apply always throws its own message (nmap refusals, --banner1).
+ * - noop: accepted and ignored because masscan ignores it too; README.md lists each one.
+ */
+export type OptionEffect =
+  | { readonly is: 'acts'; readonly reads: readonly string[] }
+  | { readonly is: 'refused'; readonly why: string; readonly reads: readonly string[]; readonly own?: true }
+  | { readonly is: 'noop'; readonly why: string };
+
+/** The message of a refused option, after its name. */
+export const NOT_SUPPORTED_YET = 'not supported yet';
+
+function acts(...reads: string[]): OptionEffect {
+  return { is: 'acts', reads };
+}
+function refused(...reads: string[]): OptionEffect {
+  return { is: 'refused', why: NOT_SUPPORTED_YET, reads };
+}
+function refusedBecause(why: string, ...reads: string[]): OptionEffect {
+  return { is: 'refused', why, reads };
+}
+function noop(why: string): OptionEffect {
+  return { is: 'noop', why };
+}
+const refusedOwn: OptionEffect = { is: 'refused', why: NOT_SUPPORTED_YET, reads: [], own: true };
+
+/**
+ * Single-dash options that masscan accepts and ignores, as the table's noops (parse.ts).
+ */
+export const DASH_NOOPS: Readonly<Record<string, string>> = {
+  '-6': 'IPv6 targets are scanned whenever they are given; the flag adds nothing',
+  '-n': 'no DNS resolution is ever done',
+  '-Pn': 'every target is probed; there is no host discovery to skip',
+  '-sY': 'SCTP is -sZ / S:ports; masscan also accepts -sY and does nothing with it',
+};
 
 /** Which `[index]` an option takes: none, adapter number 0-7, a port 0-65535, or any name. */
 export type IndexKind = 'none' | 'adapter' | 'port' | 'name';
@@ -61,6 +113,8 @@ export interface OptionDef {
   readonly aliases: readonly string[];
   readonly kind: OptionKind;
   readonly state: OptionState;
+  /** Acts, refused or no-op: see OptionEffect. */
+  readonly effect: OptionEffect;
   readonly index: IndexKind;
   readonly group: HelpGroup;
   /** Placeholder for --help, e.g. `<list>`; '' for flags. */
@@ -94,14 +148,25 @@ function nmapInfo(name: string, message: string): (d: Draft, v: string, ctx: App
   return (_d, _v, ctx) => ctx.warn(`nmap(${name}): ${message}`);
 }
 
+/**
+ * Whether `adapter[n]`, `adapter-ip[n]`, ... for n > 0 are accepted. The engine drives one
+ * adapter; until it splits the scan across several, an index above 0 is refused (it used to be
+ * stored and ignored). Turning this on keeps them in raw under `name[n]`, as --echo prints them.
+ */
+const MULTI_ADAPTER = false;
+
 /** For options that may carry an adapter index: the raw key for index > 0, else undefined. */
 function adapterSlot(name: string, ctx: ApplyContext): string | undefined {
   if (ctx.index === undefined) return undefined;
   const n = Number(ctx.index);
   if (!/^[0-9]+$/.test(ctx.index) || n > 7) {
-    throw new ScanError('ERR_BAD_OPTION', `${ctx.what}[${ctx.index}]: adapter index must be 0..7`);
+    throw new ScanError('ERR_BAD_OPTION', `${ctx.what}[${clipInput(ctx.index)}]: adapter index must be 0..7`);
   }
-  return n === 0 ? undefined : `${name}[${n}]`;
+  if (n === 0) return undefined;
+  if (!MULTI_ADAPTER) {
+    throw new ScanError('ERR_USAGE', `${ctx.what}[${n}]: more than one adapter is ${NOT_SUPPORTED_YET} (only index 0)`);
+  }
+  return `${name}[${n}]`;
 }
 
 function portIndex(ctx: ApplyContext): number {
@@ -185,6 +250,8 @@ function parseOutputFormat(what: string, value: string): OutputFormatName {
   if (f === undefined) {
     fail('ERR_BAD_OPTION', what, value, `unknown output format (one of ${Object.keys(OUTPUT_FORMATS).join(', ')})`);
   }
+  // As --redis / -oR (refused in the table): no writer exists, so it fails here, not later.
+  if (f === 'redis') fail('ERR_USAGE', what, value, `Redis output is ${NOT_SUPPORTED_YET}`);
   return f;
 }
 
@@ -196,6 +263,13 @@ export function addOutput(format: OutputFormatName): (d: Draft, v: string, ctx: 
   };
 }
 
+/**
+ * Capture types the banner modules act on (src/banners/registry.ts reads cert and html). The
+ * others are refused when turned on; turning them off changes nothing and is accepted (masscan's
+ * echo writes `nocapture = servername`).
+ */
+const ACTED_CAPTURE: readonly CaptureType[] = ['cert', 'html'];
+
 function setCapture(on: boolean): (d: Draft, v: string, ctx: ApplyContext) => void {
   return (d, v, ctx) => {
     for (const word of v.split(',')) {
@@ -203,6 +277,9 @@ function setCapture(on: boolean): (d: Draft, v: string, ctx: ApplyContext) => vo
       if (w === '') continue;
       if (!(CAPTURE_TYPES as readonly string[]).includes(w)) {
         fail('ERR_BAD_OPTION', ctx.what, word, `unknown capture type (one of ${CAPTURE_TYPES.join(', ')})`);
+      }
+      if (on && !ACTED_CAPTURE.includes(w as CaptureType)) {
+        throw new ScanError('ERR_USAGE', `${ctx.what} ${clipInput(w)}: ${NOT_SUPPORTED_YET}`);
       }
       if (on) d.capture.add(w as CaptureType);
       else d.capture.delete(w as CaptureType);
@@ -336,54 +413,62 @@ const NMAP_REFUSED: readonly NmapRefused[] = [
 
 function nmapRefusal(r: NmapRefused): Def {
   return {
-    name: r.name, aliases: r.aliases, kind: r.kind, state: 'none', group: 'nmap', help: '',
+    name: r.name, effect: refusedOwn, aliases: r.aliases, kind: r.kind, state: 'none', group: 'nmap', help: '',
     apply: nmapReject(r.tag ?? r.name, r.why),
   };
 }
 
 const DEFS: Def[] = [
   // --- targets and ports (§1.2)
-  { name: 'range', aliases: ['ranges', 'ip', 'ipv4', 'dst-ip', 'dest-ip', 'destination-ip', 'target-ip'],
+  { name: 'range', effect: acts('targets4', 'targets6'),
+    aliases: ['ranges', 'ip', 'ipv4', 'dst-ip', 'dest-ip', 'destination-ip', 'target-ip'],
     kind: 'value', state: 'targets', group: 'targets', arg: '<list>',
     help: 'targets: IPv4/IPv6 addresses, ranges (a-b) and CIDR blocks; also given bare',
     apply: (d, v, ctx) => d.targets.addText(ctx.what, nonEmpty(ctx, v)) },
-  { name: 'includefile', aliases: ['include-file'], kind: 'value', state: 'targets', group: 'targets',
+  { name: 'includefile', effect: acts('targets4', 'targets6'),
+    aliases: ['include-file'], kind: 'value', state: 'targets', group: 'targets',
     arg: '<file>', help: 'read targets from a file (- = stdin); same as -iL',
     apply: (d, v, ctx) => {
       const f = nonEmpty(ctx, v);
       d.targets.addFile(readOrFail(ctx, f, 'include file'), f);
     } },
-  { name: 'exclude', aliases: ['exclude-range', 'exclude-ranges', 'exclude-ip', 'exclude-ipv4'],
+  { name: 'exclude', effect: acts('targets4', 'targets6'),
+    aliases: ['exclude-range', 'exclude-ranges', 'exclude-ip', 'exclude-ipv4'],
     kind: 'value', state: 'targets', group: 'targets', arg: '<list>',
     help: 'never scan these addresses (applied after all targets are read)',
     apply: (d, v, ctx) => d.targets.excludeText(ctx.what, nonEmpty(ctx, v)) },
-  { name: 'excludefile', aliases: ['exclude-file'], kind: 'value', state: 'targets', group: 'targets',
+  { name: 'excludefile', effect: acts('targets4', 'targets6'),
+    aliases: ['exclude-file'], kind: 'value', state: 'targets', group: 'targets',
     arg: '<file>', help: 'read addresses to exclude from a file',
     apply: (d, v, ctx) => {
       const f = nonEmpty(ctx, v);
       const n = d.targets.excludeFile(readOrFail(ctx, f, 'exclude file'), f);
       if (n > 0) ctx.warn(`${f}: excluding ${n} ranges from file`);
     } },
-  { name: 'ports', aliases: ['port', 'dst-port', 'dest-port', 'destination-port', 'target-port'],
+  { name: 'ports', effect: acts('ports'), aliases: ['port', 'dst-port', 'dest-port', 'destination-port', 'target-port'],
     kind: 'value', state: 'targets', group: 'targets', arg: '<ports>',
     help: 'ports: 80,443,8000-8100, U:53 (UDP), S:x (SCTP), I:0 (ping); same as -p', apply: portsApply },
-  { name: 'tcp-ports', aliases: ['tcp-port'], kind: 'value', state: 'targets', group: 'targets', arg: '<ports>',
+  { name: 'tcp-ports', effect: acts('ports'),
+    aliases: ['tcp-port'], kind: 'value', state: 'targets', group: 'targets', arg: '<ports>',
     help: 'TCP ports', apply: (d, v, ctx) => {
       d.scanTcp = true; d.scanTypeGiven = true; d.targets.addPorts(ctx.what, v, 'tcp');
     } },
-  { name: 'udp-ports', aliases: ['udp-port'], kind: 'value', state: 'targets', group: 'targets', arg: '<ports>',
+  { name: 'udp-ports', effect: acts('ports'),
+    aliases: ['udp-port'], kind: 'value', state: 'targets', group: 'targets', arg: '<ports>',
     help: 'UDP ports', apply: (d, v, ctx) => {
       d.scanUdp = true; d.scanTypeGiven = true; d.targets.addPorts(ctx.what, v, 'udp');
     } },
-  { name: 'oproto', aliases: ['oprotos'], kind: 'value', state: 'targets', group: 'targets', arg: '<0-255>',
+  { name: 'oproto', effect: acts('ports'),
+    aliases: ['oprotos'], kind: 'value', state: 'targets', group: 'targets', arg: '<0-255>',
     help: 'other IP protocol numbers to probe', apply: (d, v, ctx) => {
       d.scanTypeGiven = true;
       d.targets.addPorts(ctx.what, `O:${nonEmpty(ctx, v)}`, 'tcp');
     } },
-  { name: 'exclude-ports', aliases: ['exclude-port'], kind: 'value', state: 'targets', group: 'targets',
+  { name: 'exclude-ports', effect: acts('ports'), aliases: ['exclude-port'], kind: 'value', state: 'targets', group: 'targets',
     arg: '<ports>', help: 'never probe these ports',
     apply: (d, v, ctx) => d.targets.excludePortSpec(ctx.what, v, d.defaultProto) },
-  { name: 'top-ports', aliases: ['top-port'], kind: 'numable', state: 'targets', group: 'targets', arg: '[N]',
+  { name: 'top-ports', effect: acts('ports'),
+    aliases: ['top-port'], kind: 'numable', state: 'targets', group: 'targets', arg: '[N]',
     help: 'add the first N of nmap\'s top-1000 TCP ports, in port order, as TCP (masscan 1.3.2; N defaults to 20)', apply: (d, v, ctx) => {
       const t = v.trim();
       if (t === '' ) d.topPorts = 20;
@@ -391,11 +476,11 @@ const DEFS: Def[] = [
       else if (isBoolWord(t)) d.topPorts = parseBool(t) ? 20 : undefined;
       else fail('ERR_BAD_PORT', ctx.what, v, 'expected a count of ports');
     } },
-  { name: 'ping', aliases: ['ping-sweep'], kind: 'flag', state: 'targets', group: 'targets',
+  { name: 'ping', effect: acts('ports'), aliases: ['ping-sweep'], kind: 'flag', state: 'targets', group: 'targets',
     help: 'ICMP echo every target (port I:0)', apply: (d, v, ctx) => {
       if (parseBool(v)) { d.scanTypeGiven = true; d.targets.addPorts(ctx.what, 'I:0', 'tcp'); }
     } },
-  { name: 'arpscan', aliases: ['arp'], kind: 'flag', state: 'field', group: 'targets',
+  { name: 'arpscan', effect: acts('arpscan', 'ports'), aliases: ['arp'], kind: 'flag', state: 'field', group: 'targets',
     help: 'ARP scan of the local subnet', apply: (d, v, ctx) => {
       if (!parseBool(v)) return;
       d.arpscan = true;
@@ -406,17 +491,17 @@ const DEFS: Def[] = [
     } },
 
   // --- speed, order, shards, resume (§1.3)
-  { name: 'rate', aliases: ['max-rate'], kind: 'value', state: 'field', group: 'speed', arg: '<pps>',
+  { name: 'rate', effect: acts('rate'), aliases: ['max-rate'], kind: 'value', state: 'field', group: 'speed', arg: '<pps>',
     help: 'packets per second (default 100; fractions like 0.5 allowed)',
     apply: (d, v, ctx) => { d.rate = parseRate(ctx.what, v); } },
-  { name: 'seed', kind: 'value', state: 'field', group: 'speed', arg: '<n|time>',
+  { name: 'seed', effect: acts('seed'), kind: 'value', state: 'field', group: 'speed', arg: '<n|time>',
     help: '64-bit seed of the target order and cookies (default random); shards must share it',
     apply: (d, v, ctx) => {
       d.seed = v.trim().toLowerCase() === 'time'
         ? BigInt(Math.floor(ctx.now() / 1000))
         : parseU64(ctx.what, v, 'ERR_BAD_SEED');
     } },
-  { name: 'shard', aliases: ['shards'], kind: 'value', state: 'field', group: 'speed', arg: '<x/y>',
+  { name: 'shard', effect: acts('shard'), aliases: ['shards'], kind: 'value', state: 'field', group: 'speed', arg: '<x/y>',
     help: 'scan only shard x of y (all shards use the same --seed)', apply: (d, v, ctx) => {
       const m = /^\s*([0-9]+)\s*[!-/:-@[-`{-~]\s*([0-9]+)\s*$/.exec(v);
       if (m === null) fail('ERR_BAD_SHARD', ctx.what, v, 'expected x/y, e.g. 1/4');
@@ -425,45 +510,51 @@ const DEFS: Def[] = [
       if (one < 1 || one > of || of > 0xffffffff) fail('ERR_BAD_SHARD', ctx.what, v, 'need 1 <= x <= y, e.g. 1/4 2/4 3/4 4/4');
       d.shard = { one, of };
     } },
-  { name: 'resume-index', kind: 'value', state: 'field', group: 'speed', arg: '<i>',
+  { name: 'resume-index', effect: acts('resumeIndex'), kind: 'value', state: 'field', group: 'speed', arg: '<i>',
     help: 'start at this (unshuffled) index', apply: (d, v, ctx) => {
       d.resumeIndex = parseUintDec(ctx.what, v, Number.MAX_SAFE_INTEGER);
     } },
-  { name: 'resume-count', kind: 'value', state: 'field', group: 'speed', arg: '<n>',
+  { name: 'resume-count', effect: acts('resumeCount'), kind: 'value', state: 'field', group: 'speed', arg: '<n>',
     help: 'cover at most this many indexes (0 = all)', apply: (d, v, ctx) => {
       d.resumeCount = parseUintDec(ctx.what, v, Number.MAX_SAFE_INTEGER);
     } },
-  { name: 'retries', aliases: ['retry', 'max-retries', 'max-retry'], kind: 'value', state: 'field', group: 'speed',
+  { name: 'retries', effect: acts('retries'),
+    aliases: ['retry', 'max-retries', 'max-retry'], kind: 'value', state: 'field', group: 'speed',
     arg: '<R>', help: 'send R more probes per target (R+1 in all; masscan sends (R+1)^2)',
     apply: (d, v, ctx) => { d.retries = parseUintBase0(ctx.what, v, 999); } },
-  { name: 'blackrock-rounds', kind: 'value', state: 'field', group: 'speed', arg: '<n>',
+  { name: 'blackrock-rounds', effect: acts('blackrockRounds'), kind: 'value', state: 'field', group: 'speed', arg: '<n>',
     help: 'rounds of the target permutation (default 14)',
     apply: (d, v, ctx) => { d.blackrockRounds = parseUintDec(ctx.what, v, 255); } },
-  { name: 'infinite', kind: 'flag', state: 'field', group: 'speed', help: 'repeat the scan forever (seed+1 per pass)',
+  { name: 'infinite', effect: acts('infinite'),
+    kind: 'flag', state: 'field', group: 'speed', help: 'repeat the scan forever (seed+1 per pass)',
     apply: (d, v) => { d.infinite = parseBool(v); } },
-  { name: 'wait', kind: 'value', state: 'field', group: 'speed', arg: '<secs|forever>',
+  { name: 'wait', effect: acts('wait'), kind: 'value', state: 'field', group: 'speed', arg: '<secs|forever>',
     help: 'seconds to wait for replies after the last probe (default 10)', apply: (d, v, ctx) => {
       d.wait = v.trim().toLowerCase() === 'forever' ? Infinity : parseSeconds(ctx.what, v);
     } },
-  { name: 'tx-threads', kind: 'value', state: 'field', group: 'speed', arg: '<n>', ours: true,
+  { name: 'tx-threads', effect: acts('txThreads'), kind: 'value', state: 'field', group: 'speed', arg: '<n>', ours: true,
     help: 'transmit workers (default 0 = one per core)',
     apply: (d, v, ctx) => { d.txThreads = parseUintDec(ctx.what, v, 256); } },
-  { name: 'randomize-hosts', kind: 'flag', state: 'none', group: 'speed',
+  { name: 'randomize-hosts', effect: noop('the target order is always random'), kind: 'flag', state: 'none', group: 'speed',
     help: 'accepted; the order is always random', apply: () => undefined },
-  { name: 'resume', kind: 'value', state: 'include', group: 'speed', arg: '<file>',
+  { name: 'resume', effect: acts('cli:parse.ts:includeFile', 'outputAppend'),
+    kind: 'value', state: 'include', group: 'speed', arg: '<file>',
     help: 'continue a scan from its paused.conf (also appends to output files)', apply: (d, v, ctx) => {
       ctx.include(nonEmpty(ctx, v), ctx.what);
       d.outputAppend = true;
     } },
-  { name: 'conf', aliases: ['config'], kind: 'value', state: 'include', group: 'speed', arg: '<file>',
+  { name: 'conf', effect: acts('cli:parse.ts:includeFile'),
+    aliases: ['config'], kind: 'value', state: 'include', group: 'speed', arg: '<file>',
     help: 'read options from a config file, at this position (same as -c)',
     apply: (_d, v, ctx) => ctx.include(nonEmpty(ctx, v), ctx.what) },
-  { name: 'no-default-config', kind: 'flag', state: 'none', group: 'speed', ours: true,
+  { name: 'no-default-config', effect: acts('cli:parse.ts:nodefaultconfig'),
+    kind: 'flag', state: 'none', group: 'speed', ours: true,
     help: 'do not read /etc/tidescan/tidescan.conf (or set TIDESCAN_NO_DEFAULT_CONFIG=1)',
     apply: () => undefined },
 
   // --- adapter, source, link (§1.4)
-  { name: 'adapter', aliases: ['if', 'interface'], kind: 'value', state: 'field', group: 'adapter', index: 'adapter',
+  { name: 'adapter', effect: acts('adapter'),
+    aliases: ['if', 'interface'], kind: 'value', state: 'field', group: 'adapter', index: 'adapter',
     arg: '<ifname>', help: 'network interface (default: the one with the default route); same as -e',
     apply: (d, v, ctx) => {
       const slot = adapterSlot('adapter', ctx);
@@ -471,7 +562,8 @@ const DEFS: Def[] = [
       if (slot !== undefined) rawSet(d, slot, name);
       else d.adapter = name;
     } },
-  { name: 'adapter-ip', aliases: ['source-ip', 'source-address', 'spoof-ip', 'spoof-address', 'src-ip'],
+  { name: 'adapter-ip', effect: acts('adapterIp4', 'adapterIp6'),
+    aliases: ['source-ip', 'source-address', 'spoof-ip', 'spoof-address', 'src-ip'],
     kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<ip>',
     help: 'source address: IPv4, IPv4 range of 2^n addresses, or IPv6; same as -S',
     apply: (d, v, ctx) => {
@@ -481,10 +573,12 @@ const DEFS: Def[] = [
       if ('v6' in ip) d.adapterIp6 = ip.v6;
       else d.adapterIp4 = ip.v4;
     } },
-  { name: 'adapter-port', aliases: ['source-port', 'src-port', 'sourceport'], kind: 'value', state: 'field',
+  { name: 'adapter-port', effect: acts('adapterPort'),
+    aliases: ['source-port', 'src-port', 'sourceport'], kind: 'value', state: 'field',
     group: 'adapter', arg: '<port[-port]>', help: 'source port or range of 2^n ports; same as -g',
     apply: (d, v, ctx) => { d.adapterPort = parseAdapterPort(ctx.what, v); } },
-  { name: 'adapter-mac', aliases: ['spoof-mac', 'source-mac', 'src-mac'], kind: 'value', state: 'field',
+  { name: 'adapter-mac', effect: acts('adapterMac'),
+    aliases: ['spoof-mac', 'source-mac', 'src-mac'], kind: 'value', state: 'field',
     group: 'adapter', index: 'adapter', arg: '<mac>', help: 'source MAC address', apply: (d, v, ctx) => {
       const slot = adapterSlot('adapter-mac', ctx);
       const mac = parseMac(ctx.what, v);
@@ -492,7 +586,8 @@ const DEFS: Def[] = [
       if (d.adapterMac !== undefined && d.adapterMac !== mac) ctx.warn(`[-] WARNING: overwriting MAC address ${d.adapterMac} with ${mac}`);
       d.adapterMac = mac;
     } },
-  { name: 'router-mac', aliases: ['router', 'dest-mac', 'destination-mac', 'dst-mac', 'target-mac'],
+  { name: 'router-mac', effect: acts('routerMac4', 'routerMac6'),
+    aliases: ['router', 'dest-mac', 'destination-mac', 'dst-mac', 'target-mac'],
     kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<mac>',
     help: 'gateway MAC for IPv4 and IPv6 (skips ARP/NDP)', apply: (d, v, ctx) => {
       const slot = adapterSlot('router-mac', ctx);
@@ -505,21 +600,23 @@ const DEFS: Def[] = [
       d.routerMac4 = mac;
       d.routerMac6 = mac;
     } },
-  { name: 'router-mac-ipv4', aliases: ['router-ipv4'], kind: 'value', state: 'field', group: 'adapter',
+  { name: 'router-mac-ipv4', effect: acts('routerMac4'),
+    aliases: ['router-ipv4'], kind: 'value', state: 'field', group: 'adapter',
     index: 'adapter', arg: '<mac>', help: 'gateway MAC for IPv4', apply: (d, v, ctx) => {
       const slot = adapterSlot('router-mac-ipv4', ctx);
       const mac = parseMac(ctx.what, v);
       if (slot !== undefined) rawSet(d, slot, mac);
       else d.routerMac4 = mac;
     } },
-  { name: 'router-mac-ipv6', aliases: ['router-ipv6'], kind: 'value', state: 'field', group: 'adapter',
+  { name: 'router-mac-ipv6', effect: acts('routerMac6'),
+    aliases: ['router-ipv6'], kind: 'value', state: 'field', group: 'adapter',
     index: 'adapter', arg: '<mac>', help: 'gateway MAC for IPv6', apply: (d, v, ctx) => {
       const slot = adapterSlot('router-mac-ipv6', ctx);
       const mac = parseMac(ctx.what, v);
       if (slot !== undefined) rawSet(d, slot, mac);
       else d.routerMac6 = mac;
     } },
-  { name: 'router-ip', kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<ipv4>',
+  { name: 'router-ip', effect: acts('routerIp'), kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<ipv4>',
     help: 'gateway IPv4 address to ARP for', apply: (d, v, ctx) => {
       const slot = adapterSlot('router-ip', ctx);
       const ip = parseIPv4(v.trim());
@@ -527,37 +624,42 @@ const DEFS: Def[] = [
       if (slot !== undefined) rawSet(d, slot, v.trim());
       else d.routerIp = ip;
     } },
-  { name: 'vlan', aliases: ['adapter-vlan'], kind: 'value', state: 'field', group: 'adapter', arg: '<id>',
+  { name: 'vlan', effect: acts('vlan'), aliases: ['adapter-vlan'], kind: 'value', state: 'field', group: 'adapter', arg: '<id>',
     help: '802.1Q VLAN tag', apply: (d, v, ctx) => { d.vlan = parseUintDec(ctx.what, v, 4095); } },
-  { name: 'ttl', kind: 'value', state: 'field', group: 'adapter', arg: '<n>',
+  { name: 'ttl', effect: acts('ttl'), kind: 'value', state: 'field', group: 'adapter', arg: '<n>',
     help: 'IP TTL / hop limit of probes (default 255)',
     apply: (d, v, ctx) => { d.ttl = parseUintDec(ctx.what, v, 255); } },
-  { name: 'offline', aliases: ['notransmit', 'nosend', 'dry-run'], kind: 'flag', state: 'field', group: 'adapter',
+  { name: 'offline', effect: acts('offline'),
+    aliases: ['notransmit', 'nosend', 'dry-run'], kind: 'flag', state: 'field', group: 'adapter',
     help: 'build probes but never send them', apply: (d, v) => { d.offline = parseBool(v); } },
-  { name: 'tx-backend', kind: 'value', state: 'field', group: 'adapter', arg: '<sendmmsg|txring>', ours: true,
+  { name: 'tx-backend', effect: acts('txBackend'),
+    kind: 'value', state: 'field', group: 'adapter', arg: '<sendmmsg|txring>', ours: true,
     help: 'kernel transmit path (default: the measured faster one)', apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (t !== 'sendmmsg' && t !== 'txring') fail('ERR_BAD_OPTION', ctx.what, v, 'expected sendmmsg or txring');
       d.txBackend = t;
     } },
-  { name: 'tx-arbiter', kind: 'value', state: 'field', group: 'adapter', arg: '<auto|parallel|serial>', ours: true,
+  { name: 'tx-arbiter', effect: acts('txArbiter'),
+    kind: 'value', state: 'field', group: 'adapter', arg: '<auto|parallel|serial>', ours: true,
     help: 'how transmit workers share the interface: measure (auto, the default), or force', apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (t !== 'auto' && t !== 'parallel' && t !== 'serial') fail('ERR_BAD_OPTION', ctx.what, v, 'expected auto, parallel or serial');
       d.txArbiter = t;
     } },
-  { name: 'bpf', kind: 'value', state: 'field', group: 'adapter', arg: '<filter>',
+  { name: 'bpf', effect: refused('bpf'), kind: 'value', state: 'field', group: 'adapter', arg: '<filter>',
     help: 'extra BPF filter on received packets', apply: (d, v, ctx) => { d.bpf = nonEmpty(ctx, v); } },
-  { name: 'pfring', kind: 'flag', state: 'raw', group: 'adapter', help: 'accepted for masscan compatibility (no PF_RING here)',
-    apply: rawBool('pfring') },
-  { name: 'sendq', kind: 'flag', state: 'raw', group: 'adapter', help: 'accepted for masscan compatibility (Windows only)',
-    apply: rawBool('sendq') },
-  { name: 'debug', kind: 'value', state: 'raw', group: 'adapter', arg: '<if>',
+  { name: 'pfring', effect: noop('there is no PF_RING here; frames always go through AF_PACKET (masscan ignores it without PF_RING too)'),
+    kind: 'flag', state: 'none', group: 'adapter', help: 'accepted for masscan compatibility (no PF_RING here)',
+    apply: () => undefined },
+  { name: 'sendq', effect: noop('Windows-only in masscan (WinPcap send queues); Linux has no such queue to select'),
+    kind: 'flag', state: 'none', group: 'adapter', help: 'accepted for masscan compatibility (Windows only)',
+    apply: () => undefined },
+  { name: 'debug', effect: refused('raw:debug'), kind: 'value', state: 'raw', group: 'adapter', arg: '<if>',
     help: 'debug a subsystem (`if`: adapter self-test)', apply: rawString('debug') },
 
   // --- output (§1.5)
-  { name: 'output-format', kind: 'value', state: 'field', group: 'output', arg: '<format>',
-    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none redis',
+  { name: 'output-format', effect: acts('outputs'), kind: 'value', state: 'field', group: 'output', arg: '<format>',
+    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none',
     apply: (d, v, ctx) => {
       const f = parseOutputFormat(ctx.what, v);
       const last = d.outputs[d.outputs.length - 1];
@@ -566,89 +668,109 @@ const DEFS: Def[] = [
       if (last !== undefined && d.pendingFormat === undefined) last.format = f;
       else d.pendingFormat = f;
     } },
-  { name: 'output-filename', aliases: ['output-file'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
+  { name: 'output-filename', effect: acts('outputs'),
+    aliases: ['output-file'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
     help: 'output file (format from --output-format, else XML)', apply: (d, v, ctx) => {
       d.outputs.push({ format: d.pendingFormat ?? 'xml', filename: outputName(ctx, v) });
       d.pendingFormat = undefined;
     } },
-  { name: 'output-append', aliases: ['append-output'], kind: 'flag', state: 'field', group: 'output',
+  { name: 'output-append', effect: acts('outputAppend'),
+    aliases: ['append-output'], kind: 'flag', state: 'field', group: 'output',
     help: 'append to output files instead of truncating', apply: (d, v) => { d.outputAppend = parseBool(v); } },
-  { name: 'open', aliases: ['open-only', 'output-show-open'], kind: 'flag', state: 'field', group: 'output',
+  { name: 'open', effect: acts('showOpen', 'showClosed'),
+    aliases: ['open-only', 'output-show-open'], kind: 'flag', state: 'field', group: 'output',
     help: 'report open ports only (the default)', apply: (d, v) => { if (parseBool(v)) { d.showOpen = true; d.showClosed = false; } } },
-  { name: 'show', aliases: ['output-show', 'output-status'], kind: 'value', state: 'field', group: 'output',
+  { name: 'show', effect: acts('showOpen', 'showClosed'),
+    aliases: ['output-show', 'output-status'], kind: 'value', state: 'field', group: 'output',
     arg: '<open,closed,all>', help: 'also report these statuses', apply: setShow(true) },
-  { name: 'noshow', aliases: ['output-noshow'], kind: 'value', state: 'field', group: 'output',
+  { name: 'noshow', effect: acts('showOpen', 'showClosed'),
+    aliases: ['output-noshow'], kind: 'value', state: 'field', group: 'output',
     arg: '<open,closed,all>', help: 'do not report these statuses', apply: setShow(false) },
-  { name: 'interactive', kind: 'flag', state: 'field', group: 'output',
+  { name: 'interactive', effect: acts('interactive'), kind: 'flag', state: 'field', group: 'output',
     help: 'print results on stdout too when writing a file', apply: (d, v) => { d.interactive = parseBool(v); } },
-  { name: 'nointeractive', kind: 'flag', state: 'field', group: 'output', help: 'do not print results on stdout',
+  { name: 'nointeractive', effect: acts('interactive'),
+    kind: 'flag', state: 'field', group: 'output', help: 'do not print results on stdout',
     apply: (d, v) => { if (parseBool(v)) d.interactive = false; } },
-  { name: 'status', kind: 'flag', state: 'field', group: 'output', help: 'show the status line (default on)',
+  { name: 'status', effect: acts('status'),
+    kind: 'flag', state: 'field', group: 'output', help: 'show the status line (default on)',
     apply: (d, v) => { d.status = parseBool(v); } },
-  { name: 'nostatus', kind: 'flag', state: 'field', group: 'output', help: 'hide the status line',
+  { name: 'nostatus', effect: acts('status'), kind: 'flag', state: 'field', group: 'output', help: 'hide the status line',
     apply: (d, v) => { if (parseBool(v)) d.status = false; } },
-  { name: 'ndjson-status', aliases: ['status-ndjson', 'json-status', 'status-json'], kind: 'flag', state: 'field',
+  { name: 'ndjson-status', effect: acts('ndjsonStatus'),
+    aliases: ['status-ndjson', 'json-status', 'status-json'], kind: 'flag', state: 'field',
     group: 'output', help: 'status as one JSON object per line', apply: (d, v) => { d.ndjsonStatus = parseBool(v); } },
-  { name: 'rotate', aliases: ['output-rotate', 'rotate-output', 'rotate-time'], kind: 'value', state: 'field',
+  { name: 'rotate', effect: acts('rotateSeconds'),
+    aliases: ['output-rotate', 'rotate-output', 'rotate-time'], kind: 'value', state: 'field',
     group: 'output', arg: '<period>', help: 'rotate output files every period (secs, 5min, 1h, hourly, daily)',
     apply: (d, v, ctx) => { d.rotateSeconds = parsePeriod(ctx.what, v); } },
-  { name: 'rotate-offset', aliases: ['output-rotate-offset'], kind: 'value', state: 'field', group: 'output',
+  { name: 'rotate-offset', effect: acts('rotateOffset'),
+    aliases: ['output-rotate-offset'], kind: 'value', state: 'field', group: 'output',
     arg: '<time>', help: 'shift rotation boundaries (less than a day; -T = 1 day minus T)',
     apply: (d, v, ctx) => { d.rotateOffset = parseOffset(ctx.what, v); } },
-  { name: 'rotate-size', aliases: ['rotate-filesize', 'output-rotate-filesize'], kind: 'value', state: 'field',
+  { name: 'rotate-size', effect: acts('rotateSize'),
+    aliases: ['rotate-filesize', 'output-rotate-filesize'], kind: 'value', state: 'field',
     group: 'output', arg: '<bytes>', help: 'rotate output files at this size (k/m/g suffixes)',
     apply: (d, v, ctx) => { d.rotateSize = parseSize(ctx.what, v); } },
-  { name: 'rotate-dir', aliases: ['output-rotate-dir', 'rotate-directory'], kind: 'value', state: 'field',
+  { name: 'rotate-dir', effect: acts('rotateDir'),
+    aliases: ['output-rotate-dir', 'rotate-directory'], kind: 'value', state: 'field',
     group: 'output', arg: '<dir>', help: 'directory for rotated files (default .)', apply: (d, v, ctx) => {
       const t = nonEmpty(ctx, v).replace(/[\s/]+$/, '');
       d.rotateDir = t === '' ? '/' : t;
     } },
-  { name: 'stylesheet', kind: 'value', state: 'field', group: 'output', arg: '<url>',
+  { name: 'stylesheet', effect: acts('stylesheet'), kind: 'value', state: 'field', group: 'output', arg: '<url>',
     help: 'XML stylesheet reference', apply: (d, v, ctx) => { d.stylesheet = nonEmpty(ctx, v); } },
-  { name: 'webxml', kind: 'flag', state: 'field', group: 'output', help: "use nmap's stylesheet from the web",
+  { name: 'webxml', effect: acts('stylesheet'),
+    kind: 'flag', state: 'field', group: 'output', help: "use nmap's stylesheet from the web",
     apply: (d, v) => { if (parseBool(v)) d.stylesheet = 'http://nmap.org/svn/docs/nmap.xsl'; } },
-  { name: 'no-stylesheet', kind: 'flag', state: 'field', group: 'output', help: 'no XML stylesheet',
+  { name: 'no-stylesheet', effect: acts('stylesheet'), kind: 'flag', state: 'field', group: 'output', help: 'no XML stylesheet',
     apply: (d, v) => { if (parseBool(v)) d.stylesheet = undefined; } },
-  { name: 'pcap-filename', aliases: ['pcap'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
+  { name: 'pcap-filename', effect: acts('pcapFilename'),
+    aliases: ['pcap'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
     help: 'save received packets to a pcap file', apply: (d, v, ctx) => { d.pcapFilename = nonEmpty(ctx, v); } },
-  { name: 'packet-trace', aliases: ['trace-packet'], kind: 'flag', state: 'field', group: 'output',
+  { name: 'packet-trace', effect: acts('packetTrace'), aliases: ['trace-packet'], kind: 'flag', state: 'field', group: 'output',
     help: 'print every probe sent', apply: (d, v) => { d.packetTrace = parseBool(v); } },
-  { name: 'reason', kind: 'flag', state: 'none', group: 'output', help: 'accepted (nmap compatibility)',
+  { name: 'reason', effect: noop('nmap compatibility: every record already carries its reason (syn-ack, rst, ...)'),
+    kind: 'flag', state: 'none', group: 'output', help: 'accepted (nmap compatibility)',
     apply: () => undefined },
-  { name: 'verbosity', kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
+  { name: 'verbosity', effect: acts('verbosity'), kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
     help: 'log level (same as that many -v)', apply: (d, v, ctx) => { d.verbosity = parseUintDec(ctx.what, v, 100); } },
-  { name: 'debug-level', kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
+  { name: 'debug-level', effect: refused('debug'), kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
     help: 'debug level (same as that many -d)', apply: (d, v, ctx) => { d.debug = parseUintDec(ctx.what, v, 100); } },
-  { name: 'redis', kind: 'value', state: 'field', group: 'output', arg: '<ip[:port]>',
+  { name: 'redis', effect: refusedBecause('Redis output is not supported yet', 'outputs'),
+    kind: 'value', state: 'field', group: 'output', arg: '<ip[:port]>',
     help: 'send results to Redis (default port 6379); same as -oR', apply: addOutput('redis') },
-  { name: 'redis-pwd', kind: 'value', state: 'raw', group: 'output', arg: '<password>',
+  { name: 'redis-pwd', effect: refused('raw:redis-pwd'), kind: 'value', state: 'raw', group: 'output', arg: '<password>',
     help: 'Redis password', apply: rawString('redis-pwd') },
 
   // --- banners (§1.6)
-  { name: 'banners', aliases: ['banner'], kind: 'flag', state: 'field', group: 'banners',
+  { name: 'banners', effect: acts('banners'), aliases: ['banner'], kind: 'flag', state: 'field', group: 'banners',
     help: 'complete TCP connections and grab banners', apply: (d, v) => { if (parseBool(v)) d.banners = true; else bannersOff(d); } },
-  { name: 'nobanners', aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
+  { name: 'nobanners', effect: acts('banners'), aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
     help: 'no banner grabbing', apply: (d, v) => { if (parseBool(v)) bannersOff(d); } },
-  { name: 'rawudp', kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
+  { name: 'rawudp', effect: refused('raw:rawudp', 'banners'),
+    kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
     apply: bannerCheck('rawudp', false) },
-  { name: 'connection-timeout', aliases: ['tcp-timeout'], kind: 'value', state: 'raw', group: 'banners',
+  { name: 'connection-timeout', effect: acts('raw:connection-timeout'),
+    aliases: ['tcp-timeout'], kind: 'value', state: 'raw', group: 'banners',
     arg: '<secs>', help: 'longest life of a banner connection (default 30)', apply: rawSeconds('connection-timeout') },
-  { name: 'hello-timeout', kind: 'value', state: 'raw', group: 'banners', arg: '<secs>',
+  { name: 'hello-timeout', effect: acts('raw:hello-timeout'), kind: 'value', state: 'raw', group: 'banners', arg: '<secs>',
     help: 'wait this long for the server to speak first (default 2)', apply: rawSeconds('hello-timeout') },
-  { name: 'hello', kind: 'value', state: 'raw', group: 'banners', arg: '<ssl|http|smbv1>',
+  { name: 'hello', effect: acts('raw:hello'), kind: 'value', state: 'raw', group: 'banners', arg: '<ssl|http|smbv1>',
     help: 'send this probe on every port', apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (!HELLO_TYPES.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'unknown hello type (ssl, http, smbv1)');
       rawSet(d, 'hello', t);
     } },
-  { name: 'hello-string', kind: 'value', state: 'raw', group: 'banners', index: 'port', arg: '<base64>',
+  { name: 'hello-string', effect: acts('raw:hello-string'),
+    kind: 'value', state: 'raw', group: 'banners', index: 'port', arg: '<base64>',
     help: 'hello-string[PORT]: the probe to send on PORT, base64', apply: (d, v, ctx) => {
       const port = portIndex(ctx);
       const t = v.trim();
       if (!isBase64(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'not base64');
       rawSet(d, `hello-string[${port}]`, t);
     } },
-  { name: 'hello-file', aliases: ['hello-filename'], kind: 'value', state: 'raw', group: 'banners', index: 'port',
+  { name: 'hello-file', effect: acts('raw:hello-string'),
+    aliases: ['hello-filename'], kind: 'value', state: 'raw', group: 'banners', index: 'port',
     arg: '<file>', help: 'hello-file[PORT]: the probe to send on PORT, from a file (<= 16 KiB)',
     apply: (d, v, ctx) => {
       const port = portIndex(ctx);
@@ -658,17 +780,23 @@ const DEFS: Def[] = [
       // Stored as the hello-string it stands for, which is what --echo prints (as masscan).
       rawSet(d, `hello-string[${port}]`, buf.toString('base64'));
     } },
-  { name: 'http-user-agent', aliases: ['http-useragent'], kind: 'value', state: 'raw', group: 'banners',
+  { name: 'http-user-agent', effect: acts('raw:http-user-agent'),
+    aliases: ['http-useragent'], kind: 'value', state: 'raw', group: 'banners',
     arg: '<text>', help: 'HTTP User-Agent of the HTTP probe', apply: rawString('http-user-agent') },
-  { name: 'http-host', kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP Host field',
+  { name: 'http-host', effect: acts('raw:http-host'),
+    kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP Host field',
     apply: rawString('http-host') },
-  { name: 'http-method', kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP method',
+  { name: 'http-method', effect: acts('raw:http-method'),
+    kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP method',
     apply: rawString('http-method') },
-  { name: 'http-url', aliases: ['http-uri'], kind: 'value', state: 'raw', group: 'banners', arg: '<path>',
+  { name: 'http-url', effect: acts('raw:http-url'),
+    aliases: ['http-uri'], kind: 'value', state: 'raw', group: 'banners', arg: '<path>',
     help: 'HTTP request path', apply: rawString('http-url') },
-  { name: 'http-version', kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP version',
+  { name: 'http-version', effect: acts('raw:http-version'),
+    kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP version',
     apply: rawString('http-version') },
-  { name: 'http-header', aliases: ['http-field'], kind: 'value', state: 'raw', group: 'banners', index: 'name',
+  { name: 'http-header', effect: acts('raw:http-header'),
+    aliases: ['http-field'], kind: 'value', state: 'raw', group: 'banners', index: 'name',
     arg: '<Name:Value>', help: 'replace or add an HTTP header field (also http-header[Name] Value)',
     apply: (d, v, ctx) => {
       let text: string;
@@ -678,104 +806,137 @@ const DEFS: Def[] = [
       if (colon <= 0) fail('ERR_BAD_OPTION', ctx.what, v, 'needs both a name and a value, e.g. X-Name:value');
       rawAdd(d, 'http-header', `${text.slice(0, colon).trim()}:${text.slice(colon + 1).trim()}`);
     } },
-  { name: 'http-cookie', kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
+  { name: 'http-cookie', effect: acts('raw:http-cookie'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
     help: 'add a Cookie field', apply: rawString('http-cookie', true) },
-  { name: 'http-payload', kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
+  { name: 'http-payload', effect: acts('raw:http-payload'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
     help: 'HTTP request body (adds Content-Length)', apply: rawString('http-payload') },
-  { name: 'http-field-remove', kind: 'value', state: 'raw', group: 'banners', arg: '<name>',
+  { name: 'http-field-remove', effect: acts('raw:http-field-remove'),
+    kind: 'value', state: 'raw', group: 'banners', arg: '<name>',
     help: 'remove a field from the HTTP probe', apply: rawString('http-field-remove', true) },
-  { name: 'capture', kind: 'value', state: 'field', group: 'banners', arg: '<type>',
-    help: 'keep cert, servername, html, heartbleed, ticketbleed', apply: setCapture(true) },
-  { name: 'nocapture', aliases: ['no-capture'], kind: 'value', state: 'field', group: 'banners', arg: '<type>',
+  { name: 'capture', effect: acts('capture'), kind: 'value', state: 'field', group: 'banners', arg: '<type>',
+    help: 'keep cert (default) or html; servername, heartbleed, ticketbleed: not supported yet', apply: setCapture(true) },
+  { name: 'nocapture', effect: acts('capture'),
+    aliases: ['no-capture'], kind: 'value', state: 'field', group: 'banners', arg: '<type>',
     help: 'do not keep that', apply: setCapture(false) },
-  { name: 'heartbleed', kind: 'flag', state: 'raw', group: 'banners', help: 'check for Heartbleed (implies --banners)',
+  { name: 'heartbleed', effect: refused('raw:heartbleed', 'banners'),
+    kind: 'flag', state: 'raw', group: 'banners', help: 'check for Heartbleed (implies --banners)',
     apply: bannerCheck('heartbleed', true) },
-  { name: 'ticketbleed', kind: 'flag', state: 'raw', group: 'banners', help: 'check for Ticketbleed (implies --banners)',
+  { name: 'ticketbleed', effect: refused('raw:ticketbleed', 'banners'),
+    kind: 'flag', state: 'raw', group: 'banners', help: 'check for Ticketbleed (implies --banners)',
     apply: bannerCheck('ticketbleed', true) },
-  { name: 'vuln', kind: 'value', state: 'raw', group: 'banners', arg: '<check>',
+  { name: 'vuln', effect: refused('raw:vuln'), kind: 'value', state: 'raw', group: 'banners', arg: '<check>',
     help: 'vulnerability check: heartbleed, ticketbleed, poodle, ntp-monlist', apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (!VULN_CHECKS.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, `vuln check does not exist (${VULN_CHECKS.join(', ')})`);
       rawSet(d, 'vuln', t === 'sslv3' ? 'poodle' : t);
     } },
-  { name: 'banner-types', aliases: ['banner-type', 'banner-apps', 'banner-app'], kind: 'value', state: 'field',
+  { name: 'banner-types', effect: acts('bannerTypes'),
+    aliases: ['banner-type', 'banner-apps', 'banner-app'], kind: 'value', state: 'field',
     group: 'banners', arg: '<app>', help: 'with --readscan: only these banner types',
     apply: (d, v, ctx) => { d.bannerTypes.push(nonEmpty(ctx, v)); } },
-  { name: 'readscan-numbering', kind: 'value', state: 'raw', group: 'banners', arg: 'head|1.3.2',
+  { name: 'readscan-numbering', effect: acts('raw:readscan-numbering'),
+    kind: 'value', state: 'raw', group: 'banners', arg: 'head|1.3.2',
     help: 'with --readscan: banner app-protocol ids of the file (default head; 1.3.2 files number from 16 up one lower)',
     apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (t !== 'head' && t !== '1.3.2') fail('ERR_BAD_OPTION', ctx.what, v, 'expected head or 1.3.2');
       rawSet(d, 'readscan-numbering', t);
     } },
-  { name: 'no-firewall', kind: 'flag', state: 'field', group: 'banners', ours: true,
+  { name: 'tls-sni', effect: acts('raw:tls-sni'), kind: 'value', state: 'raw', group: 'banners', arg: '<name>', ours: true,
+    help: 'server name (SNI) of the TLS ClientHello (default: none)', apply: rawString('tls-sni') },
+  { name: 'no-identify', effect: acts('raw:no-identify'), kind: 'flag', state: 'raw', group: 'banners', ours: true,
+    help: 'no identification probes on ports without a hello (only the hello table applies, as in masscan)',
+    apply: rawBool('no-identify') },
+  { name: 'no-firewall', effect: acts('noFirewall'), kind: 'flag', state: 'field', group: 'banners', ours: true,
     help: 'with --banners: do not add the nftables rule that keeps the kernel from resetting our connections',
     apply: (d, v) => { d.noFirewall = parseBool(v); } },
-  { name: 'noreset', kind: 'flag', state: 'field', group: 'banners', help: 'do not send RST after a SYN-ACK',
+  { name: 'noreset', effect: acts('noreset'),
+    kind: 'flag', state: 'field', group: 'banners', help: 'do not send RST after a SYN-ACK',
     apply: (d, v) => { d.noreset = parseBool(v); } },
-  { name: 'nmap-payloads', aliases: ['nmap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
+  { name: 'nmap-payloads', effect: acts('raw:nmap-payloads'),
+    aliases: ['nmap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
     help: 'UDP payloads in nmap-payloads format', apply: rawFile('nmap-payloads') },
-  { name: 'nmap-service-probes', kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
+  { name: 'nmap-service-probes', effect: refused('raw:nmap-service-probes'),
+    kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
     help: 'nmap-service-probes file', apply: rawFile('nmap-service-probes') },
-  { name: 'pcap-payloads', aliases: ['pcap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
+  { name: 'pcap-payloads', effect: acts('raw:pcap-payloads'),
+    aliases: ['pcap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
     help: 'UDP payloads from a pcap file', apply: rawFile('pcap-payloads') },
-  { name: 'script', kind: 'value', state: 'raw', group: 'banners', arg: '<file>', help: 'script file',
+  { name: 'script', effect: refused('raw:script'),
+    kind: 'value', state: 'raw', group: 'banners', arg: '<file>', help: 'script file',
     apply: rawFile('script') },
 
   // --- packet template (§1.7)
-  { name: 'tcp-mss', aliases: ['tcpmss'], kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
+  { name: 'tcp-mss', effect: refused('raw:tcp-mss'),
+    aliases: ['tcpmss'], kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
     help: 'TCP MSS option of the SYN (default 1460)', apply: numableTemplate('tcp-mss', 65535) },
-  { name: 'tcp-wscale', kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
+  { name: 'tcp-wscale', effect: refused('raw:tcp-wscale'), kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
     help: 'TCP window-scale option (default 3)', apply: numableTemplate('tcp-wscale', 254) },
-  { name: 'tcp-tsecho', kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
+  { name: 'tcp-tsecho', effect: refused('raw:tcp-tsecho'), kind: 'numable', state: 'raw', group: 'template', arg: '[N|bool]',
     help: 'TCP timestamp option', apply: numableTemplate('tcp-tsecho', 0xffffffff) },
-  { name: 'tcp-sackok', kind: 'flag', state: 'raw', group: 'template', help: 'TCP SACK-permitted option',
+  { name: 'tcp-sackok', effect: refused('raw:tcp-sackok'),
+    kind: 'flag', state: 'raw', group: 'template', help: 'TCP SACK-permitted option',
     apply: (d, v) => rawSet(d, 'tcp-sackok', parseBool(v) ? 'enable' : 'disable') },
-  { name: 'min-packet', aliases: ['min-pkt'], kind: 'value', state: 'raw', group: 'template', arg: '<n>',
+  { name: 'min-packet', effect: refused('raw:min-packet'),
+    aliases: ['min-pkt'], kind: 'value', state: 'raw', group: 'template', arg: '<n>',
     help: 'minimum frame size (default 60)', apply: (d, v, ctx) => rawSet(d, 'min-packet', String(parseUintDec(ctx.what, v, 9000))) },
-  { name: 'badsum', kind: 'flag', state: 'raw', group: 'template', help: 'send bad checksums', apply: rawBool('badsum') },
-  { name: 'data-length', kind: 'value', state: 'raw', group: 'template', arg: '<n>',
+  { name: 'badsum', effect: refused('raw:badsum'),
+    kind: 'flag', state: 'raw', group: 'template', help: 'send bad checksums', apply: rawBool('badsum') },
+  { name: 'data-length', effect: refused('raw:data-length'), kind: 'value', state: 'raw', group: 'template', arg: '<n>',
     help: 'pad probes with n bytes (< 1460)', apply: (d, v, ctx) => rawSet(d, 'data-length', String(parseUintDec(ctx.what, v, 1459))) },
-  { name: 'datadir', kind: 'value', state: 'raw', group: 'template', arg: '<dir>', help: 'data directory',
+  { name: 'datadir', effect: refused('raw:datadir'),
+    kind: 'value', state: 'raw', group: 'template', arg: '<dir>', help: 'data directory',
     apply: rawFile('datadir') },
 
   // --- operations (§1.8)
-  { name: 'echo', aliases: ['echo-all'], kind: 'flag', state: 'operation', group: 'operations',
+  { name: 'echo', effect: acts('op:echo'), aliases: ['echo-all'], kind: 'flag', state: 'operation', group: 'operations',
     help: 'print the configuration and exit', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'echo'); } },
-  { name: 'echo-cidr', kind: 'flag', state: 'operation', group: 'operations', help: 'print the targets as CIDR blocks',
+  { name: 'echo-cidr', effect: acts('op:echo-cidr'),
+    kind: 'flag', state: 'operation', group: 'operations', help: 'print the targets as CIDR blocks',
     apply: (d, v) => { if (parseBool(v)) setOperation(d, 'echo-cidr'); } },
-  { name: 'list-scan', kind: 'flag', state: 'operation', group: 'operations', ours: true,
+  { name: 'list-scan', effect: acts('op:list'), kind: 'flag', state: 'operation', group: 'operations', ours: true,
     help: 'list the targets in scan order (same as -sL)', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'list'); } },
-  { name: 'readscan', kind: 'files', state: 'field', group: 'operations', arg: '<files...>',
+  { name: 'readscan', effect: acts('op:readscan', 'readscanFiles'),
+    kind: 'files', state: 'field', group: 'operations', arg: '<files...>',
     help: 'read binary scan files (-oB) and write them in another format', apply: (d, v, ctx) => {
       d.readscanFiles.push(nonEmpty(ctx, v));
       setOperation(d, 'readscan');
     } },
-  { name: 'readrange', aliases: ['readranges', 'read-range', 'read-ranges'], kind: 'flag', state: 'operation',
+  { name: 'readrange', effect: acts('op:readrange'),
+    aliases: ['readranges', 'read-range', 'read-ranges'], kind: 'flag', state: 'operation',
     group: 'operations', help: 'print the target ranges', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'readrange'); } },
-  { name: 'selftest', aliases: ['self-test', 'regress'], kind: 'flag', state: 'operation', group: 'operations',
+  { name: 'selftest', effect: acts('op:selftest'),
+    aliases: ['self-test', 'regress'], kind: 'flag', state: 'operation', group: 'operations',
     help: 'run the built-in self test', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'selftest'); } },
-  { name: 'benchmark', kind: 'flag', state: 'operation', group: 'operations', help: 'measure the probe and reply paths in process (no network)',
+  { name: 'benchmark', effect: acts('op:benchmark'),
+    kind: 'flag', state: 'operation', group: 'operations', help: 'measure the probe and reply paths in process (no network)',
     apply: (d, v) => { if (parseBool(v)) setOperation(d, 'benchmark'); } },
-  { name: 'iflist', kind: 'flag', state: 'operation', group: 'operations', help: 'list network interfaces (same as -W)',
+  { name: 'iflist', effect: acts('op:iflist'),
+    kind: 'flag', state: 'operation', group: 'operations', help: 'list network interfaces (same as -W)',
     apply: (d, v) => { if (parseBool(v)) setOperation(d, 'iflist'); } },
-  { name: 'nmap', kind: 'flag', state: 'operation', group: 'operations', help: 'list the nmap-compatible options',
+  { name: 'nmap', effect: acts('op:nmap-help'),
+    kind: 'flag', state: 'operation', group: 'operations', help: 'list the nmap-compatible options',
     apply: (d, v) => { if (parseBool(v)) setOperation(d, 'nmap-help'); } },
-  { name: 'version', kind: 'flag', state: 'operation', group: 'operations', help: 'print the version (same as -V)',
+  { name: 'version', effect: acts('op:version'),
+    kind: 'flag', state: 'operation', group: 'operations', help: 'print the version (same as -V)',
     apply: (d, v) => { if (parseBool(v)) setOperation(d, 'version'); } },
-  { name: 'help', kind: 'flag', state: 'operation', group: 'operations', help: 'this help',
+  { name: 'help', effect: acts('op:help'), kind: 'flag', state: 'operation', group: 'operations', help: 'this help',
     apply: (d, v) => { if (parseBool(v)) setOperation(d, 'help'); } },
-  { name: 'banner1', kind: 'value', state: 'none', group: 'operations', arg: '<pcap>', help: '',
+  { name: 'banner1', effect: refusedOwn, kind: 'value', state: 'none', group: 'operations', arg: '<pcap>', help: '',
     apply: (_d, _v, ctx) => { throw new ScanError('ERR_USAGE', `${ctx.what}: the pcap banner test is not supported; use --banners on a scan`); } },
 
   // --- nmap options accepted with a message, or refused (§1.9)
-  { name: 'min-rate', kind: 'value', state: 'none', group: 'nmap', arg: '<pps>', help: '',
-    apply: nmapInfo('min-rate', 'unsupported, we go as fast as --max-rate allows') },
-  { name: 'send-eth', kind: 'flag', state: 'none', group: 'nmap', help: '',
+  // masscan prints this and goes on; a minimum rate we do not keep is refused instead.
+  { name: 'min-rate', effect: refusedOwn, kind: 'value', state: 'none', group: 'nmap', arg: '<pps>', help: '',
+    apply: nmapReject('min-rate', 'unsupported, we go as fast as --max-rate allows') },
+  { name: 'send-eth', effect: noop('frames are always sent as Ethernet frames (masscan says the same)'),
+    kind: 'flag', state: 'none', group: 'nmap', help: '',
     apply: nmapInfo('send-eth', 'unnecessary, we always do --send-eth') },
-  { name: 'release-memory', kind: 'flag', state: 'none', group: 'nmap', help: '',
+  { name: 'release-memory', effect: noop('nothing is held that could be released (masscan says the same)'),
+    kind: 'flag', state: 'none', group: 'nmap', help: '',
     apply: nmapInfo('release-memory', 'this is our default option') },
-  { name: 'nobacktrace', aliases: ['backtrace'], kind: 'flag', state: 'none', group: 'misc', help: '',
+  { name: 'nobacktrace', effect: noop('no backtraces are printed anyway (masscan ignores it outside its crash handler)'),
+    aliases: ['backtrace'], kind: 'flag', state: 'none', group: 'misc', help: '',
     apply: () => undefined },
   ...NMAP_REFUSED.map(nmapRefusal),
 ];
@@ -814,7 +975,7 @@ function readOrFail(ctx: ApplyContext, path: string, what: string): Buffer {
   } catch (e) {
     const why = e instanceof Error && 'code' in e ? String((e as NodeJS.ErrnoException).code) : 'cannot read';
     const msg = e instanceof Error ? e.message : String(e);
-    throw new ScanError('ERR_FILE', `${ctx.what}: cannot read ${what} ${JSON.stringify(path)}: ${why === 'cannot read' ? msg : why}`);
+    throw new ScanError('ERR_FILE', `${ctx.what}: cannot read ${what} ${quoteInput(path)}: ${why === 'cannot read' ? clipInput(msg) : why}`);
   }
 }
 

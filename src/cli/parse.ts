@@ -12,13 +12,14 @@ import { ScanError } from '../error.js';
 import { type ScanConfig, type Operation, CAPTURE_TYPES } from './config.js';
 import { type Draft, newDraft } from './draft.js';
 import {
-  type ApplyContext, type OptionDef, findOption, normaliseName, DASH_VALUE, OUTPUT_LETTERS, DASH_S_REJECT,
+  type ApplyContext, type OptionDef, type OptionEffect, findOption, DASH_NOOPS, normaliseName, DASH_VALUE, OUTPUT_LETTERS, DASH_S_REJECT,
   DASH_REJECT, optionByName, addOutput,
 } from './options.js';
 import { parseConfigText } from './config-file.js';
 import { isAllDigits, isBoolWord, lookup, refuseLineBreak } from './values.js';
 import { finishTargets, topPortRanges } from './targets.js';
 import { PORT_ARP } from '../target/ports.js';
+import { quoteInput, clipInput } from '../target/parse.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
 const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
@@ -37,6 +38,22 @@ export interface ParseIo {
 }
 
 const MAX_INCLUDE_DEPTH = 8;
+
+/**
+ * Everything a non-target option can change in the draft, as one string (the target lists are
+ * left out: no refused option touches them). Used to tell a refused option that would change
+ * the configuration from one that asks for what is already so.
+ */
+function draftFingerprint(d: Draft): string {
+  const { targets: _targets, includeDepth: _depth, ...rest } = d;
+  return JSON.stringify(rest, (_k, v: unknown) => {
+    if (typeof v === 'bigint') return `${v}n`;
+    if (v instanceof Set) return [...(v as Set<unknown>)].sort();
+    if (v instanceof Map) return [...(v as Map<unknown, unknown>)];
+    if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+    return v;
+  });
+}
 
 /** Splits `name[index]` (index < 65536 for numeric kinds is checked by the option). */
 function splitIndex(text: string): { name: string; index: string | undefined } {
@@ -66,29 +83,50 @@ class Parser {
 
   apply(def: OptionDef, value: string, what: string, index: string | undefined): void {
     if (index !== undefined) {
-      if (def.index === 'none') throw new ScanError('ERR_USAGE', `${what}[${index}]: this option takes no [index]`);
+      if (def.index === 'none') throw new ScanError('ERR_USAGE', `${what}[${clipInput(index)}]: this option takes no [index]`);
       if (def.index !== 'name' && (!/^[0-9]+$/.test(index) || Number(index) > 65535)) {
-        throw new ScanError('ERR_USAGE', `${what}[${index}]: the index must be a number below 65536`);
+        throw new ScanError('ERR_USAGE', `${what}[${clipInput(index)}]: the index must be a number below 65536`);
       }
     }
     // Target lists are echoed as ranges, so they may hold a line break; an index (the name of
     // an http-header[Name]) is echoed inside the value.
     if (index !== undefined) refuseLineBreak(`${what} index`, index);
     if (def.state !== 'targets') refuseLineBreak(what, value);
-    def.apply(this.d, value, this.ctx(what, index));
+    if (def.effect.is === 'refused') this.applyRefused(def, def.effect, value, what, index);
+    else def.apply(this.d, value, this.ctx(what, index));
+  }
+
+  /**
+   * An option nothing acts on yet is an error, one line naming it (`--banners: not supported
+   * yet`, `scan.conf:3: tcp-mss: not supported yet`), unless applying it changes nothing:
+   * `--nobanners` or `nocapture = servername` ask for what is already so, and paused.conf files
+   * written before may hold such lines. Its value is parsed all the same (the code stays ready
+   * for the day it acts); a bad value is refused with the same message.
+   */
+  private applyRefused(def: OptionDef, effect: OptionEffect & { is: 'refused' }, value: string, what: string,
+    index: string | undefined): void {
+    const shown = index === undefined ? what : `${what}[${clipInput(index)}]`;
+    const before = draftFingerprint(this.d);
+    try {
+      def.apply(this.d, value, this.ctx(what, index));
+    } catch (e) {
+      if (effect.own === true) throw e;
+      throw new ScanError('ERR_USAGE', `${shown}: ${effect.why}`);
+    }
+    if (draftFingerprint(this.d) !== before) throw new ScanError('ERR_USAGE', `${shown}: ${effect.why}`);
   }
 
   /** -c / --conf / --resume: apply a config file here. */
   includeFile(path: string, what: string): void {
     if (this.d.includeDepth >= MAX_INCLUDE_DEPTH) {
-      throw new ScanError('ERR_FILE', `${what} ${JSON.stringify(path)}: config files nested too deep`);
+      throw new ScanError('ERR_FILE', `${what} ${quoteInput(path)}: config files nested too deep`);
     }
     let buf: Buffer;
     try {
       buf = this.io.readFile(path);
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code ?? (e instanceof Error ? e.message : String(e));
-      throw new ScanError('ERR_FILE', `${what}: cannot read configuration file ${JSON.stringify(path)}: ${code} (cwd = ${this.io.cwd})`);
+      throw new ScanError('ERR_FILE', `${what}: cannot read configuration file ${quoteInput(path)}: ${clipInput(code)} (cwd = ${clipInput(this.io.cwd)})`);
     }
     this.d.includeDepth++;
     try {
@@ -101,10 +139,11 @@ class Parser {
   applyConfigText(text: string, filename: string): void {
     for (const e of parseConfigText(text)) {
       const { name, index } = splitIndex(e.name);
-      const what = `${filename}:${e.line}: ${name}`;
+      const where = `${clipInput(filename)}:${e.line}`;
+      const what = `${where}: ${clipInput(name)}`;
       const def = findOption(name);
       if (def === undefined) {
-        throw new ScanError('ERR_USAGE', `${filename}:${e.line}: unknown config option: ${e.name} = ${e.value}`);
+        throw new ScanError('ERR_USAGE', `${where}: unknown config option: ${clipInput(e.name)} = ${clipInput(e.value)}`);
       }
       this.apply(def, e.value, what, index);
     }
@@ -131,9 +170,9 @@ class Parser {
         }
         const { name, index } = splitIndex(nameText);
         const def = findOption(name);
-        const what = `--${name}`;
+        const what = `--${clipInput(name)}`;
         if (def === undefined || name === '') {
-          throw new ScanError('ERR_USAGE', `unknown option: ${a} (try --help, or --nmap for the nmap-style options)`);
+          throw new ScanError('ERR_USAGE', `unknown option: ${clipInput(a)} (try --help, or --nmap for the nmap-style options)`);
         }
         if (def.kind === 'files') {
           const files: string[] = [];
@@ -158,7 +197,7 @@ class Parser {
         if ((c >= 0x30 && c <= 0x39) || a[0] === ':' || a[0] === '[') {
           this.d.targets.addText('target', a);
         } else {
-          throw new ScanError('ERR_USAGE', `unknown command-line parameter ${JSON.stringify(a)} (did you want ${JSON.stringify(`--${a}`)}?)`);
+          throw new ScanError('ERR_USAGE', `unknown command-line parameter ${quoteInput(a)} (did you want ${quoteInput(`--${a}`)}?)`);
         }
       }
     }
@@ -168,25 +207,26 @@ class Parser {
     const d = this.d;
     const letter = a[1]!;
     const rest = a.slice(2);
-    const reject = (msg: string): never => { throw new ScanError('ERR_USAGE', `nmap(${a}): ${msg}`); };
+    const shown = clipInput(a);
+    const reject = (msg: string): never => { throw new ScanError('ERR_USAGE', `nmap(${shown}): ${msg}`); };
     if (/^-(v+)$/.test(a)) { d.verbosity += a.length - 1; return; }
-    if (/^-(d+)$/.test(a)) { d.debug += a.length - 1; return; }
+    // -d, -dd: as many --debug-level steps (refused while nothing prints debug output).
+    if (/^-(d+)$/.test(a)) { this.apply(optionByName('debug-level'), String(d.debug + a.length - 1), clipInput(a), undefined); return; }
+    if (lookup(DASH_NOOPS, a) !== undefined) return;
     switch (a) {
       case '-h': case '-?': d.operation = 'usage'; return;
       case '-V': d.operation = 'version'; return;
       case '-W': d.operation = 'iflist'; return;
-      case '-6': case '-n': case '-Pn': return;
       case '-iL': this.apply(optionByName('includefile'), next(a), a, undefined); return;
       case '-iR': reject('random targets are not supported; give --range 0.0.0.0/0 with --exclude instead');
     }
     if (letter === 's') {
-      if (rest.length !== 1) throw new ScanError('ERR_USAGE', `${a}: unknown parameter (scan types are one letter: -sS, -sU, ...)`);
+      if (rest.length !== 1) throw new ScanError('ERR_USAGE', `${shown}: unknown parameter (scan types are one letter: -sS, -sU, ...)`);
       switch (rest) {
         case 'S': d.scanTcp = true; d.scanTypeGiven = true; d.defaultProto = 'tcp'; return;
         case 'U': d.scanUdp = true; d.scanTypeGiven = true; d.defaultProto = 'udp'; return;
         case 'Z': d.scanSctp = true; d.scanTypeGiven = true; d.defaultProto = 'sctp'; return;
         case 'O': d.scanTypeGiven = true; return;
-        case 'Y': return;
         case 'L': d.operation = 'list'; return;
         case 'T':
           this.warnFn('nmap(-sT): connect() is too synchronous for cool kids');
@@ -195,7 +235,7 @@ class Parser {
       }
       const msg = lookup(DASH_S_REJECT, rest);
       if (msg !== undefined) reject(msg);
-      throw new ScanError('ERR_USAGE', `${a}: unknown parameter`);
+      throw new ScanError('ERR_USAGE', `${shown}: unknown parameter`);
     }
     if (letter === 'P') reject('unsupported option, maybe in future');
     if (letter === 'T' && /^[0-9]$/.test(rest)) reject('unsupported, we do timing WAY different than nmap');
@@ -203,7 +243,7 @@ class Parser {
       const f = rest[0];
       if (f === 'A' || f === 'N' || f === 'S') reject('unsupported output format');
       const format = f === undefined ? undefined : lookup(OUTPUT_LETTERS, f);
-      if (format === undefined) throw new ScanError('ERR_USAGE', `unknown option: ${a} (try --help, or --nmap)`);
+      if (format === undefined) throw new ScanError('ERR_USAGE', `unknown option: ${shown} (try --help, or --nmap)`);
       const what = `-o${f}`;
       const file = rest.length > 1 ? rest.slice(1) : next(what);
       if (format === 'redis') this.apply(optionByName('redis'), file, what, undefined);
@@ -221,7 +261,7 @@ class Parser {
       this.apply(optionByName(long), value, what, undefined);
       return;
     }
-    throw new ScanError('ERR_USAGE', `unknown option: ${a} (try --help, or --nmap for the nmap-style options)`);
+    throw new ScanError('ERR_USAGE', `unknown option: ${shown} (try --help, or --nmap for the nmap-style options)`);
   }
 
   /** Seeds, default ports, excludes, counts: the frozen config. */
@@ -307,15 +347,15 @@ class Parser {
   }
 }
 
+/** Whether argv names the long option `name` (normalised) anywhere. */
+function argvHas(argv: readonly string[], name: string): boolean {
+  return argv.some((a) => a.startsWith('--') && normaliseName(a.slice(2).split(/[=:[]/, 1)[0]!) === name);
+}
+
 function wantsDefaultConfig(argv: readonly string[], env: ParseIo['env']): boolean {
   const e = env[NO_DEFAULT_CONFIG_ENV];
   if (e !== undefined && e !== '' && e !== '0') return false;
-  for (const a of argv) {
-    if (!a.startsWith('--')) continue;
-    const name = normaliseName(a.slice(2).split(/[=:[]/, 1)[0]!);
-    if (name === 'readscan' || name === 'nodefaultconfig') return false;
-  }
-  return true;
+  return !argvHas(argv, 'readscan') && !argvHas(argv, 'nodefaultconfig');
 }
 
 /** Reads the default config file when it exists (a missing file is not an error). */

@@ -3,13 +3,21 @@
  * named by options (in order), then applies excludes once at the end. All parsing and range
  * arithmetic is src/target's; this file only adapts it to the options table.
  */
-import { ScanError } from '../error.js';
+import { ScanError, oneLine } from '../error.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
-import { parseTargetSpec, parseTargetFile } from '../target/parse.js';
+import {
+  parseTargetSpec, parseTargetFile, clipInput, quoteInput, QUOTE_MAX, type TargetParseOptions,
+} from '../target/parse.js';
 import { parsePorts, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
 import type { Range4, Range6, PortRange, Operation } from './config.js';
 import { buildPlan } from '../target/plan.js';
 import type { Proto } from './draft.js';
+
+/**
+ * A reversed range (`10.0.0.5-10.0.0.1`) is an error naming it here, where masscan (and
+ * src/target's default) adds nothing and the scan then stops with "target list empty".
+ */
+const STRICT: TargetParseOptions = { reversed: 'error' };
 
 export class TargetDraft {
   include4 = new RangeList4();
@@ -19,42 +27,83 @@ export class TargetDraft {
   readonly ports: PortRange[] = [];
   readonly excludePorts: PortRange[] = [];
   hasExclude4 = false;
+  /**
+   * What was given, as the user wrote it and cut to QUOTE_MAX (`--range 10.0.0.5`,
+   * `include file "t.txt"`), for the
+   * messages of an empty target or port list: they name the input instead of only saying
+   * "empty".
+   */
+  readonly given = { include: [] as string[], exclude: [] as string[], ports: [] as string[], excludePorts: [] as string[] };
 
   /** Adds a target list (`10.0.0.0/8,1.2.3.4-1.2.3.9 ::1`). */
   addText(what: string, text: string): void {
-    withWhat(what, () => parseTargetSpec(text, this.include4, this.include6));
+    this.given.include.push(what === 'target' ? clipInput(text) : `${what} ${clipInput(text)}`);
+    withWhat(what, () => parseTargetSpec(text, this.include4, this.include6, STRICT));
   }
 
   addFile(buf: Uint8Array, filename: string): void {
-    parseTargetFile(buf, filename, this.include4, this.include6);
+    const n = parseTargetFile(buf, filename, this.include4, this.include6, STRICT);
+    this.given.include.push(`include file ${quoteInput(filename)}${n === 0 ? ' (no addresses in it)' : ''}`);
   }
 
   excludeText(what: string, text: string): void {
+    this.given.exclude.push(`${what} ${clipInput(text)}`);
     const before = this.exclude4.rangeCount();
-    withWhat(what, () => parseTargetSpec(text, this.exclude4, this.exclude6));
+    withWhat(what, () => parseTargetSpec(text, this.exclude4, this.exclude6, STRICT));
     if (this.exclude4.rangeCount() !== before) this.hasExclude4 = true;
   }
 
   /** Returns how many ranges the file added (after merging). */
   excludeFile(buf: Uint8Array, filename: string): number {
+    this.given.exclude.push(`exclude file ${quoteInput(filename)}`);
     const before4 = this.exclude4.rangeCount();
     const before = before4 + this.exclude6.rangeCount();
-    parseTargetFile(buf, filename, this.exclude4, this.exclude6);
+    parseTargetFile(buf, filename, this.exclude4, this.exclude6, STRICT);
     if (this.exclude4.rangeCount() !== before4) this.hasExclude4 = true;
     return this.exclude4.rangeCount() + this.exclude6.rangeCount() - before;
   }
 
   addPorts(what: string, spec: string, proto: Proto): void {
+    this.given.ports.push(`${what} ${clipInput(spec)}`);
     for (const r of parsePortsNamed(what, spec, proto)) this.ports.push(r);
   }
 
   excludePortSpec(what: string, spec: string, proto: Proto): void {
+    this.given.excludePorts.push(`${what} ${clipInput(spec)}`);
     for (const r of parsePortsNamed(what, spec, proto)) this.excludePorts.push(r);
   }
 
   addPortRanges(list: readonly PortRange[]): void {
+    if (list.length > 0) this.given.ports.push('--top-ports');
     for (const r of list) this.ports.push(r);
   }
+}
+
+/** Up to three of the inputs (each already cut to QUOTE_MAX): `--range 10.0.0.5, include file "t" and 2 more`. */
+function listGiven(items: readonly string[]): string {
+  const shown = items.slice(0, 3);
+  const more = items.length - shown.length;
+  return `${shown.join(', ')}${more > 0 ? ` and ${more} more` : ''}`;
+}
+
+/**
+ * buildPlan's "empty" errors, naming what was given: the targets (or the file that held none)
+ * and the excludes that removed them; the ports and the port excludes.
+ */
+function explainEmpty(e: ScanError, t: TargetDraft): ScanError {
+  const g = t.given;
+  if (e.code === 'ERR_EMPTY_TARGETS') {
+    if (g.include.length === 0) return e;
+    if (t.include4.count() === 0 && t.include6.count() === 0n) {
+      return new ScanError(e.code, `target IP address list empty: ${listGiven(g.include)} gave no addresses`);
+    }
+    return new ScanError(e.code, `target IP address list empty: every address of ${listGiven(g.include)} ` +
+      `was removed by ${listGiven(g.exclude)}`);
+  }
+  if (e.code === 'ERR_NO_PORTS' && g.ports.length > 0 && g.excludePorts.length > 0) {
+    return new ScanError(e.code, `no ports left: every port of ${listGiven(g.ports)} was removed by ${listGiven(g.excludePorts)}`);
+  }
+  return e;
 }
 
 /** Prefixes an error from src/target with the option that carried the value. */
@@ -71,7 +120,12 @@ function parsePortsNamed(what: string, spec: string, proto: Proto): PortRange[] 
   try {
     return parsePorts(spec, proto);
   } catch (e) {
-    if (e instanceof ScanError) throw new ScanError(e.code, `${what}: ${e.message}`);
+    if (e instanceof ScanError) {
+      // src/target/ports.ts quotes the whole list; a long one is cut here like every value.
+      const shown = oneLine(spec);
+      const msg = shown.length > QUOTE_MAX ? e.message.replace(shown, clipInput(shown)) : e.message;
+      throw new ScanError(e.code, `${what}: ${msg}`);
+    }
     throw e;
   }
 }
@@ -100,7 +154,7 @@ export function finishTargets(t: TargetDraft, operation: Operation): FinishedTar
   const excludePorts = new PortList(t.excludePorts);
   if (operation === 'scan' || operation === 'list') {
     const pseudo = operation === 'list' && ports.exclude(excludePorts).isEmpty();
-    const plan = buildPlan({
+    const plan = explained(t, () => buildPlan({
       include4: t.include4,
       include6: t.include6,
       exclude4: t.exclude4,
@@ -108,7 +162,7 @@ export function finishTargets(t: TargetDraft, operation: Operation): FinishedTar
       ports: pseudo ? new PortList([{ begin: 80, end: 80 }]) : ports,
       excludePorts: pseudo ? new PortList() : excludePorts,
       hasExclude4: operation === 'list' ? true : t.hasExclude4,
-    });
+    }));
     return {
       targets4: copy4(plan.targets4.ranges()),
       targets6: copy6(plan.targets6.ranges()),
@@ -120,6 +174,15 @@ export function finishTargets(t: TargetDraft, operation: Operation): FinishedTar
     targets6: copy6(t.include6.exclude(t.exclude6).ranges()),
     ports: copyPorts(ports.exclude(excludePorts).ranges()),
   };
+}
+
+function explained<T>(t: TargetDraft, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (e instanceof ScanError) throw explainEmpty(e, t);
+    throw e;
+  }
 }
 
 function copy4(r: readonly Range4[]): Range4[] {

@@ -4,6 +4,7 @@
  * (`what` is the option as the user wrote it, e.g. `--rate` or `scan.conf:3: rate`).
  */
 import { ScanError, type ErrorCode } from '../error.js';
+import { quoteInput } from '../target/parse.js';
 
 /**
  * masscan's boolean rule (reference §1.1): a value is true unless it starts with `0`, `d`/`D`
@@ -39,8 +40,9 @@ export function lookup<T>(table: Readonly<Record<string, T>>, key: string): T | 
   return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
+/** One error naming the option and (at most QUOTE_MAX characters of) the bad value. */
 export function fail(code: ErrorCode, what: string, value: string, why: string): never {
-  throw new ScanError(code, `${what} ${JSON.stringify(value)}: ${why}`);
+  throw new ScanError(code, `${what} ${quoteInput(value)}: ${why}`);
 }
 
 /**

@@ -7,15 +7,18 @@
  *   v6                 v6/n (0..128)              v6-v6
  * where v6 is any form parseIPv6 accepts, brackets included (`[1::1]/126`, `[1::1]-[2::3]`).
  * CIDR host bits are silently masked (`10.1.2.3/24` = 10.1.2.0/24); a range whose end is below
- * its begin adds nothing and is not an error (masscan does the same). Besides `-`, ranges may
- * use the Unicode dashes U+2010..U+2015 and, in files, the Windows-1252 en dash 0x96.
+ * its begin adds nothing (masscan does the same) unless TargetParseOptions say `error`.
+ * Besides `-`, ranges may use the Unicode dashes U+2010..U+2015 and, in files, the Windows-1252 en dash 0x96.
  *
  * Divergences from masscan 1.3.2, on purpose (all are inputs masscan mangles):
  * - `a.b.c.d/` (empty prefix) is an error; masscan reads it as /0, the whole Internet.
  * - `1..2.3` (empty octet) is an error; masscan reads 1.0.2.3.
  * - `[::1` (unbalanced bracket) is an error; masscan accepts it.
  * - IPv4-tail IPv6 forms (`::ffff:1.2.3.4`) are accepted; masscan refuses them.
- * - v6 ranges with end < begin add nothing; masscan wraps and asks for 2^128 addresses.
+ * - A v6 range whose end is below its start adds nothing (as a v4 one does in masscan); masscan
+ *   wraps it into a request for 2^128 addresses. With `reversed: 'error'` (the command line)
+ *   any reversed range is an error naming it: masscan adds nothing and then says "target list
+ *   empty".
  */
 import { ScanError } from '../error.js';
 import { parseIPv4, prefixMask4 } from './ipv4.js';
@@ -53,75 +56,129 @@ function findDash(s: string): number {
   return -1;
 }
 
-/** Parses one item (see file header) into the lists; false if it is not a valid item. */
-function addItem(item: string, v4: RangeList4, v6: RangeList6): boolean {
+/** addItem's results: the item was added, is not an address/range/CIDR, or is a range a-b with b < a. */
+const ITEM_OK = 0;
+const ITEM_BAD = 1;
+const ITEM_REVERSED = 2;
+type ItemResult = typeof ITEM_OK | typeof ITEM_BAD | typeof ITEM_REVERSED;
+
+/** Why a reversed range is refused, after the item. */
+const REVERSED_WHY = 'the range ends below its start';
+
+/**
+ * What a range whose end is below its start does: `skip` adds nothing (masscan's rule,
+ * reference §2.1, the default here and checked by the selftest); `error` refuses it with an
+ * error naming it (the command line's choice: otherwise a typo ends in "target list empty").
+ */
+export interface TargetParseOptions {
+  readonly reversed?: 'skip' | 'error';
+}
+
+/** Parses one item (see file header) into the lists. */
+function addItem(item: string, v4: RangeList4, v6: RangeList6): ItemResult {
   if (item.indexOf(':') >= 0 || item.charCodeAt(0) === 0x5b /* [ */) {
     const dash = findDash(item);
     if (dash >= 0) {
       const b = parseIPv6(item.slice(0, dash));
       const e = parseIPv6(item.slice(dash + 1));
-      if (b === null || e === null) return false;
-      v6.add(b, e); // end < begin adds nothing
-      return true;
+      if (b === null || e === null) return ITEM_BAD;
+      if (e < b) return ITEM_REVERSED;
+      v6.add(b, e);
+      return ITEM_OK;
     }
     const slash = item.lastIndexOf('/');
     if (slash >= 0) {
       const a = parseIPv6(item.slice(0, slash));
       const p = parsePrefix(item.slice(slash + 1), 128);
-      if (a === null || p < 0) return false;
+      if (a === null || p < 0) return ITEM_BAD;
       const mask = prefixMask6(p);
       const b = a & mask;
       v6.add(b, b | (~mask & IPV6_MAX));
-      return true;
+      return ITEM_OK;
     }
     const a = parseIPv6(item);
-    if (a === null) return false;
+    if (a === null) return ITEM_BAD;
     v6.add(a, a);
-    return true;
+    return ITEM_OK;
   }
   const dash = findDash(item);
   if (dash >= 0) {
     const b = parseIPv4(item.slice(0, dash));
     const e = parseIPv4(item.slice(dash + 1));
-    if (b === null || e === null) return false;
+    if (b === null || e === null) return ITEM_BAD;
+    if (e < b) return ITEM_REVERSED;
     v4.add(b, e);
-    return true;
+    return ITEM_OK;
   }
   const slash = item.indexOf('/');
   if (slash >= 0) {
     const a = parseIPv4(item.slice(0, slash));
     const p = parsePrefix(item.slice(slash + 1), 32);
-    if (a === null || p < 0) return false;
+    if (a === null || p < 0) return ITEM_BAD;
     const mask = prefixMask4(p);
     const b = (a & mask) >>> 0;
     v4.add(b, (b | ~mask) >>> 0);
-    return true;
+    return ITEM_OK;
   }
   const a = parseIPv4(item);
-  if (a === null) return false;
+  if (a === null) return ITEM_BAD;
   v4.add(a, a);
-  return true;
-}
-
-/** Quotes untrusted text for a one-line message: printable ASCII kept, the rest \xNN/\uNNNN. */
-function quote(s: string): string {
-  const cut = s.length > 80 ? s.slice(0, 80) : s;
-  let out = '';
-  for (let i = 0; i < cut.length; i++) {
-    const c = cut.charCodeAt(i);
-    if (c >= 0x20 && c < 0x7f && c !== 0x22 && c !== 0x5c) out += cut[i];
-    else if (c < 0x100) out += '\\x' + c.toString(16).padStart(2, '0');
-    else out += '\\u' + c.toString(16).padStart(4, '0');
-  }
-  return '"' + out + (s.length > 80 ? '...' : '') + '"';
+  return ITEM_OK;
 }
 
 /**
+ * How much of a bad value an error message quotes: enough to recognise it, never a whole
+ * file (a mutated config file once gave a 22 KB error line).
+ */
+export const QUOTE_MAX = 80;
+
+/**
+ * Untrusted text cut for a one-line message: at most `max` UTF-16 units (never half a
+ * surrogate pair), with `...` when something was cut. No quoting or escaping (ScanError
+ * escapes control characters): for names and values shown bare (`unknown option: NAME`).
+ */
+export function clipInput(s: string, max = QUOTE_MAX): string {
+  if (s.length <= max) return s;
+  let n = max;
+  const c = s.charCodeAt(n - 1);
+  if (c >= 0xd800 && c <= 0xdbff) n--;
+  return `${s.slice(0, n)}...`;
+}
+
+/**
+ * Untrusted text quoted for a one-line message, the one helper every error that names a bad
+ * value uses (src/target and src/cli): `"` and `\` escaped, line breaks and tabs as `\n`
+ * `\r` `\t`, other control characters as `\xNN` / `\uNNNN`, printable text kept, cut at
+ * QUOTE_MAX units with `...` inside the quotes. `bytes`: the text is a file's bytes one per
+ * unit, so everything above 0x7e is shown as `\xNN` (not as Latin-1 letters).
+ */
+export function quoteInput(s: string, max = QUOTE_MAX, bytes = false): string {
+  const long = s.length > max;
+  const cut = long ? clipInput(s, max).slice(0, -3) : s;
+  let out = '';
+  for (let i = 0; i < cut.length; i++) {
+    const c = cut.charCodeAt(i);
+    if (c === 0x22 || c === 0x5c) out += '\\' + cut[i];
+    else if (c === 0x0a) out += '\\n';
+    else if (c === 0x0d) out += '\\r';
+    else if (c === 0x09) out += '\\t';
+    else if (c < 0x20 || (c >= 0x7f && (c <= 0x9f || bytes))) out += '\\x' + c.toString(16).padStart(2, '0');
+    else if (c === 0x2028 || c === 0x2029) out += '\\u' + c.toString(16);
+    else out += cut[i];
+  }
+  return `"${out}${long ? '...' : ''}"`;
+}
+
+
+
+/**
  * Adds every item of a command-line value (items separated by commas and/or whitespace).
- * On the first bad item throws ScanError('ERR_BAD_RANGE', 'bad IP address/range: "X"'); items
+ * On the first bad item throws ScanError('ERR_BAD_RANGE', 'bad IP address/range: "X"', with
+ * ': the range ends below its start' for a reversed range with `reversed: 'error'`); items
  * before it have already been added (masscan: the rest of that value is ignored).
  */
-export function parseTargetSpec(text: string, v4: RangeList4, v6: RangeList6): void {
+export function parseTargetSpec(text: string, v4: RangeList4, v6: RangeList6, opts: TargetParseOptions = {}): void {
+  const strict = opts.reversed === 'error';
   const n = text.length;
   let i = 0;
   while (i < n) {
@@ -130,8 +187,10 @@ export function parseTargetSpec(text: string, v4: RangeList4, v6: RangeList6): v
     const start = i;
     while (i < n && !isSepCode(text.charCodeAt(i))) i++;
     const item = text.slice(start, i);
-    if (!addItem(item, v4, v6)) {
-      throw new ScanError('ERR_BAD_RANGE', `bad IP address/range: ${quote(item)}`);
+    const r = addItem(item, v4, v6);
+    if (r === ITEM_BAD) throw new ScanError('ERR_BAD_RANGE', `bad IP address/range: ${quoteInput(item)}`);
+    if (r === ITEM_REVERSED && strict) {
+      throw new ScanError('ERR_BAD_RANGE', `bad IP address/range: ${quoteInput(item)}: ${REVERSED_WHY}`);
     }
   }
 }
@@ -242,9 +301,12 @@ function tokenText(buf: Uint8Array, s: number, e: number): string {
  * A bad item throws ScanError('ERR_BAD_RANGE',
  * 'FILE:LINE:CHAR: invalid IP address on line #LINE: "item"') (masscan's message plus the item);
  * LINE and CHAR are 1-based, CHAR counts bytes from the start of the line to where parsing
- * failed. Items before the bad one have been added.
+ * failed. Items before the bad one have been added. With `reversed: 'error'`, a reversed range
+ * throws 'FILE:LINE:CHAR: bad range on line #LINE: "item": the range ends below its start'.
  */
-export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeList4, v6: RangeList6): number {
+export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeList4, v6: RangeList6,
+  opts: TargetParseOptions = {}): number {
+  const strict = opts.reversed === 'error';
   const n = data.length;
   let i = 0;
   let line = 1;
@@ -274,6 +336,7 @@ export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeLis
     }
     const err = parseItem4Bytes(data, start, i);
     if (err < 0) {
+      if (scratchEnd < scratchBegin && strict) throw reversedInFile(data, filename, line, start - lineStart + 1, start, i);
       v4.add(scratchBegin, scratchEnd);
       count++;
       continue;
@@ -290,18 +353,25 @@ export function parseTargetFile(data: Uint8Array, filename: string, v4: RangeLis
     // The longest valid IPv6 item is two bracketed 45-char addresses and a dash: 95 bytes.
     if (isV6 && i - start <= 128) {
       const text = tokenText(data, start, i);
-      if (addItem(text, v4, v6)) {
+      const r = addItem(text, v4, v6);
+      if (r === ITEM_OK || (r === ITEM_REVERSED && !strict)) {
         count++;
         continue;
       }
+      if (r === ITEM_REVERSED) throw reversedInFile(data, filename, line, start - lineStart + 1, start, i);
       errAt = start;
     }
     const col = errAt - lineStart + 1;
     throw new ScanError(
       'ERR_BAD_RANGE',
       `${filename}:${line}:${col}: invalid IP address on line #${line}: ` +
-        quote(tokenText(data, start, Math.min(i, start + 81))),
+        quoteInput(tokenText(data, start, Math.min(i, start + QUOTE_MAX + 1)), QUOTE_MAX, true),
     );
   }
   return count;
+}
+
+function reversedInFile(data: Uint8Array, filename: string, line: number, col: number, start: number, end: number): ScanError {
+  const item = quoteInput(tokenText(data, start, Math.min(end, start + QUOTE_MAX + 1)), QUOTE_MAX, true);
+  return new ScanError('ERR_BAD_RANGE', `${filename}:${line}:${col}: bad range on line #${line}: ${item}: ${REVERSED_WHY}`);
 }

@@ -13,6 +13,17 @@ const dir = mkdtempSync(join(tmpdir(), 'tidescan-errors-'));
 const badInclude = join(dir, 'bad-targets.txt');
 writeFileSync(badInclude, '10.0.0.1\n10.0.0.300\n');
 const unreadable = join(dir); // a directory: EISDIR
+const emptyInclude = join(dir, 'empty-targets.txt');
+writeFileSync(emptyInclude, '# nothing here yet\n');
+const hugeConf = join(dir, 'huge.conf');
+// a mutated config file: one value of 22 KB
+writeFileSync(hugeConf, `range = 10.0.0.1\nports = 80\nrate = 5${'x'.repeat(22_000)}\n`);
+const hugeName = join(dir, 'huge-name.conf');
+writeFileSync(hugeName, `range = 10.0.0.1\n${'q'.repeat(22_000)} = 1\n`);
+const hugeInclude = join(dir, 'huge-targets.txt');
+writeFileSync(hugeInclude, `10.0.0.1\n10.0.0.2${'z'.repeat(22_000)}\n`);
+const reversedInclude = join(dir, 'reversed.txt');
+writeFileSync(reversedInclude, '10.0.0.1\n10.0.0.9-10.0.0.3\n');
 
 const CASES: [string, string[], RegExp][] = [
   ['unknown option', ['--bogus', '1'], /unknown option: --bogus/],
@@ -35,7 +46,22 @@ const CASES: [string, string[], RegExp][] = [
   ['missing --excludefile', ['10.0.0.0/8', '-p80', '--excludefile', join(dir, 'nope.txt')],
     /--excludefile: cannot read exclude file ".*nope\.txt": ENOENT/],
   ['empty after excludes', ['10.0.0.0/24', '-p80', '--exclude', '10.0.0.0/16'],
-    /target IP address list empty: all addresses were removed by exclusion ranges/],
+    /^\[-\] FAIL: target IP address list empty: every address of 10\.0\.0\.0\/24 was removed by --exclude 10\.0\.0\.0\/16$/],
+  ['empty after excludes, several inputs', ['10.0.0.0/24', '--range', '10.0.1.1', '-p80', '--exclude', '10.0.0.0/16', '--exclude', '10.0.1.1'],
+    /every address of 10\.0\.0\.0\/24, --range 10\.0\.1\.1 was removed by --exclude 10\.0\.0\.0\/16, --exclude 10\.0\.1\.1$/],
+  ['reversed range', ['10.0.0.5-10.0.0.1', '-p80'],
+    /^\[-\] FAIL: bad IP address\/range: "10\.0\.0\.5-10\.0\.0\.1": the range ends below its start$/],
+  ['reversed range option', ['--range', '10.0.0.9,10.0.0.5-10.0.0.1', '-p80'],
+    /^\[-\] FAIL: --range: bad IP address\/range: "10\.0\.0\.5-10\.0\.0\.1": the range ends below its start$/],
+  ['reversed IPv6 range', ['2001:db8::9-2001:db8::1', '-p80'], /"2001:db8::9-2001:db8::1": the range ends below its start$/],
+  ['reversed exclude', ['10.0.0.0/24', '-p80', '--exclude', '10.0.0.9-10.0.0.1'],
+    /--exclude: bad IP address\/range: "10\.0\.0\.9-10\.0\.0\.1": the range ends below its start$/],
+  ['reversed range in -iL file', ['-iL', reversedInclude, '-p80'],
+    /reversed\.txt:2:1: bad range on line #2: "10\.0\.0\.9-10\.0\.0\.3": the range ends below its start$/],
+  ['empty -iL file', ['-iL', emptyInclude, '-p80'],
+    /target IP address list empty: include file ".*empty-targets\.txt" \(no addresses in it\) gave no addresses$/],
+  ['all ports excluded', ['10.0.0.1', '-p80,443', '--exclude-ports', '1-1000'],
+    /no ports left: every port of -p 80,443 was removed by --exclude-ports 1-1000$/],
   ['no targets', ['-p80'], /target IP address list empty/],
   ['no ports', ['10.0.0.1'], /no ports were specified/],
   ['1e9 rule', ['0.0.0.0/1', '-p80'], /range too big, need confirmation: 2147483648 IPv4 addresses/],
@@ -46,6 +72,31 @@ const CASES: [string, string[], RegExp][] = [
   ['nmap output', ['-oA', 'x', '10.0.0.1', '-p80'], /nmap\(-oA\): unsupported output format/],
   ['arp and ports', ['--arp', '10.0.0.0/24', '-p80'], /cannot arpscan and portscan at the same time/],
 ];
+
+/** Errors that quote a 22 KB value: cut to 80 characters and "...", the same in every path. */
+const LONG_CASES: [string, string[], RegExp][] = [
+  ['22 KB config value', ['-c', hugeConf], new RegExp(`huge\\.conf:3: rate "5${'x'.repeat(79)}\\.\\.\\.": `)],
+  ['22 KB config name', ['-c', hugeName], new RegExp(`huge-name\\.conf:2: unknown config option: ${'q'.repeat(80)}\\.\\.\\. = 1$`)],
+  ['22 KB token in -iL file', ['-iL', hugeInclude, '-p80'], new RegExp(`"10\\.0\\.0\\.2${'z'.repeat(72)}\\.\\.\\."$`)],
+  ['22 KB option value', ['10.0.0.1', '-p80', '--rate', 'x'.repeat(22_000)], new RegExp(`--rate "${'x'.repeat(80)}\\.\\.\\.": `)],
+  ['22 KB target', [`10.0.0.1${'y'.repeat(22_000)}`, '-p80'], /bad IP address\/range: "10\.0\.0\.1y+\.\.\."$/],
+  ['22 KB port list', ['10.0.0.1', '-p', `80,${'9'.repeat(22_000)}`], /-p: bad target port: 80,9+\.\.\./],
+  ['22 KB unknown option', [`--${'b'.repeat(22_000)}`], /unknown option: --b+\.\.\. \(try --help/],
+  ['22 KB positional', [`${'w'.repeat(22_000)}`], /unknown command-line parameter "w+\.\.\."/],
+  ['22 KB range excluded to nothing', ['10.0.0.1', `--range=10.0.0.1,${' '.repeat(22_000)}10.0.0.1`, '-p80', '--exclude', '10.0.0.1'],
+    /every address of 10\.0\.0\.1, --range 10\.0\.0\.1, +\.\.\. was removed/],
+];
+
+for (const [name, args, re] of LONG_CASES) {
+  test(`error: ${name} is cut`, () => {
+    const r = runCli(args);
+    assert.equal(r.status, 1, r.stderr.slice(0, 300));
+    const lines = r.stderr.split('\n').filter((l) => l !== '');
+    assert.equal(lines.length, 1);
+    assert.ok(lines[0]!.length < 300, `${lines[0]!.length} characters: ${lines[0]!.slice(0, 300)}`);
+    assert.match(lines[0]!, re);
+  });
+}
 
 for (const [name, args, re] of CASES) {
   test(`error: ${name}`, () => {
@@ -79,9 +130,9 @@ test('--help lists every option of the table that has help', async () => {
 });
 
 test('warnings go to stderr and do not stop the program', () => {
-  const r = runCli(['10.0.0.1', '-p80', '--echo', '--min-rate', '5', '-sT', '--shard', '1/2']);
+  const r = runCli(['10.0.0.1', '-p80', '--echo', '--send-eth', '-sT', '--shard', '1/2']);
   assert.equal(r.status, 0);
-  assert.match(r.stderr, /nmap\(min-rate\): /);
+  assert.match(r.stderr, /nmap\(send-eth\): /);
   assert.match(r.stderr, /--seed <num> is not specified/);
 });
 

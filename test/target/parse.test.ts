@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parseTargetSpec, parseTargetFile } from '../../src/target/parse.js';
+import { parseTargetSpec, parseTargetFile, quoteInput, clipInput, QUOTE_MAX } from '../../src/target/parse.js';
 import { RangeList4, RangeList6 } from '../../src/target/range-list.js';
 import { formatIPv4 } from '../../src/target/ipv4.js';
 import { formatIPv6 } from '../../src/target/ipv6.js';
@@ -35,7 +35,8 @@ test('parseTargetSpec: IPv4 forms (masscan 1.3.2 results)', () => {
   assert.deepEqual(spec('1.2.3.4/08'), ['1.0.0.0-1.255.255.255']);
   assert.deepEqual(spec('1.2.3.4/024'), ['1.2.3.0-1.2.3.255']);
   assert.deepEqual(spec('1.2.3.4/32'), ['1.2.3.4']);
-  assert.deepEqual(spec('10.0.0.5-10.0.0.1'), [], 'end < begin: nothing, no error');
+  assert.deepEqual(spec('10.0.0.5-10.0.0.1'), [], 'end < begin: nothing, no error (the command line asks for an error)');
+  assert.deepEqual(spec('10.0.0.5-10.0.0.5'), ['10.0.0.5'], 'a one-address range');
   assert.deepEqual(spec('10.0.0.1,10.0.0.3'), ['10.0.0.1', '10.0.0.3']);
   assert.deepEqual(spec('10.0.0.1 10.0.0.3\t10.0.0.5\n10.0.0.7'), ['10.0.0.1', '10.0.0.3', '10.0.0.5', '10.0.0.7']);
   assert.deepEqual(spec('10.0.0.1-10.0.0.3,10.0.0.2/31'), ['10.0.0.1-10.0.0.3']);
@@ -54,6 +55,7 @@ test('parseTargetSpec: IPv6 forms', () => {
   assert.deepEqual(spec('::1/128'), ['::1']);
   assert.deepEqual(spec('1::/0'), ['::-ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff']);
   assert.deepEqual(spec('2::3-1::1'), [], 'end < begin: nothing');
+  assert.deepEqual(spec('2::3-2::3'), ['2::3'], 'a one-address range');
   assert.deepEqual(spec('1::1,2::2 10.0.0.1'), ['10.0.0.1', '1::1', '2::2']);
   assert.deepEqual(spec('::ffff:1.2.3.4'), ['::ffff:102:304']);
 });
@@ -193,4 +195,59 @@ test('parseTargetFile: a huge token fails fast with a short message', () => {
     );
     assert.ok(performance.now() - t0 < 3000);
   }
+});
+
+test("reversed: 'error': a reversed range is an error that names it, not an empty list (spec and file, v4 and v6)", () => {
+  const strictSpec = (text: string): void => parseTargetSpec(text, new RangeList4(), new RangeList6(), { reversed: 'error' });
+  const strictFile = (text: string): number =>
+    parseTargetFile(Buffer.from(text, 'latin1'), 'inc.txt', new RangeList4(), new RangeList6(), { reversed: 'error' });
+  const cases: [string, string][] = [
+    ['10.0.0.5-10.0.0.1', '"10.0.0.5-10.0.0.1"'],
+    ['255.255.255.255-0.0.0.0', '"255.255.255.255-0.0.0.0"'],
+    ['2::3-1::1', '"2::3-1::1"'],
+    ['[2::3]-[1::1]', '"[2::3]-[1::1]"'],
+    ['10.0.0.5\u201310.0.0.1', '"10.0.0.5\u201310.0.0.1"'],
+  ];
+  for (const [item, quoted] of cases) {
+    assert.deepEqual(spec(`10.9.9.9, ${item}`), ['10.9.9.9'], `${item}: skipped by default (masscan)`);
+    assert.throws(() => strictSpec(`10.9.9.9, ${item}`),
+      (e: unknown) => e instanceof ScanError && e.code === 'ERR_BAD_RANGE'
+        && e.message === `bad IP address/range: ${quoted}: the range ends below its start`, item);
+    const inFile = item.replace('\u2013', '-');
+    assert.throws(() => strictFile(`10.9.9.9\n  ${inFile} # x\n`),
+      (e: unknown) => e instanceof ScanError && e.code === 'ERR_BAD_RANGE'
+        && e.message === `inc.txt:2:3: bad range on line #2: "${inFile}": the range ends below its start`, inFile);
+  }
+  // one address (begin = end) is a range, not an error
+  assert.equal(strictFile('10.0.0.5-10.0.0.5\n2::3-2::3\n'), 2);
+  strictSpec('10.0.0.5-10.0.0.5 [2::3]-[2::3]');
+});
+
+test('errors quote at most QUOTE_MAX characters of the bad value, cut with "..."', () => {
+  assert.equal(QUOTE_MAX, 80);
+  const long = `1.2.3.4x${'y'.repeat(22_000)}`;
+  assert.throws(() => spec(long), (e: unknown) => e instanceof ScanError
+    && e.message === `bad IP address/range: "${long.slice(0, 80)}..."`);
+  assert.throws(() => file(`10.0.0.1\n${long}\n`), (e: unknown) => e instanceof ScanError
+    && e.message.endsWith(`"${long.slice(0, 80)}..."`) && e.message.length < 200);
+  assert.throws(() => spec(`${'9'.repeat(30)}.1.1.1-1.1.1.1${'\u00e9'.repeat(100)}`), (e: unknown) => e instanceof ScanError
+    && e.message.length < 120);
+  // the shared helpers
+  assert.equal(quoteInput('abc'), '"abc"');
+  assert.equal(quoteInput('a"b\\c\nd\re\tf\u0001g\u2028'), '"a\\"b\\\\c\\nd\\re\\tf\\x01g\\u2028"');
+  assert.equal(quoteInput('x'.repeat(80)), `"${'x'.repeat(80)}"`);
+  assert.equal(quoteInput('x'.repeat(81)), `"${'x'.repeat(80)}..."`);
+  assert.equal(quoteInput('\u00ff', 80, true), '"\\xff"', 'file bytes above 0x7e are shown as \\xNN');
+  assert.equal(quoteInput('\u00e9'), '"\u00e9"', 'printable text is kept');
+  assert.equal(clipInput('x'.repeat(81)), `${'x'.repeat(80)}...`);
+  assert.equal(clipInput('short'), 'short');
+  // never half a surrogate pair
+  const emoji = `${'x'.repeat(79)}\u{1f600}tail`;
+  assert.equal(clipInput(emoji), `${'x'.repeat(79)}...`);
+  fc.assert(fc.property(fc.string({ maxLength: 300, unit: 'binary' }), (t) => {
+    const q = quoteInput(t);
+    assert.ok(q.length <= 2 + 80 * 6 + 3);
+    assert.ok(!/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/.test(q));
+    assert.ok(clipInput(t).length <= 83);
+  }), { numRuns: 300 });
 });
