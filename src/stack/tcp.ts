@@ -217,7 +217,8 @@ export class TcpStack {
   private input(c: number, now: number, seq: number, ack: number, flags: number, window: number, buf: Uint8Array, off: number, len: number): void {
     const t = this.table;
     const rel = this.rel(now);
-    if (len < 0 || off < 0 || off + len > buf.length) len = 0; // NOTE: never read outside buf
+    // NOTE: a range outside `buf` is the host's bug; drop the segment rather than read outside.
+    if (len < 0 || off < 0 || off + len > buf.length) return;
     const st = t.state[c] as State;
     const rcvNxt = t.rcvNxt[c];
     const wnd = this.rcvWnd;
