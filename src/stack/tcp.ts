@@ -119,7 +119,7 @@ export class TcpStack {
     t.theirPort[c] = theirPort;
     t.ourPort[c] = ourPort;
     t.hash4(c);
-    return this.open(c, now, theirSeq, ourSeq, theirWindow, theirMss === 0 ? DEFAULT_MSS4 : theirMss);
+    return this.open(c, now, theirSeq, ourSeq, theirWindow, theirMss > 0 ? theirMss : DEFAULT_MSS4);
   }
 
   synAck6(now: number, theirIp: Uint32Array, theirPort: number, ourIp: Uint32Array, ourPort: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number): number {
@@ -133,7 +133,7 @@ export class TcpStack {
     t.theirPort[c] = theirPort;
     t.ourPort[c] = ourPort;
     t.hash6(c);
-    return this.open(c, now, theirSeq, ourSeq, theirWindow, theirMss === 0 ? DEFAULT_MSS6 : theirMss);
+    return this.open(c, now, theirSeq, ourSeq, theirWindow, theirMss > 0 ? theirMss : DEFAULT_MSS6);
   }
 
   /** A SYN-ACK for an existing connection: our ACK was lost, or the server repeats itself. */
@@ -446,36 +446,38 @@ export class TcpStack {
     const t = this.table;
     const p = this.pool;
     if (this.maxHeld === 0) return;
-    if (t.held[c] >= this.maxHeld) {
-      // Full: the segment nearest RCV.NXT is the most useful one to keep (it fills the gap
-      // first), so it replaces the furthest held one when it comes before it.
-      let prev = -1;
-      let x = t.oooHead[c];
-      while (p.next[x] >= 0) {
-        prev = x;
-        x = p.next[x];
-      }
-      if (!seqLt(seq, p.seq[x])) return;
-      if (prev < 0) t.oooHead[c] = -1;
-      else p.next[prev] = -1;
-      p.release(x);
-      t.held[c]--;
-    } else if (p.available <= this.reserveChunks) return;
     let n = len;
     if (n > p.size) {
       n = p.size;
       fin = false;
     }
+    // Find the place in the sorted list (and whether this is held already).
     let prev = -1;
     let x = t.oooHead[c];
     while (x >= 0 && !seqGt(p.seq[x], seq)) {
       if (p.seq[x] === seq && p.len[x] >= n && (p.fin[x] === 1 || !fin)) {
         this.counters.duplicates++;
-        return; // already held
+        return;
       }
       prev = x;
       x = p.next[x];
     }
+    if (t.held[c] >= this.maxHeld) {
+      // Full: the segment nearest RCV.NXT is the most useful one to keep (it fills the gap
+      // first), so a new one that goes before the furthest held one replaces it.
+      if (x < 0) return; // it would be the furthest itself
+      let lp = prev;
+      let last = x;
+      while (p.next[last] >= 0) {
+        lp = last;
+        last = p.next[last];
+      }
+      if (lp < 0) t.oooHead[c] = -1;
+      else p.next[lp] = -1;
+      if (last === x) x = -1;
+      p.release(last);
+      t.held[c]--;
+    } else if (p.available <= this.reserveChunks) return;
     const k = p.alloc();
     if (k < 0) return;
     copy(buf, off, p.bytes, k * p.size, n);
