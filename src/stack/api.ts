@@ -22,7 +22,9 @@ export type CloseReason =
 export interface StackHost {
   /**
    * Send one segment of connection `c`: TCP `flags` (wire TcpFlags bits), sequence and
-   * acknowledgement numbers (u32), our receive `window`, and the payload bytes
+   * acknowledgement numbers (the u32's 32 bits as an int32, so that no call allocates a heap
+   * number: `seq >>> 0` is the u32; byte-wise writes such as `seq >>> 24` work on either),
+   * our receive `window`, and the payload bytes
    * buf[off, off + len) (len 0: none). The host builds and queues the frame; the bytes are
    * only valid during the call.
    */

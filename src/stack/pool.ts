@@ -14,8 +14,8 @@ export class ChunkPool {
   readonly bytes: Uint8Array;
   /** Chain link (next chunk of the same queue, -1: none); also the free list's link. */
   readonly next: Int32Array;
-  /** For held out-of-order segments: the sequence number of the chunk's first byte. */
-  readonly seq: Uint32Array;
+  /** For held out-of-order segments: the sequence number of the chunk's first byte (int32 bits). */
+  readonly seq: Int32Array;
   /** For held out-of-order segments: bytes used in the chunk. */
   readonly len: Int32Array;
   /** For held out-of-order segments: 1 when the segment carried a FIN right after its bytes. */
@@ -33,7 +33,7 @@ export class ChunkPool {
     this.max = max;
     this.bytes = new Uint8Array(size * max);
     this.next = new Int32Array(max);
-    this.seq = new Uint32Array(max);
+    this.seq = new Int32Array(max);
     this.len = new Int32Array(max);
     this.fin = new Uint8Array(max);
   }

@@ -65,12 +65,14 @@ export class ConnTable {
   readonly ourIp: Uint32Array;
   readonly theirPort: Uint16Array;
   readonly ourPort: Uint16Array;
-  readonly sndUna: Uint32Array;
-  readonly sndNxt: Uint32Array;
+  readonly sndUna: Int32Array;
+  readonly sndNxt: Int32Array;
   readonly sndWnd: Uint32Array;
-  readonly sndWl1: Uint32Array;
-  readonly sndWl2: Uint32Array;
-  readonly rcvNxt: Uint32Array;
+  readonly sndWl1: Int32Array;
+  readonly sndWl2: Int32Array;
+  readonly rcvNxt: Int32Array;
+  // NOTE: sequence numbers are kept as int32 (the u32's bits): values above 2^31 would be heap
+  // numbers when passed between functions, an allocation per call.
   /** Our segment size on this connection: min(options.mss, the peer's MSS). */
   readonly mss: Uint16Array;
   /** Deadlines (ms from the stack's epoch, NEVER: none): retransmission/probe/TIME-WAIT, application, connection. */
@@ -107,12 +109,12 @@ export class ConnTable {
     this.ourIp = new Uint32Array(capacity);
     this.theirPort = new Uint16Array(capacity);
     this.ourPort = new Uint16Array(capacity);
-    this.sndUna = new Uint32Array(capacity);
-    this.sndNxt = new Uint32Array(capacity);
+    this.sndUna = new Int32Array(capacity);
+    this.sndNxt = new Int32Array(capacity);
     this.sndWnd = new Uint32Array(capacity);
-    this.sndWl1 = new Uint32Array(capacity);
-    this.sndWl2 = new Uint32Array(capacity);
-    this.rcvNxt = new Uint32Array(capacity);
+    this.sndWl1 = new Int32Array(capacity);
+    this.sndWl2 = new Int32Array(capacity);
+    this.rcvNxt = new Int32Array(capacity);
     this.mss = new Uint16Array(capacity);
     this.rtxAt = new Int32Array(capacity).fill(NEVER);
     this.appAt = new Int32Array(capacity).fill(NEVER);

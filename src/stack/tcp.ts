@@ -25,6 +25,10 @@
  *    are firewalled, so a long 2 MSL protects nothing.
  *  - Timers fire within one wheel tick (8 ms) after their deadline, on the next poll().
  *
+ * Sequence numbers are int32 everywhere inside (and in StackHost.output): a u32 above 2^31
+ * passed between functions is a heap number, an allocation per call; the arithmetic is the
+ * same modulo 2^32 (`x >>> 0` gives the u32 back).
+ *
  * Re-entrancy: host callbacks may call send/close/abort/setAppTimer on any connection; after
  * each callback the stack re-checks that the connection still exists before going on.
  * NOTE: the connection id is a slot number, reused after host.closed returns.
@@ -107,6 +111,14 @@ export class TcpStack {
 
   // ---------------------------------------------------------------- connection set-up
 
+  /**
+   * A valid SYN-ACK (the engine checked the SYN cookie: ack - 1 == cookie). Creates the
+   * connection and ACKs it (then host.opened), or re-ACKs a duplicate SYN-ACK of an existing
+   * one. Returns the connection id, or -1 when the table or the buffer pool is full (counted
+   * in counters.refused). `theirMss` 0 (or less): no MSS option.
+   * NOTE: addresses and sequence numbers may be given as u32 or as their int32 bits
+   * (`x | 0`); on the hot path pass int32: a u32 above 2^31 crossing a call is a heap number.
+   */
   synAck4(now: number, theirIp: number, theirPort: number, ourIp: number, ourPort: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number): number {
     const t = this.table;
     const x = t.find4(theirIp, theirPort, ourIp, ourPort);
@@ -119,7 +131,7 @@ export class TcpStack {
     t.theirPort[c] = theirPort;
     t.ourPort[c] = ourPort;
     t.hash4(c);
-    return this.open(c, now, theirSeq, ourSeq, theirWindow, theirMss === 0 ? DEFAULT_MSS4 : theirMss);
+    return this.open(c, now, theirSeq | 0, ourSeq | 0, theirWindow, theirMss > 0 ? theirMss : DEFAULT_MSS4);
   }
 
   synAck6(now: number, theirIp: Uint32Array, theirPort: number, ourIp: Uint32Array, ourPort: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number): number {
@@ -133,7 +145,7 @@ export class TcpStack {
     t.theirPort[c] = theirPort;
     t.ourPort[c] = ourPort;
     t.hash6(c);
-    return this.open(c, now, theirSeq, ourSeq, theirWindow, theirMss === 0 ? DEFAULT_MSS6 : theirMss);
+    return this.open(c, now, theirSeq | 0, ourSeq | 0, theirWindow, theirMss > 0 ? theirMss : DEFAULT_MSS6);
   }
 
   /** A SYN-ACK for an existing connection: our ACK was lost, or the server repeats itself. */
@@ -173,7 +185,7 @@ export class TcpStack {
     t.sndWl1[c] = theirSeq;
     t.sndWl2[c] = ourSeq;
     // "RCV.NXT is set to SEG.SEQ+1, IRS is set to SEG.SEQ"
-    t.rcvNxt[c] = (theirSeq + 1) >>> 0;
+    t.rcvNxt[c] = (theirSeq + 1) | 0;
     t.mss[c] = theirMss < this.mssCap ? theirMss : this.mssCap;
     t.rtxAt[c] = NEVER;
     t.appAt[c] = NEVER;
@@ -193,13 +205,18 @@ export class TcpStack {
 
   // ---------------------------------------------------------------- segments in
 
+  /**
+   * Any other TCP segment addressed to us (numbers as in synAck4; `buf[off, off + len)` is the
+   * payload, read only during the call). True when it belonged to a connection and was
+   * handled; false: no such connection (counted in counters.strays).
+   */
   segment4(now: number, theirIp: number, theirPort: number, ourIp: number, ourPort: number, seq: number, ack: number, flags: number, window: number, buf: Uint8Array, off: number, len: number): boolean {
     const c = this.table.find4(theirIp, theirPort, ourIp, ourPort);
     if (c < 0) {
       this.counters.strays++;
       return false;
     }
-    this.input(c, now, seq >>> 0, ack >>> 0, flags, window, buf, off, len);
+    this.input(c, now, seq | 0, ack | 0, flags, window, buf, off, len);
     return true;
   }
 
@@ -209,7 +226,7 @@ export class TcpStack {
       this.counters.strays++;
       return false;
     }
-    this.input(c, now, seq >>> 0, ack >>> 0, flags, window, buf, off, len);
+    this.input(c, now, seq | 0, ack | 0, flags, window, buf, off, len);
     return true;
   }
 
@@ -217,7 +234,8 @@ export class TcpStack {
   private input(c: number, now: number, seq: number, ack: number, flags: number, window: number, buf: Uint8Array, off: number, len: number): void {
     const t = this.table;
     const rel = this.rel(now);
-    if (len < 0 || off < 0 || off + len > buf.length) len = 0; // NOTE: never read outside buf
+    // NOTE: a range outside `buf` is the host's bug; drop the segment rather than read outside.
+    if (len < 0 || off < 0 || off + len > buf.length) return;
     const st = t.state[c] as State;
     const rcvNxt = t.rcvNxt[c];
     const wnd = this.rcvWnd;
@@ -367,7 +385,7 @@ export class TcpStack {
       // are processed."
       if (pos > 0) this.counters.duplicates++;
       if (pos < n) {
-        t.rcvNxt[c] = (rcvNxt + (n - pos)) >>> 0;
+        t.rcvNxt[c] = (rcvNxt + (n - pos)) | 0;
         needAck = true;
         this.host.received(c, buf, off + pos, n - pos, now);
         if (t.state[c] === State.FREE) return;
@@ -406,7 +424,7 @@ export class TcpStack {
   private peerFin(c: number, now: number, rel: number): void {
     const t = this.table;
     // "advance RCV.NXT over the FIN, and send an acknowledgment for the FIN" (the caller ACKs)
-    t.rcvNxt[c] = (t.rcvNxt[c] + 1) >>> 0;
+    t.rcvNxt[c] = (t.rcvNxt[c] + 1) | 0;
     this.freeHeld(c); // nothing after the FIN can be data
     const st = t.state[c];
     const finAcked = (t.flags[c] & Flag.FIN_SENT) !== 0 && t.sndUna[c] === t.sndNxt[c];
@@ -445,36 +463,38 @@ export class TcpStack {
     const t = this.table;
     const p = this.pool;
     if (this.maxHeld === 0) return;
-    if (t.held[c] >= this.maxHeld) {
-      // Full: the segment nearest RCV.NXT is the most useful one to keep (it fills the gap
-      // first), so it replaces the furthest held one when it comes before it.
-      let prev = -1;
-      let x = t.oooHead[c];
-      while (p.next[x] >= 0) {
-        prev = x;
-        x = p.next[x];
-      }
-      if (!seqLt(seq, p.seq[x])) return;
-      if (prev < 0) t.oooHead[c] = -1;
-      else p.next[prev] = -1;
-      p.release(x);
-      t.held[c]--;
-    } else if (p.available <= this.reserveChunks) return;
     let n = len;
     if (n > p.size) {
       n = p.size;
       fin = false;
     }
+    // Find the place in the sorted list (and whether this is held already).
     let prev = -1;
     let x = t.oooHead[c];
     while (x >= 0 && !seqGt(p.seq[x], seq)) {
       if (p.seq[x] === seq && p.len[x] >= n && (p.fin[x] === 1 || !fin)) {
         this.counters.duplicates++;
-        return; // already held
+        return;
       }
       prev = x;
       x = p.next[x];
     }
+    if (t.held[c] >= this.maxHeld) {
+      // Full: the segment nearest RCV.NXT is the most useful one to keep (it fills the gap
+      // first), so a new one that goes before the furthest held one replaces it.
+      if (x < 0) return; // it would be the furthest itself
+      let lp = prev;
+      let last = x;
+      while (p.next[last] >= 0) {
+        lp = last;
+        last = p.next[last];
+      }
+      if (lp < 0) t.oooHead[c] = -1;
+      else p.next[lp] = -1;
+      if (last === x) x = -1;
+      p.release(last);
+      t.held[c]--;
+    } else if (p.available <= this.reserveChunks) return;
     const k = p.alloc();
     if (k < 0) return;
     copy(buf, off, p.bytes, k * p.size, n);
@@ -505,7 +525,7 @@ export class TcpStack {
       const skip = (rcvNxt - s) | 0;
       const fin = p.fin[x] === 1 && skip <= n;
       if (skip < n) {
-        t.rcvNxt[c] = (s + n) >>> 0;
+        t.rcvNxt[c] = (s + n) | 0;
         // The chunk is off the list, so an abort() inside the callback cannot free it under us.
         this.host.received(c, p.bytes, x * p.size + skip, n - skip, now);
       } else if (skip > 0 || n > 0) {
@@ -604,6 +624,11 @@ export class TcpStack {
     this.finish(c, 'local', now);
   }
 
+  /**
+   * One application deadline per connection (absolute, in `now`'s time base): host.appTimer
+   * runs on the first poll() at or after it (within one wheel tick). Setting it again replaces
+   * it; close() cancels it.
+   */
   setAppTimer(c: number, atMs: number): void {
     const t = this.table;
     if (t.state[c] === State.FREE) return;
@@ -630,7 +655,7 @@ export class TcpStack {
       if (n > unsent) n = unsent;
       if (n > mss) n = mss;
       this.sendData(c, inflight, n, nxt, false);
-      nxt = (nxt + n) >>> 0;
+      nxt = (nxt + n) | 0;
       inflight += n;
       unsent -= n;
       sent = true;
@@ -640,7 +665,7 @@ export class TcpStack {
       // The FIN "queued until all preceding SENDs have been segmentized" goes now. NOTE: it is
       // sent even into a zero window, as common stacks do (it carries no octet to store).
       this.emit(c, FIN | ACK, nxt, EMPTY, 0, 0);
-      t.sndNxt[c] = (nxt + 1) >>> 0;
+      t.sndNxt[c] = (nxt + 1) | 0;
       t.flags[c] = fl | Flag.FIN_SENT;
       sent = true;
     }
@@ -791,7 +816,7 @@ export class TcpStack {
       if (sentData > 0) this.sendData(c, 0, 1, una, false);
       else if (inflight === 0 && t.sndBuf[c] > 0) {
         this.sendData(c, 0, 1, una, false);
-        t.sndNxt[c] = (una + 1) >>> 0;
+        t.sndNxt[c] = (una + 1) | 0;
       } else if (finSent) this.emit(c, FIN | ACK, una, EMPTY, 0, 0);
       else return;
       if (t.backoff[c] < MAX_BACKOFF) t.backoff[c]++;

@@ -26,7 +26,7 @@ export class Rec implements StackHost {
   onClosed: ((c: number, reason: CloseReason, now: number) => void) | null = null;
 
   output(c: number, flags: number, seq: number, ack: number, window: number, buf: Uint8Array, off: number, len: number): void {
-    this.out.push({ c, flags, seq, ack, window, data: buf.slice(off, off + len) });
+    this.out.push({ c, flags, seq: seq >>> 0, ack: ack >>> 0, window, data: buf.slice(off, off + len) });
   }
   opened(c: number, now: number): void {
     this.events.push(`opened ${c}`);

@@ -288,7 +288,7 @@ export function run(sc: Scenario): Outcome {
   rec.output = (c, flags, seq, ack, window, buf, off, len) => {
     assert.equal(c, 0);
     assert.ok(len <= Math.min(o.mss, sc.peerMss));
-    link.send({ toStack: false, flags, seq, ack, window, data: buf.slice(off, off + len) }, now);
+    link.send({ toStack: false, flags, seq: seq >>> 0, ack: ack >>> 0, window, data: buf.slice(off, off + len) }, now);
   };
   let now = 0;
   srv.synAck(now);

@@ -114,6 +114,18 @@ test('stack: out-of-order segments beyond maxHeld (or with the pool short) are d
   ok(b.s);
 });
 
+test('stack: with the out-of-order store full, a nearer segment replaces the furthest', () => {
+  const { s, rec, c } = setup({ maxHeld: 2 });
+  seg(s, 10, 12, 0, PA, 'mnop');
+  seg(s, 10, 8, 0, PA, 'ijkl');
+  seg(s, 10, 16, 0, PA, 'qrst'); // furthest: not held
+  seg(s, 10, 4, 0, PA, 'efgh'); // nearer: replaces 'mnop'
+  assert.equal(s.pool.inUse, 2);
+  seg(s, 11, 0, 0, PA, 'abcd');
+  assert.equal(rec.text(c), 'abcdefghijkl');
+  ok(s);
+});
+
 test('stack: segments beyond the window are trimmed, and wholly outside it are ACKed and dropped', () => {
   const { s, rec, c } = setup({ window: 8 });
   rec.take();
