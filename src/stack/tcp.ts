@@ -860,6 +860,10 @@ export class TcpStack {
     if (this.table.state[c] !== State.FREE) this.wheel.ensure(c, this.earliest(c));
   }
 
+  /**
+   * Milliseconds since the first `now` seen. NOTE: deadlines are Int32, so a stack must not
+   * live longer than about 24 days (2^31 ms).
+   */
   private rel(now: number): number {
     if (this.epoch !== this.epoch) this.epoch = now;
     return Math.floor(now - this.epoch);
