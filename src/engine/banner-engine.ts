@@ -128,8 +128,8 @@ export class BannerEngine implements StackHost {
     const mssAt = findTcpOption(buf, d.transportOff, d.tcpHeaderLen, TcpOptionKind.MSS);
     const mss = mssAt >= 0 && mssAt + 4 <= d.transportOff + d.tcpHeaderLen ? getU16(buf, mssAt + 2) : 0;
     const c = d.ipVersion === 4
-      ? this.stack.synAck4(now, d.src, d.srcPort, d.dst, d.dstPort, d.tcpSeq, d.tcpAck, d.tcpWindow, mss)
-      : this.stack.synAck6(now, d.src6, d.srcPort, d.dst6, d.dstPort, d.tcpSeq, d.tcpAck, d.tcpWindow, mss);
+      ? this.stack.synAck4(now, d.src | 0, d.srcPort, d.dst | 0, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpWindow, mss)
+      : this.stack.synAck6(now, d.src6, d.srcPort, d.dst6, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpWindow, mss);
     if (c < 0) this.counters.refused++;
     else this.ttls[c] = d.ttl;
   }
@@ -139,9 +139,11 @@ export class BannerEngine implements StackHost {
     if ((d.tcpFlags & TcpFlags.SYN) !== 0) return false;
     this.now = now;
     const len = d.payloadLen;
+    // int32 views of the u32 fields: a u32 above 2^31 passed to a call that is not inlined
+    // becomes a heap number (an allocation per segment); the stack takes either.
     return d.ipVersion === 4
-      ? this.stack.segment4(now, d.src, d.srcPort, d.dst, d.dstPort, d.tcpSeq, d.tcpAck, d.tcpFlags, d.tcpWindow, buf, d.payloadOff, len)
-      : this.stack.segment6(now, d.src6, d.srcPort, d.dst6, d.dstPort, d.tcpSeq, d.tcpAck, d.tcpFlags, d.tcpWindow, buf, d.payloadOff, len);
+      ? this.stack.segment4(now, d.src | 0, d.srcPort, d.dst | 0, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpFlags, d.tcpWindow, buf, d.payloadOff, len)
+      : this.stack.segment6(now, d.src6, d.srcPort, d.dst6, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpFlags, d.tcpWindow, buf, d.payloadOff, len);
   }
 
   poll(now: number): void {
