@@ -163,3 +163,21 @@ test('masscan 1.3.2 beside it on the same servers: its yield, as a new user runs
   console.log(`  masscan (work-around) got: ${y2.ok.join(', ')}`);
   assert.ok(r1.code !== null || r1.signal !== null, describeRun(r1));
 });
+
+test('an SNI-only server: without a name tidescan records its alert, with --tls-sni it gets the certificate', async () => {
+  const plain = path.join(dir, 'sni-none.ndjson');
+  const named = path.join(dir, 'sni-named.ndjson');
+  const base = [...linkArgs(lab), '--banners', '--range', nginx.sni.ip, '-p', '443', '--rate', '1000', '--wait', '3'];
+  const r1 = await runTidescan(lab, [...base, '-oD', plain], { cwd: dir, timeoutMs: 60_000 });
+  assert.equal(r1.code, 0, describeRun(r1));
+  const none = (await readBanners(plain)).map;
+  // RFC 6066 §3: the server "SHOULD" abort with a fatal unrecognized_name(112) alert; nginx's
+  // ssl_reject_handshake does.
+  assert.match(none.get(`${nginx.sni.ip}:443 ssl`) ?? '', /ALERT\(0x0270\)/);
+  assert.equal(none.get(`${nginx.sni.ip}:443 X509`), undefined);
+  const r2 = await runTidescan(lab, [...base, '--tls-sni', nginx.sni.serverName, '-oD', named], { cwd: dir, timeoutMs: 60_000 });
+  assert.equal(r2.code, 0, describeRun(r2));
+  const got = (await readBanners(named)).map;
+  assert.equal(got.get(`${nginx.sni.ip}:443 X509`), nginx.sni.cert.der.toString('base64'));
+  assert.match(got.get(`${nginx.sni.ip}:443 ssl`) ?? '', new RegExp(`^TLS/1\\.[23] .*${nginx.sni.serverName.replace(/\./g, '\\.')}`));
+});
