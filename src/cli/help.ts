@@ -5,7 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { OPTIONS, type HelpGroup } from './options.js';
 
-const GROUP_TITLES: Record<HelpGroup, string> = {
+/** The --help and man-page section title of each option group. */
+export const GROUP_TITLES: Record<HelpGroup, string> = {
   targets: 'TARGETS AND PORTS',
   speed: 'SPEED, ORDER, SHARDS, RESUME',
   adapter: 'ADAPTER AND SOURCE',

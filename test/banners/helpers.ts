@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { vectorsDir } from '../vectors/vectors.js';
 import type { BannerModule, Conversation, TargetInfo } from '../../src/banners/module.js';
 import { BannerCollector, type BannerItem } from '../../src/banners/session.js';
+import { guarded } from '../fuzz/guard.js';
 
 /** Bounded by default; raise with TIDESCAN_FUZZ_RUNS for a longer soak. */
 export const RUNS = Number(process.env.TIDESCAN_FUZZ_RUNS ?? 300);
@@ -106,29 +107,7 @@ export function assertSplitInvariant(m: BannerModule, bytes: Uint8Array, runs = 
   return whole;
 }
 
-/**
- * A proxy of `buf` whose element reads must fall inside `[lo, hi)` and which refuses writes
- * (the out-of-bounds guard of the fuzz tests). Typed-array methods are bound to the real array.
- */
-export function guarded(buf: Uint8Array, lo: number, hi: number): Uint8Array {
-  return new Proxy(buf, {
-    get(target, prop) {
-      if (typeof prop === 'string' && !(prop in target)) {
-        throw new RangeError(`read of buf[${prop}] (outside the array)`);
-      }
-      if (typeof prop === 'string' && /^-?\d+$/.test(prop)) {
-        const i = Number(prop);
-        if (i < lo || i >= hi) throw new RangeError(`read of buf[${i}] outside [${lo}, ${hi})`);
-        return target[i];
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-    set() {
-      throw new Error('a parser wrote to its input');
-    },
-  });
-}
+export { guarded };
 
 /** Feeds `chunks` to a fresh parser of `m` through guarded buffers; returns the collector's items. */
 export function runGuarded(m: BannerModule, chunks: readonly Uint8Array[], t: TargetInfo = T4): { items: BannerItem[]; conv: Recorder } {

@@ -11,6 +11,7 @@ import { X509Certificate } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import type { AppName, BannerModule, TargetInfo } from '../../src/banners/module.js';
+import { guarded } from '../fuzz/guard.js';
 
 export interface CertFiles {
   readonly cert: string;
@@ -250,22 +251,5 @@ export async function grab(mod: BannerModule, port: number, name: string | undef
   });
 }
 
-/** A proxy of `buf` whose element reads must fall inside [lo, hi) and which refuses writes. */
-export function guarded(buf: Uint8Array, lo: number, hi: number): Uint8Array {
-  return new Proxy(buf, {
-    get(target, prop) {
-      if (typeof prop === 'string' && !(prop in target)) throw new RangeError(`read of buf[${prop}] (outside the array)`);
-      if (typeof prop === 'string' && /^-?\d+$/.test(prop)) {
-        const i = Number(prop);
-        if (i < lo || i >= hi) throw new RangeError(`read of buf[${i}] outside [${lo}, ${hi})`);
-        return target[i];
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-    set() {
-      throw new Error('a parser wrote to its input');
-    },
-  });
-}
+export { guarded };
 

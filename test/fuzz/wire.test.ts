@@ -23,6 +23,7 @@ import { emitSctp, parseSctp, sctpBufferLen, SctpPacket } from '../../src/wire/s
 import { internetChecksum, sumWords, type IpPair } from '../../src/wire/checksum.js';
 import { ipv6FromText } from '../../src/wire/bytes.js';
 import { loadVectors } from '../vectors/vectors.js';
+import { guarded } from './guard.js';
 
 /** Bounded by default; raise with TIDESCAN_FUZZ_RUNS for a longer soak. */
 const RUNS = Number(process.env.TIDESCAN_FUZZ_RUNS ?? 1500);
@@ -30,29 +31,6 @@ const REASONS: readonly DecodeResult[] = ['ok', 'truncated', 'malformed', 'bad-c
 const V4: IpPair = { version: 4, src: 0xc0000232, dst: 0x0a000001 };
 const V6: IpPair = { version: 6, src: ipv6FromText('2001:db8::2'), dst: ipv6FromText('2001:db8::1') };
 
-/**
- * A proxy of `buf` whose element reads must fall inside `[lo, hi)` and which refuses writes.
- * Typed-array methods are bound to the real array so `subarray`/`slice` keep working.
- */
-function guarded(buf: Uint8Array, lo: number, hi: number): Uint8Array {
-  return new Proxy(buf, {
-    get(target, prop) {
-      if (typeof prop === 'string' && !(prop in target)) {
-        throw new RangeError(`read of buf[${prop}] (outside the array)`);
-      }
-      if (typeof prop === 'string' && /^-?\d+$/.test(prop)) {
-        const i = Number(prop);
-        if (i < lo || i >= hi) throw new RangeError(`read of buf[${i}] outside [${lo}, ${hi})`);
-        return target[i];
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-    },
-    set() {
-      throw new Error('a parser wrote to its input');
-    },
-  });
-}
 
 /** A frame of random bytes placed at a random offset inside a larger random buffer. */
 const framed = fc
