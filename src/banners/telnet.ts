@@ -13,7 +13,7 @@
  *   (not printable: dropped).
  *
  * The hello (port 23, §9.3): `IAC NOP`. We close once the text ends in a prompt (`login:`,
- * `username:`, `password:` and the like) or after TELNET_LIMITS.text bytes of text.
+ * `username:`, `password:`; the banner ends at the colon) or after TELNET_LIMITS.text bytes of text.
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 
@@ -46,7 +46,7 @@ const enum S {
 }
 
 /** Prompts that end the banner (lower case, as the text's tail is compared). */
-const PROMPTS = ['login:', 'username:', 'password:', 'login: ', 'username: ', 'password: '];
+const PROMPTS = ['login:', 'username:', 'password:'];
 
 class TelnetParser implements BannerParser {
   private s = S.Data;
