@@ -230,10 +230,10 @@ export interface DetectRule {
 }
 
 /**
- * §9.2, in priority order (the first rule that matches wins). The other Banners II protocols
- * are one line each: `{ prefix: '220 ', module: 'smtp', ports: [25, 587] }`,
- * `{ prefix: '220 ', module: 'ftp' }`, `{ prefix: '220-', module: 'ftp' }`,
- * `{ prefix: '+OK ', module: 'pop' }`, `{ prefix: '* OK ', module: 'imap' }`, ...
+ * §9.2, in priority order (the first rule that matches wins).
+ * NOTE: two departures from masscan, both for SMTP: a multi-line `220-` greeting on 25/587
+ * is SMTP too (masscan: FTP), and the ftp module itself switches to SMTP when the greeting
+ * names it (ftp.ts), so an SMTP server on any port gets EHLO/STARTTLS.
  */
 export const DETECT_RULES: readonly DetectRule[] = [
   { prefix: 'SSH-1.', module: 'ssh' },

@@ -45,8 +45,9 @@ const enum S {
   Done,
 }
 
-/** Prompts that end the banner (lower case, as the text's tail is compared). */
-const PROMPTS = ['login:', 'username:', 'password:'];
+/** Prompts that end the banner (lower case, as the text's tail is compared), as bytes. */
+const PROMPTS: readonly Uint8Array[] = ['login:', 'username:', 'password:'].map((p) => Uint8Array.from(Buffer.from(p, 'latin1')));
+const TAIL = 16;
 
 class TelnetParser implements BannerParser {
   private s = S.Data;
@@ -55,8 +56,8 @@ class TelnetParser implements BannerParser {
   private readonly answered = new Uint8Array(256);
   private text = 0;
   private sub = 0;
-  /** The last printable bytes, lower case, to spot a prompt. */
-  private tail = '';
+  /** The last printable bytes, lower case, to spot a prompt (a ring of TAIL bytes). */
+  private readonly tail = new Uint8Array(TAIL);
   private reply: number[] = [];
 
   constructor(private readonly out: BannerOut, private readonly conv: Conversation) {}
@@ -70,8 +71,8 @@ class TelnetParser implements BannerParser {
       if (this.s === S.Data && b !== IAC && printable(b)) {
         if (run < 0) run = i;
         this.text++;
-        this.tail = (this.tail + String.fromCharCode(lower(b))).slice(-12);
-        if (this.text >= TELNET_LIMITS.text || PROMPTS.some((p) => this.tail.endsWith(p))) {
+        this.tail[this.text % TAIL] = lower(b);
+        if (this.text >= TELNET_LIMITS.text || this.prompt()) {
           this.out.append('telnet', buf, run, i + 1 - run);
           run = -1;
           this.s = S.Done;
@@ -93,6 +94,18 @@ class TelnetParser implements BannerParser {
 
   end(): void {
     this.s = S.Done;
+  }
+
+  /** Whether the printable text so far ends with one of PROMPTS. */
+  private prompt(): boolean {
+    outer: for (const p of PROMPTS) {
+      if (p.length > this.text) continue;
+      for (let k = 0; k < p.length; k++) {
+        if (this.tail[(this.text - k) % TAIL] !== p[p.length - 1 - k]) continue outer;
+      }
+      return true;
+    }
+    return false;
   }
 
   private flush(): void {
