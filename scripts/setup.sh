@@ -16,11 +16,15 @@ fi
 # Debian packages: the lab (iproute2, iptables, nftables, tcpdump), the reference scanner
 # (masscan), checkers for our outputs (libxml2-utils: xmllint; xsltproc; nmap: nmap.dtd and
 # nmap.xsl; jq), a C toolchain for the native addon, and the banner lab's real servers
-# (nginx-light, openssh-server; openssl makes their certificates). Their services are not
-# started here: the lab runs them in the foreground in its own namespaces.
+# (nginx-light, openssh-server; openssl makes their certificates; for the conversation
+# protocols vsftpd, opensmtpd, dovecot-imapd, dovecot-pop3d, tigervnc-standalone-server,
+# inetutils-telnetd under socat, memcached, redis-server). Their services are not started
+# here: the lab runs them in the foreground in its own namespaces.
 PKGS=(iproute2 iptables nftables tcpdump masscan libxml2-utils xsltproc nmap jq
       make g++ python3 util-linux procps time
-      nginx-light openssh-server openssl)
+      nginx-light openssh-server openssl
+      vsftpd opensmtpd dovecot-imapd dovecot-pop3d tigervnc-standalone-server inetutils-telnetd socat
+      memcached redis-server)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

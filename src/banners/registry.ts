@@ -14,6 +14,13 @@ import { randomBytes } from 'node:crypto';
 import type { AppName, BannerModule, TargetInfo } from './module.js';
 import { HTTP_APPS, httpModule, type HttpRequestConfig } from './http.js';
 import { SSH_APPS, sshModule } from './ssh.js';
+import type { ModuleLookup } from './lines.js';
+import { FTP_APPS, ftpModule, SMTP_APPS, smtpModule } from './ftp.js';
+import { IMAP_APPS, imapModule, POP_APPS, popModule } from './mail.js';
+import { VNC_APPS, vncModule } from './vnc.js';
+import { TELNET_APPS, telnetModule } from './telnet.js';
+import { MEMCACHED_APPS, memcachedModule } from './memcached.js';
+import { REDIS_APPS, redisModule } from './redis.js';
 
 /** What the banner modules need from the scan's options. */
 export interface BannerConfig {
@@ -113,8 +120,12 @@ export interface BannerModuleDef {
   /** The banners it can produce. */
   readonly apps: readonly AppName[];
   readonly description: string;
-  /** The module, with the scan's options applied. Called once per scan. */
-  prepare(cfg: BannerConfig, random: (n: number) => Uint8Array): BannerModule;
+  /**
+   * The module, with the scan's options applied. Called once per scan. `lookup` reaches the
+   * scan's other modules by name, once they are all prepared (call it per connection, not
+   * here): STARTTLS conversations hand over to 'ssl'.
+   */
+  prepare(cfg: BannerConfig, random: (n: number) => Uint8Array, lookup: ModuleLookup): BannerModule;
 }
 
 /** Every banner module. */
@@ -137,6 +148,54 @@ export const BANNER_MODULES: readonly BannerModuleDef[] = [
     description: 'SSH: ident line, KEXINIT algorithm lists, HASSH fingerprint',
     prepare: (cfg, random) => sshModule(cfg.productVersion, random(16)),
   },
+  {
+    name: 'ftp',
+    apps: FTP_APPS,
+    description: 'FTP: reply lines, AUTH TLS, then the certificate (ssl, X509); SMTP when the greeting names it',
+    prepare: (_cfg, _random, lookup) => ftpModule(lookup),
+  },
+  {
+    name: 'smtp',
+    apps: SMTP_APPS,
+    description: 'SMTP: greeting and EHLO reply, STARTTLS, then the certificate (ssl, X509)',
+    prepare: (_cfg, _random, lookup) => smtpModule(lookup),
+  },
+  {
+    name: 'pop',
+    apps: POP_APPS,
+    description: 'POP3: greeting and CAPA reply, STLS, then the certificate (ssl, X509)',
+    prepare: (_cfg, _random, lookup) => popModule(lookup),
+  },
+  {
+    name: 'imap',
+    apps: IMAP_APPS,
+    description: 'IMAP4: greeting and CAPABILITY reply, STARTTLS, then the certificate (ssl, X509)',
+    prepare: (_cfg, _random, lookup) => imapModule(lookup),
+  },
+  {
+    name: 'vnc',
+    apps: VNC_APPS,
+    description: 'VNC: RFB version (vnc); security types, size and desktop name (vnc-info)',
+    prepare: () => vncModule(),
+  },
+  {
+    name: 'telnet',
+    apps: TELNET_APPS,
+    description: 'Telnet: printable text after option negotiation (refused but ECHO and SGA)',
+    prepare: () => telnetModule(),
+  },
+  {
+    name: 'memcached',
+    apps: MEMCACHED_APPS,
+    description: 'memcached: `stats` as key=value pairs',
+    prepare: () => memcachedModule(),
+  },
+  {
+    name: 'redis',
+    apps: REDIS_APPS,
+    description: 'Redis: INFO server section as key=value pairs, or the error reply (a tidescan name: masscan prints unknown)',
+    prepare: () => redisModule(),
+  },
 ];
 
 /** Ports as single numbers or inclusive [first, last] ranges. */
@@ -153,6 +212,9 @@ export const HELLO_PORTS: readonly { readonly module: string; readonly ports: Po
     module: 'ssl',
     ports: [443, 465, [990, 995], 636, 637, 322, 2083, 2087, 2096, 2376, 3269, 5061, 8140, 8443, 8531, 9050, 11712, 49955],
   },
+  { module: 'telnet', ports: [23] },
+  { module: 'memcached', ports: [11211] },
+  { module: 'redis', ports: [6379] },
 ];
 
 /** One greeting of §9.2: the first bytes of a server that speaks first. */
@@ -168,15 +230,33 @@ export interface DetectRule {
 }
 
 /**
- * §9.2, in priority order (the first rule that matches wins). The other Banners II protocols
- * are one line each: `{ prefix: '220 ', module: 'smtp', ports: [25, 587] }`,
- * `{ prefix: '220 ', module: 'ftp' }`, `{ prefix: '220-', module: 'ftp' }`,
- * `{ prefix: '+OK ', module: 'pop' }`, `{ prefix: '* OK ', module: 'imap' }`, ...
+ * §9.2, in priority order (the first rule that matches wins).
+ * NOTE: two departures from masscan, both for SMTP: a multi-line `220-` greeting on 25/587
+ * is SMTP too (masscan: FTP), and the ftp module itself switches to SMTP when the greeting
+ * names it (ftp.ts), so an SMTP server on any port gets EHLO/STARTTLS.
  */
 export const DETECT_RULES: readonly DetectRule[] = [
   { prefix: 'SSH-1.', module: 'ssh' },
   { prefix: 'SSH-2.', module: 'ssh' },
   { prefix: 'HTTP/1.', module: 'http' },
+  { prefix: '220 ', module: 'smtp', ports: [25, 587] },
+  { prefix: '220-', module: 'smtp', ports: [25, 587] },
+  { prefix: '220 ', module: 'ftp' },
+  { prefix: '220-', module: 'ftp' },
+  { prefix: '521 ', module: 'smtp' },
+  { prefix: '+OK ', module: 'pop' },
+  { prefix: '* OK ', module: 'imap' },
+  { prefix: 'RFB 003.', module: 'vnc' },
+  { prefix: 'RFB 004.', module: 'vnc' },
+  { prefix: 'STAT pid ', module: 'memcached' },
+  // RFC 854: a server that opens with option negotiation (IAC WILL/WONT/DO/DONT) is telnet;
+  // §9.2 lists `ff fb 01`, `ff fd 18/20/23/27`: any IAC option verb is taken here.
+  { prefix: '\xff\xfb', module: 'telnet' },
+  { prefix: '\xff\xfc', module: 'telnet' },
+  { prefix: '\xff\xfd', module: 'telnet' },
+  { prefix: '\xff\xfe', module: 'telnet' },
+  { prefix: 'login:', module: 'telnet' },
+  { prefix: 'password:', module: 'telnet' },
 ];
 
 /** The longest prefix of any rule: how many first bytes a session may have to hold. */
@@ -209,7 +289,7 @@ export class Banners {
     const random = cfg.randomBytes ?? ((n: number) => Uint8Array.from(randomBytes(n)));
     for (const def of modules) {
       if (this.byName.has(def.name)) throw new Error(`banner module ${def.name} registered twice`);
-      this.byName.set(def.name, def.prepare(cfg, random));
+      this.byName.set(def.name, def.prepare(cfg, random, (name) => this.byName.get(name) ?? null));
     }
     for (const { module, ports } of HELLO_PORTS) {
       const m = this.byName.get(module);

@@ -28,7 +28,7 @@ const TLS_PORTS = [443, 465, 990, 991, 992, 993, 994, 995, 636, 637, 322, 2083, 
 
 test('registry: module names are unique and every table names a known or announced module', () => {
   const names = BANNER_MODULES.map((m) => m.name);
-  assert.deepEqual(names, ['http', 'ssl', 'ssh']);
+  assert.deepEqual(names, ['http', 'ssl', 'ssh', 'ftp', 'smtp', 'pop', 'imap', 'vnc', 'telnet', 'memcached', 'redis']);
   assert.equal(new Set(names).size, names.length);
   for (const h of HELLO_PORTS) assert.ok(names.includes(h.module), h.module);
   for (const r of DETECT_RULES) assert.ok(r.prefix.length <= DETECT_MAX);
@@ -87,7 +87,26 @@ test('registry: detection (§9.2) from the first bytes', () => {
   assert.equal(d('HTTP/1.'), http);
   assert.equal(d('HTTP/2 200'), 'unknown');
   assert.equal(d('SSH-3.0'), 'unknown');
-  assert.equal(d('220 ftp ready'), 'unknown'); // no FTP module yet
+  // Banners II greetings (§9.2): `220 ` is SMTP on 25 and 587, FTP elsewhere
+  assert.equal(d('220 ftp ready'), b.module('ftp'));
+  assert.equal(d('220-ftp ready', 21), b.module('ftp'));
+  assert.equal(d('220 mx ESMTP', 25), b.module('smtp'));
+  assert.equal(d('220-mx ESMTP', 587), b.module('smtp'));
+  assert.equal(d('521 no mail here'), b.module('smtp'));
+  assert.equal(d('+OK Dovecot ready.'), b.module('pop'));
+  assert.equal(d('* OK [CAPABILITY IMAP4rev1]'), b.module('imap'));
+  assert.equal(d('RFB 003.008\n'), b.module('vnc'));
+  assert.equal(d('RFB 004.001\n'), b.module('vnc'));
+  assert.equal(d('STAT pid 1'), b.module('memcached'));
+  assert.equal(d('\xff\xfd\x18'), b.module('telnet'));
+  assert.equal(d('\xff\xfb\x01'), b.module('telnet'));
+  assert.equal(d('Login: '), b.module('telnet'));
+  assert.equal(d('\xff\xf6'), 'unknown');
+  assert.equal(d('220'), 'more');
+  assert.equal(d('* O'), 'more');
+  assert.equal(b.forPort(23), b.module('telnet'));
+  assert.equal(b.forPort(11211), b.module('memcached'));
+  assert.equal(b.forPort(6379), b.module('redis'));
   assert.equal(d(''), 'more');
   assert.equal(d('S'), 'more');
   assert.equal(d('SSH-'), 'more');
