@@ -33,7 +33,7 @@ import { Target } from '../target/picker.js';
 import { topPorts, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
 import { TcpFlags } from '../wire/tcp.js';
-import { CookieKey, cookie4, cookie6 } from './cookie.js';
+import { CookieKey, cookie4, cookie6 } from '../crypto/cookie.js';
 import { ProbeSet4, ProbeSet6 } from './template.js';
 import { classify, classifyContext, Verdict } from './receive.js';
 import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from './transmit.js';

@@ -67,7 +67,7 @@
 import type { PortRange, Range4 } from '../cli/config.js';
 import type { FrameRing, RecordRing } from './ring.js';
 import { R } from './ring.js';
-import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from './cookie.js';
+import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from '../crypto/cookie.js';
 import { DedupTable } from './dedup.js';
 import { Responder } from './responder.js';
 import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6, ipv6Bytes, ipv6Words } from './template.js';

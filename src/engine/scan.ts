@@ -33,7 +33,7 @@ import { guardKernelRst, type RstGuard } from '../adapter/firewall.js';
 import { pauseIndex, indexSlice } from '../target/shard.js';
 import { wordsToIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
-import { ICMP_ECHO_PORT } from './cookie.js';
+import { ICMP_ECHO_PORT } from '../crypto/cookie.js';
 import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
 import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
 import { resolveLink, type ResolveDeps, type ResolvedLink } from './resolve.js';

@@ -44,7 +44,7 @@ import type { ScanPlan } from '../target/plan.js';
 import { PortList } from '../target/ports.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { indexSlice, sliceLength, type IndexSlice } from '../target/shard.js';
-import { CookieKey } from './cookie.js';
+import { CookieKey } from '../crypto/cookie.js';
 import type { FrameRing } from './ring.js';
 import { SourceChooser } from './source.js';
 import { ProbeSet4, ProbeSet6, ipv6Bytes } from './template.js';
