@@ -69,7 +69,7 @@ import type { FrameRing, RecordRing } from './ring.js';
 import { R } from './ring.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from '../crypto/cookie.js';
 import { DedupTable } from './dedup.js';
-import { Responder } from './responder.js';
+import { Responder } from '../link/responder.js';
 import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6, ipv6Bytes, ipv6Words } from './template.js';
 import { PORT_ARP, PORT_ICMP_TIMESTAMP, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame, type DecodeResult } from '../wire/decode.js';

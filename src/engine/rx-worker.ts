@@ -13,7 +13,7 @@ import { buildReceiver, type Receiver, type ReceiveSetup } from './receive.js';
 import type { BannerFound } from './banner-engine.js';
 import { FrameRing, RecordRing } from './ring.js';
 import { RF, ScanControl } from './transmit.js';
-import { solicitedNodeAddress } from './responder.js';
+import { solicitedNodeAddress } from '../link/responder.js';
 
 export interface RxWorkerData {
   readonly setup: ReceiveSetup;

@@ -36,7 +36,7 @@ import { formatMac } from '../wire/bytes.js';
 import { ICMP_ECHO_PORT } from '../crypto/cookie.js';
 import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
 import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
-import { resolveLink, type ResolveDeps, type ResolvedLink } from './resolve.js';
+import { resolveLink, type ResolveDeps, type ResolvedLink } from '../link/resolve.js';
 import { FrameRing, R, RecordRing } from './ring.js';
 import { MovingRate, percentDone } from './status.js';
 import {
