@@ -26,7 +26,7 @@
  * The table goes to stdout; the exit code is 0.
  */
 import os from 'node:os';
-import type { ScanConfig } from '../cli/config.js';
+import type { ScanConfig } from '../core/config.js';
 import { openOfflineTx } from '../adapter/offline.js';
 import { Blackrock, BLACKROCK_DEFAULT_ROUNDS } from '../target/blackrock.js';
 import { Target } from '../target/picker.js';

@@ -22,11 +22,11 @@ import { loadUdpPayloadFiles } from './payload-files.js';
 import type { UdpPayloadEntry } from './udp-payloads.js';
 import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js';
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
-import type { ScanConfig } from '../cli/config.js';
+import type { ScanConfig } from '../core/config.js';
 import { ScanError, isScanError, type ErrorCode } from '../error.js';
 import { OutputSet, outputOptionsFrom } from '../output/outputs.js';
 import type { OutputIo } from '../output/sink.js';
-import type { BannerRecord, IpAddress, PortStatus, StatusRecord } from '../output/record.js';
+import type { BannerRecord, IpAddress, PortStatus, StatusRecord } from '../core/record.js';
 import type { BannerFound } from './banner-engine.js';
 import { bannerSetup } from './banner-setup.js';
 import { guardKernelRst, type RstGuard } from '../adapter/firewall.js';
@@ -218,8 +218,8 @@ export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: Sca
 
   // UDP payload files are read before anything starts, so a bad file fails the scan at once.
   const udpPayloads = await loadUdpPayloadFiles({
-    nmapPayloads: config.raw.get('nmap-payloads')?.at(-1),
-    pcapPayloads: config.raw.get('pcap-payloads')?.at(-1),
+    nmapPayloads: config.nmapPayloads,
+    pcapPayloads: config.pcapPayloads,
   });
 
   // --- link ---

@@ -49,8 +49,8 @@ import { DedupTable } from './dedup.js';
 import { binaryFormat, BinaryReader } from '../output/binary.js';
 import { Sink, type OutputFs } from '../output/sink.js';
 import { builtinServiceNames } from '../output/services.js';
-import { ipv6ToString } from '../output/ip.js';
-import type { ScanRecord } from '../output/record.js';
+import { ipv6ToString } from '../core/address.js';
+import type { ScanRecord } from '../core/record.js';
 import { writeSync } from 'node:fs';
 import { isScanError } from '../error.js';
 

@@ -36,7 +36,7 @@
  * pick, one SipHash cookie and one template patch.
  */
 import type { TxChannel } from '../adapter/adapter.js';
-import type { PortRange, Range4, Range6 } from '../cli/config.js';
+import type { PortRange, Range4, Range6 } from '../core/config.js';
 import { ScanError } from '../error.js';
 import { Blackrock } from '../target/blackrock.js';
 import { Picker, Target } from '../target/picker.js';

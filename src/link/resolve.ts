@@ -23,7 +23,7 @@
 import { ScanError } from '../error.js';
 import type { InterfaceInfo, RxChannel, TxChannel } from '../adapter/adapter.js';
 import { lookupRoute, type Ipv4Route } from '../adapter/interfaces.js';
-import type { ScanConfig } from '../cli/config.js';
+import type { ScanConfig } from '../core/config.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';

@@ -29,7 +29,7 @@ import { ScanError } from '../error.js';
 import { AppendError } from './append-scan.js';
 import type { AppendState, FormatState, OutputFormat, ScanMeta } from './format.js';
 import { pad2 } from './format.js';
-import type { ScanRecord } from './record.js';
+import type { ScanRecord } from '../core/record.js';
 import { getFormat } from './registry.js';
 import type { ServiceNames } from './services.js';
 import { systemServiceNames } from './services.js';

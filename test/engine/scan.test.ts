@@ -13,7 +13,7 @@ import { createMemoryLink, type MemoryLink } from '../../src/adapter/memory.js';
 import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter.js';
 import { parseCommandLine, parseConfigFileText, type ParseIo } from '../../src/cli/parse.js';
 import { pausedConfText } from '../../src/cli/echo.js';
-import type { ScanConfig } from '../../src/cli/config.js';
+import type { ScanConfig } from '../../src/core/config.js';
 import { recordFromRing, runScanWith, type ScanEnv } from '../../src/engine/scan.js';
 import { R } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
