@@ -46,7 +46,7 @@ import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { indexSlice, sliceLength, type IndexSlice } from '../target/shard.js';
 import { CookieKey } from '../crypto/cookie.js';
 import type { FrameRing } from './ring.js';
-import { SourceChooser } from './source.js';
+import { SourceChooser } from '../link/source.js';
 import { ProbeSet4, ProbeSet6, ipv6Bytes } from './template.js';
 import { Throttle } from './throttle.js';
 import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';

@@ -28,7 +28,7 @@ import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
-import { bannerSourcePorts, defaultSourcePort, readProcLocalPortRange } from '../engine/source.js';
+import { bannerSourcePorts, defaultSourcePort, readProcLocalPortRange } from './source.js';
 import { arpReplyFrom, buildArpRequest, buildNeighborSolicit, ndpAdvertFrom } from './responder.js';
 import { ipv6Bytes } from '../engine/template.js';
 
