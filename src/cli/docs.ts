@@ -13,19 +13,8 @@ import { writeFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { OPTIONS, DASH_NOOPS, DASH_VALUE, OUTPUT_LETTERS, type OptionDef, type HelpGroup } from './options.js';
-import { version } from './help.js';
+import { GROUP_TITLES, version } from './help.js';
 
-const GROUP_TITLES: Record<HelpGroup, string> = {
-  targets: 'TARGETS AND PORTS',
-  speed: 'SPEED, ORDER, SHARDS, RESUME',
-  adapter: 'ADAPTER AND SOURCE',
-  output: 'OUTPUT',
-  banners: 'BANNERS',
-  template: 'PACKET TEMPLATE',
-  operations: 'OPERATIONS',
-  nmap: 'NMAP COMPATIBILITY',
-  misc: 'OTHER',
-};
 
 /** Every name an option answers to, canonical first. */
 function namesOf(d: OptionDef): string[] {

@@ -5,7 +5,8 @@
 import { TIDESCAN_VERSION } from '../engine/console.js';
 import { OPTIONS, type HelpGroup } from './options.js';
 
-const GROUP_TITLES: Record<HelpGroup, string> = {
+/** The title of each option group, in --help and the man page. */
+export const GROUP_TITLES: Record<HelpGroup, string> = {
   targets: 'TARGETS AND PORTS',
   speed: 'SPEED, ORDER, SHARDS, RESUME',
   adapter: 'ADAPTER AND SOURCE',
