@@ -11,9 +11,9 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { ScanConfig } from '../src/cli/config.js';
+import type { ScanConfig } from '../src/core/config.js';
 import { OutputSet } from '../src/output/outputs.js';
-import type { ScanRecord } from '../src/output/record.js';
+import type { ScanRecord } from '../src/core/record.js';
 import { runReadscan } from '../src/output/readscan.js';
 import { FORMATS } from '../src/output/registry.js';
 import { systemServiceNames } from '../src/output/services.js';
@@ -78,7 +78,7 @@ function writeFormat(format: string, file: string, n: number): { seconds: number
 function config(files: string[], format: string, filename: string): ScanConfig {
   return {
     operation: 'readscan', targets4: [], targets6: [], ports: [], bannerTypes: [], readscanFiles: files,
-    raw: new Map(), outputs: [{ format, filename }], outputAppend: false, showOpen: true, showClosed: true,
+    outputs: [{ format, filename }], outputAppend: false, showOpen: true, showClosed: true,
     interactive: false, rotateSeconds: 0, rotateOffset: 0, rotateSize: 0, rotateDir: '.', stylesheet: undefined,
   } as unknown as ScanConfig;
 }

@@ -26,9 +26,9 @@ import { buildPlan, type ScanPlan } from '../src/target/plan.js';
 import { RangeList4, RangeList6 } from '../src/target/range-list.js';
 import { PortList, topPorts } from '../src/target/ports.js';
 import { indexSlice } from '../src/target/shard.js';
-import { CookieKey, cookie4 } from '../src/engine/cookie.js';
+import { CookieKey, cookie4 } from '../src/crypto/cookie.js';
 import { ProbeSet4, TcpTemplate4 } from '../src/engine/template.js';
-import { SourceChooser } from '../src/engine/source.js';
+import { SourceChooser } from '../src/link/source.js';
 import { writeResult, fmtPps } from './lib/results.js';
 
 const SEED = 0x5eed_1234_abcdn;

@@ -1,7 +1,8 @@
 /**
  * Packet I/O, as the engine sees it. Implementations: afpacket.ts (Linux raw sockets through
  * native/), offline.ts (--offline: accepts and discards), memory.ts (tests: frames loop back
- * in process), pcap-file.ts (writes received frames for --pcap).
+ * in process). pcap-file.ts is not a channel: it writes received frames to a file for --pcap
+ * and reads pcap files (--pcap-payloads, tests).
  *
  * Frames cross this interface in batches, never one call per frame (DESIGN.md §1, §3).
  */

@@ -63,56 +63,6 @@ export function defaultBannerConfig(productVersion: string): BannerConfig {
   };
 }
 
-/**
- * A BannerConfig from the options as the CLI keeps them (ScanConfig.raw: canonical name ->
- * values; ScanConfig.capture), so the engine needs no knowledge of the option names. Values
- * were checked when parsed; anything unusable here is ignored.
- */
-export function bannerConfigFromOptions(
-  raw: ReadonlyMap<string, readonly string[]>,
-  capture: readonly string[],
-  productVersion: string,
-): BannerConfig {
-  const last = (k: string): string | undefined => {
-    const v = raw.get(k);
-    return v === undefined || v.length === 0 ? undefined : v[v.length - 1];
-  };
-  const all = (k: string): readonly string[] => raw.get(k) ?? [];
-  const helloStrings = new Map<number, Uint8Array>();
-  for (const [k, v] of raw) {
-    const m = /^hello-string\[(\d+)\]$/.exec(k);
-    if (m !== null && v.length > 0) helloStrings.set(Number(m[1]), Uint8Array.from(Buffer.from(v[v.length - 1]!, 'base64')));
-  }
-  const headers: [string, string][] = [];
-  for (const h of all('http-header')) {
-    const c = h.indexOf(':');
-    if (c > 0) headers.push([h.slice(0, c), h.slice(c + 1)]);
-  }
-  const hello = last('hello');
-  const secs = Number(last('hello-timeout') ?? '2');
-  return {
-    productVersion,
-    http: {
-      method: last('http-method'),
-      url: last('http-url'),
-      version: last('http-version'),
-      host: last('http-host'),
-      userAgent: last('http-user-agent'),
-      headers,
-      removeHeaders: all('http-field-remove'),
-      cookies: all('http-cookie'),
-      payload: last('http-payload'),
-    },
-    captureHtml: capture.includes('html'),
-    captureCert: capture.includes('cert'),
-    hello: hello === 'http' || hello === 'ssl' || hello === 'smbv1' ? hello : undefined,
-    helloStrings,
-    tlsSni: last('tls-sni'),
-    identify: last('no-identify') !== 'true',
-    helloTimeoutMs: Number.isFinite(secs) && secs >= 0 ? Math.round(secs * 1000) : 2000,
-  };
-}
-
 /** One protocol of the registry. */
 export interface BannerModuleDef {
   /** The registry key (what HELLO_PORTS and DETECT_RULES name). */

@@ -2,10 +2,12 @@
  * The mutable configuration that options are applied to while the command line and config
  * files are read. `finish` in parse.ts turns it into the frozen ScanConfig.
  */
-import type { Operation, OutputFormatName, Range4, PortRange, CaptureType } from './config.js';
+import type { Operation, OutputFormatName, Range4, PortRange, CaptureType } from '../core/config.js';
 import { TargetDraft } from './targets.js';
 
-export type Proto = 'tcp' | 'udp' | 'sctp';
+import type { Proto } from '../core/ports.js';
+
+export type { Proto };
 
 export interface DraftOutput { format: OutputFormatName; filename: string }
 

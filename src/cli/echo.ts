@@ -17,7 +17,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { ScanError } from '../error.js';
-import type { ScanConfig, Range4, Range6 } from './config.js';
+import type { ScanConfig, Range4, Range6 } from '../core/config.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { formatPortsForEcho } from '../target/ports.js';

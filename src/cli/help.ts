@@ -2,10 +2,10 @@
  * --help, -h, --nmap and --version texts. The long help is generated from the options table,
  * so every option the parser knows is listed (except nmap options we refuse).
  */
-import { readFileSync } from 'node:fs';
+import { TIDESCAN_VERSION } from '../engine/console.js';
 import { OPTIONS, type HelpGroup } from './options.js';
 
-/** The --help and man-page section title of each option group. */
+/** The title of each option group, in --help and the man page. */
 export const GROUP_TITLES: Record<HelpGroup, string> = {
   targets: 'TARGETS AND PORTS',
   speed: 'SPEED, ORDER, SHARDS, RESUME',
@@ -18,14 +18,9 @@ export const GROUP_TITLES: Record<HelpGroup, string> = {
   misc: 'OTHER',
 };
 
+/** tidescan's version (read once, by engine/console.ts). */
 export function version(): string {
-  try {
-    const url = new URL('../../../package.json', import.meta.url);
-    const pkg = JSON.parse(readFileSync(url, 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
+  return TIDESCAN_VERSION;
 }
 
 export function usageText(): string {

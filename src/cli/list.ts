@@ -17,7 +17,7 @@
 import { writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import type { ScanConfig } from './config.js';
+import type { ScanConfig } from '../core/config.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { PortList } from '../target/ports.js';
 import { Blackrock } from '../target/blackrock.js';

@@ -13,7 +13,7 @@
  * ready for the day their entry says `acts`.
  */
 import { ScanError } from '../error.js';
-import { type OutputFormatName, type CaptureType, type Operation, CAPTURE_TYPES } from './config.js';
+import { type OutputFormatName, type CaptureType, type Operation, CAPTURE_TYPES } from '../core/config.js';
 import { type Draft, rawSet, rawAdd } from './draft.js';
 import { parseIPv4 } from '../target/ipv4.js';
 import { parseIPv6 } from '../target/ipv6.js';
@@ -45,7 +45,7 @@ export type OptionState = 'field' | 'raw' | 'targets' | 'operation' | 'include' 
  * What an option does (issue 11: no option is accepted and then ignored). Every entry says one
  * of three things, and test/cli/options-effect.test.ts holds the table to it:
  * - acts: `reads` names what carries its effect out of src/cli, and that thing is read there:
- *   a ScanConfig field (`rate`), a raw key (`raw:nmap-payloads`), an operation that
+ *   a ScanConfig field (`rate`), a raw key (`raw:debug`, refused options only), an operation that
  *   cli/main.ts runs (`op:echo`), or cli code that acts on it itself (`cli:parse.ts:includeFile`:
  *   that file uses that name). The test fails when nothing outside src/cli reads a field or key.
  * - refused: nothing acts on it yet. Using it (command line, config file, paused.conf) is an
@@ -750,18 +750,18 @@ const DEFS: Def[] = [
   { name: 'rawudp', effect: refused('raw:rawudp', 'banners'),
     kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
     apply: bannerCheck('rawudp', false) },
-  { name: 'connection-timeout', effect: acts('raw:connection-timeout'),
+  { name: 'connection-timeout', effect: acts('connectionTimeout'),
     aliases: ['tcp-timeout'], kind: 'value', state: 'raw', group: 'banners',
     arg: '<secs>', help: 'longest life of a banner connection (default 30)', apply: rawSeconds('connection-timeout') },
-  { name: 'hello-timeout', effect: acts('raw:hello-timeout'), kind: 'value', state: 'raw', group: 'banners', arg: '<secs>',
+  { name: 'hello-timeout', effect: acts('helloTimeout'), kind: 'value', state: 'raw', group: 'banners', arg: '<secs>',
     help: 'wait this long for the server to speak first (default 2)', apply: rawSeconds('hello-timeout') },
-  { name: 'hello', effect: acts('raw:hello'), kind: 'value', state: 'raw', group: 'banners', arg: '<ssl|http|smbv1>',
+  { name: 'hello', effect: acts('hello'), kind: 'value', state: 'raw', group: 'banners', arg: '<ssl|http|smbv1>',
     help: 'send this probe on every port', apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (!HELLO_TYPES.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'unknown hello type (ssl, http, smbv1)');
       rawSet(d, 'hello', t);
     } },
-  { name: 'hello-string', effect: acts('raw:hello-string'),
+  { name: 'hello-string', effect: acts('helloStrings'),
     kind: 'value', state: 'raw', group: 'banners', index: 'port', arg: '<base64>',
     help: 'hello-string[PORT]: the probe to send on PORT, base64', apply: (d, v, ctx) => {
       const port = portIndex(ctx);
@@ -769,7 +769,7 @@ const DEFS: Def[] = [
       if (!isBase64(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'not base64');
       rawSet(d, `hello-string[${port}]`, t);
     } },
-  { name: 'hello-file', effect: acts('raw:hello-string'),
+  { name: 'hello-file', effect: acts('helloStrings'),
     aliases: ['hello-filename'], kind: 'value', state: 'raw', group: 'banners', index: 'port',
     arg: '<file>', help: 'hello-file[PORT]: the probe to send on PORT, from a file (<= 16 KiB)',
     apply: (d, v, ctx) => {
@@ -780,22 +780,22 @@ const DEFS: Def[] = [
       // Stored as the hello-string it stands for, which is what --echo prints (as masscan).
       rawSet(d, `hello-string[${port}]`, buf.toString('base64'));
     } },
-  { name: 'http-user-agent', effect: acts('raw:http-user-agent'),
+  { name: 'http-user-agent', effect: acts('httpUserAgent'),
     aliases: ['http-useragent'], kind: 'value', state: 'raw', group: 'banners',
     arg: '<text>', help: 'HTTP User-Agent of the HTTP probe', apply: rawString('http-user-agent') },
-  { name: 'http-host', effect: acts('raw:http-host'),
+  { name: 'http-host', effect: acts('httpHost'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP Host field',
     apply: rawString('http-host') },
-  { name: 'http-method', effect: acts('raw:http-method'),
+  { name: 'http-method', effect: acts('httpMethod'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP method',
     apply: rawString('http-method') },
-  { name: 'http-url', effect: acts('raw:http-url'),
+  { name: 'http-url', effect: acts('httpUrl'),
     aliases: ['http-uri'], kind: 'value', state: 'raw', group: 'banners', arg: '<path>',
     help: 'HTTP request path', apply: rawString('http-url') },
-  { name: 'http-version', effect: acts('raw:http-version'),
+  { name: 'http-version', effect: acts('httpVersion'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<text>', help: 'HTTP version',
     apply: rawString('http-version') },
-  { name: 'http-header', effect: acts('raw:http-header'),
+  { name: 'http-header', effect: acts('httpHeaders'),
     aliases: ['http-field'], kind: 'value', state: 'raw', group: 'banners', index: 'name',
     arg: '<Name:Value>', help: 'replace or add an HTTP header field (also http-header[Name] Value)',
     apply: (d, v, ctx) => {
@@ -806,11 +806,11 @@ const DEFS: Def[] = [
       if (colon <= 0) fail('ERR_BAD_OPTION', ctx.what, v, 'needs both a name and a value, e.g. X-Name:value');
       rawAdd(d, 'http-header', `${text.slice(0, colon).trim()}:${text.slice(colon + 1).trim()}`);
     } },
-  { name: 'http-cookie', effect: acts('raw:http-cookie'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
+  { name: 'http-cookie', effect: acts('httpCookies'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
     help: 'add a Cookie field', apply: rawString('http-cookie', true) },
-  { name: 'http-payload', effect: acts('raw:http-payload'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
+  { name: 'http-payload', effect: acts('httpPayload'), kind: 'value', state: 'raw', group: 'banners', arg: '<text>',
     help: 'HTTP request body (adds Content-Length)', apply: rawString('http-payload') },
-  { name: 'http-field-remove', effect: acts('raw:http-field-remove'),
+  { name: 'http-field-remove', effect: acts('httpFieldRemove'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<name>',
     help: 'remove a field from the HTTP probe', apply: rawString('http-field-remove', true) },
   { name: 'capture', effect: acts('capture'), kind: 'value', state: 'field', group: 'banners', arg: '<type>',
@@ -834,7 +834,7 @@ const DEFS: Def[] = [
     aliases: ['banner-type', 'banner-apps', 'banner-app'], kind: 'value', state: 'field',
     group: 'banners', arg: '<app>', help: 'with --readscan: only these banner types',
     apply: (d, v, ctx) => { d.bannerTypes.push(nonEmpty(ctx, v)); } },
-  { name: 'readscan-numbering', effect: acts('raw:readscan-numbering'),
+  { name: 'readscan-numbering', effect: acts('readscanNumbering'),
     kind: 'value', state: 'raw', group: 'banners', arg: 'head|1.3.2',
     help: 'with --readscan: banner app-protocol ids of the file (default head; 1.3.2 files number from 16 up one lower)',
     apply: (d, v, ctx) => {
@@ -842,9 +842,9 @@ const DEFS: Def[] = [
       if (t !== 'head' && t !== '1.3.2') fail('ERR_BAD_OPTION', ctx.what, v, 'expected head or 1.3.2');
       rawSet(d, 'readscan-numbering', t);
     } },
-  { name: 'tls-sni', effect: acts('raw:tls-sni'), kind: 'value', state: 'raw', group: 'banners', arg: '<name>', ours: true,
+  { name: 'tls-sni', effect: acts('tlsSni'), kind: 'value', state: 'raw', group: 'banners', arg: '<name>', ours: true,
     help: 'server name (SNI) of the TLS ClientHello (default: none)', apply: rawString('tls-sni') },
-  { name: 'no-identify', effect: acts('raw:no-identify'), kind: 'flag', state: 'raw', group: 'banners', ours: true,
+  { name: 'no-identify', effect: acts('identify'), kind: 'flag', state: 'raw', group: 'banners', ours: true,
     help: 'no identification probes on ports without a hello (only the hello table applies, as in masscan)',
     apply: rawBool('no-identify') },
   { name: 'no-firewall', effect: acts('noFirewall'), kind: 'flag', state: 'field', group: 'banners', ours: true,
@@ -853,13 +853,13 @@ const DEFS: Def[] = [
   { name: 'noreset', effect: acts('noreset'),
     kind: 'flag', state: 'field', group: 'banners', help: 'do not send RST after a SYN-ACK',
     apply: (d, v) => { d.noreset = parseBool(v); } },
-  { name: 'nmap-payloads', effect: acts('raw:nmap-payloads'),
+  { name: 'nmap-payloads', effect: acts('nmapPayloads'),
     aliases: ['nmap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
     help: 'UDP payloads in nmap-payloads format', apply: rawFile('nmap-payloads') },
   { name: 'nmap-service-probes', effect: refused('raw:nmap-service-probes'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
     help: 'nmap-service-probes file', apply: rawFile('nmap-service-probes') },
-  { name: 'pcap-payloads', effect: acts('raw:pcap-payloads'),
+  { name: 'pcap-payloads', effect: acts('pcapPayloads'),
     aliases: ['pcap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
     help: 'UDP payloads from a pcap file', apply: rawFile('pcap-payloads') },
   { name: 'script', effect: refused('raw:script'),

@@ -9,7 +9,7 @@
  * applied, and the target count is checked.
  */
 import { ScanError } from '../error.js';
-import { type ScanConfig, type Operation, CAPTURE_TYPES } from './config.js';
+import { type ScanConfig, type Operation, CAPTURE_TYPES } from '../core/config.js';
 import { type Draft, newDraft } from './draft.js';
 import {
   type ApplyContext, type OptionDef, type OptionEffect, findOption, DASH_NOOPS, normaliseName, DASH_VALUE, OUTPUT_LETTERS, DASH_S_REJECT,
@@ -20,6 +20,7 @@ import { isAllDigits, isBoolWord, lookup, refuseLineBreak } from './values.js';
 import { finishTargets, topPortRanges } from './targets.js';
 import { PORT_ARP } from '../target/ports.js';
 import { quoteInput, clipInput } from '../target/parse.js';
+import { rawOptionFields } from './typed-options.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
 const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
@@ -341,6 +342,7 @@ class Parser {
       debug: d.debug,
       readscanFiles: Object.freeze([...d.readscanFiles]),
       bannerTypes: Object.freeze([...d.bannerTypes]),
+      ...rawOptionFields(raw),
       raw,
     };
     return Object.freeze(config);

@@ -9,7 +9,7 @@ import {
   parseTargetSpec, parseTargetFile, clipInput, quoteInput, QUOTE_MAX, type TargetParseOptions,
 } from '../target/parse.js';
 import { parsePorts, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
-import type { Range4, Range6, PortRange, Operation } from './config.js';
+import type { Range4, Range6, PortRange, Operation } from '../core/config.js';
 import { buildPlan } from '../target/plan.js';
 import type { Proto } from './draft.js';
 

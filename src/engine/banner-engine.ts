@@ -22,7 +22,7 @@ import { TcpFlags, TcpOptionKind, findTcpOption } from '../wire/tcp.js';
 import { getU16 } from '../wire/bytes.js';
 import { formatIpv4 } from '../wire/bytes.js';
 import { formatIPv6Words } from '../target/ipv6.js';
-import { cookie4, cookie6, type CookieKey } from './cookie.js';
+import { cookie4, cookie6, type CookieKey } from '../crypto/cookie.js';
 import type { TcpTemplate4, TcpTemplate6 } from './template.js';
 
 /** What a reconnect needs: the SYN cookie key, SYN templates and our source ports. */

@@ -2,13 +2,11 @@
  * The banner part of a receive worker's set-up, from the scan's options (reference
  * masscan-compat.md §1.6, §9.1).
  */
-import type { ScanConfig } from '../cli/config.js';
-import { bannerConfigFromOptions } from '../banners/registry.js';
+import type { ScanConfig } from '../core/config.js';
+import type { BannerConfig } from '../banners/registry.js';
 import type { BannerSetup } from './banner-engine.js';
 import { TIDESCAN_VERSION } from './console.js';
 
-/** masscan's --connection-timeout default (seconds). */
-const CONNECTION_TIMEOUT_S = 30;
 /**
  * Connection table bounds. masscan sizes its table max_rate / 5; but a connection lives at
  * least the hello timeout (the server may speak first) plus a round trip or two, so at
@@ -28,12 +26,44 @@ export function connectionCapacity(rate: number, helloTimeoutMs: number): number
   return n;
 }
 
+/** The banner modules' settings from the scan's typed options (the cli checked each value). */
+export function bannerConfig(c: BannerFields, productVersion: string): BannerConfig {
+  return {
+    productVersion,
+    http: {
+      method: c.httpMethod,
+      url: c.httpUrl,
+      version: c.httpVersion,
+      host: c.httpHost,
+      userAgent: c.httpUserAgent,
+      headers: c.httpHeaders.map(([name, value]) => [name, value] as [string, string]),
+      removeHeaders: c.httpFieldRemove,
+      cookies: c.httpCookies,
+      payload: c.httpPayload,
+    },
+    captureHtml: c.capture.includes('html'),
+    captureCert: c.capture.includes('cert'),
+    hello: c.hello,
+    helloStrings: c.helloStrings,
+    tlsSni: c.tlsSni,
+    identify: c.identify,
+    helloTimeoutMs: Math.round(c.helloTimeout * 1000),
+  };
+}
+
+/** The ScanConfig fields the banner modules read. */
+export type BannerFields = Pick<
+  ScanConfig,
+  | 'capture' | 'hello' | 'helloStrings' | 'helloTimeout' | 'tlsSni' | 'identify'
+  | 'httpMethod' | 'httpUrl' | 'httpVersion' | 'httpHost' | 'httpUserAgent'
+  | 'httpHeaders' | 'httpFieldRemove' | 'httpCookies' | 'httpPayload'
+>;
+
 export function bannerSetup(c: ScanConfig): BannerSetup {
-  const config = bannerConfigFromOptions(c.raw, c.capture, TIDESCAN_VERSION);
-  const secs = Number(c.raw.get('connection-timeout')?.at(-1) ?? CONNECTION_TIMEOUT_S);
+  const config = bannerConfig(c, TIDESCAN_VERSION);
   return {
     helloTimeoutMs: config.helloTimeoutMs,
-    connectionTimeoutMs: Number.isFinite(secs) && secs > 0 ? Math.round(secs * 1000) : CONNECTION_TIMEOUT_S * 1000,
+    connectionTimeoutMs: Math.round(c.connectionTimeout * 1000),
     capacity: connectionCapacity(c.rate, config.helloTimeoutMs),
     config,
   };

@@ -26,14 +26,14 @@
  * The table goes to stdout; the exit code is 0.
  */
 import os from 'node:os';
-import type { ScanConfig } from '../cli/config.js';
+import type { ScanConfig } from '../core/config.js';
 import { openOfflineTx } from '../adapter/offline.js';
 import { Blackrock, BLACKROCK_DEFAULT_ROUNDS } from '../target/blackrock.js';
 import { Target } from '../target/picker.js';
 import { topPorts, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
 import { TcpFlags } from '../wire/tcp.js';
-import { CookieKey, cookie4, cookie6 } from './cookie.js';
+import { CookieKey, cookie4, cookie6 } from '../crypto/cookie.js';
 import { ProbeSet4, ProbeSet6 } from './template.js';
 import { classify, classifyContext, Verdict } from './receive.js';
 import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from './transmit.js';

@@ -20,7 +20,10 @@ function packageVersion(): string {
   }
 }
 
-/** tidescan's version, from package.json (the one place it is written). */
+/**
+ * tidescan's version, read once from package.json (the one place it is written); --version,
+ * the start line, the outputs' headers and the banner probes all print this value.
+ */
 export const TIDESCAN_VERSION = packageVersion();
 export const TIDESCAN_URL = 'https://github.com/tidescan/tidescan';
 

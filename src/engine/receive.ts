@@ -64,12 +64,12 @@
  *
  * The per-frame path allocates nothing (ARP/NDP answers excepted, see responder.ts).
  */
-import type { PortRange, Range4 } from '../cli/config.js';
+import type { PortRange, Range4 } from '../core/config.js';
 import type { FrameRing, RecordRing } from './ring.js';
 import { R } from './ring.js';
-import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from './cookie.js';
+import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from '../crypto/cookie.js';
 import { DedupTable } from './dedup.js';
-import { Responder } from './responder.js';
+import { Responder } from '../link/responder.js';
 import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6, ipv6Bytes, ipv6Words } from './template.js';
 import { PORT_ARP, PORT_ICMP_TIMESTAMP, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame, type DecodeResult } from '../wire/decode.js';
@@ -77,7 +77,7 @@ import { IpProtocol } from '../wire/ip.js';
 import { TcpFlags } from '../wire/tcp.js';
 import { SctpChunkType } from '../wire/sctp.js';
 import { getI32, getU16, getU32 } from '../wire/bytes.js';
-import type { Range6 } from '../cli/config.js';
+import type { Range6 } from '../core/config.js';
 import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';
 import { ipv6ToWords } from '../target/ipv6.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';

@@ -13,7 +13,22 @@ import { buildReceiver, type Receiver, type ReceiveSetup } from './receive.js';
 import type { BannerFound } from './banner-engine.js';
 import { FrameRing, RecordRing } from './ring.js';
 import { RF, ScanControl } from './transmit.js';
-import { solicitedNodeAddress } from './responder.js';
+import { solicitedNodeAddress } from '../link/responder.js';
+
+/**
+ * The receive worker's state word (ScanControl.rxState()): the main thread sends no probe
+ * before RECEIVING (replies could be lost), and reads STOPPED or FAILED after shutdown.
+ */
+export const RxState = {
+  /** Spawned; the receive ring is not open yet. */
+  STARTING: 0,
+  /** The ring is open and frames are being decoded. */
+  RECEIVING: 1,
+  /** Shut down cleanly: the last records and counters are published. */
+  STOPPED: 2,
+  /** Failed; an { type: 'error' } message says why. */
+  FAILED: 3,
+} as const;
 
 export interface RxWorkerData {
   readonly setup: ReceiveSetup;
@@ -77,7 +92,7 @@ async function main(): Promise<void> {
     };
     const r = buildReceiver(d.setup, records, frames, () => Math.floor(Date.now() / 1000), pcap ?? null,
       (b) => { found.push(b); }, () => performance.now());
-    ctl.setRxState(1);
+    ctl.setRxState(RxState.RECEIVING);
     parentPort?.postMessage({ type: 'ready' });
     let kernelDrops = 0;
     while (!ctl.shutdown()) {
@@ -97,9 +112,9 @@ async function main(): Promise<void> {
     rx.close();
     rx = undefined;
     pcap?.close();
-    ctl.setRxState(2);
+    ctl.setRxState(RxState.STOPPED);
   } catch (e) {
-    ctl.setRxState(3);
+    ctl.setRxState(RxState.FAILED);
     parentPort?.postMessage({
       type: 'error',
       code: isScanError(e) ? e.code : 'ERR_INTERNAL',

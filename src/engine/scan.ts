@@ -22,21 +22,21 @@ import { loadUdpPayloadFiles } from './payload-files.js';
 import type { UdpPayloadEntry } from './udp-payloads.js';
 import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js';
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
-import type { ScanConfig } from '../cli/config.js';
+import type { ScanConfig } from '../core/config.js';
 import { ScanError, isScanError, type ErrorCode } from '../error.js';
 import { OutputSet, outputOptionsFrom } from '../output/outputs.js';
 import type { OutputIo } from '../output/sink.js';
-import type { BannerRecord, IpAddress, PortStatus, StatusRecord } from '../output/record.js';
+import type { BannerRecord, IpAddress, PortStatus, StatusRecord } from '../core/record.js';
 import type { BannerFound } from './banner-engine.js';
 import { bannerSetup } from './banner-setup.js';
 import { guardKernelRst, type RstGuard } from '../adapter/firewall.js';
 import { pauseIndex, indexSlice } from '../target/shard.js';
 import { wordsToIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
-import { ICMP_ECHO_PORT } from './cookie.js';
+import { ICMP_ECHO_PORT } from '../crypto/cookie.js';
 import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
 import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
-import { resolveLink, type ResolveDeps, type ResolvedLink } from './resolve.js';
+import { resolveLink, type ResolveDeps, type ResolvedLink } from '../link/resolve.js';
 import { FrameRing, R, RecordRing } from './ring.js';
 import { MovingRate, percentDone } from './status.js';
 import {
@@ -218,8 +218,8 @@ export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: Sca
 
   // UDP payload files are read before anything starts, so a bad file fails the scan at once.
   const udpPayloads = await loadUdpPayloadFiles({
-    nmapPayloads: config.raw.get('nmap-payloads')?.at(-1),
-    pcapPayloads: config.raw.get('pcap-payloads')?.at(-1),
+    nmapPayloads: config.nmapPayloads,
+    pcapPayloads: config.pcapPayloads,
   });
 
   // --- link ---

@@ -47,7 +47,7 @@ import { ICMPV4_HEADER_LEN, Icmpv4Field, Icmpv4Packet, emitIcmpv4 } from '../wir
 import { ICMPV6_HEADER_LEN, Icmpv6Field, Icmpv6Packet, emitIcmpv6 } from '../wire/icmpv6.js';
 import { SCTP_HEADER_LEN, SCTP_INIT_LEN, SctpField, SctpChunkField, SctpPacket, emitSctp, sctpChecksum, type SctpRepr } from '../wire/sctp.js';
 import { ARP_ETH_IPV4_LEN, ArpField, ArpOperation, ArpPacket, emitArp } from '../wire/arp.js';
-import { CookieKey, cookie4Hash, cookie6Hash } from './cookie.js';
+import { CookieKey, cookie4Hash, cookie6Hash } from '../crypto/cookie.js';
 import type { Target } from '../target/picker.js';
 import { ipv6ToWords } from '../target/ipv6.js';
 import { UdpPayloadTable } from './udp-payloads.js';

@@ -36,7 +36,7 @@
  * pick, one SipHash cookie and one template patch.
  */
 import type { TxChannel } from '../adapter/adapter.js';
-import type { PortRange, Range4, Range6 } from '../cli/config.js';
+import type { PortRange, Range4, Range6 } from '../core/config.js';
 import { ScanError } from '../error.js';
 import { Blackrock } from '../target/blackrock.js';
 import { Picker, Target } from '../target/picker.js';
@@ -44,9 +44,9 @@ import type { ScanPlan } from '../target/plan.js';
 import { PortList } from '../target/ports.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { indexSlice, sliceLength, type IndexSlice } from '../target/shard.js';
-import { CookieKey } from './cookie.js';
+import { CookieKey } from '../crypto/cookie.js';
 import type { FrameRing } from './ring.js';
-import { SourceChooser } from './source.js';
+import { SourceChooser } from '../link/source.js';
 import { ProbeSet4, ProbeSet6, ipv6Bytes } from './template.js';
 import { Throttle } from './throttle.js';
 import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';

@@ -10,7 +10,9 @@
  * prints as `(N)`, as masscan prints it.
  */
 
-export type AppNumbering = 'head' | '1.3.2';
+import type { AppNumbering } from '../core/config.js';
+
+export type { AppNumbering };
 
 /** HEAD numbering: index = id. */
 export const APP_NAMES_HEAD: readonly string[] = [

@@ -4,8 +4,8 @@
  * writes at `p` and returns the new position; the caller reserved enough room (decimal
  * numbers below 2^53 take at most 16 bytes, an IPv4 address 15).
  */
-import { ipv6ToString } from './ip.js';
-import type { IpAddress } from './record.js';
+import { ipv6ToString } from '../core/address.js';
+import type { IpAddress } from '../core/record.js';
 
 /** The bytes of an ASCII string, computed once. */
 export function asciiOf(s: string): Uint8Array {

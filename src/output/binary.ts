@@ -37,7 +37,7 @@ import type { AppNumbering } from './app-proto.js';
 import { BINARY_HEADER_LEN, BINARY_MAGIC, binaryAppendScan } from './append-scan.js';
 import { ScanError } from '../error.js';
 import type { AppendState, FormatOptions, FormatState, OutputFormat, ScanMeta } from './format.js';
-import type { BannerRecord, IpAddress, ScanRecord, StatusRecord } from './record.js';
+import type { BannerRecord, IpAddress, ScanRecord, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 /** Largest record LENGTH accepted (masscan's reader limit). */

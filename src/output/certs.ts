@@ -4,7 +4,7 @@
  * masscan prints them, and masscan's `{finished: 1}` footer. Other records are not printed.
  */
 import type { AppendState, FormatState, OutputFormat } from './format.js';
-import type { BannerRecord } from './record.js';
+import type { BannerRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 class CertsState implements FormatState {

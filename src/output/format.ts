@@ -5,29 +5,15 @@
  * file system: OutputSet (outputs.ts) opens files, applies filters, decides when headers and
  * footers are written, appends and rotates.
  */
-import type { BannerRecord, ScanRecord, StatusRecord } from './record.js';
+import type { FormatName } from '../core/config.js';
+import type { PortRange } from '../core/range.js';
+import type { BannerRecord, ScanRecord, StatusRecord } from '../core/record.js';
 import type { ServiceNames } from './services.js';
 import type { Sink } from './sink.js';
 
-/** Format names accepted by --output-format / -oX etc. (`redis` is not supported). */
-export type FormatName =
-  | 'interactive'
-  | 'list'
-  | 'json'
-  | 'ndjson'
-  | 'grepable'
-  | 'xml'
-  | 'binary'
-  | 'unicornscan'
-  | 'hostonly'
-  | 'certs'
-  | 'none';
-
+export type { FormatName };
 /** A port range in masscan's internal encoding (TCP p, UDP 65536+p, SCTP 131072+p, ...). */
-export interface MetaPortRange {
-  readonly begin: number;
-  readonly end: number;
-}
+export type MetaPortRange = PortRange;
 
 /** What a format may print about the scan as a whole. */
 export interface ScanMeta {

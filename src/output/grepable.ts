@@ -13,8 +13,8 @@
 import type { AppendState, FormatOptions, FormatState, OutputFormat, ScanMeta } from './format.js';
 import { classRanges, gmtimeC, PORT_CLASSES } from './format.js';
 import { protoName } from './format.js';
-import { ipToString } from './ip.js';
-import type { BannerRecord, ScanRecord, StatusRecord } from './record.js';
+import { ipToString } from '../core/address.js';
+import type { BannerRecord, ScanRecord, StatusRecord } from '../core/record.js';
 import type { ServiceNames } from './services.js';
 import type { Sink } from './sink.js';
 

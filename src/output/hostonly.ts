@@ -4,7 +4,7 @@
  */
 import { putIp } from './ascii.js';
 import type { AppendState, FormatState, OutputFormat } from './format.js';
-import type { BannerRecord, IpAddress, StatusRecord } from './record.js';
+import type { BannerRecord, IpAddress, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 /** The address and a newline, straight into the sink (at most 39 + 1 bytes). */

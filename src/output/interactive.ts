@@ -10,8 +10,8 @@
 import { escapedLength } from './escape.js';
 import type { AppendState, FormatState, OutputFormat } from './format.js';
 import { protoName } from './format.js';
-import { ipToString } from './ip.js';
-import type { BannerRecord, StatusRecord } from './record.js';
+import { ipToString } from '../core/address.js';
+import type { BannerRecord, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 const WIDTH = 79;

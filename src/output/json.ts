@@ -17,8 +17,8 @@ import { jsonAppendScan } from './append-scan.js';
 import { bytesToLatin1, jsonMasscanEscapes } from './escape.js';
 import type { AppendState, FormatState, OutputFormat } from './format.js';
 import { protoName, reasonString } from './format.js';
-import { ipToString } from './ip.js';
-import type { BannerRecord, StatusRecord } from './record.js';
+import { ipToString } from '../core/address.js';
+import type { BannerRecord, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 interface StatusPort { port: number; proto: string; status: string; reason: string; ttl: number; mac?: string }

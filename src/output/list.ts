@@ -7,8 +7,8 @@
 import { asciiOf, putBytes, putDec, putIp } from './ascii.js';
 import type { FormatState, OutputFormat, AppendState } from './format.js';
 import { protoName } from './format.js';
-import { ipToString } from './ip.js';
-import type { BannerRecord, StatusRecord } from './record.js';
+import { ipToString } from '../core/address.js';
+import type { BannerRecord, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 const STATUS_WORD: Readonly<Record<StatusRecord['status'], Uint8Array>> = {

@@ -11,10 +11,10 @@
  *   an empty scan leaves a 0-byte file; JSON, XML and binary are always complete documents
  *   (`[]`, an empty nmaprun, header+trailer) — see OutputFormat.alwaysComplete.
  * - closeAll() is synchronous and idempotent: it writes every footer (`]`, `</nmaprun>`, the
- *   binary trailer), flushes, and closes. The engine calls it on normal end, from its
- *   SIGINT/SIGTERM handlers and on a fatal error; since Node runs signal handlers on the main
- *   thread between tasks, it never interleaves with a write() in progress, and since it does
- *   only synchronous I/O, everything is on disk when it returns.
+ *   binary trailer), flushes, and closes. Its callers (the engine's scan and --readscan) call
+ *   it on normal end, from their SIGINT/SIGTERM handlers and on a fatal error; since Node runs
+ *   signal handlers on the main thread between tasks, it never interleaves with a write() in
+ *   progress, and since it does only synchronous I/O, everything is on disk when it returns.
  * - --append-output continues JSON, XML and binary documents (append-scan.ts); other formats
  *   are appended to as masscan does.
  * - --rotate: the file is closed (complete), moved into rotateDir as `YYMMDD-HHMMSS-NAME`
@@ -29,7 +29,7 @@ import { ScanError } from '../error.js';
 import { AppendError } from './append-scan.js';
 import type { AppendState, FormatState, OutputFormat, ScanMeta } from './format.js';
 import { pad2 } from './format.js';
-import type { ScanRecord } from './record.js';
+import type { ScanRecord } from '../core/record.js';
 import { getFormat } from './registry.js';
 import type { ServiceNames } from './services.js';
 import { systemServiceNames } from './services.js';

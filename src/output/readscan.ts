@@ -16,15 +16,18 @@
  */
 import * as nodeFs from 'node:fs';
 import { ScanError } from '../error.js';
+import { PORT_ARP, PORT_ICMP_BASE, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../core/ports.js';
 import type { AppNumbering } from './app-proto.js';
 import { BANNER_TYPE_IDS } from './app-proto.js';
 import { BinaryReader } from './binary.js';
 import type { ScanMeta } from './format.js';
 import { OutputSet, outputOptionsFrom } from './outputs.js';
 import type { OutputConfigFields, OutputOptions } from './outputs.js';
-import type { IpAddress, ScanRecord } from './record.js';
+import type { IpAddress, ScanRecord } from '../core/record.js';
+import type { PortRange, Range4, Range6 } from '../core/range.js';
 import type { OutputIo } from './sink.js';
 
+/** Range4, Range6 or PortRange (core/range.ts), for the generic lookups below. */
 interface Span<T> { readonly begin: T; readonly end: T }
 
 /**
@@ -32,17 +35,18 @@ interface Span<T> { readonly begin: T; readonly end: T }
  * import cli/).
  */
 export interface ReadscanConfig extends OutputConfigFields {
-  readonly targets4: readonly Span<number>[];
-  readonly targets6: readonly Span<bigint>[];
+  readonly targets4: readonly Range4[];
+  readonly targets6: readonly Range6[];
   /** Internal port encoding (UDP 65536 + p, ...). */
-  readonly ports: readonly Span<number>[];
+  readonly ports: readonly PortRange[];
   readonly bannerTypes: readonly string[];
-  readonly raw: ReadonlyMap<string, readonly string[]>;
+  /** --readscan-numbering (undefined: HEAD). */
+  readonly readscanNumbering?: AppNumbering | undefined;
   readonly readscanFiles: readonly string[];
 }
 
 export interface ReadscanOptions {
-  /** App-proto numbering of the input files (default: config.raw `readscan-numbering`, else HEAD). */
+  /** App-proto numbering of the input files (default: config.readscanNumbering, else HEAD). */
   readonly numbering?: AppNumbering;
   /** Filter by config.targets4/6 (default: when either list is non-empty). */
   readonly filterTargets?: boolean;
@@ -62,22 +66,17 @@ export interface ReadscanOptions {
   readonly handleSignals?: boolean;
 }
 
-const PORT_UDP = 65536;
-const PORT_SCTP = 131072;
-const PORT_ICMP = 196608;
-const PORT_ARP = 196610;
-const PORT_OPROTO = 196864;
 
 /** The record's port in masscan's internal encoding. */
 export function internalPort(ipProto: number, port: number): number {
   switch (ipProto) {
     case 6: return port;
-    case 17: return PORT_UDP + port;
-    case 132: return PORT_SCTP + port;
+    case 17: return PORT_UDP_BASE + port;
+    case 132: return PORT_SCTP_BASE + port;
     case 1:
-    case 58: return PORT_ICMP + port;
+    case 58: return PORT_ICMP_BASE + port;
     case 0: return PORT_ARP;
-    default: return PORT_OPROTO + ipProto;
+    default: return PORT_OPROTO_BASE + ipProto;
   }
 }
 
@@ -155,10 +154,7 @@ function looksBase64(b: Uint8Array): boolean {
 
 function numberingFrom(config: ReadscanConfig, opts: ReadscanOptions): AppNumbering {
   if (opts.numbering !== undefined) return opts.numbering;
-  const v = config.raw.get('readscan-numbering')?.at(-1);
-  if (v === undefined || v === 'head' || v === '1.3.9' || v === 'current') return 'head';
-  if (v === '1.3.2') return '1.3.2';
-  throw new ScanError('ERR_BAD_OPTION', `--readscan-numbering: expected head or 1.3.2, got ${v}`);
+  return config.readscanNumbering ?? 'head';
 }
 
 /** Runs --readscan; resolves to the process exit code (0, or 1 after any bad file). */

@@ -1,6 +1,7 @@
 /**
  * The one list of output formats. --output-format, -oX…, --help and the tests all come from
- * this array; a format is added here and nowhere else.
+ * this array. A new format is added here and its name to FormatName (src/core/config.ts, which
+ * may import nothing); `OutputFormat.name: FormatName` makes the compiler hold the two together.
  */
 import { ScanError } from '../error.js';
 import { binaryFormat } from './binary.js';

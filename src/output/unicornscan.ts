@@ -7,8 +7,8 @@
  */
 import type { AppendState, FormatOptions, FormatState, OutputFormat } from './format.js';
 import { protoName } from './format.js';
-import { ipToString } from './ip.js';
-import type { StatusRecord } from './record.js';
+import { ipToString } from '../core/address.js';
+import type { StatusRecord } from '../core/record.js';
 import type { ServiceNames } from './services.js';
 import type { Sink } from './sink.js';
 

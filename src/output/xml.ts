@@ -21,8 +21,8 @@ import { xmlAppendScan } from './append-scan.js';
 import type { AppendState, FormatOptions, FormatState, OutputFormat, ScanMeta } from './format.js';
 import { classRanges, gmtimeC, localTimestr, PORT_CLASSES, reasonString } from './format.js';
 import { xmlAttr } from './escape.js';
-import { ipToString } from './ip.js';
-import type { BannerRecord, IpAddress, StatusRecord } from './record.js';
+import { ipToString } from '../core/address.js';
+import type { BannerRecord, IpAddress, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 function portProtocol(ipProto: number): string | undefined {

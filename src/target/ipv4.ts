@@ -37,11 +37,8 @@ export function parseIPv4(text: string): number | null {
   return value * 256 + octet;
 }
 
-/** Formats a u32 as dotted decimal. Values are taken modulo 2^32. */
-export function formatIPv4(u32: number): string {
-  const v = u32 >>> 0;
-  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
-}
+/** Formats a u32 as dotted decimal (core/address.ts). Values are taken modulo 2^32. */
+export { ipv4ToString as formatIPv4 } from '../core/address.js';
 
 /** The netmask of a /prefix (0..32) as a u32: 0 for /0, 0xffffffff for /32. */
 export function prefixMask4(prefix: number): number {

@@ -73,22 +73,9 @@ export function parseIPv6(text: string): bigint | null {
   return v;
 }
 
-/** masscan-style text (see file header). `v` is taken modulo 2^128. */
-export function formatIPv6(v: bigint): string {
-  const x = v & IPV6_MAX;
-  const g: number[] = new Array<number>(8);
-  for (let i = 0; i < 8; i++) g[i] = Number((x >> BigInt(112 - 16 * i)) & 0xffffn);
-  let z = 0;
-  while (z < 8 && g[z] !== 0) z++;
-  if (z === 8) return g.map((n) => n.toString(16)).join(':');
-  let e = z;
-  while (e < 8 && g[e] === 0) e++;
-  return (
-    g.slice(0, z).map((n) => n.toString(16)).join(':') +
-    '::' +
-    g.slice(e).map((n) => n.toString(16)).join(':')
-  );
-}
+/** masscan-style text (core/address.ts). `v` is taken modulo 2^128. */
+export { ipv6ToString as formatIPv6 } from '../core/address.js';
+import { ipv6ToString as formatIPv6 } from '../core/address.js';
 
 /** Writes `v` as four u32 words, most significant first, into out[off..off+3]. */
 export function ipv6ToWords(v: bigint, out: Uint32Array, off: number): void {

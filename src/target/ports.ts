@@ -1,38 +1,38 @@
 /**
- * Ports: masscan's single "internal port" index space, the port-list grammar, the merged
- * PortList used by the picker, the --echo form, and --top-ports.
- *
- * Internal encoding (reference §2.3; visible in some of masscan's outputs, so kept as is):
- *   TCP p         -> p                 (0 .. 65535)
- *   UDP p         -> 65536 + p
- *   SCTP p        -> 131072 + p
- *   ICMP (`I:n`)  -> 196608 + n         (I:0 = echo "ping", I:1 = timestamp)
- *   ARP           -> 196610            (masscan's --arpscan pseudo-port, echoes as I:2)
- *   other IP proto (`O:n`, 0..255) -> 196864 + n   (echoes as I:<256+n>, masscan's form)
+ * Ports: the port-list grammar, the merged PortList used by the picker, the --echo form, and
+ * --top-ports, over masscan's internal port encoding (core/ports.ts).
  */
 import { ScanError } from '../error.js';
 import { prefixCounts } from './range-list.js';
 import { NMAP_TOP_TCP_BY_FREQUENCY, NMAP_TOP_UDP_BY_FREQUENCY } from './top-ports-data.js';
 
-export const PORT_TCP_BASE = 0;
-export const PORT_UDP_BASE = 65536;
-export const PORT_SCTP_BASE = 131072;
-export const PORT_ICMP_BASE = 196608;
-export const PORT_ICMP_ECHO = 196608;
-export const PORT_ICMP_TIMESTAMP = 196609;
-export const PORT_ARP = 196610;
-export const PORT_OPROTO_BASE = 196864;
+import {
+  PORT_ARP,
+  PORT_TCP_BASE,
+  PORT_ICMP_BASE,
+  PORT_OPROTO_BASE,
+  PORT_SCTP_BASE,
+  PORT_UDP_BASE,
+  type PortProto,
+  type Proto,
+} from '../core/ports.js';
+import type { PortRange } from '../core/range.js';
+
+export {
+  PORT_ARP,
+  PORT_ICMP_BASE,
+  PORT_ICMP_ECHO,
+  PORT_ICMP_TIMESTAMP,
+  PORT_OPROTO_BASE,
+  PORT_SCTP_BASE,
+  PORT_TCP_BASE,
+  PORT_UDP_BASE,
+} from '../core/ports.js';
+export type { PortProto, PortRange };
 /** One past the largest internal value (`I:65535`). */
 const PORT_INTERNAL_LIMIT = 196608 + 65536;
 
-/** An inclusive range of internal port values. Same shape as the config's PortRange. */
-export interface PortRange {
-  readonly begin: number;
-  readonly end: number;
-}
-
-export type PortProto = 'tcp' | 'udp' | 'sctp' | 'icmp' | 'arp' | 'oproto';
-export type DefaultProto = 'tcp' | 'udp' | 'sctp';
+export type DefaultProto = Proto;
 
 /** The protocol an internal port value stands for. */
 export function portProto(internal: number): PortProto {

@@ -14,16 +14,9 @@
  */
 import { ipv6ToWords } from './ipv6.js';
 
-/** An inclusive IPv4 range of u32s. Same shape as the config's Range4. */
-export interface Range4 {
-  readonly begin: number;
-  readonly end: number;
-}
-/** An inclusive IPv6 range of bigints. Same shape as the config's Range6. */
-export interface Range6 {
-  readonly begin: bigint;
-  readonly end: bigint;
-}
+import type { Range4, Range6 } from '../core/range.js';
+
+export type { Range4, Range6 };
 
 const TWO32 = 4294967296;
 

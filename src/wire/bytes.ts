@@ -98,10 +98,9 @@ export function formatMac(buf: Uint8Array, off = 0): string {
   return s;
 }
 
-/** Dotted quad of a u32 IPv4 address. */
-export function formatIpv4(addr: number): string {
-  return `${addr >>> 24}.${(addr >>> 16) & 255}.${(addr >>> 8) & 255}.${addr & 255}`;
-}
+/** Dotted quad of a u32 IPv4 address (core/address.ts). */
+export { ipv4ToString as formatIpv4 } from '../core/address.js';
+import { ipv4ToString as formatIpv4 } from '../core/address.js';
 
 /**
  * RFC 5952 text of the 16 bytes at `off`: lower case, the longest run (first if tied) of two

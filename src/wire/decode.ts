@@ -21,14 +21,22 @@
  * receives its own lab's replies over a veth must leave it off; replies from real networks
  * carry real checksums.
  */
+import { ARP_ETH_IPV4_LEN, ARP_HEADER_LEN, ArpField } from './arp.js';
 import { getI32, getU16 } from './bytes.js';
 import { foldChecksum, internetChecksum, pseudoHeaderSum4, pseudoHeaderSum6, sumWords } from './checksum.js';
-import { EtherType, isVlanTpid } from './ethernet.js';
-import { findNdpLinkAddr, Icmpv6Type, NdpOptionType } from './icmpv6.js';
-import { Icmpv4Type } from './icmpv4.js';
+import { ETHERNET_HEADER_LEN, EtherType, EthernetField, isVlanTpid, MAC_LEN, VLAN_TAG_LEN } from './ethernet.js';
+import {
+  findNdpLinkAddr, ICMPV6_HEADER_LEN, Icmpv6Field, Icmpv6Type, NDP_NS_NA_LEN, NDP_RA_LEN, NdpOptionType,
+} from './icmpv6.js';
+import { ICMPV4_HEADER_LEN, Icmpv4Field, Icmpv4Type } from './icmpv4.js';
 import { IpProtocol } from './ip.js';
-import { Ipv6Upper, skipIpv6Extensions } from './ipv6.js';
-import { sctpChecksumMatches, SctpChunkType } from './sctp.js';
+import { IPV4_HEADER_LEN, Ipv4Field, Ipv4Flags } from './ipv4.js';
+import { IPV6_HEADER_LEN, Ipv6Field, Ipv6Upper, skipIpv6Extensions } from './ipv6.js';
+import {
+  SCTP_CHUNK_HEADER_LEN, SCTP_HEADER_LEN, SCTP_INIT_LEN, SctpChunkField, SctpChunkType, SctpField, sctpChecksumMatches,
+} from './sctp.js';
+import { TCP_HEADER_LEN, TcpField } from './tcp.js';
+import { UDP_HEADER_LEN, UdpField } from './udp.js';
 
 /** Why a frame was (not) decoded. Counted per reason by the receive loop. */
 export type DecodeResult =
@@ -57,6 +65,19 @@ export const LinkType = {
   /** Linux "cooked" capture v1: 16-byte header, protocol at offset 14. */
   LINUX_SLL: 113,
 } as const;
+
+/** Linux cooked capture v1 (LINKTYPE_LINUX_SLL): 16 bytes, the EtherType at 14. */
+const SLL_HEADER_LEN = 16;
+const SLL_PROTOCOL = 14;
+/** BSD loopback (LINKTYPE_NULL): a 4-byte address family. */
+const NULL_HEADER_LEN = 4;
+/** ARP hardware type of Ethernet. */
+const ARP_HTYPE_ETHERNET = 1;
+/**
+ * What an ICMP error must quote of the offending packet's transport header: RFC 792's "first
+ * 64 bits of the original datagram's data" (the ports, then the TCP sequence number).
+ */
+const QUOTED_TRANSPORT_LEN = 8;
 
 /** At most this many VLAN tags are skipped (802.1ad QinQ = 2). */
 export const MAX_VLAN_TAGS = 2;
@@ -247,17 +268,18 @@ export function decodeFrame(buf: Uint8Array, off: number, len: number, out: Deco
   let et: number;
   switch (out.linkType) {
     case LinkType.ETHERNET: {
-      if (len < 14) return 'truncated';
-      out.dstMacOff = off;
-      out.srcMacOff = off + 6;
-      et = getU16(buf, off + 12);
-      p = off + 14;
+      if (len < ETHERNET_HEADER_LEN) return 'truncated';
+      out.dstMacOff = off + EthernetField.DST;
+      out.srcMacOff = off + EthernetField.SRC;
+      et = getU16(buf, off + EthernetField.ETHERTYPE);
+      p = off + ETHERNET_HEADER_LEN;
       for (let tags = 0; isVlanTpid(et); tags++) {
         if (tags === MAX_VLAN_TAGS) return 'unsupported';
-        if (p + 4 > end) return 'truncated';
+        // p is at the tag's TCI; the inner EtherType follows it.
+        if (p + VLAN_TAG_LEN > end) return 'truncated';
         if (tags === 0) out.vlan = getU16(buf, p) & 0x0fff;
-        et = getU16(buf, p + 2);
-        p += 4;
+        et = getU16(buf, p + VLAN_TAG_LEN - 2);
+        p += VLAN_TAG_LEN;
       }
       out.etherType = et;
       break;
@@ -267,21 +289,21 @@ export function decodeFrame(buf: Uint8Array, off: number, len: number, out: Deco
       et = buf[off] >>> 4 === 6 ? EtherType.IPV6 : EtherType.IPV4;
       break;
     case LinkType.NULL: {
-      if (len < 4) return 'truncated';
+      if (len < NULL_HEADER_LEN) return 'truncated';
       // Host byte order of the capturing machine: accept both.
       let fam = (buf[off] | (buf[off + 1] << 8) | (buf[off + 2] << 16) | (buf[off + 3] << 24)) >>> 0;
       if (fam > 0xffff) fam = getI32(buf, off) >>> 0;
       if (fam === 2) et = EtherType.IPV4;
       else if (fam === 10 || fam === 24 || fam === 28 || fam === 30) et = EtherType.IPV6;
       else return 'unsupported';
-      p = off + 4;
+      p = off + NULL_HEADER_LEN;
       break;
     }
     case LinkType.LINUX_SLL:
-      if (len < 16) return 'truncated';
-      et = getU16(buf, off + 14);
+      if (len < SLL_HEADER_LEN) return 'truncated';
+      et = getU16(buf, off + SLL_PROTOCOL);
       out.etherType = et;
-      p = off + 16;
+      p = off + SLL_HEADER_LEN;
       break;
     default:
       return 'unsupported';
@@ -293,62 +315,65 @@ export function decodeFrame(buf: Uint8Array, off: number, len: number, out: Deco
 }
 
 function decodeArp(buf: Uint8Array, p: number, end: number, out: Decoded): DecodeResult {
-  if (p + 8 > end) return 'truncated';
-  if (getU16(buf, p) !== 1 || getU16(buf, p + 2) !== EtherType.IPV4 || buf[p + 4] !== 6 || buf[p + 5] !== 4) {
+  if (p + ARP_HEADER_LEN > end) return 'truncated';
+  if (
+    getU16(buf, p + ArpField.HTYPE) !== ARP_HTYPE_ETHERNET || getU16(buf, p + ArpField.PTYPE) !== EtherType.IPV4 ||
+    buf[p + ArpField.HLEN] !== MAC_LEN || buf[p + ArpField.PLEN] !== 4
+  ) {
     return 'unsupported';
   }
-  if (p + 28 > end) return 'truncated';
-  out.arpOp = getU16(buf, p + 6);
-  out.arpSenderMacOff = p + 8;
-  out.arpSenderIp = getI32(buf, p + 14) >>> 0;
-  out.arpTargetMacOff = p + 18;
-  out.arpTargetIp = getI32(buf, p + 24) >>> 0;
+  if (p + ARP_ETH_IPV4_LEN > end) return 'truncated';
+  out.arpOp = getU16(buf, p + ArpField.OPER);
+  out.arpSenderMacOff = p + ArpField.SHA;
+  out.arpSenderIp = getI32(buf, p + ArpField.SPA) >>> 0;
+  out.arpTargetMacOff = p + ArpField.THA;
+  out.arpTargetIp = getI32(buf, p + ArpField.TPA) >>> 0;
   return 'ok';
 }
 
 function decodeIpv4(buf: Uint8Array, p: number, end: number, out: Decoded): DecodeResult {
-  if (p + 20 > end) return 'truncated';
-  const vihl = buf[p];
+  if (p + IPV4_HEADER_LEN > end) return 'truncated';
+  const vihl = buf[p + Ipv4Field.VER_IHL];
   if (vihl >>> 4 !== 4) return 'malformed';
   const hl = (vihl & 0x0f) << 2;
-  if (hl < 20) return 'malformed';
+  if (hl < IPV4_HEADER_LEN) return 'malformed';
   if (p + hl > end) return 'truncated';
-  const total = getU16(buf, p + 2);
+  const total = getU16(buf, p + Ipv4Field.LENGTH);
   if (total < hl) return 'malformed';
   if (p + total > end) return 'truncated';
   out.ipVersion = 4;
   out.ipOff = p;
   out.ipHeaderLen = hl;
   out.ipEnd = p + total;
-  out.ipId = getU16(buf, p + 4);
-  out.ttl = buf[p + 8];
-  out.proto = buf[p + 9];
-  out.src = getI32(buf, p + 12) >>> 0;
-  out.dst = getI32(buf, p + 16) >>> 0;
+  out.ipId = getU16(buf, p + Ipv4Field.IDENT);
+  out.ttl = buf[p + Ipv4Field.TTL];
+  out.proto = buf[p + Ipv4Field.PROTOCOL];
+  out.src = getI32(buf, p + Ipv4Field.SRC) >>> 0;
+  out.dst = getI32(buf, p + Ipv4Field.DST) >>> 0;
   if (out.verifyIpChecksum && internetChecksum(buf, p, hl) !== 0) return 'bad-checksum';
-  const frag = getU16(buf, p + 6);
-  if ((frag & 0x3fff) !== 0) out.fragmented = true;
-  if ((frag & 0x1fff) !== 0) return 'fragment';
+  const frag = getU16(buf, p + Ipv4Field.FLAGS_FRAG);
+  if ((frag & (Ipv4Flags.MORE_FRAGS | Ipv4Flags.OFFSET_MASK)) !== 0) out.fragmented = true;
+  if ((frag & Ipv4Flags.OFFSET_MASK) !== 0) return 'fragment';
   return decodeTransport(buf, p + hl, p + total, out);
 }
 
 function decodeIpv6(buf: Uint8Array, p: number, end: number, out: Decoded): DecodeResult {
-  if (p + 40 > end) return 'truncated';
-  if (buf[p] >>> 4 !== 6) return 'malformed';
-  const ipEnd = p + 40 + getU16(buf, p + 4);
+  if (p + IPV6_HEADER_LEN > end) return 'truncated';
+  if (buf[p + Ipv6Field.VER_TC_FLOW] >>> 4 !== 6) return 'malformed';
+  const ipEnd = p + IPV6_HEADER_LEN + getU16(buf, p + Ipv6Field.PAYLOAD_LEN);
   if (ipEnd > end) return 'truncated';
   out.ipVersion = 6;
   out.ipOff = p;
   out.ipEnd = ipEnd;
-  out.ttl = buf[p + 7];
-  out.src6Off = p + 8;
-  out.dst6Off = p + 24;
+  out.ttl = buf[p + Ipv6Field.HOP_LIMIT];
+  out.src6Off = p + Ipv6Field.SRC;
+  out.dst6Off = p + Ipv6Field.DST;
   for (let i = 0; i < 4; i++) {
-    out.src6[i] = getI32(buf, p + 8 + 4 * i) >>> 0;
-    out.dst6[i] = getI32(buf, p + 24 + 4 * i) >>> 0;
+    out.src6[i] = getI32(buf, p + Ipv6Field.SRC + 4 * i) >>> 0;
+    out.dst6[i] = getI32(buf, p + Ipv6Field.DST + 4 * i) >>> 0;
   }
   const up = out.upper;
-  const err = skipIpv6Extensions(buf, p + 40, ipEnd, buf[p + 6], up);
+  const err = skipIpv6Extensions(buf, p + IPV6_HEADER_LEN, ipEnd, buf[p + Ipv6Field.NEXT_HEADER], up);
   if (err !== null) return err;
   out.proto = up.proto;
   out.ipHeaderLen = up.offset - p;
@@ -371,16 +396,17 @@ function decodeTransport(buf: Uint8Array, t: number, ipEnd: number, out: Decoded
   const verify = out.verifyTransportChecksums && !out.fragmented;
   switch (out.proto) {
     case IpProtocol.TCP: {
-      if (tlen < 20) return 'truncated';
-      const hl = (buf[t + 12] >>> 4) << 2;
-      if (hl < 20) return 'malformed';
+      if (tlen < TCP_HEADER_LEN) return 'truncated';
+      const hl = (buf[t + TcpField.DATA_OFF] >>> 4) << 2;
+      if (hl < TCP_HEADER_LEN) return 'malformed';
       if (hl > tlen) return 'truncated';
-      out.srcPort = getU16(buf, t);
-      out.dstPort = getU16(buf, t + 2);
-      out.tcpSeq = getI32(buf, t + 4) >>> 0;
-      out.tcpAck = getI32(buf, t + 8) >>> 0;
-      out.tcpFlags = ((buf[t + 12] & 1) << 8) | buf[t + 13];
-      out.tcpWindow = getU16(buf, t + 14);
+      out.srcPort = getU16(buf, t + TcpField.SRC_PORT);
+      out.dstPort = getU16(buf, t + TcpField.DST_PORT);
+      out.tcpSeq = getI32(buf, t + TcpField.SEQ) >>> 0;
+      out.tcpAck = getI32(buf, t + TcpField.ACK) >>> 0;
+      // The NS bit is the low bit of the data-offset byte.
+      out.tcpFlags = ((buf[t + TcpField.DATA_OFF] & 1) << 8) | buf[t + TcpField.FLAGS];
+      out.tcpWindow = getU16(buf, t + TcpField.WINDOW);
       out.tcpHeaderLen = hl;
       out.payloadOff = t + hl;
       out.payloadLen = tlen - hl;
@@ -390,16 +416,16 @@ function decodeTransport(buf: Uint8Array, t: number, ipEnd: number, out: Decoded
       return 'ok';
     }
     case IpProtocol.UDP: {
-      if (tlen < 8) return 'truncated';
-      const ulen = getU16(buf, t + 4);
-      if (ulen < 8) return 'malformed';
+      if (tlen < UDP_HEADER_LEN) return 'truncated';
+      const ulen = getU16(buf, t + UdpField.LENGTH);
+      if (ulen < UDP_HEADER_LEN) return 'malformed';
       if (ulen > tlen) return 'truncated';
-      out.srcPort = getU16(buf, t);
-      out.dstPort = getU16(buf, t + 2);
-      out.payloadOff = t + 8;
-      out.payloadLen = ulen - 8;
+      out.srcPort = getU16(buf, t + UdpField.SRC_PORT);
+      out.dstPort = getU16(buf, t + UdpField.DST_PORT);
+      out.payloadOff = t + UDP_HEADER_LEN;
+      out.payloadLen = ulen - UDP_HEADER_LEN;
       if (verify) {
-        if (getU16(buf, t + 6) === 0) {
+        if (getU16(buf, t + UdpField.CHECKSUM) === 0) {
           // RFC 8200 §8.1: "IPv6 receivers must discard UDP packets containing a zero checksum".
           if (out.ipVersion === 6) return 'bad-checksum';
         } else if (foldChecksum(sumWords(buf, t, ulen, pseudo(buf, out, IpProtocol.UDP, ulen))) !== 0) {
@@ -415,19 +441,20 @@ function decodeTransport(buf: Uint8Array, t: number, ipEnd: number, out: Decoded
       if (out.ipVersion !== 6) return 'unsupported';
       return decodeIcmpv6(buf, t, ipEnd, out, verify);
     case IpProtocol.SCTP: {
-      if (tlen < 16) return 'truncated';
-      out.srcPort = getU16(buf, t);
-      out.dstPort = getU16(buf, t + 2);
-      out.sctpVtag = getI32(buf, t + 4) >>> 0;
-      const c = t + 12;
-      const clen = getU16(buf, c + 2);
-      if (clen < 4) return 'malformed';
+      if (tlen < SCTP_HEADER_LEN + SCTP_CHUNK_HEADER_LEN) return 'truncated';
+      out.srcPort = getU16(buf, t + SctpField.SRC_PORT);
+      out.dstPort = getU16(buf, t + SctpField.DST_PORT);
+      out.sctpVtag = getI32(buf, t + SctpField.VTAG) >>> 0;
+      const c = t + SctpField.CHUNKS;
+      const clen = getU16(buf, c + SctpChunkField.LENGTH);
+      if (clen < SCTP_CHUNK_HEADER_LEN) return 'malformed';
       if (c + clen > ipEnd) return 'truncated';
-      out.sctpChunkType = buf[c];
-      out.sctpChunkFlags = buf[c + 1];
-      if (buf[c] === SctpChunkType.INIT || buf[c] === SctpChunkType.INIT_ACK) {
-        if (clen < 20) return 'malformed';
-        out.sctpInitiateTag = getI32(buf, c + 4) >>> 0;
+      const ctype = buf[c + SctpChunkField.TYPE];
+      out.sctpChunkType = ctype;
+      out.sctpChunkFlags = buf[c + SctpChunkField.FLAGS];
+      if (ctype === SctpChunkType.INIT || ctype === SctpChunkType.INIT_ACK) {
+        if (clen < SCTP_INIT_LEN) return 'malformed';
+        out.sctpInitiateTag = getI32(buf, c + SctpChunkField.INITIATE_TAG) >>> 0;
       }
       if (verify && !sctpChecksumMatches(buf, t, tlen)) return 'bad-checksum';
       return 'ok';
@@ -438,18 +465,18 @@ function decodeTransport(buf: Uint8Array, t: number, ipEnd: number, out: Decoded
 }
 
 function decodeIcmpv4(buf: Uint8Array, t: number, ipEnd: number, out: Decoded, verify: boolean): DecodeResult {
-  if (t + 8 > ipEnd) return 'truncated';
-  const type = buf[t];
+  if (t + ICMPV4_HEADER_LEN > ipEnd) return 'truncated';
+  const type = buf[t + Icmpv4Field.TYPE];
   out.icmpType = type;
-  out.icmpCode = buf[t + 1];
-  out.payloadOff = t + 8;
-  out.payloadLen = ipEnd - t - 8;
+  out.icmpCode = buf[t + Icmpv4Field.CODE];
+  out.payloadOff = t + ICMPV4_HEADER_LEN;
+  out.payloadLen = ipEnd - t - ICMPV4_HEADER_LEN;
   if (verify && internetChecksum(buf, t, ipEnd - t) !== 0) return 'bad-checksum';
   switch (type) {
     case Icmpv4Type.ECHO_REPLY:
     case Icmpv4Type.ECHO_REQUEST:
-      out.icmpId = getU16(buf, t + 4);
-      out.icmpSeq = getU16(buf, t + 6);
+      out.icmpId = getU16(buf, t + Icmpv4Field.IDENT);
+      out.icmpSeq = getU16(buf, t + Icmpv4Field.SEQ);
       return 'ok';
     case Icmpv4Type.DST_UNREACHABLE:
     case 4: // source quench (deprecated, still quotes)
@@ -458,20 +485,23 @@ function decodeIcmpv4(buf: Uint8Array, t: number, ipEnd: number, out: Decoded, v
     case Icmpv4Type.PARAM_PROBLEM: {
       // RFC 792: the error quotes "the internet header plus the first 64 bits of the
       // original datagram's data"; without them we cannot say which probe it answers.
-      const q = t + 8;
-      if (q + 20 > ipEnd) return 'truncated';
-      if (buf[q] >>> 4 !== 4) return 'malformed';
-      const ihl = (buf[q] & 0x0f) << 2;
-      if (ihl < 20) return 'malformed';
-      if (q + ihl + 8 > ipEnd) return 'truncated';
+      const q = t + Icmpv4Field.DATA;
+      if (q + IPV4_HEADER_LEN > ipEnd) return 'truncated';
+      const qvihl = buf[q + Ipv4Field.VER_IHL];
+      if (qvihl >>> 4 !== 4) return 'malformed';
+      const ihl = (qvihl & 0x0f) << 2;
+      if (ihl < IPV4_HEADER_LEN) return 'malformed';
+      if (q + ihl + QUOTED_TRANSPORT_LEN > ipEnd) return 'truncated';
       out.innerIpVersion = 4;
-      out.innerProto = buf[q + 9];
-      out.innerSrc = getI32(buf, q + 12) >>> 0;
-      out.innerDst = getI32(buf, q + 16) >>> 0;
+      out.innerProto = buf[q + Ipv4Field.PROTOCOL];
+      out.innerSrc = getI32(buf, q + Ipv4Field.SRC) >>> 0;
+      out.innerDst = getI32(buf, q + Ipv4Field.DST) >>> 0;
       const it = q + ihl;
-      out.innerSrcPort = getU16(buf, it);
-      out.innerDstPort = getU16(buf, it + 2);
-      out.innerSeq = getI32(buf, it + 4) >>> 0;
+      // The first 8 bytes of TCP, UDP and SCTP: the two ports, then the TCP sequence number
+      // (the SCTP verification tag; UDP's length and checksum).
+      out.innerSrcPort = getU16(buf, it + TcpField.SRC_PORT);
+      out.innerDstPort = getU16(buf, it + TcpField.DST_PORT);
+      out.innerSeq = getI32(buf, it + TcpField.SEQ) >>> 0;
       return 'ok';
     }
     default:
@@ -481,56 +511,56 @@ function decodeIcmpv4(buf: Uint8Array, t: number, ipEnd: number, out: Decoded, v
 
 function decodeIcmpv6(buf: Uint8Array, t: number, ipEnd: number, out: Decoded, verify: boolean): DecodeResult {
   const mlen = ipEnd - t;
-  if (mlen < 8) return 'truncated';
-  const type = buf[t];
+  if (mlen < ICMPV6_HEADER_LEN) return 'truncated';
+  const type = buf[t + Icmpv6Field.TYPE];
   out.icmpType = type;
-  out.icmpCode = buf[t + 1];
-  out.payloadOff = t + 8;
-  out.payloadLen = mlen - 8;
+  out.icmpCode = buf[t + Icmpv6Field.CODE];
+  out.payloadOff = t + ICMPV6_HEADER_LEN;
+  out.payloadLen = mlen - ICMPV6_HEADER_LEN;
   if (verify && foldChecksum(sumWords(buf, t, mlen, pseudo(buf, out, IpProtocol.ICMPV6, mlen))) !== 0) {
     return 'bad-checksum';
   }
   switch (type) {
     case Icmpv6Type.ECHO_REQUEST:
     case Icmpv6Type.ECHO_REPLY:
-      out.icmpId = getU16(buf, t + 4);
-      out.icmpSeq = getU16(buf, t + 6);
+      out.icmpId = getU16(buf, t + Icmpv6Field.IDENT);
+      out.icmpSeq = getU16(buf, t + Icmpv6Field.SEQ);
       return 'ok';
     case Icmpv6Type.DST_UNREACHABLE:
     case Icmpv6Type.PACKET_TOO_BIG:
     case Icmpv6Type.TIME_EXCEEDED:
     case Icmpv6Type.PARAM_PROBLEM: {
-      const q = t + 8;
-      if (q + 40 > ipEnd) return 'truncated';
-      if (buf[q] >>> 4 !== 6) return 'malformed';
+      const q = t + ICMPV6_HEADER_LEN;
+      if (q + IPV6_HEADER_LEN > ipEnd) return 'truncated';
+      if (buf[q + Ipv6Field.VER_TC_FLOW] >>> 4 !== 6) return 'malformed';
       out.innerIpVersion = 6;
-      out.innerSrc6Off = q + 8;
-      out.innerDst6Off = q + 24;
+      out.innerSrc6Off = q + Ipv6Field.SRC;
+      out.innerDst6Off = q + Ipv6Field.DST;
       for (let i = 0; i < 4; i++) {
-        out.innerSrc6[i] = getI32(buf, q + 8 + 4 * i) >>> 0;
-        out.innerDst6[i] = getI32(buf, q + 24 + 4 * i) >>> 0;
+        out.innerSrc6[i] = getI32(buf, q + Ipv6Field.SRC + 4 * i) >>> 0;
+        out.innerDst6[i] = getI32(buf, q + Ipv6Field.DST + 4 * i) >>> 0;
       }
       // The quoted packet is cut short by design (RFC 4443 §2.4 (c)): bound by the ICMP message.
       const up = out.upper;
-      const err = skipIpv6Extensions(buf, q + 40, ipEnd, buf[q + 6], up);
+      const err = skipIpv6Extensions(buf, q + IPV6_HEADER_LEN, ipEnd, buf[q + Ipv6Field.NEXT_HEADER], up);
       if (err !== null) return err;
       out.innerProto = up.proto;
       if (up.fragOffset !== 0) return 'ok';
-      if (up.offset + 8 > ipEnd) return 'truncated';
-      out.innerSrcPort = getU16(buf, up.offset);
-      out.innerDstPort = getU16(buf, up.offset + 2);
-      out.innerSeq = getI32(buf, up.offset + 4) >>> 0;
+      if (up.offset + QUOTED_TRANSPORT_LEN > ipEnd) return 'truncated';
+      out.innerSrcPort = getU16(buf, up.offset + TcpField.SRC_PORT);
+      out.innerDstPort = getU16(buf, up.offset + TcpField.DST_PORT);
+      out.innerSeq = getI32(buf, up.offset + TcpField.SEQ) >>> 0;
       return 'ok';
     }
     case Icmpv6Type.NEIGHBOR_SOLICIT:
     case Icmpv6Type.NEIGHBOR_ADVERT: {
       // RFC 4861 §7.1.1/§7.1.2: "ICMP Code is 0", "ICMP length ... is 24 or more octets".
-      if (buf[t + 1] !== 0) return 'malformed';
-      if (mlen < 24) return 'truncated';
-      out.ndpTargetOff = t + 8;
+      if (buf[t + Icmpv6Field.CODE] !== 0) return 'malformed';
+      if (mlen < NDP_NS_NA_LEN) return 'truncated';
+      out.ndpTargetOff = t + Icmpv6Field.TARGET;
       const ll = findNdpLinkAddr(
         buf,
-        t + 24,
+        t + NDP_NS_NA_LEN,
         ipEnd,
         type === Icmpv6Type.NEIGHBOR_SOLICIT ? NdpOptionType.SOURCE_LL_ADDR : NdpOptionType.TARGET_LL_ADDR,
       );
@@ -539,9 +569,9 @@ function decodeIcmpv6(buf: Uint8Array, t: number, ipEnd: number, out: Decoded, v
       return 'ok';
     }
     case Icmpv6Type.ROUTER_ADVERT: {
-      if (buf[t + 1] !== 0) return 'malformed';
-      if (mlen < 16) return 'truncated';
-      const ll = findNdpLinkAddr(buf, t + 16, ipEnd, NdpOptionType.SOURCE_LL_ADDR);
+      if (buf[t + Icmpv6Field.CODE] !== 0) return 'malformed';
+      if (mlen < NDP_RA_LEN) return 'truncated';
+      const ll = findNdpLinkAddr(buf, t + NDP_RA_LEN, ipEnd, NdpOptionType.SOURCE_LL_ADDR);
       if (typeof ll === 'string') return ll;
       out.ndpLinkAddrOff = ll;
       return 'ok';

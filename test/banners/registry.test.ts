@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
-  BANNER_MODULES, bannerConfigFromOptions, buildBanners, defaultBannerConfig, DETECT_MAX, DETECT_RULES, HELLO_PORTS,
+  BANNER_MODULES, buildBanners, defaultBannerConfig, DETECT_MAX, DETECT_RULES, HELLO_PORTS,
   type BannerConfig, type BannerModuleDef,
 } from '../../src/banners/registry.js';
 import type { BannerModule } from '../../src/banners/module.js';
@@ -125,38 +125,3 @@ test('registry: detection (§9.2) from the first bytes', () => {
   }));
 });
 
-test('registry: bannerConfigFromOptions reads the options as the CLI keeps them', () => {
-  const raw = new Map<string, string[]>([
-    ['http-method', ['PUT']],
-    ['http-url', ['/x']],
-    ['http-version', ['HTTP/1.1']],
-    ['http-host', ['{ip}']],
-    ['http-user-agent', ['ua']],
-    ['http-header', ['X-A:1', 'X-B:two:colons']],
-    ['http-cookie', ['c=1', 'd=2']],
-    ['http-payload', ['body']],
-    ['http-field-remove', ['Accept']],
-    ['hello', ['http']],
-    ['hello-string[8080]', [Buffer.from('hi').toString('base64')]],
-    ['hello-timeout', ['0.5']],
-    ['tls-sni', ['example.org']],
-  ]);
-  const c = bannerConfigFromOptions(raw, ['cert', 'html'], '9.9.9');
-  assert.deepEqual(c.http, {
-    method: 'PUT', url: '/x', version: 'HTTP/1.1', host: '{ip}', userAgent: 'ua',
-    headers: [['X-A', '1'], ['X-B', 'two:colons']], removeHeaders: ['Accept'], cookies: ['c=1', 'd=2'], payload: 'body',
-  });
-  assert.equal(c.captureHtml, true);
-  assert.equal(c.captureCert, true);
-  assert.equal(c.hello, 'http');
-  assert.equal(text(c.helloStrings.get(8080)!), 'hi');
-  assert.equal(c.helloTimeoutMs, 500);
-  assert.equal(c.tlsSni, 'example.org');
-  assert.equal(c.productVersion, '9.9.9');
-  const d = bannerConfigFromOptions(new Map(), ['cert'], '1');
-  assert.equal(d.helloTimeoutMs, 2000);
-  assert.equal(d.captureHtml, false);
-  assert.equal(d.hello, undefined);
-  assert.equal(text(buildBanners(d).helloFor({ ip: '10.0.0.1', port: 80, name: undefined })!.bytes),
-    'GET / HTTP/1.0\r\nUser-Agent: tidescan/1\r\nAccept: */*\r\n\r\n');
-});

@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 import type { ParseIo } from '../../src/cli/parse.js';
 import { parseCommandLine, parseConfigFileText } from '../../src/cli/parse.js';
-import type { ScanConfig } from '../../src/cli/config.js';
+import type { ScanConfig } from '../../src/core/config.js';
 
 export const REPO = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 export const BIN = join(REPO, 'bin', 'tidescan.js');

@@ -19,7 +19,7 @@ import {
 import { echoConfig } from '../../src/cli/echo.js';
 import { helpText } from '../../src/cli/help.js';
 import { DEFAULT_CONFIG_PATH } from '../../src/cli/parse.js';
-import type { ScanConfig } from '../../src/cli/config.js';
+import type { ScanConfig } from '../../src/core/config.js';
 import { REPO, testIo, parse, parseText, runCli } from './helpers.js';
 
 // ---------------------------------------------------------------------------------------------

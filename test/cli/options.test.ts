@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { OPTIONS, findOption, normaliseName } from '../../src/cli/options.js';
 import { echoConfig } from '../../src/cli/echo.js';
 import { parseBool, isBoolWord, formatRate } from '../../src/cli/values.js';
-import type { ScanConfig } from '../../src/cli/config.js';
+import type { ScanConfig } from '../../src/core/config.js';
 import { testIo, parse, parseText } from './helpers.js';
 
 const BASE = ['10.0.0.0/8', '-p80', '--seed', '7'];

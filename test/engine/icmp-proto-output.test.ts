@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { OutputSet } from '../../src/output/outputs.js';
 import { ServiceTable } from '../../src/output/services.js';
 import type { ScanMeta } from '../../src/output/format.js';
-import type { StatusRecord } from '../../src/output/record.js';
+import type { StatusRecord } from '../../src/core/record.js';
 import { recordFromRing } from '../../src/engine/scan.js';
 import { RecordRing, R } from '../../src/engine/ring.js';
 import { RecStatus, OPROTO_PORT_BASE, ICMP_TIMESTAMP_PORT } from '../../src/engine/receive.js';

@@ -11,7 +11,7 @@ import {
   Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE, UdpEcho, udpReplyEchoes, type ReceiveSetup,
 } from '../../src/engine/receive.js';
 import { UdpPacket, emitUdp } from '../../src/wire/udp.js';
-import { CookieKey, cookie4, cookie6, ICMP_ECHO_PORT } from '../../src/engine/cookie.js';
+import { CookieKey, cookie4, cookie6, ICMP_ECHO_PORT } from '../../src/crypto/cookie.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { TcpFlags } from '../../src/wire/tcp.js';
 import { ProbeSet4, ProbeSet6 } from '../../src/engine/template.js';

@@ -13,11 +13,11 @@ import { createMemoryLink, type MemoryLink } from '../../src/adapter/memory.js';
 import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter.js';
 import { parseCommandLine, parseConfigFileText, type ParseIo } from '../../src/cli/parse.js';
 import { pausedConfText } from '../../src/cli/echo.js';
-import type { ScanConfig } from '../../src/cli/config.js';
+import type { ScanConfig } from '../../src/core/config.js';
 import { recordFromRing, runScanWith, type ScanEnv } from '../../src/engine/scan.js';
 import { R } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
-import type { ResolvedLink } from '../../src/engine/resolve.js';
+import type { ResolvedLink } from '../../src/link/resolve.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions } from './scan-sim.js';
 
 const io: ParseIo = {
@@ -258,7 +258,7 @@ test('a spoofed source address gets its ARP requests answered through the transm
   // The simulated router asks who has 10.250.0.3 before answering.
   const sim = new SimNet({ tcpOpen: ['10.0.0.1:80'] });
   let asked = false;
-  const { buildArpRequest } = await import('../../src/engine/responder.js');
+  const { buildArpRequest } = await import('../../src/link/responder.js');
   const respond = (frame: Uint8Array): Uint8Array[] => {
     const out = sim.respond(frame);
     if (!asked) {

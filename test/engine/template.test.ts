@@ -7,7 +7,7 @@ import {
   SctpTemplate4, SctpTemplate6, ArpTemplate, ProbeSet4, ProbeSet6, ECHO_DATA, sctpInitRepr,
   emitLink, linkHeaderLen, OprotoTemplate4, OprotoTemplate6, oprotoPayloadLen, type LinkOptions, type TcpOptions,
 } from '../../src/engine/template.js';
-import { CookieKey, cookie4, cookie6 } from '../../src/engine/cookie.js';
+import { CookieKey, cookie4, cookie6 } from '../../src/crypto/cookie.js';
 import { UdpPayloadTable, writePayloadCookie } from '../../src/engine/udp-payloads.js';
 import { EtherType } from '../../src/wire/ethernet.js';
 import { IpProtocol } from '../../src/wire/ip.js';

@@ -5,7 +5,7 @@ import { createMemoryLink } from '../../src/adapter/memory.js';
 import {
   Cmd, ScanControl, STEP_DONE, Transmitter, WF, WState, planFromRanges, windowSize, type TransmitSetup,
 } from '../../src/engine/transmit.js';
-import { CookieKey } from '../../src/engine/cookie.js';
+import { CookieKey } from '../../src/crypto/cookie.js';
 import { TxMode } from '../../src/engine/tx-arbiter.js';
 import { ProbeSet4 } from '../../src/engine/template.js';
 import { FrameRing } from '../../src/engine/ring.js';

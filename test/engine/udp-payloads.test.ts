@@ -4,7 +4,7 @@ import {
   UdpPayloadTable, BUILTIN_UDP_PAYLOADS, writePayloadCookie, cookieFieldValue, cookieFieldWidth, MAX_UDP_PAYLOAD,
   buildPayloadTable, crc32, ZEROACCESS_KEY, type UdpPayload,
 } from '../../src/engine/udp-payloads.js';
-import { CookieKey, cookie4 } from '../../src/engine/cookie.js';
+import { CookieKey, cookie4 } from '../../src/crypto/cookie.js';
 import { UdpTemplate4 } from '../../src/engine/template.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { isScanError } from '../../src/error.js';

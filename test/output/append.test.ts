@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ScanError } from '../../src/error.js';
 import { OutputSet } from '../../src/output/outputs.js';
-import type { ScanRecord } from '../../src/output/record.js';
+import type { ScanRecord } from '../../src/core/record.js';
 import { readBinary } from './binfile.js';
 import { META, SAMPLE, jqValid, options, requireTool, rmDir, run, testIo, tmpDir, xmlValid } from './helpers.js';
 

@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { ScanError } from '../../src/error.js';
 import { BinaryReader } from '../../src/output/binary.js';
 import { OutputSet } from '../../src/output/outputs.js';
-import type { ScanRecord } from '../../src/output/record.js';
+import type { ScanRecord } from '../../src/core/record.js';
 import { META, SAMPLE, banner, options, rmDir, status, testIo, tmpDir } from './helpers.js';
 import { HEADER, be, everyTypeFile, readBinary, rec } from './binfile.js';
 

@@ -1,7 +1,7 @@
 /** Hand-built masscan binary files for the binary and interop tests. */
 import { ScanError } from '../../src/error.js';
 import { BinaryReader } from '../../src/output/binary.js';
-import type { ScanRecord } from '../../src/output/record.js';
+import type { ScanRecord } from '../../src/core/record.js';
 import { banner, status } from './helpers.js';
 
 /** Hand-built masscan file pieces. */

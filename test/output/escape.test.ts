@@ -6,10 +6,10 @@ import { APP_NAMES_132, APP_NAMES_HEAD, appProtoId, appProtoName, toHeadId } fro
 import { bytesToLatin1, escapeBanner, escapedLength, jsonMasscanEscapes, xmlAttr } from '../../src/output/escape.js';
 import { gmtimeC, protoName, reasonString } from '../../src/output/format.js';
 import { portsScannedLine } from '../../src/output/grepable.js';
-import { ipv4ToString, ipv6ToString } from '../../src/output/ip.js';
+import { ipv4ToString, ipv6ToString } from '../../src/core/address.js';
 import { ServiceTable } from '../../src/output/services.js';
 import { putDec, putIp } from '../../src/output/ascii.js';
-import { ipToString } from '../../src/output/ip.js';
+import { ipToString } from '../../src/core/address.js';
 import { v6 } from './helpers.js';
 
 test('escape: masscan kept set and \\xNN for everything else', () => {

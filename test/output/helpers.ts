@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { ScanMeta } from '../../src/output/format.js';
 import type { OutputOptions } from '../../src/output/outputs.js';
-import type { BannerRecord, ScanRecord, StatusRecord } from '../../src/output/record.js';
+import type { BannerRecord, ScanRecord, StatusRecord } from '../../src/core/record.js';
 import { builtinServiceNames } from '../../src/output/services.js';
 import { realFs } from '../../src/output/sink.js';
 import type { OutputIo } from '../../src/output/sink.js';
@@ -136,7 +136,7 @@ import type { ReadscanConfig, ReadscanOptions } from '../../src/output/readscan.
 export function readscanConfig(files: readonly string[], over: Partial<ReadscanConfig> = {}): ReadscanConfig {
   return {
     targets4: [], targets6: [], ports: [], bannerTypes: [], readscanFiles: files,
-    raw: new Map(), outputs: [], outputAppend: false, showOpen: true, showClosed: false, interactive: false,
+    outputs: [], outputAppend: false, showOpen: true, showClosed: false, interactive: false,
     rotateSeconds: 0, rotateOffset: 0, rotateSize: 0, rotateDir: '.', stylesheet: undefined,
     ...over,
   };

@@ -13,7 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { appProtoId, appProtoName } from '../../src/output/app-proto.js';
 import { OutputSet } from '../../src/output/outputs.js';
-import type { ScanRecord } from '../../src/output/record.js';
+import type { ScanRecord } from '../../src/core/record.js';
 import { everyTypeFile } from './binfile.js';
 import { FIXTURES_DIR, META, SAMPLE, options, ourReadscan, requireTool, rmDir, run, testIo, tmpDir } from './helpers.js';
 

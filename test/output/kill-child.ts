@@ -6,7 +6,7 @@
  */
 import * as path from 'node:path';
 import { OutputSet } from '../../src/output/outputs.js';
-import type { ScanRecord } from '../../src/output/record.js';
+import type { ScanRecord } from '../../src/core/record.js';
 import { builtinServiceNames } from '../../src/output/services.js';
 
 const [dir, mode] = process.argv.slice(2);

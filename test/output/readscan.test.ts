@@ -9,7 +9,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { ScanError } from '../../src/error.js';
-import type { ScanRecord } from '../../src/output/record.js';
+import type { ScanRecord } from '../../src/core/record.js';
 import { everyTypeFile, rec, be, HEADER } from './binfile.js';
 import { jqValid, ourReadscan, requireTool, rmDir, tmpDir, v4, xmlValid } from './helpers.js';
 
@@ -153,7 +153,7 @@ test('readscan: numbering 1.3.2 renames ids 16..30; a warning suggests the other
     const old = await ourReadscan([bin], { outputs: [{ format: 'list', filename: out }] }, { numbering: '1.3.2' });
     assert.deepEqual(lines(out).map((l) => l.split(' ')[5]), ['title', 'http.server']);
     assert.doesNotMatch(old.stderr, /may come from/);
-    const viaRaw = await ourReadscan([bin], { outputs: [{ format: 'list', filename: out }], raw: new Map([['readscan-numbering', ['1.3.2']]]) });
+    const viaRaw = await ourReadscan([bin], { outputs: [{ format: 'list', filename: out }], readscanNumbering: '1.3.2' });
     assert.equal(viaRaw.rc, 0);
     assert.deepEqual(lines(out).map((l) => l.split(' ')[5]), ['title', 'http.server']);
   } finally {

@@ -1,5 +1,6 @@
 /**
- * Address text as masscan prints it in every format.
+ * Address text as masscan prints it in every format: the one copy used by target/, wire/,
+ * output/ and the engine.
  *
  * IPv4: dotted quad. IPv6: masscan's own rule (reference §14), which differs from RFC 5952:
  * the FIRST run of zero groups is compressed to `::`, even a single group

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   bannerSourcePorts, defaultSourcePort, parseLocalPortRange, readProcLocalPortRange, LINUX_LOCAL_PORT_RANGE,
-} from '../../src/engine/source.js';
+} from '../../src/link/source.js';
 import { isScanError } from '../../src/error.js';
 
 test('parseLocalPortRange: the /proc text, and refusals', () => {

@@ -1,13 +1,31 @@
 /**
  * The frozen scan configuration: what the command line, config files and paused.conf produce
  * and what the engine consumes. The options table (cli/options.ts) fills it; nothing else
- * writes it. Field names here are a contract between cli/, engine/ and output/: add fields,
+ * writes it. It lives in core (which imports nothing) so every layer reads the same typed
+ * fields. Field names here are a contract between cli/, engine/ and output/: add fields,
  * do not rename them.
  *
  * Target lists are kept as plain sorted, merged, inclusive ranges with excludes already
  * applied (which is also how --echo prints them).
  */
-import type { FormatName } from '../output/format.js';
+import type { PortRange, Range4, Range6 } from './range.js';
+
+export type { PortRange, Range4, Range6 };
+
+/** Format names accepted by --output-format / -oX etc. (`redis` is not supported). */
+export type FormatName =
+  | 'interactive'
+  | 'list'
+  | 'json'
+  | 'ndjson'
+  | 'grepable'
+  | 'xml'
+  | 'binary'
+  | 'unicornscan'
+  | 'hostonly'
+  | 'certs'
+  | 'none';
+
 
 export type Operation =
   | 'scan' // the default: send probes
@@ -27,15 +45,16 @@ export type Operation =
 /** The output formats (output/format.ts) plus `redis`: accepted here, refused when outputs open. */
 export type OutputFormatName = FormatName | 'redis';
 
+/** The probe --hello sends on every port. */
+export type HelloName = 'http' | 'ssl' | 'smbv1';
+/** Banner app-protocol numbering of --readscan input files (output/app-proto.ts). */
+export type AppNumbering = 'head' | '1.3.2';
+
 /** What banner grabbing keeps (--capture / --nocapture). Default: cert only. */
 export type CaptureType = 'cert' | 'servername' | 'html' | 'heartbleed' | 'ticketbleed';
 /** Every capture type, in the order ScanConfig.capture lists them. */
 export const CAPTURE_TYPES: readonly CaptureType[] = ['cert', 'servername', 'html', 'heartbleed', 'ticketbleed'];
 
-export interface Range4 { readonly begin: number; readonly end: number }
-export interface Range6 { readonly begin: bigint; readonly end: bigint }
-/** Ports in masscan's internal encoding (TCP p, UDP 65536+p, SCTP 131072+p, ICMP 196608, ...). */
-export interface PortRange { readonly begin: number; readonly end: number }
 
 export interface ScanConfig {
   readonly operation: Operation;
@@ -109,14 +128,46 @@ export interface ScanConfig {
   readonly verbosity: number; // -v count
   readonly debug: number; // -d count
 
+  // --- banners (masscan-compat.md §1.6, §9.1) ---
+  /** --connection-timeout, seconds (default 30): the longest life of a banner connection. */
+  readonly connectionTimeout: number;
+  /** --hello-timeout, seconds (default 2): how long to wait for the server to speak first. */
+  readonly helloTimeout: number;
+  /** --hello: the probe sent on every port. */
+  readonly hello: HelloName | undefined;
+  /** --hello-string[PORT] / --hello-file[PORT]: the bytes to send on PORT. */
+  readonly helloStrings: ReadonlyMap<number, Uint8Array>;
+  /** The HTTP probe's edits (--http-*). */
+  readonly httpMethod: string | undefined;
+  readonly httpUrl: string | undefined;
+  readonly httpVersion: string | undefined;
+  readonly httpHost: string | undefined;
+  readonly httpUserAgent: string | undefined;
+  /** --http-header: fields to replace or add, [name, value], in order. */
+  readonly httpHeaders: readonly (readonly [string, string])[];
+  /** --http-field-remove: field names to drop. */
+  readonly httpFieldRemove: readonly string[];
+  readonly httpCookies: readonly string[];
+  readonly httpPayload: string | undefined;
+  /** --tls-sni: the ClientHello's server name (none by default). */
+  readonly tlsSni: string | undefined;
+  /** False with --no-identify: no identification probes on ports without a hello. */
+  readonly identify: boolean;
+  /** --nmap-payloads / --pcap-payloads: UDP payload files. */
+  readonly nmapPayloads: string | undefined;
+  readonly pcapPayloads: string | undefined;
+
   // --- readscan ---
   readonly readscanFiles: readonly string[];
   readonly bannerTypes: readonly string[];
+  /** --readscan-numbering; undefined = HEAD's numbering. */
+  readonly readscanNumbering: AppNumbering | undefined;
 
   /**
    * Every option as given, after normalisation of its name (`name` or `name[index]`) to its
-   * canonical table name, in order; options with no dedicated field above (banner settings,
-   * HTTP fields, ...) are read from here by later work, and --echo prints from the table.
+   * canonical table name, in order. Only src/cli reads it (--echo prints from it, and
+   * refused options keep their values here); every option that acts has a typed field above
+   * (test/architecture.test.ts checks that nothing outside src/cli reads it).
    */
   readonly raw: ReadonlyMap<string, readonly string[]>;
 }

@@ -23,14 +23,14 @@
 import { ScanError } from '../error.js';
 import type { InterfaceInfo, RxChannel, TxChannel } from '../adapter/adapter.js';
 import { lookupRoute, type Ipv4Route } from '../adapter/interfaces.js';
-import type { ScanConfig } from '../cli/config.js';
+import type { ScanConfig } from '../core/config.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
 import { bannerSourcePorts, defaultSourcePort, readProcLocalPortRange } from './source.js';
 import { arpReplyFrom, buildArpRequest, buildNeighborSolicit, ndpAdvertFrom } from './responder.js';
-import { ipv6Bytes } from './template.js';
+import { ipv6Bytes } from '../engine/template.js';
 
 // ---------------------------------------------------------------------------------------
 // What the scan resolved.

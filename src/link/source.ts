@@ -21,8 +21,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { ScanError } from '../error.js';
-import { CookieKey } from './cookie.js';
-import { sip16 } from './siphash.js';
+import { CookieKey } from '../crypto/cookie.js';
+import { sip16 } from '../crypto/siphash.js';
 
 /** masscan's default source port for a scan started at `unixSeconds`: 40000..59999. */
 export function defaultSourcePort(unixSeconds: number): number {

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { gcsDuring } from './gc-count.js';
+import { gcsDuring } from '../engine/gc-count.js';
 import fc from 'fast-check';
-import { SipKey, sip16, sip40 } from '../../src/engine/siphash.js';
-import { CookieKey, cookie4, cookie6, tcpAckMatches4, cookieId16, cookieSnmp, ICMP_ECHO_PORT } from '../../src/engine/cookie.js';
+import { SipKey, sip16, sip40 } from '../../src/crypto/siphash.js';
+import { CookieKey, cookie4, cookie6, tcpAckMatches4, cookieId16, cookieSnmp, ICMP_ECHO_PORT } from '../../src/crypto/cookie.js';
 
 // --- A slow, obviously-correct BigInt SipHash-2-4 over bytes, the reference. ---
 const M64 = (1n << 64n) - 1n;

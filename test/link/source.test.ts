@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { SourceChooser, defaultSourcePort } from '../../src/engine/source.js';
-import { CookieKey } from '../../src/engine/cookie.js';
-import { sip16 } from '../../src/engine/siphash.js';
+import { SourceChooser, defaultSourcePort } from '../../src/link/source.js';
+import { CookieKey } from '../../src/crypto/cookie.js';
+import { sip16 } from '../../src/crypto/siphash.js';
 import { isScanError } from '../../src/error.js';
 
 test('default source port is 40000 + time % 20000', () => {

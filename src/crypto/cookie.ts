@@ -21,7 +21,7 @@
  * Hot path: no allocation; cookie4 ~ one SipHash of 3 blocks.
  */
 import { SipKey, sip16, sip40Msg } from './siphash.js';
-import { PORT_ICMP_ECHO } from '../target/ports.js';
+import { PORT_ICMP_ECHO } from '../core/ports.js';
 
 /** Internal port of an ICMP echo probe (port_me is 0 for it). */
 export const ICMP_ECHO_PORT = PORT_ICMP_ECHO;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
   Responder, buildArpRequest, buildNeighborSolicit, arpReplyFrom, ndpAdvertFrom, solicitedNodeAddress,
-} from '../../src/engine/responder.js';
+} from '../../src/link/responder.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { Icmpv6Packet } from '../../src/wire/icmpv6.js';
 import { pseudoHeaderSum6 } from '../../src/wire/checksum.js';

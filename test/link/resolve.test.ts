@@ -5,10 +5,10 @@ import { createMemoryLink } from '../../src/adapter/memory.js';
 import type { InterfaceInfo } from '../../src/adapter/adapter.js';
 import type { Ipv4Route } from '../../src/adapter/interfaces.js';
 import { parseCommandLine, type ParseIo } from '../../src/cli/parse.js';
-import type { ScanConfig } from '../../src/cli/config.js';
-import { lookupRoute6, resolveLink, OFFLINE_ROUTER_MAC, type ResolveDeps, type Route6Like } from '../../src/engine/resolve.js';
+import type { ScanConfig } from '../../src/core/config.js';
+import { lookupRoute6, resolveLink, OFFLINE_ROUTER_MAC, type ResolveDeps, type Route6Like } from '../../src/link/resolve.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
-import { buildArp } from '../../src/engine/responder.js';
+import { buildArp } from '../../src/link/responder.js';
 import { ScanError } from '../../src/error.js';
 
 const io: ParseIo = {

@@ -1,0 +1,66 @@
+/**
+ * The typed ScanConfig fields of the options the table keeps in `raw` (the banner settings,
+ * the HTTP probe's edits, payload files, --readscan-numbering). The table's apply functions
+ * checked every value when it was parsed; this only gives them their types, so that no
+ * code outside src/cli reads option names (`raw`). --echo still prints from `raw`.
+ */
+import type { AppNumbering, HelloName, ScanConfig } from '../core/config.js';
+
+/** masscan's --connection-timeout default (seconds). */
+export const CONNECTION_TIMEOUT_S = 30;
+/** masscan's --hello-timeout default (seconds). */
+export const HELLO_TIMEOUT_S = 2;
+
+export type RawOptionFields = Pick<
+  ScanConfig,
+  | 'connectionTimeout' | 'helloTimeout' | 'hello' | 'helloStrings'
+  | 'httpMethod' | 'httpUrl' | 'httpVersion' | 'httpHost' | 'httpUserAgent'
+  | 'httpHeaders' | 'httpFieldRemove' | 'httpCookies' | 'httpPayload'
+  | 'tlsSni' | 'identify' | 'nmapPayloads' | 'pcapPayloads' | 'readscanNumbering'
+>;
+
+const HELLO_TYPES: readonly HelloName[] = ['http', 'ssl', 'smbv1'];
+
+export function rawOptionFields(raw: ReadonlyMap<string, readonly string[]>): RawOptionFields {
+  const last = (k: string): string | undefined => {
+    const v = raw.get(k);
+    return v === undefined || v.length === 0 ? undefined : v[v.length - 1];
+  };
+  const all = (k: string): readonly string[] => Object.freeze([...(raw.get(k) ?? [])]);
+  const seconds = (k: string, dflt: number, zeroOk: boolean): number => {
+    const s = Number(last(k) ?? dflt);
+    return Number.isFinite(s) && (s > 0 || (zeroOk && s === 0)) ? s : dflt;
+  };
+  const helloStrings = new Map<number, Uint8Array>();
+  for (const [k, v] of raw) {
+    const m = /^hello-string\[(\d+)\]$/.exec(k);
+    if (m !== null && v.length > 0) helloStrings.set(Number(m[1]), Uint8Array.from(Buffer.from(v[v.length - 1]!, 'base64')));
+  }
+  const headers: (readonly [string, string])[] = [];
+  for (const h of all('http-header')) {
+    const c = h.indexOf(':');
+    if (c > 0) headers.push(Object.freeze([h.slice(0, c), h.slice(c + 1)] as const));
+  }
+  const hello = last('hello');
+  const numbering = last('readscan-numbering');
+  return {
+    connectionTimeout: seconds('connection-timeout', CONNECTION_TIMEOUT_S, false),
+    helloTimeout: seconds('hello-timeout', HELLO_TIMEOUT_S, true),
+    hello: HELLO_TYPES.find((t) => t === hello),
+    helloStrings,
+    httpMethod: last('http-method'),
+    httpUrl: last('http-url'),
+    httpVersion: last('http-version'),
+    httpHost: last('http-host'),
+    httpUserAgent: last('http-user-agent'),
+    httpHeaders: Object.freeze(headers),
+    httpFieldRemove: all('http-field-remove'),
+    httpCookies: all('http-cookie'),
+    httpPayload: last('http-payload'),
+    tlsSni: last('tls-sni'),
+    identify: last('no-identify') !== 'true',
+    nmapPayloads: last('nmap-payloads'),
+    pcapPayloads: last('pcap-payloads'),
+    readscanNumbering: numbering === '1.3.2' ? '1.3.2' : numbering === undefined ? undefined : ('head' satisfies AppNumbering),
+  };
+}
