@@ -12,7 +12,7 @@
  * that the reply echoes. masscan reports any datagram to its source port, from anyone; a
  * forged or stray packet from a host we did not scan gives no record here.
  *  - TCP to one of our source ports: SYN-ACK -> open, any RST -> closed; both only when
- *    ack - 1 == cookie(them, their port, us, our port) (the SYN cookie, §6.1). A valid
+ *    ack - 1 - dataLength == cookie(them, their port, us, our port) (the SYN cookie, §6.1). A valid
  *    SYN-ACK is answered with a RST unless --noreset (every one, duplicates included: a
  *    retransmitted SYN-ACK means the target did not get our RST).
  *  - UDP to one of our source ports, from a scanned UDP port of a target -> open udp <their
@@ -126,6 +126,11 @@ export interface ClassifyContext {
   readonly portEnd: number;
   /** --arp: report ARP replies from scanned addresses. */
   readonly arpscan: boolean;
+  /**
+   * --data-length: bytes of data our SYNs carry. A SYN-ACK or RST acknowledges them too
+   * (the SYN takes one sequence number, each data byte one more), so ack = cookie + 1 + this.
+   */
+  readonly dataLength: number;
   /**
    * Sorted, merged inclusive IPv4 target ranges as [begin0, end0, begin1, end1, ...]: replies
    * count only from these (ICMP errors only about these).
@@ -406,7 +411,7 @@ export function classify(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
       const ck = v4
         ? cookie4(key, d.src, d.srcPort, d.dst, d.dstPort)
         : cookie6(key, d.src6, 0, d.dst6, 0, d.srcPort, d.dstPort);
-      if (((d.tcpAck - 1) >>> 0) !== ck) return 0;
+      if (((d.tcpAck - 1 - c.dataLength) >>> 0) !== ck) return 0;
       if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
       v.proto = IpProtocol.TCP; v.port = d.srcPort; v.internalPort = d.srcPort;
       v.status = synAck ? RecStatus.OPEN : RecStatus.CLOSED;
@@ -850,6 +855,8 @@ export interface ReceiveSetup {
   readonly udpPayloads?: readonly UdpPayloadEntry[] | undefined;
   /** --banners: complete connections and grab banners. Absent: SYN-ACKs are reset. */
   readonly banners?: BannerSetup | undefined;
+  /** --data-length of the SYNs (their replies acknowledge it). Absent: 0. */
+  readonly dataLength?: number | undefined;
 }
 
 /** A 65,536-bit bitmap of the plain ports in [base, base + 65535] among `ports`. */
@@ -917,6 +924,7 @@ export function classifyContext(s: ReceiveSetup): ClassifyContext {
     portBegin: s.srcPort.begin,
     portEnd: s.srcPort.end,
     arpscan: s.arpscan,
+    dataLength: s.dataLength ?? 0,
     targets4: ranges4Words(s.targets4),
   };
 }

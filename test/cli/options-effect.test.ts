@@ -214,19 +214,19 @@ test('a refused option that asks for what is already so is accepted and changes 
 });
 
 test('refused options in the default config file and in paused.conf name the file and line', () => {
-  const def = testIo({ [DEFAULT_CONFIG_PATH]: 'rate = 5\n# banners\ntcp-mss = 1200\n' });
-  assert.throws(() => parse(BASE, def), (e: Error) => e.message === `${DEFAULT_CONFIG_PATH}:3: tcp-mss: not supported yet`);
-  const paused = testIo({ 'paused.conf': `\n# resume information\nresume-index = 9\n${BASE_TEXT}tcp-wscale = 7\n` });
+  const def = testIo({ [DEFAULT_CONFIG_PATH]: 'rate = 5\n# banners\nredis-pwd = x\n' });
+  assert.throws(() => parse(BASE, def), (e: Error) => e.message === `${DEFAULT_CONFIG_PATH}:3: redis-pwd: not supported yet`);
+  const paused = testIo({ 'paused.conf': `\n# resume information\nresume-index = 9\n${BASE_TEXT}vuln = heartbleed\n` });
   assert.throws(() => parse(['--resume', 'paused.conf'], paused),
-    (e: Error) => e.message === 'paused.conf:7: tcp-wscale: not supported yet');
-  assert.throws(() => parse(['-c', 'paused.conf'], paused), (e: Error) => e.message.startsWith('paused.conf:7: tcp-wscale: '));
+    (e: Error) => e.message === 'paused.conf:7: vuln: not supported yet');
+  assert.throws(() => parse(['-c', 'paused.conf'], paused), (e: Error) => e.message.startsWith('paused.conf:7: vuln: '));
 });
 
 test('the command line prints one FAIL line naming the first refused option and exits 1', () => {
-  const r = runCli(['10.0.0.1', '-p80', '--tcp-mss', '1200', '--data-length', '20', '--packet-trace', '--echo']);
+  const r = runCli(['10.0.0.1', '-p80', '--tcp-mss', '1200', '--data-length', '20', '--redis-pwd', 'x', '--vuln', 'poodle', '--echo']);
   assert.equal(r.status, 1);
   assert.equal(r.stdout, '');
-  assert.equal(r.stderr, `[-] FAIL: --tcp-mss: ${NOT_SUPPORTED_YET}\n`);
+  assert.equal(r.stderr, `[-] FAIL: --redis-pwd: ${NOT_SUPPORTED_YET}\n`);
   const b = runCli(['10.0.0.1', '-p80', '--heartbleed', '--echo']);
   assert.equal(b.status, 1);
   assert.equal(b.stderr, '[-] FAIL: --heartbleed: not supported yet\n');

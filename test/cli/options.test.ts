@@ -106,6 +106,13 @@ const SAMPLES: Record<string, string[][]> = {
   pfring: [['--pfring']],
   sendq: [['--sendq']],
   readscan: [['--readscan', 'a.bin', 'b.bin']],
+  'tcp-mss': [['--tcp-mss', '1200'], ['--tcp-mss=false'], ['--tcpmss']],
+  'tcp-wscale': [['--tcp-wscale'], ['--tcp-wscale', '7']],
+  'tcp-tsecho': [['--tcp-tsecho'], ['--tcp-tsecho', '200']],
+  'tcp-sackok': [['--tcp-sackok']],
+  'min-packet': [['--min-packet', '100'], ['--min-pkt', '64']],
+  badsum: [['--badsum']],
+  'data-length': [['--data-length', '20']],
 };
 
 function roundTrip(c: ScanConfig, io = testIo(FILES)): ScanConfig {
@@ -350,7 +357,9 @@ test('bad values name the option and the value', () => {
     [['--hello-string[80]', '!!'], /not base64/],
     // a refused option is refused whatever its value
     [['--vuln', 'x'], /^--vuln: not supported yet$/],
-    [['--tcp-mss', 'x'], /^--tcp-mss: not supported yet$/],
+    [['--redis-pwd', 'x'], /^--redis-pwd: not supported yet$/],
+    [['--tcp-mss', '70000'], /^--tcp-mss "70000": must be at most 65535/],
+    [['--data-length', '1460'], /^--data-length "1460": must be at most 1459/],
     [['--tx-backend', 'x'], /expected sendmmsg or txring/],
     [['--tx-arbiter', 'x'], /expected auto, parallel or serial/],
     [['--rotate', 'sometimes'], /^--rotate "sometimes"/],
