@@ -12,7 +12,8 @@
  * that the reply echoes. masscan reports any datagram to its source port, from anyone; a
  * forged or stray packet from a host we did not scan gives no record here.
  *  - TCP to one of our source ports: SYN-ACK -> open, any RST -> closed; both only when
- *    ack - 1 - dataLength == cookie(them, their port, us, our port) (the SYN cookie, §6.1). A valid
+ *    ack - 1 == cookie(them, their port, us, our port) (the SYN cookie, §6.1), or with
+ *    --data-length ack - 1 - dataLength == cookie (a reply that acks the SYN's data). A valid
  *    SYN-ACK is answered with a RST unless --noreset (every one, duplicates included: a
  *    retransmitted SYN-ACK means the target did not get our RST).
  *  - UDP to one of our source ports, from a scanned UDP port of a target -> open udp <their
@@ -127,8 +128,9 @@ export interface ClassifyContext {
   /** --arp: report ARP replies from scanned addresses. */
   readonly arpscan: boolean;
   /**
-   * --data-length: bytes of data our SYNs carry. A SYN-ACK or RST acknowledges them too
-   * (the SYN takes one sequence number, each data byte one more), so ack = cookie + 1 + this.
+   * --data-length: bytes of data our SYNs carry. A reply may acknowledge them too (the SYN
+   * takes one sequence number, each data byte one more): ack = cookie + 1 + this, or only
+   * the SYN: ack = cookie + 1.
    */
   readonly dataLength: number;
   /**
@@ -411,7 +413,12 @@ export function classify(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
       const ck = v4
         ? cookie4(key, d.src, d.srcPort, d.dst, d.dstPort)
         : cookie6(key, d.src6, 0, d.dst6, 0, d.srcPort, d.dstPort);
-      if (((d.tcpAck - 1 - c.dataLength) >>> 0) !== ck) return 0;
+      // With --data-length the SYN carries data. RFC 9293 §3.10.7.2: a SYN's data may be
+      // queued "for processing after the ESTABLISHED state has been reached", so a listener
+      // may ack only the SYN (Linux without TCP Fast Open: ack = cookie + 1) or the data too
+      // (a RST from a closed port acks it all: ack = cookie + 1 + data length). Both count.
+      const over = (d.tcpAck - 1 - ck) >>> 0;
+      if (over !== 0 && over !== c.dataLength) return 0;
       if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
       v.proto = IpProtocol.TCP; v.port = d.srcPort; v.internalPort = d.srcPort;
       v.status = synAck ? RecStatus.OPEN : RecStatus.CLOSED;

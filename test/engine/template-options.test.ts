@@ -168,7 +168,7 @@ test('--badsum: the TCP and UDP checksums are wrong (never the right value nor i
   }), { numRuns: 300 });
 });
 
-test('the cookie check takes --data-length: a SYN-ACK acks cookie + 1 + data length', () => {
+test('the cookie check takes --data-length: a reply acks cookie + 1 + data length, or cookie + 1', () => {
   const ME = 0x0afa0001, T = 0x0a000005;
   const setup: ReceiveSetup = {
     seed: 42n, src4: { begin: ME, end: ME }, src6: undefined, srcPort: { begin: 40000, end: 40000 },
@@ -195,7 +195,9 @@ test('the cookie check takes --data-length: a SYN-ACK acks cookie + 1 + data len
   assert.equal(open.status, RecStatus.OPEN);
   assert.equal(open.rstSeq, (ck + 21) >>> 0);
   assert.equal(verdict(20, ck + 21, TcpFlags.RST | TcpFlags.ACK)!.status, RecStatus.CLOSED);
-  assert.equal(verdict(20, ck + 1), null);
+  // A listener that queues the SYN's data acks only the SYN (Linux without Fast Open).
+  assert.equal(verdict(20, ck + 1)!.status, RecStatus.OPEN);
+  for (const wrong of [ck, ck + 2, ck + 20, ck + 22, ck + 21 + 65536]) assert.equal(verdict(20, wrong), null, `ack ${wrong}`);
   assert.equal(verdict(0, ck + 21), null);
   assert.equal(verdict(0, ck + 1)!.status, RecStatus.OPEN);
 });
