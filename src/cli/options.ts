@@ -646,7 +646,7 @@ const DEFS: Def[] = [
       if (t !== 'auto' && t !== 'parallel' && t !== 'serial') fail('ERR_BAD_OPTION', ctx.what, v, 'expected auto, parallel or serial');
       d.txArbiter = t;
     } },
-  { name: 'bpf', effect: refused('bpf'), kind: 'value', state: 'field', group: 'adapter', arg: '<filter>',
+  { name: 'bpf', effect: acts('bpf'), kind: 'value', state: 'field', group: 'adapter', arg: '<filter>',
     help: 'extra BPF filter on received packets', apply: (d, v, ctx) => { d.bpf = nonEmpty(ctx, v); } },
   { name: 'pfring', effect: noop('there is no PF_RING here; frames always go through AF_PACKET (masscan ignores it without PF_RING too)'),
     kind: 'flag', state: 'none', group: 'adapter', help: 'accepted for masscan compatibility (no PF_RING here)',

@@ -864,6 +864,8 @@ export interface ReceiveSetup {
   readonly banners?: BannerSetup | undefined;
   /** --data-length of the SYNs (their replies acknowledge it). Absent: 0. */
   readonly dataLength?: number | undefined;
+  /** --bpf: a tcpdump expression frames must also match (rx-worker compiles it). */
+  readonly bpf?: string | undefined;
 }
 
 /** A 65,536-bit bitmap of the plain ports in [base, base + 65535] among `ports`. */

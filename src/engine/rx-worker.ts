@@ -6,6 +6,7 @@
  * Messages to the parent: { type: 'ready' } once the ring is open (probes may go out), and
  * { type: 'error', code, message } on a failure.
  */
+import { spawnSync } from 'node:child_process';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RxChannel } from '../adapter/adapter.js';
 import { isScanError } from '../error.js';
@@ -28,8 +29,10 @@ export interface RxWorkerData {
 
 export async function openRxChannel(s: ReceiveSetup, ifname: string, ringBytes: number): Promise<RxChannel> {
   const { openRx } = await import('../adapter/afpacket.js');
-  const { buildReplyFilter } = await import('../adapter/bpf.js');
+  const { buildReplyFilter, compileUserFilter } = await import('../adapter/bpf.js');
+  const user = s.bpf !== undefined ? compileUserFilter(s.bpf, runTcpdump) : undefined;
   const filter = buildReplyFilter({
+    ...(user !== undefined ? { user } : {}),
     ipv4: s.src4 !== undefined ? [{ first: s.src4.begin, last: s.src4.end }] : [],
     // NDP solicitations for our address go to its solicited-node group, not to it.
     ipv6: s.src6 !== undefined ? [s.src6, solicitedNodeAddress(s.src6)] : [],
@@ -37,6 +40,12 @@ export async function openRxChannel(s: ReceiveSetup, ifname: string, ringBytes: 
     ports: { first: s.srcPort.begin, last: s.srcPort.end },
   });
   return openRx({ ifname, filter, ringBytes });
+}
+
+/** `tcpdump ARGS` (for --bpf), bounded in time; its output is small. */
+function runTcpdump(args: readonly string[]): { status: number | null; stdout: string; stderr: string; error?: Error | undefined } {
+  const r = spawnSync('tcpdump', args, { encoding: 'utf8', timeout: 10_000 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 }
 
 /** Copy a receiver's counters into the control block. */

@@ -112,6 +112,7 @@ const SAMPLES: Record<string, string[][]> = {
   'tcp-sackok': [['--tcp-sackok']],
   'min-packet': [['--min-packet', '100'], ['--min-pkt', '64']],
   badsum: [['--badsum']],
+  bpf: [['--bpf', 'tcp port 80'], ['--bpf', 'not (src host 10.0.0.9 and udp)']],
   'data-length': [['--data-length', '20']],
 };
 
