@@ -728,7 +728,7 @@ const DEFS: Def[] = [
     aliases: ['pcap'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
     help: 'save received packets to a pcap file', apply: (d, v, ctx) => { d.pcapFilename = nonEmpty(ctx, v); } },
   { name: 'packet-trace', effect: acts('packetTrace'), aliases: ['trace-packet'], kind: 'flag', state: 'field', group: 'output',
-    help: 'print every probe sent', apply: (d, v) => { d.packetTrace = parseBool(v); } },
+    help: "print masscan's SENT/RCVD line for each packet (at most 1000 a second per thread)", apply: (d, v) => { d.packetTrace = parseBool(v); } },
   { name: 'reason', effect: noop('nmap compatibility: every record already carries its reason (syn-ack, rst, ...)'),
     kind: 'flag', state: 'none', group: 'output', help: 'accepted (nmap compatibility)',
     apply: () => undefined },

@@ -866,6 +866,8 @@ export interface ReceiveSetup {
   readonly dataLength?: number | undefined;
   /** --bpf: a tcpdump expression frames must also match (rx-worker compiles it). */
   readonly bpf?: string | undefined;
+  /** --packet-trace: the receive worker prints a RCVD line per accepted reply. */
+  readonly packetTrace?: boolean | undefined;
 }
 
 /** A 65,536-bit bitmap of the plain ports in [base, base + 65535] among `ports`. */

@@ -15,6 +15,7 @@ import type { BannerFound } from './banner-engine.js';
 import { FrameRing, RecordRing } from './ring.js';
 import { RF, ScanControl } from './transmit.js';
 import { solicitedNodeAddress } from './responder.js';
+import { PacketTracer } from './trace.js';
 
 export interface RxWorkerData {
   readonly setup: ReceiveSetup;
@@ -86,11 +87,19 @@ async function main(): Promise<void> {
     };
     const r = buildReceiver(d.setup, records, frames, () => Math.floor(Date.now() / 1000), pcap ?? null,
       (b) => { found.push(b); }, () => performance.now());
+    // --packet-trace: a RCVD line for each frame the receiver accepted (its valid count grew).
+    const t0 = performance.now();
+    const tracer = d.setup.packetTrace === true ? new PacketTracer((l) => { process.stdout.write(l); }) : null;
+    const onFrame = tracer === null ? r.onFrame : (buf: Uint8Array, off: number, len: number, s: number, ns: number): void => {
+      const before = r.counters.valid;
+      r.onFrame(buf, off, len, s, ns);
+      if (r.counters.valid !== before) tracer.frame('RCVD', (performance.now() - t0) / 1000, buf, off, len);
+    };
     ctl.setRxState(1);
     parentPort?.postMessage({ type: 'ready' });
     let kernelDrops = 0;
     while (!ctl.shutdown()) {
-      rx.poll(20, r.onFrame);
+      rx.poll(20, onFrame);
       r.tick();
       r.flush();
       postBanners();
@@ -98,7 +107,8 @@ async function main(): Promise<void> {
       publishRx(ctl, r, kernelDrops);
     }
     // Whatever is already in the ring when the wait ends still counts.
-    rx.poll(0, r.onFrame);
+    rx.poll(0, onFrame);
+    if (tracer !== null && tracer.skipped > 0) process.stderr.write(tracer.summary());
     r.closeConnections();
     r.flush();
     postBanners();
