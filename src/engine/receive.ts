@@ -712,7 +712,6 @@ export class Receiver {
     const c = this.counters;
     c.frames++;
     const p = this.p;
-    if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
     const d = this.d;
     const v = this.v;
     const r = decodeFrame(buf, off, len, d);
@@ -732,10 +731,16 @@ export class Receiver {
         }
       }
       // A segment of a banner connection (data, ACK, FIN, RST) goes to the TCP stack.
-      if (p.banners !== null && d.proto === IpProtocol.TCP && p.banners.segment(buf, d, p.nowMs())) return;
+      if (p.banners !== null && d.proto === IpProtocol.TCP && p.banners.segment(buf, d, p.nowMs())) {
+        if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
+        return;
+      }
       if (classify(buf, d, p.ctx, p.key, v) === 0) return;
     }
     c.valid++;
+    // --pcap keeps the replies: what passed the checks above (as masscan writes the frames
+    // it records), not the ARP/NDP we answer nor the strays the filter let through.
+    if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
     if (v.rst) {
       // A valid SYN-ACK: with --banners the stack completes the connection (duplicates are
       // re-ACKed); else it is reset, as masscan does.

@@ -871,3 +871,23 @@ test('fuzz: udpReplyEchoes never throws and reads only inside the payload', () =
   assert.equal(udpReplyEchoes(r, 0, r.length, UdpEcho.SNMP, 0, 0x12345678), true);
   for (let cut = 0; cut < 40; cut++) assert.equal(udpReplyEchoes(r, 0, cut, UdpEcho.SNMP, 0, 0x12345678), false, `cut ${cut}`);
 });
+
+test('--pcap keeps exactly the replies the receiver accepted (not forged ones, ARP requests or garbage)', () => {
+  const kept: string[] = [];
+  const sink = { writeFrame: (b: Uint8Array, o: number, l: number, s: number): void => { kept.push(`${s}:${Buffer.from(b.subarray(o, o + l)).toString('hex')}`); } };
+  const r = buildReceiver({ ...SETUP, answer4: true }, RecordRing.create(64), FrameRing.create(1 << 16, 1514), () => 1, sink);
+  const sim = new SimNet({ tcpOpen: ['10.0.0.5:80'] });
+  const good = answer(sim, probe4(ip4('10.0.0.5'), 80));
+  const d = new Decoded();
+  const p = probe4(ip4('10.0.0.6'), 80);
+  decodeFrame(p, 0, p.length, d);
+  const forged = tcpReply(d, TcpFlags.SYN | TcpFlags.ACK, 1, 12345);
+  const arp = new Uint8Array(42);
+  emitEthernet({ dst: new Uint8Array(6).fill(0xff), src: ROUTER_MAC, etherType: EtherType.ARP, vlanTci: undefined }, new EthernetFrame(arp, 0, 42));
+  arp.set([0, 1, 8, 0, 6, 4, 0, 1], 14);
+  setU32(arp, 14 + 24, ME); // who-has our address: answered, not kept
+  for (const [f, t] of [[good, 7], [forged, 8], [arp, 9], [Uint8Array.of(1, 2, 3), 10], [good, 11]] as const) r.handle(f, 0, f.length, t, 0);
+  const hex = Buffer.from(good).toString('hex');
+  assert.deepEqual(kept, [`7:${hex}`, `11:${hex}`]);
+  assert.equal(r.counters.answersQueued, 1, 'the ARP request was seen (and answered)');
+});
