@@ -667,6 +667,23 @@ export class ReceiveCounters {
   answersQueued = 0;
   /** Frames for the transmit side lost because the frame ring stayed full. */
   frameDrops = 0;
+  /** Decoded frames that are no reply to us (classify: address, port, target or cookie check failed). */
+  refused = 0;
+  /** Segments of banner connections (--banners), handed to the TCP stack. */
+  segments = 0;
+}
+
+/**
+ * -d / --debug-level: what the receive side did with the frames the kernel gave it, with
+ * counts (printed on stderr when the receive thread ends). Every frame lands in exactly one
+ * of replies, refused, undecodable, answered and segments.
+ */
+export function receiveDebugLines(c: ReceiveCounters, kernelDrops: number): string {
+  return `[debug] receive: ${c.frames} frames: ${c.valid} replies (${c.duplicates} duplicates, ${c.records} records), ` +
+    `${c.refused} refused (not to our address/port, not from a target or scanned port, or a wrong cookie), ` +
+    `${c.undecodable} undecodable, ${c.answersQueued} ARP/NDP answered, ${c.segments} banner-connection segments\n` +
+    `[debug] receive: lost: ${kernelDrops} frames in the kernel ring, ${c.recordDrops} records (record ring full), ` +
+    `${c.frameDrops} frames to send (frame ring full); ${c.rstQueued} RSTs queued\n`;
 }
 
 /** Something that keeps received frames (--pcap). */
@@ -732,10 +749,14 @@ export class Receiver {
       }
       // A segment of a banner connection (data, ACK, FIN, RST) goes to the TCP stack.
       if (p.banners !== null && d.proto === IpProtocol.TCP && p.banners.segment(buf, d, p.nowMs())) {
+        c.segments++;
         if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
         return;
       }
-      if (classify(buf, d, p.ctx, p.key, v) === 0) return;
+      if (classify(buf, d, p.ctx, p.key, v) === 0) {
+        c.refused++;
+        return;
+      }
     }
     c.valid++;
     // --pcap keeps the replies: what passed the checks above (as masscan writes the frames
@@ -873,6 +894,8 @@ export interface ReceiveSetup {
   readonly bpf?: string | undefined;
   /** --packet-trace: the receive worker prints a RCVD line per accepted reply. */
   readonly packetTrace?: boolean | undefined;
+  /** -d / --debug-level: above 0, the receive worker prints receiveDebugLines when it ends. */
+  readonly debug?: number | undefined;
 }
 
 /** A 65,536-bit bitmap of the plain ports in [base, base + 65535] among `ports`. */

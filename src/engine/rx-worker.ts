@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RxChannel } from '../adapter/adapter.js';
 import { isScanError } from '../error.js';
-import { buildReceiver, type Receiver, type ReceiveSetup } from './receive.js';
+import { buildReceiver, receiveDebugLines, type Receiver, type ReceiveSetup } from './receive.js';
 import type { BannerFound } from './banner-engine.js';
 import { FrameRing, RecordRing } from './ring.js';
 import { RF, ScanControl } from './transmit.js';
@@ -113,6 +113,7 @@ async function main(): Promise<void> {
     r.flush();
     postBanners();
     publishRx(ctl, r, rx.stats().kernelDrops);
+    if ((d.setup.debug ?? 0) > 0) process.stderr.write(receiveDebugLines(r.counters, rx.stats().kernelDrops));
     rx.close();
     rx = undefined;
     pcap?.close();

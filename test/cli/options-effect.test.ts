@@ -127,9 +127,10 @@ test('the static check fails for an option whose value nothing reads (synthetic 
   const comment = [{ path: '/x/src/engine/frob.ts', text: stripComments('// config.frobnicateLevel is read later\n/* c.raw.get(\'frob-raw\') */') }];
   assert.equal(unreadActs(synthetic.slice(0, 2), comment).length, 2);
   // And it holds for real fields: a refused option turned on before the engine reads its
-  // field would fail the first test. (debug-level: ScanConfig.debug is read by nothing yet.)
-  assert.deepEqual(unreadActs([{ name: 'debug-level', effect: acts(...(optionByName('debug-level').effect as { reads: readonly string[] }).reads) }]),
-    ['debug-level: nothing outside src/cli reads debug']);
+  // field would fail the first test; one that the engine reads passes (bpf: the receive
+  // worker reads ReceiveSetup.bpf, which scan.ts fills from ScanConfig.bpf).
+  assert.deepEqual(unreadActs([{ name: 'bpf', effect: acts(...(optionByName('bpf').effect as { reads: readonly string[] }).reads) }]), []);
+  assert.deepEqual(unreadActs([{ name: 'bpf', effect: acts('bpfNeverRead') }]), ['bpf: nothing outside src/cli reads bpfNeverRead']);
 });
 
 test('every refused option names what will read it, so turning it on is one line', () => {
@@ -150,7 +151,6 @@ const FILES = { 'hello.bin': Buffer.from([1, 2, 3]) };
 /** A value (or `name[index]` and value) that would change the configuration, per refused option. */
 const REFUSED_SAMPLES: Record<string, { index?: string; value: string }> = {
   debug: { value: 'if' },
-  'debug-level': { value: '2' },
   redis: { value: '127.0.0.1:6379' },
   'redis-pwd': { value: 'secret' },
   rawudp: { value: 'true' },

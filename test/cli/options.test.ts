@@ -112,6 +112,7 @@ const SAMPLES: Record<string, string[][]> = {
   'tcp-sackok': [['--tcp-sackok']],
   'min-packet': [['--min-packet', '100'], ['--min-pkt', '64']],
   badsum: [['--badsum']],
+  'debug-level': [['--debug-level', '2'], ['-d'], ['-ddd']],
   bpf: [['--bpf', 'tcp port 80'], ['--bpf', 'not (src host 10.0.0.9 and udp)']],
   'data-length': [['--data-length', '20']],
 };
@@ -243,9 +244,9 @@ test('nmap single-dash options', () => {
   assert.equal(c.adapter, 'eth0');
   assert.equal(c.adapterPort?.begin, 40000);
   assert.equal(c.verbosity, 3);
-  // nothing prints debug output yet: -d is refused like --debug-level
-  assert.throws(() => parse(['-d', '-p1', '10.0.0.1']), (e: Error) => e.message === '-d: not supported yet');
-  assert.throws(() => parse(['-ddd', '-p1', '10.0.0.1']), (e: Error) => e.message === '-ddd: not supported yet');
+  // -d, -dd: debug levels (the receive side's counts, engine/receive.ts receiveDebugLines)
+  assert.equal(parse(['-d', '-p1', '10.0.0.1']).debug, 1);
+  assert.equal(parse(['-dd', '-d', '-p1', '10.0.0.1']).debug, 3);
   assert.equal(parse(['-ieth5', '-p1', '10.0.0.1']).adapter, 'eth5');
   assert.equal(parse(['-W']).operation, 'iflist');
   assert.equal(parse(['-V']).operation, 'version');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { gcsDuring } from './gc-count.js';
 import fc from 'fast-check';
 import {
-  classify, classifyContext, classifyFrame, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges4Words, ranges6Words, oprotoReportable,
+  classify, classifyContext, classifyFrame, receiveDebugLines, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges4Words, ranges6Words, oprotoReportable,
   Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE, UdpEcho, udpReplyEchoes, type ReceiveSetup,
 } from '../../src/engine/receive.js';
 import { UdpPacket, emitUdp } from '../../src/wire/udp.js';
@@ -890,4 +890,12 @@ test('--pcap keeps exactly the replies the receiver accepted (not forged ones, A
   const hex = Buffer.from(good).toString('hex');
   assert.deepEqual(kept, [`7:${hex}`, `11:${hex}`]);
   assert.equal(r.counters.answersQueued, 1, 'the ARP request was seen (and answered)');
+  // -d: every frame in exactly one bucket, with its count.
+  const c = r.counters;
+  assert.deepEqual([c.frames, c.valid, c.refused, c.undecodable, c.answersQueued, c.segments], [5, 2, 1, 1, 1, 0]);
+  assert.equal(c.valid + c.refused + c.undecodable + c.answersQueued + c.segments, c.frames);
+  assert.equal(receiveDebugLines(c, 4),
+    '[debug] receive: 5 frames: 2 replies (1 duplicates, 1 records), 1 refused (not to our address/port, not from a target or scanned port, or a wrong cookie), ' +
+    '1 undecodable, 1 ARP/NDP answered, 0 banner-connection segments\n' +
+    '[debug] receive: lost: 4 frames in the kernel ring, 0 records (record ring full), 0 frames to send (frame ring full); 2 RSTs queued\n');
 });

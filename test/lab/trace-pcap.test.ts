@@ -47,11 +47,13 @@ test('--packet-trace: masscan\'s SENT/RCVD lines on stdout, the same lines massc
   });
 });
 
-test('--pcap: tcpdump reads the file, and its frames are exactly the replies', async () => {
+test('--pcap: tcpdump reads the file, and its frames are exactly the replies; -d prints the receive counts', async () => {
   await withTempDir(async (dir) => {
     const file = path.join(dir, 'replies.pcap');
-    const r = await runTidescan(lab, [...linkArgs(lab), ...SCAN, '--pcap', file, '--wait', '1'], { cwd: dir });
+    const r = await runTidescan(lab, [...linkArgs(lab), ...SCAN, '--pcap', file, '--wait', '1', '-d'], { cwd: dir });
     assert.equal(r.code, 0, describeRun(r));
+    // -d: the receive side's counts on stderr; the two replies among them.
+    assert.match(r.stderr, /^\[debug\] receive: \d+ frames: 2 replies \(0 duplicates, 2 records\), \d+ refused .*\n\[debug\] receive: lost: 0 frames in the kernel ring/m, r.stderr);
     const t = await lab.exec('scan', 'tcpdump', ['-r', file, '-nn', '-t']);
     assert.equal(t.code, 0, t.stderr);
     const lines = t.stdout.split('\n').filter((l) => l !== '').map((l) => l.replace(/, seq \d+, ack \d+/, '').replace(/, win \d+.*$/, ''));
