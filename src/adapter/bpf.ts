@@ -101,6 +101,8 @@ interface PendingInsn {
   k: number;
   jt: Target;
   jf: Target;
+  /** Appended as is (raw): offsets already relative. */
+  fixed?: boolean;
 }
 
 /** A tiny assembler: conditional jumps name labels; `finish()` resolves them. */
@@ -116,6 +118,10 @@ class Asm {
   jump(code: number, k: number, jt: Target, jf: Target): void {
     this.insns.push({ code, k, jt, jf });
   }
+  /** An instruction whose jumps are already relative offsets (an appended program). */
+  raw(p: BpfInsn): void {
+    this.insns.push({ code: p.code, k: p.k, jt: p.jt, jf: p.jf, fixed: true });
+  }
   /** Unconditional jump: 32-bit offset, so it reaches any later label. */
   ja(label: string): void {
     this.insns.push({ code: BPF_JMP | BPF_JA, k: 0, jt: label, jf: 0 });
@@ -124,6 +130,10 @@ class Asm {
     const out: BpfInsn[] = [];
     for (let pc = 0; pc < this.insns.length; pc++) {
       const p = this.insns[pc];
+      if (p.fixed === true) {
+        out.push({ code: p.code, k: p.k >>> 0, jt: p.jt as number, jf: p.jf as number });
+        continue;
+      }
       if (p.code === (BPF_JMP | BPF_JA)) {
         const at = typeof p.jt === 'string' ? this.labels.get(p.jt) : undefined;
         if (at === undefined || at <= pc) throw new ScanError('ERR_INTERNAL', `BPF label ${String(p.jt)} unusable`);
@@ -174,6 +184,15 @@ export interface ReplyFilterOptions {
   readonly ports?: PortRange;
   /** Bytes kept per frame (the rest is cut). Default 65535. */
   readonly snaplen?: number;
+  /**
+   * --bpf: a user program (compileUserFilter) that IP frames we accept must pass too: ours
+   * runs first and, where it would accept an IPv4/IPv6 frame, jumps into this one, whose
+   * RETs then decide (their accept length capped at `snaplen`). ARP and IPv6 neighbour
+   * solicitations/advertisements skip it: the responder must keep answering for our
+   * addresses whatever the user filters (a filter such as `tcp port 80` would otherwise make
+   * our spoofed source address unreachable mid-scan).
+   */
+  readonly user?: BpfProgram;
 }
 
 const ETH_TYPE = 12;
@@ -186,6 +205,7 @@ const IP4_DST = 14 + 16;
 const IP6_NEXT = 14 + 6;
 const IP6_DST = 14 + 24;
 const IP6_L4_DPORT = 14 + 40 + 2;
+const IP6_L4_TYPE = 14 + 40;
 const MAX_V4_RANGES = 120;
 const MAX_V6_ADDRS = 30;
 
@@ -270,7 +290,8 @@ export function buildReplyFilter(o: ReplyFilterOptions = {}): BpfProgram {
       a.jump(BPF_JMP | BPF_JGT | BPF_K, ports.last, 'v4drop', 'v4acc');
     }
     a.label('v4acc');
-    a.stmt(BPF_RET | BPF_K, snap);
+    if (o.user !== undefined) a.ja('user');
+    else a.stmt(BPF_RET | BPF_K, snap);
     a.label('v4drop');
     a.stmt(BPF_RET | BPF_K, 0);
   }
@@ -303,11 +324,78 @@ export function buildReplyFilter(o: ReplyFilterOptions = {}): BpfProgram {
       a.jump(BPF_JMP | BPF_JGT | BPF_K, ports.last, 'v6drop', 'v6acc');
     }
     a.label('v6acc');
-    a.stmt(BPF_RET | BPF_K, snap);
+    if (o.user !== undefined) {
+      // Neighbour discovery (ICMPv6 135/136 right after the fixed header) skips the user filter.
+      a.stmt(BPF_LD | BPF_B | BPF_ABS, IP6_NEXT);
+      a.jump(BPF_JMP | BPF_JEQ | BPF_K, 58, 0, 'v6user');
+      a.stmt(BPF_LD | BPF_B | BPF_ABS, IP6_L4_TYPE);
+      a.jump(BPF_JMP | BPF_JEQ | BPF_K, 135, 'v6nd', 0);
+      a.jump(BPF_JMP | BPF_JEQ | BPF_K, 136, 'v6nd', 'v6user');
+      a.label('v6nd');
+      a.stmt(BPF_RET | BPF_K, snap);
+      a.label('v6user');
+      a.ja('user');
+    } else a.stmt(BPF_RET | BPF_K, snap);
     a.label('v6drop');
     a.stmt(BPF_RET | BPF_K, 0);
   }
+  if (o.user !== undefined) {
+    checkBpf(o.user);
+    a.label('user');
+    // Appended as they are: their jumps are relative, so they stay inside their program.
+    for (const p of o.user) {
+      const ret = (p.code & 0x07) === BPF_RET && (p.code & 0x18) === BPF_K;
+      a.raw({ code: p.code, jt: p.jt, jf: p.jf, k: ret && p.k !== 0 ? Math.min(p.k >>> 0, snap) : p.k >>> 0 });
+    }
+  }
   return a.finish();
+}
+
+/**
+ * Parses the output of `tcpdump -ddd` (libpcap's compiled program: a count line, then
+ * `code jt jf k` in decimal per instruction) into a program; throws on anything else, and
+ * on a program the kernel would refuse (checkBpf).
+ */
+export function parseTcpdumpDdd(text: string): BpfProgram {
+  const lines = text.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const bad = (why: string): never => { throw new ScanError('ERR_BAD_OPTION', `BPF program from tcpdump -ddd: ${why}`); };
+  if (lines.length === 0 || !/^\d{1,5}$/.test(lines[0]!)) bad('no instruction count');
+  const n = Number(lines[0]);
+  if (n < 1 || n > BPF_MAXINSNS || lines.length !== n + 1) bad(`expected ${n} instructions, got ${lines.length - 1}`);
+  const prog: BpfInsn[] = [];
+  for (let i = 1; i <= n; i++) {
+    const m = /^(\d{1,5}) (\d{1,3}) (\d{1,3}) (\d{1,10})$/.exec(lines[i]!);
+    if (m === null) bad(`line ${i + 1} is not "code jt jf k"`);
+    const [code, jt, jf, k] = [Number(m![1]), Number(m![2]), Number(m![3]), Number(m![4])];
+    if (code > 0xffff || jt > 255 || jf > 255 || k > 0xffffffff) bad(`line ${i + 1}: field out of range`);
+    prog.push({ code, jt, jf, k });
+  }
+  checkBpf(prog);
+  return prog;
+}
+
+/** How compileUserFilter runs tcpdump (a test passes its own). */
+export type RunTcpdump = (args: readonly string[]) => { readonly status: number | null; readonly stdout: string; readonly stderr: string; readonly error?: Error | undefined };
+
+/**
+ * Compiles a --bpf expression with `tcpdump -ddd -y EN10MB`: libpcap's own compiler, so the
+ * expression means exactly what it means to masscan (which hands --bpf to pcap_compile) and
+ * to tcpdump, without a libpcap binding in the addon or a second implementation of the pcap
+ * filter language here. The frames the receive ring sees are Ethernet II (VLAN tags are
+ * stripped by the kernel before socket filters run), hence EN10MB. An expression tcpdump
+ * refuses is an ERR_BAD_OPTION naming it (cut to 80 characters) and tcpdump's reason.
+ */
+export function compileUserFilter(expr: string, run: RunTcpdump): BpfProgram {
+  const shown = expr.length > 80 ? `${expr.slice(0, 77)}...` : expr;
+  const r = run(['-ddd', '-y', 'EN10MB', '--', expr]);
+  if (r.error !== undefined) {
+    throw new ScanError('ERR_BAD_OPTION', `--bpf ${JSON.stringify(shown)}: cannot run tcpdump to compile it (${r.error.message.split('\n')[0]})`);
+  }
+  if (r.status !== 0) {
+    const why = r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('Warning:')).at(-1) ?? `tcpdump exited with ${r.status}`;
+    throw new ScanError('ERR_BAD_OPTION', `--bpf ${JSON.stringify(shown)}: ${why.slice(0, 200)}`);
+  }
+  return parseTcpdumpDdd(r.stdout);
 }
 
 // ------------------------------------------------------------------ interpreter (tests)

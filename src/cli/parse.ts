@@ -211,7 +211,7 @@ class Parser {
     const shown = clipInput(a);
     const reject = (msg: string): never => { throw new ScanError('ERR_USAGE', `nmap(${shown}): ${msg}`); };
     if (/^-(v+)$/.test(a)) { d.verbosity += a.length - 1; return; }
-    // -d, -dd: as many --debug-level steps (refused while nothing prints debug output).
+    // -d, -dd: as many --debug-level steps.
     if (/^-(d+)$/.test(a)) { this.apply(optionByName('debug-level'), String(d.debug + a.length - 1), clipInput(a), undefined); return; }
     if (lookup(DASH_NOOPS, a) !== undefined) return;
     switch (a) {

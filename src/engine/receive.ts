@@ -12,7 +12,8 @@
  * that the reply echoes. masscan reports any datagram to its source port, from anyone; a
  * forged or stray packet from a host we did not scan gives no record here.
  *  - TCP to one of our source ports: SYN-ACK -> open, any RST -> closed; both only when
- *    ack - 1 == cookie(them, their port, us, our port) (the SYN cookie, §6.1). A valid
+ *    ack - 1 == cookie(them, their port, us, our port) (the SYN cookie, §6.1), or with
+ *    --data-length ack - 1 - dataLength == cookie (a reply that acks the SYN's data). A valid
  *    SYN-ACK is answered with a RST unless --noreset (every one, duplicates included: a
  *    retransmitted SYN-ACK means the target did not get our RST).
  *  - UDP to one of our source ports, from a scanned UDP port of a target -> open udp <their
@@ -126,6 +127,12 @@ export interface ClassifyContext {
   readonly portEnd: number;
   /** --arp: report ARP replies from scanned addresses. */
   readonly arpscan: boolean;
+  /**
+   * --data-length: bytes of data our SYNs carry. A reply may acknowledge them too (the SYN
+   * takes one sequence number, each data byte one more): ack = cookie + 1 + this, or only
+   * the SYN: ack = cookie + 1.
+   */
+  readonly dataLength: number;
   /**
    * Sorted, merged inclusive IPv4 target ranges as [begin0, end0, begin1, end1, ...]: replies
    * count only from these (ICMP errors only about these).
@@ -406,7 +413,12 @@ export function classify(buf: Uint8Array, d: Decoded, c: ClassifyContext, key: C
       const ck = v4
         ? cookie4(key, d.src, d.srcPort, d.dst, d.dstPort)
         : cookie6(key, d.src6, 0, d.dst6, 0, d.srcPort, d.dstPort);
-      if (((d.tcpAck - 1) >>> 0) !== ck) return 0;
+      // With --data-length the SYN carries data. RFC 9293 §3.10.7.2: a SYN's data may be
+      // queued "for processing after the ESTABLISHED state has been reached", so a listener
+      // may ack only the SYN (Linux without TCP Fast Open: ack = cookie + 1) or the data too
+      // (a RST from a closed port acks it all: ack = cookie + 1 + data length). Both count.
+      const over = (d.tcpAck - 1 - ck) >>> 0;
+      if (over !== 0 && over !== c.dataLength) return 0;
       if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
       v.proto = IpProtocol.TCP; v.port = d.srcPort; v.internalPort = d.srcPort;
       v.status = synAck ? RecStatus.OPEN : RecStatus.CLOSED;
@@ -655,6 +667,23 @@ export class ReceiveCounters {
   answersQueued = 0;
   /** Frames for the transmit side lost because the frame ring stayed full. */
   frameDrops = 0;
+  /** Decoded frames that are no reply to us (classify: address, port, target or cookie check failed). */
+  refused = 0;
+  /** Segments of banner connections (--banners), handed to the TCP stack. */
+  segments = 0;
+}
+
+/**
+ * -d / --debug-level: what the receive side did with the frames the kernel gave it, with
+ * counts (printed on stderr when the receive thread ends). Every frame lands in exactly one
+ * of replies, refused, undecodable, answered and segments.
+ */
+export function receiveDebugLines(c: ReceiveCounters, kernelDrops: number): string {
+  return `[debug] receive: ${c.frames} frames: ${c.valid} replies (${c.duplicates} duplicates, ${c.records} records), ` +
+    `${c.refused} refused (not to our address/port, not from a target or scanned port, or a wrong cookie), ` +
+    `${c.undecodable} undecodable, ${c.answersQueued} ARP/NDP answered, ${c.segments} banner-connection segments\n` +
+    `[debug] receive: lost: ${kernelDrops} frames in the kernel ring, ${c.recordDrops} records (record ring full), ` +
+    `${c.frameDrops} frames to send (frame ring full); ${c.rstQueued} RSTs queued\n`;
 }
 
 /** Something that keeps received frames (--pcap). */
@@ -700,7 +729,6 @@ export class Receiver {
     const c = this.counters;
     c.frames++;
     const p = this.p;
-    if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
     const d = this.d;
     const v = this.v;
     const r = decodeFrame(buf, off, len, d);
@@ -720,10 +748,20 @@ export class Receiver {
         }
       }
       // A segment of a banner connection (data, ACK, FIN, RST) goes to the TCP stack.
-      if (p.banners !== null && d.proto === IpProtocol.TCP && p.banners.segment(buf, d, p.nowMs())) return;
-      if (classify(buf, d, p.ctx, p.key, v) === 0) return;
+      if (p.banners !== null && d.proto === IpProtocol.TCP && p.banners.segment(buf, d, p.nowMs())) {
+        c.segments++;
+        if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
+        return;
+      }
+      if (classify(buf, d, p.ctx, p.key, v) === 0) {
+        c.refused++;
+        return;
+      }
     }
     c.valid++;
+    // --pcap keeps the replies: what passed the checks above (as masscan writes the frames
+    // it records), not the ARP/NDP we answer nor the strays the filter let through.
+    if (p.pcap !== null) p.pcap.writeFrame(buf, off, len, tsSec, tsNsec);
     if (v.rst) {
       // A valid SYN-ACK: with --banners the stack completes the connection (duplicates are
       // re-ACKed); else it is reset, as masscan does.
@@ -850,6 +888,14 @@ export interface ReceiveSetup {
   readonly udpPayloads?: readonly UdpPayloadEntry[] | undefined;
   /** --banners: complete connections and grab banners. Absent: SYN-ACKs are reset. */
   readonly banners?: BannerSetup | undefined;
+  /** --data-length of the SYNs (their replies acknowledge it). Absent: 0. */
+  readonly dataLength?: number | undefined;
+  /** --bpf: a tcpdump expression frames must also match (rx-worker compiles it). */
+  readonly bpf?: string | undefined;
+  /** --packet-trace: the receive worker prints a RCVD line per accepted reply. */
+  readonly packetTrace?: boolean | undefined;
+  /** -d / --debug-level: above 0, the receive worker prints receiveDebugLines when it ends. */
+  readonly debug?: number | undefined;
 }
 
 /** A 65,536-bit bitmap of the plain ports in [base, base + 65535] among `ports`. */
@@ -917,6 +963,7 @@ export function classifyContext(s: ReceiveSetup): ClassifyContext {
     portBegin: s.srcPort.begin,
     portEnd: s.srcPort.end,
     arpscan: s.arpscan,
+    dataLength: s.dataLength ?? 0,
     targets4: ranges4Words(s.targets4),
   };
 }

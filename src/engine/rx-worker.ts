@@ -6,14 +6,16 @@
  * Messages to the parent: { type: 'ready' } once the ring is open (probes may go out), and
  * { type: 'error', code, message } on a failure.
  */
+import { spawnSync } from 'node:child_process';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { RxChannel } from '../adapter/adapter.js';
 import { isScanError } from '../error.js';
-import { buildReceiver, type Receiver, type ReceiveSetup } from './receive.js';
+import { buildReceiver, receiveDebugLines, type Receiver, type ReceiveSetup } from './receive.js';
 import type { BannerFound } from './banner-engine.js';
 import { FrameRing, RecordRing } from './ring.js';
 import { RF, ScanControl } from './transmit.js';
 import { solicitedNodeAddress } from '../link/responder.js';
+import { PacketTracer } from './trace.js';
 
 /**
  * The receive worker's state word (ScanControl.rxState()): the main thread sends no probe
@@ -43,8 +45,10 @@ export interface RxWorkerData {
 
 export async function openRxChannel(s: ReceiveSetup, ifname: string, ringBytes: number): Promise<RxChannel> {
   const { openRx } = await import('../adapter/afpacket.js');
-  const { buildReplyFilter } = await import('../adapter/bpf.js');
+  const { buildReplyFilter, compileUserFilter } = await import('../adapter/bpf.js');
+  const user = s.bpf !== undefined ? compileUserFilter(s.bpf, runTcpdump) : undefined;
   const filter = buildReplyFilter({
+    ...(user !== undefined ? { user } : {}),
     ipv4: s.src4 !== undefined ? [{ first: s.src4.begin, last: s.src4.end }] : [],
     // NDP solicitations for our address go to its solicited-node group, not to it.
     ipv6: s.src6 !== undefined ? [s.src6, solicitedNodeAddress(s.src6)] : [],
@@ -52,6 +56,12 @@ export async function openRxChannel(s: ReceiveSetup, ifname: string, ringBytes: 
     ports: { first: s.srcPort.begin, last: s.srcPort.end },
   });
   return openRx({ ifname, filter, ringBytes });
+}
+
+/** `tcpdump ARGS` (for --bpf), bounded in time; its output is small. */
+function runTcpdump(args: readonly string[]): { status: number | null; stdout: string; stderr: string; error?: Error | undefined } {
+  const r = spawnSync('tcpdump', args, { encoding: 'utf8', timeout: 10_000 });
+  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '', error: r.error };
 }
 
 /** Copy a receiver's counters into the control block. */
@@ -92,11 +102,19 @@ async function main(): Promise<void> {
     };
     const r = buildReceiver(d.setup, records, frames, () => Math.floor(Date.now() / 1000), pcap ?? null,
       (b) => { found.push(b); }, () => performance.now());
+    // --packet-trace: a RCVD line for each frame the receiver accepted (its valid count grew).
+    const t0 = performance.now();
+    const tracer = d.setup.packetTrace === true ? new PacketTracer((l) => { process.stdout.write(l); }) : null;
+    const onFrame = tracer === null ? r.onFrame : (buf: Uint8Array, off: number, len: number, s: number, ns: number): void => {
+      const before = r.counters.valid;
+      r.onFrame(buf, off, len, s, ns);
+      if (r.counters.valid !== before) tracer.frame('RCVD', (performance.now() - t0) / 1000, buf, off, len);
+    };
     ctl.setRxState(RxState.RECEIVING);
     parentPort?.postMessage({ type: 'ready' });
     let kernelDrops = 0;
     while (!ctl.shutdown()) {
-      rx.poll(20, r.onFrame);
+      rx.poll(20, onFrame);
       r.tick();
       r.flush();
       postBanners();
@@ -104,11 +122,13 @@ async function main(): Promise<void> {
       publishRx(ctl, r, kernelDrops);
     }
     // Whatever is already in the ring when the wait ends still counts.
-    rx.poll(0, r.onFrame);
+    rx.poll(0, onFrame);
+    if (tracer !== null && tracer.skipped > 0) process.stderr.write(tracer.summary());
     r.closeConnections();
     r.flush();
     postBanners();
     publishRx(ctl, r, rx.stats().kernelDrops);
+    if ((d.setup.debug ?? 0) > 0) process.stderr.write(receiveDebugLines(r.counters, rx.stats().kernelDrops));
     rx.close();
     rx = undefined;
     pcap?.close();

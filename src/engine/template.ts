@@ -90,6 +90,11 @@ export interface LinkOptions {
   readonly vlan?: number | undefined;
   /** True for raw-IP links (no link header, no padding). */
   readonly raw?: boolean | undefined;
+  /**
+   * --min-packet: Ethernet frames shorter than this are zero-padded to it (default and floor
+   * 60, the minimum without FCS). Ignored on raw-IP links (no link layer to pad).
+   */
+  readonly minFrame?: number | undefined;
 }
 
 export interface Ipv4Options extends LinkOptions {
@@ -113,6 +118,88 @@ export interface TcpOptions {
   readonly window?: number | undefined;
   /** TCP options; default MSS 1460. [] for masscan 1.3.2's option-less SYN. */
   readonly options?: readonly TcpOption[] | undefined;
+  /** --data-length: bytes carried after the TCP header (constant for the scan). Default none. */
+  readonly payload?: Uint8Array | undefined;
+  /** --badsum: send a wrong TCP checksum (the IP header checksum stays right). */
+  readonly badsum?: boolean | undefined;
+}
+
+/**
+ * What the packet-template options ask for (reference §1.7), as plain data (posted to the
+ * transmit workers): templateSetup reads it from the configuration's raw keys.
+ */
+export interface TemplateSetup {
+  /** The SYN's (and RST's) TCP options, NOPs included. */
+  readonly tcpOptions: readonly TcpOption[];
+  /** --data-length: bytes of data in each TCP SYN (0..1459). */
+  readonly dataLength: number;
+  /** --min-packet: smallest Ethernet frame, 60 or more. */
+  readonly minFrame: number;
+  /** --badsum: wrong TCP/UDP checksums. */
+  readonly badsum: boolean;
+}
+
+/** The template of a scan without template options (masscan HEAD's defaults, §6.2). */
+export const DEFAULT_TEMPLATE: TemplateSetup = { tcpOptions: DEFAULT_TCP_OPTIONS, dataLength: 0, minFrame: MIN_ETHERNET_FRAME, badsum: false };
+
+/** masscan HEAD's defaults when the option is given without a number (reference §1.7). */
+export const DEFAULT_MSS = 1460, DEFAULT_WSCALE = 3, DEFAULT_TSECHO = 0x12345678;
+
+/**
+ * The TCP options for --tcp-mss / --tcp-wscale / --tcp-sackok / --tcp-tsecho, each value
+ * 'enable', 'disable' or a number (cli/options.ts stores them so). Layout: MSS first (as in
+ * masscan HEAD's default SYN, §6.2), then window scale, SACK-permitted and timestamps, each
+ * NOP-padded to a 32-bit boundary as RFC 7323 Appendix A recommends (`NOP WS`, `NOP NOP
+ * SACKOK`, `NOP NOP TS`), so the header stays a multiple of 4 without trailing EOL bytes.
+ * NOTE: the compat sheet gives masscan HEAD's bytes for the MSS-only SYN; for the other
+ * options it gives values, not layout (masscan 1.3.2, the one installed, has none of them),
+ * so this layout is ours. The timestamp carries the whole 32-bit TSval: masscan HEAD leaves
+ * its 4th byte unwritten (a bug the sheet notes), which we do not copy.
+ */
+export function tcpOptionsFor(mss: string | undefined, wscale: string | undefined, sackok: string | undefined, tsecho: string | undefined): TcpOption[] {
+  const out: TcpOption[] = [];
+  const num = (v: string | undefined, dflt: number): number | undefined =>
+    v === undefined ? undefined : v === 'disable' ? undefined : v === 'enable' ? dflt : Number(v);
+  // MSS is on unless --tcp-mss false: masscan HEAD's SYN always has it.
+  const m = num(mss ?? 'enable', DEFAULT_MSS);
+  if (m !== undefined) out.push({ kind: 'mss', mss: m });
+  const w = num(wscale, DEFAULT_WSCALE);
+  if (w !== undefined) out.push({ kind: 'nop' }, { kind: 'window-scale', shift: w });
+  if (sackok === 'enable') out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'sack-permitted' });
+  const t = num(tsecho, DEFAULT_TSECHO);
+  if (t !== undefined) out.push({ kind: 'nop' }, { kind: 'nop' }, { kind: 'timestamp', tsval: t >>> 0, tsecr: 0 });
+  return out;
+}
+
+/** The template options of a configuration (its raw keys; the last value of each wins). */
+export function templateSetup(raw: ReadonlyMap<string, readonly string[]>): TemplateSetup {
+  const last = (k: string): string | undefined => raw.get(k)?.at(-1);
+  const minPacket = last('min-packet');
+  return {
+    tcpOptions: tcpOptionsFor(last('tcp-mss'), last('tcp-wscale'), last('tcp-sackok'), last('tcp-tsecho')),
+    dataLength: Number(last('data-length') ?? 0),
+    minFrame: Math.max(MIN_ETHERNET_FRAME, Number(minPacket ?? MIN_ETHERNET_FRAME)),
+    badsum: last('badsum') === 'true',
+  };
+}
+
+/**
+ * The --data-length bytes: pseudo-random, derived from the scan's seed (xorshift32 over the
+ * seed's folded words), so a scan is reproducible from its seed and the data differs between
+ * seeds, as nmap's --data-length sends random bytes. The same bytes in every probe of a scan:
+ * they live in the template's base, so the hot path writes nothing more. Setup only (BigInt).
+ */
+export function synPayload(seed: bigint, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = Number((seed ^ (seed >> 32n)) & 0xffffffffn) >>> 0;
+  if (x === 0) x = 0x9e3779b9;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13; x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5; x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
 }
 
 function bad(msg: string): never {
@@ -152,7 +239,8 @@ export function linkHeaderLen(o: LinkOptions): number {
 
 /** The frame length for `contentLen` bytes from the link header on: padded on Ethernet. */
 function paddedLen(o: LinkOptions, contentLen: number): number {
-  return o.raw === true || contentLen >= MIN_ETHERNET_FRAME ? contentLen : MIN_ETHERNET_FRAME;
+  const min = Math.max(MIN_ETHERNET_FRAME, o.minFrame ?? 0);
+  return o.raw === true || contentLen >= min ? contentLen : min;
 }
 
 /** Write the link header for `etherType` at buf[0]. */
@@ -234,6 +322,10 @@ export class TcpTemplate4 {
   readonly flags: number;
   readonly window: number;
   readonly options: readonly TcpOption[];
+  /** Data after the TCP header (--data-length), in the base. */
+  readonly payload: Uint8Array;
+  /** 1 with --badsum (XORed into the finished TCP checksum), else 0. */
+  private readonly ckXor: number;
   private readonly oId: number;
   private readonly oIpCk: number;
   private readonly oSrc: number;
@@ -251,6 +343,8 @@ export class TcpTemplate4 {
     this.flags = rst ? TcpFlags.RST : TcpFlags.SYN;
     this.window = tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW);
     this.options = tcp.options ?? DEFAULT_TCP_OPTIONS;
+    this.payload = tcp.payload ?? new Uint8Array(0);
+    this.ckXor = tcp.badsum === true ? 1 : 0;
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV4_HEADER_LEN;
     const repr = this.repr(0, 0, 0);
@@ -278,7 +372,7 @@ export class TcpTemplate4 {
   repr(srcPort: number, dstPort: number, seq: number): TcpRepr {
     return {
       srcPort, dstPort, seq, ack: 0, flags: this.flags, window: this.window, urgent: 0,
-      options: this.options.slice(), payload: new Uint8Array(0),
+      options: this.options.slice(), payload: this.payload,
     };
   }
 
@@ -309,7 +403,8 @@ export class TcpTemplate4 {
     setU16(slot, off + this.oSport, srcPort);
     setU16(slot, off + this.oDport, dstPort);
     setU32(slot, off + this.oSeq, seq);
-    setU16(slot, off + this.oTcpCk, foldChecksum(this.tcpSum0 + addr + srcPort + dstPort + (seq >>> 16) + (seq & 0xffff)));
+    // --badsum flips the low bit: never the same checksum, nor its other zero (0x0000/0xffff).
+    setU16(slot, off + this.oTcpCk, foldChecksum(this.tcpSum0 + addr + srcPort + dstPort + (seq >>> 16) + (seq & 0xffff)) ^ this.ckXor);
     return this.frameLen;
   }
 }
@@ -325,6 +420,8 @@ export class TcpTemplate6 {
   readonly flags: number;
   readonly window: number;
   readonly options: readonly TcpOption[];
+  readonly payload: Uint8Array;
+  private readonly ckXor: number;
   /** Our address as four words, for cookie6. */
   readonly srcWords: Uint32Array;
   private readonly oDst: number;
@@ -340,12 +437,14 @@ export class TcpTemplate6 {
     this.flags = rst ? TcpFlags.RST : TcpFlags.SYN;
     this.window = tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW);
     this.options = tcp.options ?? DEFAULT_TCP_OPTIONS;
+    this.payload = tcp.payload ?? new Uint8Array(0);
+    this.ckXor = tcp.badsum === true ? 1 : 0;
     this.srcWords = ip6Words(link.srcIp);
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV6_HEADER_LEN;
     const repr: TcpRepr = {
       srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: this.flags, window: this.window, urgent: 0,
-      options: this.options.slice(), payload: new Uint8Array(0),
+      options: this.options.slice(), payload: this.payload,
     };
     const tcpLen = tcpBufferLen(repr);
     this.frameLen = paddedLen(link, l4 + tcpLen);
@@ -385,7 +484,7 @@ export class TcpTemplate6 {
     setU16(slot, off + this.oDport, dstPort);
     setU32(slot, off + this.oSeq, seq);
     const addr = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff);
-    setU16(slot, off + this.oTcpCk, foldChecksum(this.tcpSum0 + addr + srcPort + dstPort + (seq >>> 16) + (seq & 0xffff)));
+    setU16(slot, off + this.oTcpCk, foldChecksum(this.tcpSum0 + addr + srcPort + dstPort + (seq >>> 16) + (seq & 0xffff)) ^ this.ckXor);
     return this.frameLen;
   }
 }
@@ -484,6 +583,17 @@ function writeUdpCookie(v: UdpVariants, i: number, slot: Uint8Array, off: number
   return fieldSum(c, 4, v.cookieOdd[i] === 1);
 }
 
+/**
+ * --badsum for UDP: flip the low bit of the checksum on the wire, except that a result of 0
+ * would mean "no checksum" (RFC 768: "An all zero transmitted checksum value means that the
+ * transmitter generated no checksum"), which receivers accept: 0xfffd is sent instead (not
+ * the right 0x0001 nor its other form 0xfffe).
+ */
+function badUdpSum(wire: number, xor: number): number {
+  const w = wire ^ xor;
+  return w === 0 ? 0xfffd : w;
+}
+
 /** UDP probes over IPv4, payload chosen by destination port. */
 export class UdpTemplate4 {
   readonly maxFrameLen: number;
@@ -500,7 +610,11 @@ export class UdpTemplate4 {
   private readonly oDport: number;
   private readonly oUdpCk: number;
 
-  constructor(link: Ipv4Options, payloads: UdpPayloadTable = new UdpPayloadTable()) {
+  /** 1 with --badsum, else 0 (see badUdpSum). */
+  private readonly ckXor: number;
+
+  constructor(link: Ipv4Options, payloads: UdpPayloadTable = new UdpPayloadTable(), badsum = false) {
+    this.ckXor = badsum ? 1 : 0;
     const ttl = (this.ttl = checkLink4(link));
     const l2 = linkHeaderLen(link);
     const l4 = l2 + IPV4_HEADER_LEN;
@@ -557,7 +671,7 @@ export class UdpTemplate4 {
     setU16(slot, off + this.oSport, srcPort);
     setU16(slot, off + this.oDport, dstPort);
     const ck = writeUdpCookie(v, i, slot, off, cookie);
-    setU16(slot, off + this.oUdpCk, udpChecksumOnWire(foldChecksum(v.udpSum0[i] + addr + srcPort + dstPort + ck)));
+    setU16(slot, off + this.oUdpCk, badUdpSum(udpChecksumOnWire(foldChecksum(v.udpSum0[i] + addr + srcPort + dstPort + ck)), this.ckXor));
     return v.len[i];
   }
 }
@@ -576,7 +690,10 @@ export class UdpTemplate6 {
   private readonly oDport: number;
   private readonly oUdpCk: number;
 
-  constructor(link: Ipv6Options, payloads: UdpPayloadTable = new UdpPayloadTable()) {
+  private readonly ckXor: number;
+
+  constructor(link: Ipv6Options, payloads: UdpPayloadTable = new UdpPayloadTable(), badsum = false) {
+    this.ckXor = badsum ? 1 : 0;
     const hop = (this.hopLimit = checkLink6(link));
     this.srcWords = ip6Words(link.srcIp);
     const l2 = linkHeaderLen(link);
@@ -623,7 +740,7 @@ export class UdpTemplate6 {
     setU16(slot, off + this.oDport, dstPort);
     const ck = writeUdpCookie(v, i, slot, off, cookie);
     const addr = (w0 >>> 16) + (w0 & 0xffff) + (w1 >>> 16) + (w1 & 0xffff) + (w2 >>> 16) + (w2 & 0xffff) + (w3 >>> 16) + (w3 & 0xffff);
-    setU16(slot, off + this.oUdpCk, udpChecksumOnWire(foldChecksum(v.udpSum0[i] + addr + srcPort + dstPort + ck)));
+    setU16(slot, off + this.oUdpCk, badUdpSum(udpChecksumOnWire(foldChecksum(v.udpSum0[i] + addr + srcPort + dstPort + ck)), this.ckXor));
     return v.len[i];
   }
 }
@@ -1191,11 +1308,15 @@ export const SlotKind = { NONE: 0, TCP: 1, UDP: 2, SCTP: 3, ICMP: 4, ARP: 5, TIM
 export interface ProbeOptions4 extends Ipv4Options {
   readonly tcp?: TcpOptions | undefined;
   readonly payloads?: UdpPayloadTable | undefined;
+  /** --badsum: wrong UDP checksums too (TCP ones come with `tcp.badsum`). */
+  readonly badsum?: boolean | undefined;
 }
 
 export interface ProbeOptions6 extends Ipv6Options {
   readonly tcp?: TcpOptions | undefined;
   readonly payloads?: UdpPayloadTable | undefined;
+  /** --badsum: wrong UDP checksums too (TCP ones come with `tcp.badsum`). */
+  readonly badsum?: boolean | undefined;
 }
 
 /** Where a probe leaves from: SourceChooser satisfies it (ip/port after choose4). */
@@ -1233,7 +1354,7 @@ export class ProbeSet4 {
   /** slots: the number of slots in the batch this set fills (slot index < slots). */
   constructor(opts: ProbeOptions4, key: CookieKey, slots: number) {
     this.tcp = new TcpTemplate4(opts, opts.tcp);
-    this.udp = new UdpTemplate4(opts, opts.payloads);
+    this.udp = new UdpTemplate4(opts, opts.payloads, opts.badsum === true);
     this.sctp = new SctpTemplate4(opts);
     this.icmp = new EchoTemplate4(opts);
     this.timestamp = new EchoTemplate4(opts, 'timestamp');
@@ -1361,7 +1482,7 @@ export class ProbeSet6 {
 
   constructor(opts: ProbeOptions6, key: CookieKey, slots: number) {
     this.tcp = new TcpTemplate6(opts, opts.tcp);
-    this.udp = new UdpTemplate6(opts, opts.payloads);
+    this.udp = new UdpTemplate6(opts, opts.payloads, opts.badsum === true);
     this.sctp = new SctpTemplate6(opts);
     this.icmp = new EchoTemplate6(opts);
     this.timestamp = new EchoTemplate6(opts, 'timestamp');

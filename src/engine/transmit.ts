@@ -47,7 +47,7 @@ import { indexSlice, sliceLength, type IndexSlice } from '../target/shard.js';
 import { CookieKey } from '../crypto/cookie.js';
 import type { FrameRing } from './ring.js';
 import { SourceChooser } from '../link/source.js';
-import { ProbeSet4, ProbeSet6, ipv6Bytes } from './template.js';
+import { DEFAULT_TEMPLATE, ProbeSet4, ProbeSet6, ipv6Bytes, synPayload, type TemplateSetup } from './template.js';
 import { Throttle } from './throttle.js';
 import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';
 import { TxArbiter, TxMode, type ArbiterDecision, type TxArbiterSetting } from './tx-arbiter.js';
@@ -209,6 +209,8 @@ export interface LinkSetup {
   /** Our IPv6 address; undefined when not scanning IPv6. */
   readonly src6: bigint | undefined;
   readonly srcPort: PortRange;
+  /** The packet-template options (--tcp-mss, --data-length, ...); absent: masscan HEAD's defaults. */
+  readonly template?: TemplateSetup | undefined;
 }
 
 export interface TransmitSetup {
@@ -367,16 +369,22 @@ export class Transmitter {
     const hasIp6 = this.plan.count6 > 0;
     if (hasIp4 && l.src4 === undefined) throw new ScanError('ERR_ADAPTER', 'no IPv4 source address for IPv4 targets: use --source-ip');
     if (hasIp6 && l.src6 === undefined) throw new ScanError('ERR_ADAPTER', 'no IPv6 source address for IPv6 targets: use --source-ip with an IPv6 address');
+    const tp = l.template ?? DEFAULT_TEMPLATE;
+    const tcp = { options: tp.tcpOptions, payload: synPayload(setup.seed, tp.dataLength), badsum: tp.badsum };
+    const common = { vlan: l.vlan, minFrame: tp.minFrame, badsum: tp.badsum, tcp, payloads };
     this.set4 = hasIp4
-      ? new ProbeSet4({ srcMac: l.srcMac, dstMac: l.routerMac4, vlan: l.vlan, srcIp: l.src4!.begin, ttl: l.ttl, payloads }, key, places)
+      ? new ProbeSet4({ ...common, srcMac: l.srcMac, dstMac: l.routerMac4, srcIp: l.src4!.begin, ttl: l.ttl }, key, places)
       : null;
     const src6 = l.src6 !== undefined ? ipv6Bytes(l.src6) : new Uint8Array(16);
     this.set6 = hasIp6
-      ? new ProbeSet6({ srcMac: l.srcMac, dstMac: l.routerMac6, vlan: l.vlan, srcIp: src6, hopLimit: l.ttl, payloads }, key, places)
+      ? new ProbeSet6({ ...common, srcMac: l.srcMac, dstMac: l.routerMac6, srcIp: src6, hopLimit: l.ttl }, key, places)
       : null;
     const maxLen = Math.max(this.set4?.maxFrameLen ?? 0, this.set6?.maxFrameLen ?? 0);
     const slotMax = tx.maxFrameLen ?? tx.slotSize;
-    if (maxLen > slotMax) throw new ScanError('ERR_INTERNAL', `probe frames of ${maxLen} bytes do not fit slots of ${slotMax}`);
+    if (maxLen > slotMax) {
+      // Only --min-packet / --data-length make probes this long: the user's numbers, not a bug.
+      throw new ScanError('ERR_BAD_OPTION', `probe frames of ${maxLen} bytes (--min-packet ${tp.minFrame}, --data-length ${tp.dataLength}) do not fit this adapter's ${slotMax}-byte frames`);
+    }
     this.src = new SourceChooser(key, l.src4 ?? { begin: 0, end: 0 }, l.srcPort);
     this.src6 = { ip: 0, port: l.srcPort.begin };
     this.mixed = hasIp4 && hasIp6;

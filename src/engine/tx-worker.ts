@@ -12,7 +12,7 @@ import type { TxBackend, TxChannel } from '../adapter/adapter.js';
 import { isScanError } from '../error.js';
 import { FrameRing } from './ring.js';
 import { ScanControl, STEP_DONE, Transmitter, WState, type TransmitSetup } from './transmit.js';
-import { formatFrame } from '../wire/pretty.js';
+import { PacketTracer } from './trace.js';
 
 /** How a worker opens its channel. */
 export type TxOpen =
@@ -70,13 +70,15 @@ async function main(): Promise<void> {
   try {
     tx = await openTxChannel(d.open);
     const frames = d.frameRing !== null ? new FrameRing(d.frameRing) : null;
-    const trace = d.packetTrace
-      ? (buf: Uint8Array, off: number, len: number): void => {
-        process.stderr.write(`SENT ${formatFrame(buf, off, len)}\n`);
-      }
+    // --packet-trace: masscan's SENT lines on stdout, limited (trace.ts).
+    const t0 = performance.now();
+    const tracer = d.packetTrace ? new PacketTracer((l) => { process.stdout.write(l); }) : null;
+    const trace = tracer !== null
+      ? (buf: Uint8Array, off: number, len: number): void => tracer.frame('SENT', (performance.now() - t0) / 1000, buf, off, len)
       : null;
     const t = new Transmitter(d.setup, tx, ctl, frames, () => performance.now() / 1000, trace);
     runTransmitLoop(t, ctl, frames !== null, frames);
+    if (tracer !== null && tracer.skipped > 0) process.stderr.write(tracer.summary());
     tx.close();
     tx = undefined;
     ctl.setWorkerState(thread, WState.EXITED);

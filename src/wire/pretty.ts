@@ -361,3 +361,54 @@ function describeSctp(buf: Uint8Array, d: Decoded): string {
   }
   return s;
 }
+
+// ------------------------------------------------------------------ --packet-trace lines
+
+/** TCP flag names in bit order (FIN 0x01 .. CWR 0x80), joined by '-' as masscan prints them. */
+const TRACE_TCP_FLAGS = ['FIN', 'SYN', 'RST', 'PSH', 'ACK', 'URG', 'ECE', 'CWR'];
+
+/** `[ip]:port`, left-aligned in 21 columns (masscan's endpoint column). */
+function traceEndpoint(ip: string, port: number): string {
+  return `[${ip}]:${port}`.padEnd(21);
+}
+
+/**
+ * One --packet-trace line in masscan's format, recorded from `masscan --packet-trace` (1.3.2)
+ * in the lab (test/wire/pretty.test.ts holds those lines as vectors):
+ *
+ *   SENT (0.2711) TCP  [10.250.0.1]:52072    > [198.18.0.61]:8080    SYN
+ *   RCVD (0.2716) TCP  [198.18.0.61]:8080    > [10.250.0.1]:52072    SYN-ACK
+ *   SENT (0.3187) ICMP [10.250.0.1]:8        > [198.18.0.61]:0
+ *
+ * `dir` SENT or RCVD, `secs` the time since the scan started (4 decimals), the protocol in 4
+ * columns, each endpoint `[ip]:port` in 21, then the TCP flags (none for UDP). ICMP prints
+ * type and code where the ports would be; SCTP its first chunk type; other protocols (and
+ * ARP, which masscan does not trace) print tcpdump's one-line description instead of
+ * endpoints. Returns '' for a frame that is not IP at all and not ARP.
+ */
+export function formatTraceLine(dir: 'SENT' | 'RCVD', secs: number, buf: Uint8Array, off: number, len: number): string {
+  const d = new Decoded(LinkType.ETHERNET, false);
+  d.verifyIpChecksum = false;
+  const r = decodeFrame(buf, off, len, d);
+  const head = `${dir} (${secs.toFixed(4)}) `;
+  if (d.ipVersion !== 4 && d.ipVersion !== 6) return d.arpOp >= 0 || r === 'ok' ? `${head}${formatFrame(buf, off, len)}` : '';
+  const src = d.ipVersion === 4 ? formatIpv4(d.src) : formatIpv6(buf, d.src6Off);
+  const dst = d.ipVersion === 4 ? formatIpv4(d.dst) : formatIpv6(buf, d.dst6Off);
+  let proto: string, sp: number, dp: number, tail = '';
+  if (d.proto === IpProtocol.TCP && d.srcPort >= 0) {
+    proto = 'TCP'; sp = d.srcPort; dp = d.dstPort;
+    const names: string[] = [];
+    for (let i = 0; i < 8; i++) if ((d.tcpFlags & (1 << i)) !== 0) names.push(TRACE_TCP_FLAGS[i]!);
+    tail = names.join('-');
+  } else if (d.proto === IpProtocol.UDP && d.srcPort >= 0) {
+    proto = 'UDP'; sp = d.srcPort; dp = d.dstPort;
+  } else if ((d.proto === IpProtocol.ICMP || d.proto === IpProtocol.ICMPV6) && d.icmpType >= 0) {
+    proto = d.proto === IpProtocol.ICMP ? 'ICMP' : 'ICMP6'; sp = d.icmpType; dp = d.icmpCode;
+  } else if (d.proto === IpProtocol.SCTP && d.srcPort >= 0) {
+    proto = 'SCTP'; sp = d.srcPort; dp = d.dstPort;
+    tail = d.sctpChunkType === 1 ? 'INIT' : d.sctpChunkType === 2 ? 'INIT-ACK' : d.sctpChunkType === 6 ? 'ABORT' : d.sctpChunkType >= 0 ? `chunk ${d.sctpChunkType}` : '';
+  } else {
+    return `${head}${formatFrame(buf, off, len)}`;
+  }
+  return `${head}${proto.padEnd(4)} ${traceEndpoint(src, sp)} > ${traceEndpoint(dst, dp)} ${tail}`;
+}

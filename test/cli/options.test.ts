@@ -106,6 +106,15 @@ const SAMPLES: Record<string, string[][]> = {
   pfring: [['--pfring']],
   sendq: [['--sendq']],
   readscan: [['--readscan', 'a.bin', 'b.bin']],
+  'tcp-mss': [['--tcp-mss', '1200'], ['--tcp-mss=false'], ['--tcpmss']],
+  'tcp-wscale': [['--tcp-wscale'], ['--tcp-wscale', '7']],
+  'tcp-tsecho': [['--tcp-tsecho'], ['--tcp-tsecho', '200']],
+  'tcp-sackok': [['--tcp-sackok']],
+  'min-packet': [['--min-packet', '100'], ['--min-pkt', '64']],
+  badsum: [['--badsum']],
+  'debug-level': [['--debug-level', '2'], ['-d'], ['-ddd']],
+  bpf: [['--bpf', 'tcp port 80'], ['--bpf', 'not (src host 10.0.0.9 and udp)']],
+  'data-length': [['--data-length', '20']],
 };
 
 function roundTrip(c: ScanConfig, io = testIo(FILES)): ScanConfig {
@@ -235,9 +244,9 @@ test('nmap single-dash options', () => {
   assert.equal(c.adapter, 'eth0');
   assert.equal(c.adapterPort?.begin, 40000);
   assert.equal(c.verbosity, 3);
-  // nothing prints debug output yet: -d is refused like --debug-level
-  assert.throws(() => parse(['-d', '-p1', '10.0.0.1']), (e: Error) => e.message === '-d: not supported yet');
-  assert.throws(() => parse(['-ddd', '-p1', '10.0.0.1']), (e: Error) => e.message === '-ddd: not supported yet');
+  // -d, -dd: debug levels (the receive side's counts, engine/receive.ts receiveDebugLines)
+  assert.equal(parse(['-d', '-p1', '10.0.0.1']).debug, 1);
+  assert.equal(parse(['-dd', '-d', '-p1', '10.0.0.1']).debug, 3);
   assert.equal(parse(['-ieth5', '-p1', '10.0.0.1']).adapter, 'eth5');
   assert.equal(parse(['-W']).operation, 'iflist');
   assert.equal(parse(['-V']).operation, 'version');
@@ -350,7 +359,9 @@ test('bad values name the option and the value', () => {
     [['--hello-string[80]', '!!'], /not base64/],
     // a refused option is refused whatever its value
     [['--vuln', 'x'], /^--vuln: not supported yet$/],
-    [['--tcp-mss', 'x'], /^--tcp-mss: not supported yet$/],
+    [['--redis-pwd', 'x'], /^--redis-pwd: not supported yet$/],
+    [['--tcp-mss', '70000'], /^--tcp-mss "70000": must be at most 65535/],
+    [['--data-length', '1460'], /^--data-length "1460": must be at most 1459/],
     [['--tx-backend', 'x'], /expected sendmmsg or txring/],
     [['--tx-arbiter', 'x'], /expected auto, parallel or serial/],
     [['--rotate', 'sometimes'], /^--rotate "sometimes"/],

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { gcsDuring } from './gc-count.js';
 import fc from 'fast-check';
 import {
-  classify, classifyContext, classifyFrame, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges4Words, ranges6Words, oprotoReportable,
+  classify, classifyContext, classifyFrame, receiveDebugLines, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges4Words, ranges6Words, oprotoReportable,
   Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE, UdpEcho, udpReplyEchoes, type ReceiveSetup,
 } from '../../src/engine/receive.js';
 import { UdpPacket, emitUdp } from '../../src/wire/udp.js';
@@ -870,4 +870,32 @@ test('fuzz: udpReplyEchoes never throws and reads only inside the payload', () =
   const r = snmpResponse(0x12345678);
   assert.equal(udpReplyEchoes(r, 0, r.length, UdpEcho.SNMP, 0, 0x12345678), true);
   for (let cut = 0; cut < 40; cut++) assert.equal(udpReplyEchoes(r, 0, cut, UdpEcho.SNMP, 0, 0x12345678), false, `cut ${cut}`);
+});
+
+test('--pcap keeps exactly the replies the receiver accepted (not forged ones, ARP requests or garbage)', () => {
+  const kept: string[] = [];
+  const sink = { writeFrame: (b: Uint8Array, o: number, l: number, s: number): void => { kept.push(`${s}:${Buffer.from(b.subarray(o, o + l)).toString('hex')}`); } };
+  const r = buildReceiver({ ...SETUP, answer4: true }, RecordRing.create(64), FrameRing.create(1 << 16, 1514), () => 1, sink);
+  const sim = new SimNet({ tcpOpen: ['10.0.0.5:80'] });
+  const good = answer(sim, probe4(ip4('10.0.0.5'), 80));
+  const d = new Decoded();
+  const p = probe4(ip4('10.0.0.6'), 80);
+  decodeFrame(p, 0, p.length, d);
+  const forged = tcpReply(d, TcpFlags.SYN | TcpFlags.ACK, 1, 12345);
+  const arp = new Uint8Array(42);
+  emitEthernet({ dst: new Uint8Array(6).fill(0xff), src: ROUTER_MAC, etherType: EtherType.ARP, vlanTci: undefined }, new EthernetFrame(arp, 0, 42));
+  arp.set([0, 1, 8, 0, 6, 4, 0, 1], 14);
+  setU32(arp, 14 + 24, ME); // who-has our address: answered, not kept
+  for (const [f, t] of [[good, 7], [forged, 8], [arp, 9], [Uint8Array.of(1, 2, 3), 10], [good, 11]] as const) r.handle(f, 0, f.length, t, 0);
+  const hex = Buffer.from(good).toString('hex');
+  assert.deepEqual(kept, [`7:${hex}`, `11:${hex}`]);
+  assert.equal(r.counters.answersQueued, 1, 'the ARP request was seen (and answered)');
+  // -d: every frame in exactly one bucket, with its count.
+  const c = r.counters;
+  assert.deepEqual([c.frames, c.valid, c.refused, c.undecodable, c.answersQueued, c.segments], [5, 2, 1, 1, 1, 0]);
+  assert.equal(c.valid + c.refused + c.undecodable + c.answersQueued + c.segments, c.frames);
+  assert.equal(receiveDebugLines(c, 4),
+    '[debug] receive: 5 frames: 2 replies (1 duplicates, 1 records), 1 refused (not to our address/port, not from a target or scanned port, or a wrong cookie), ' +
+    '1 undecodable, 1 ARP/NDP answered, 0 banner-connection segments\n' +
+    '[debug] receive: lost: 4 frames in the kernel ring, 0 records (record ring full), 0 frames to send (frame ring full); 2 RSTs queued\n');
 });
