@@ -16,7 +16,7 @@ export type RawOptionFields = Pick<
   | 'connectionTimeout' | 'helloTimeout' | 'hello' | 'helloStrings'
   | 'httpMethod' | 'httpUrl' | 'httpVersion' | 'httpHost' | 'httpUserAgent'
   | 'httpHeaders' | 'httpFieldRemove' | 'httpCookies' | 'httpPayload'
-  | 'tlsSni' | 'identify' | 'nmapPayloads' | 'pcapPayloads' | 'readscanNumbering'
+  | 'tlsSni' | 'identify' | 'nmapPayloads' | 'pcapPayloads' | 'readscanNumbering' | 'template'
 >;
 
 const HELLO_TYPES: readonly HelloName[] = ['http', 'ssl', 'smbv1'];
@@ -61,6 +61,15 @@ export function rawOptionFields(raw: ReadonlyMap<string, readonly string[]>): Ra
     identify: last('no-identify') !== 'true',
     nmapPayloads: last('nmap-payloads'),
     pcapPayloads: last('pcap-payloads'),
+    template: Object.freeze({
+      tcpMss: last('tcp-mss'),
+      tcpWscale: last('tcp-wscale'),
+      tcpSackok: last('tcp-sackok'),
+      tcpTsecho: last('tcp-tsecho'),
+      dataLength: Number(last('data-length') ?? 0),
+      minPacket: last('min-packet') === undefined ? undefined : Number(last('min-packet')),
+      badsum: last('badsum') === 'true',
+    }),
     readscanNumbering: numbering === '1.3.2' ? '1.3.2' : numbering === undefined ? undefined : ('head' satisfies AppNumbering),
   };
 }

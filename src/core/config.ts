@@ -56,6 +56,17 @@ export type CaptureType = 'cert' | 'servername' | 'html' | 'heartbleed' | 'ticke
 export const CAPTURE_TYPES: readonly CaptureType[] = ['cert', 'servername', 'html', 'heartbleed', 'ticketbleed'];
 
 
+/** The packet-template options of a scan, typed (ScanConfig.template). */
+export interface TemplateOptions {
+  readonly tcpMss: string | undefined;
+  readonly tcpWscale: string | undefined;
+  readonly tcpSackok: string | undefined;
+  readonly tcpTsecho: string | undefined;
+  readonly dataLength: number;
+  readonly minPacket: number | undefined;
+  readonly badsum: boolean;
+}
+
 export interface ScanConfig {
   readonly operation: Operation;
 
@@ -162,6 +173,12 @@ export interface ScanConfig {
   readonly bannerTypes: readonly string[];
   /** --readscan-numbering; undefined = HEAD's numbering. */
   readonly readscanNumbering: AppNumbering | undefined;
+  /**
+   * The packet-template options (reference §1.7): --tcp-mss, --tcp-wscale, --tcp-tsecho,
+   * --tcp-sackok as given (undefined: not given; a number, or enable/disable), --data-length,
+   * --min-packet (undefined: not given), --badsum.
+   */
+  readonly template: TemplateOptions;
 
   /**
    * Every option as given, after normalisation of its name (`name` or `name[index]`) to its

@@ -333,7 +333,7 @@ class ScanRun {
       udpPayloads,
       link: {
         srcMac: link.srcMac, routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
-        src4: link.src4, src6: link.src6, srcPort: link.srcPort, template: templateSetup(c.raw),
+        src4: link.src4, src6: link.src6, srcPort: link.srcPort, template: templateSetup(c.template),
       },
     };
     this.rxSetup = {
@@ -341,7 +341,7 @@ class ScanRun {
       routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
       answer4: link.answer4, answer6: link.answer6, noreset: c.noreset, arpscan: c.arpscan, targets4: c.targets4,
       ports: c.ports, targets6: c.targets6, udpPayloads, banners: c.banners ? bannerSetup(c) : undefined,
-      dataLength: templateSetup(c.raw).dataLength, bpf: c.bpf, packetTrace: c.packetTrace, debug: c.debug,
+      dataLength: templateSetup(c.template).dataLength, bpf: c.bpf, packetTrace: c.packetTrace, debug: c.debug,
     };
     let total = 0;
     let end = 0;

@@ -51,6 +51,7 @@ import { CookieKey, cookie4Hash, cookie6Hash } from '../crypto/cookie.js';
 import type { Target } from '../target/picker.js';
 import { ipv6ToWords } from '../target/ipv6.js';
 import { UdpPayloadTable } from './udp-payloads.js';
+import type { TemplateOptions } from '../core/config.js';
 
 /** Smallest Ethernet frame without its FCS. */
 export const MIN_ETHERNET_FRAME = 60;
@@ -171,15 +172,13 @@ export function tcpOptionsFor(mss: string | undefined, wscale: string | undefine
   return out;
 }
 
-/** The template options of a configuration (its raw keys; the last value of each wins). */
-export function templateSetup(raw: ReadonlyMap<string, readonly string[]>): TemplateSetup {
-  const last = (k: string): string | undefined => raw.get(k)?.at(-1);
-  const minPacket = last('min-packet');
+/** The template of a configuration's packet-template options. */
+export function templateSetup(o: TemplateOptions): TemplateSetup {
   return {
-    tcpOptions: tcpOptionsFor(last('tcp-mss'), last('tcp-wscale'), last('tcp-sackok'), last('tcp-tsecho')),
-    dataLength: Number(last('data-length') ?? 0),
-    minFrame: Math.max(MIN_ETHERNET_FRAME, Number(minPacket ?? MIN_ETHERNET_FRAME)),
-    badsum: last('badsum') === 'true',
+    tcpOptions: tcpOptionsFor(o.tcpMss, o.tcpWscale, o.tcpSackok, o.tcpTsecho),
+    dataLength: o.dataLength,
+    minFrame: Math.max(MIN_ETHERNET_FRAME, o.minPacket ?? MIN_ETHERNET_FRAME),
+    badsum: o.badsum,
   };
 }
 

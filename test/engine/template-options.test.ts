@@ -23,6 +23,10 @@ import { UdpPacket, parseUdp } from '../../src/wire/udp.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { Target } from '../../src/target/picker.js';
 import { SCANNER_MAC, ROUTER_MAC, tcpReply } from './scan-sim.js';
+import { rawOptionFields } from '../../src/cli/typed-options.js';
+
+/** The template of options kept as the CLI keeps them (raw), through the CLI's typed fields. */
+const templateOf = (raw: ReadonlyMap<string, readonly string[]>): ReturnType<typeof templateSetup> => templateSetup(rawOptionFields(raw).template);
 
 const mac = (s: string): Uint8Array => Uint8Array.from(s.split(':').map((h) => parseInt(h, 16)));
 const US = mac('02:00:00:00:00:01'), ROUTER = mac('66:55:44:33:22:11');
@@ -46,7 +50,7 @@ function expected4(o: LinkOptions, minFrame: number, tcp: TcpOptions, src: numbe
 }
 
 test('no template option: the SYN is masscan HEAD\'s §6.2 frame (seed 1), MSS 1460 only', () => {
-  const tp = templateSetup(new Map());
+  const tp = templateOf(new Map());
   assert.deepEqual(tp, { ...DEFAULT_TEMPLATE, tcpOptions: [{ kind: 'mss', mss: 1460 }] });
   const t = new TcpTemplate4({ srcMac: US, dstMac: ROUTER, srcIp: 0xc0000232, minFrame: tp.minFrame },
     { options: tp.tcpOptions, payload: synPayload(1n, tp.dataLength), badsum: tp.badsum });
@@ -78,10 +82,10 @@ test('TCP option bytes: --tcp-mss N / false, --tcp-wscale, --tcp-sackok, --tcp-t
   assert.equal(bytes('disable', '2', 'enable', 'enable'), '01030302' + '01010402' + '0101080a1234567800000000');
   assert.equal(bytes('1400', '14', 'enable', '4294967295'), '02040578' + '0103030e' + '01010402' + '0101080affffffff00000000');
   // The options come from the configuration's raw keys, the last value winning.
-  assert.deepEqual(templateSetup(new Map([['tcp-wscale', ['9', 'disable']], ['tcp-mss', ['536']]])).tcpOptions, [{ kind: 'mss', mss: 536 }]);
-  assert.deepEqual(templateSetup(raw({ 'data-length': '20', 'min-packet': '100', badsum: 'true' })),
+  assert.deepEqual(templateOf(new Map([['tcp-wscale', ['9', 'disable']], ['tcp-mss', ['536']]])).tcpOptions, [{ kind: 'mss', mss: 536 }]);
+  assert.deepEqual(templateOf(raw({ 'data-length': '20', 'min-packet': '100', badsum: 'true' })),
     { tcpOptions: [{ kind: 'mss', mss: 1460 }], dataLength: 20, minFrame: 100, badsum: true });
-  assert.equal(templateSetup(raw({ 'min-packet': '40' })).minFrame, 60);
+  assert.equal(templateOf(raw({ 'min-packet': '40' })).minFrame, 60);
 });
 
 test('property: SYNs with any template options equal the repr-built frames and verify', () => {
@@ -203,7 +207,7 @@ test('the cookie check takes --data-length: a reply acks cookie + 1 + data lengt
 });
 
 test('ProbeSet4.fillTarget with every template option allocates nothing (no GC over 2e6 probes once optimised)', async () => {
-  const tp = templateSetup(raw({ 'tcp-wscale': 'enable', 'tcp-sackok': 'enable', 'tcp-tsecho': 'enable', 'data-length': '32', 'min-packet': '128', badsum: 'true' }));
+  const tp = templateOf(raw({ 'tcp-wscale': 'enable', 'tcp-sackok': 'enable', 'tcp-tsecho': 'enable', 'data-length': '32', 'min-packet': '128', badsum: 'true' }));
   const set = new ProbeSet4({ srcMac: US, dstMac: ROUTER, srcIp: 0xc0000232, minFrame: tp.minFrame, badsum: tp.badsum,
     tcp: { options: tp.tcpOptions, payload: synPayload(9n, tp.dataLength), badsum: tp.badsum } }, new CookieKey(9n), 1024);
   const buf = new Uint8Array(1024 * 160);
