@@ -14,6 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { AppName, BannerModule, TargetInfo } from './module.js';
 import { HTTP_APPS, httpModule, type HttpRequestConfig } from './http.js';
 import { SSH_APPS, sshModule } from './ssh.js';
+import { SMB_APPS, smbModule } from './smb.js';
 
 /** What the banner modules need from the scan's options. */
 export interface BannerConfig {
@@ -137,6 +138,13 @@ export const BANNER_MODULES: readonly BannerModuleDef[] = [
     description: 'SSH: ident line, KEXINIT algorithm lists, HASSH fingerprint',
     prepare: (cfg, random) => sshModule(cfg.productVersion, random(16)),
   },
+  // Banners II: SMB, RDP, MySQL and the rest of the hello table (smb.ts, rdp.ts, mysql.ts, hellos.ts)
+  {
+    name: 'smb',
+    apps: SMB_APPS,
+    description: 'SMB: NetBIOS session (139), SMB1/SMB2 negotiate, NTLMSSP challenge (OS version, domain, names)',
+    prepare: (cfg, random) => smbModule(cfg.hello === 'smbv1', random),
+  },
 ];
 
 /** Ports as single numbers or inclusive [first, last] ranges. */
@@ -153,6 +161,8 @@ export const HELLO_PORTS: readonly { readonly module: string; readonly ports: Po
     module: 'ssl',
     ports: [443, 465, [990, 995], 636, 637, 322, 2083, 2087, 2096, 2376, 3269, 5061, 8140, 8443, 8531, 9050, 11712, 49955],
   },
+  // Banners II: SMB, RDP and the rest of HEAD's table
+  { module: 'smb', ports: [139, 445] },
 ];
 
 /** One greeting of §9.2: the first bytes of a server that speaks first. */
@@ -165,6 +175,8 @@ export interface DetectRule {
   readonly caseless?: boolean;
   /** Only on these destination ports (e.g. `220 ` is SMTP on 25 and 587, FTP elsewhere). */
   readonly ports?: readonly number[];
+  /** Offsets of the prefix whose byte may be anything (a length field, e.g. SMB's `00 00 ?? ??`). */
+  readonly anyAt?: readonly number[];
 }
 
 /**
@@ -177,6 +189,11 @@ export const DETECT_RULES: readonly DetectRule[] = [
   { prefix: 'SSH-1.', module: 'ssh' },
   { prefix: 'SSH-2.', module: 'ssh' },
   { prefix: 'HTTP/1.', module: 'http' },
+  // Banners II (SMB, RDP, MySQL): binary greetings with length bytes matched by anyAt
+  { prefix: '\x00\x00\x00\x00\xfeSMB', module: 'smb', anyAt: [2, 3] },
+  { prefix: '\x00\x00\x00\x00\xffSMB', module: 'smb', anyAt: [2, 3] },
+  { prefix: '\x82\x00\x00\x00', module: 'smb' },
+  { prefix: '\x83\x00\x00\x01', module: 'smb' },
 ];
 
 /** The longest prefix of any rule: how many first bytes a session may have to hold. */
@@ -186,6 +203,8 @@ interface CompiledRule {
   readonly bytes: Uint8Array;
   readonly caseless: boolean;
   readonly ports: readonly number[] | undefined;
+  /** Per prefix byte: 1 when any byte matches there. */
+  readonly any: Uint8Array;
   readonly module: BannerModule;
 }
 
@@ -228,7 +247,9 @@ export class Banners {
       const m = this.byName.get(r.module);
       if (m === undefined) continue;
       if (r.prefix.length > DETECT_MAX) throw new Error(`detect rule ${r.prefix} longer than ${DETECT_MAX}`);
-      this.rules.push({ bytes: Uint8Array.from(Buffer.from(r.prefix, 'latin1')), caseless: r.caseless ?? true, ports: r.ports, module: m });
+      const any = new Uint8Array(r.prefix.length);
+      for (const k of r.anyAt ?? []) if (k >= 0 && k < any.length) any[k] = 1;
+      this.rules.push({ bytes: Uint8Array.from(Buffer.from(r.prefix, 'latin1')), caseless: r.caseless ?? true, ports: r.ports, any, module: m });
     }
   }
 
@@ -282,6 +303,7 @@ export class Banners {
       if (final && n < r.bytes.length) continue;
       let ok = true;
       for (let k = 0; k < n; k++) {
+        if (r.any[k] === 1) continue;
         const a = buf[off + k]!;
         const b = r.bytes[k]!;
         if (a !== b && !(r.caseless && lower(a) === lower(b))) { ok = false; break; }
