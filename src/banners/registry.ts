@@ -15,6 +15,8 @@ import type { AppName, BannerModule, TargetInfo } from './module.js';
 import { HTTP_APPS, httpModule, type HttpRequestConfig } from './http.js';
 import { SSH_APPS, sshModule } from './ssh.js';
 import { SMB_APPS, smbModule } from './smb.js';
+import { RDP_APPS, rdpModule } from './rdp.js';
+import { mysqlModule } from './mysql.js';
 
 /** What the banner modules need from the scan's options. */
 export interface BannerConfig {
@@ -145,6 +147,18 @@ export const BANNER_MODULES: readonly BannerModuleDef[] = [
     description: 'SMB: NetBIOS session (139), SMB1/SMB2 negotiate, NTLMSSP challenge (OS version, domain, names)',
     prepare: (cfg, random) => smbModule(cfg.hello === 'smbv1', random),
   },
+  {
+    name: 'rdp',
+    apps: RDP_APPS,
+    description: 'RDP: X.224 connection confirm, selected protocol, NLA-supported/-unused/-unsupported or the failure',
+    prepare: () => rdpModule(),
+  },
+  {
+    name: 'mysql',
+    apps: ['unknown'],
+    description: 'MySQL/MariaDB handshake v10 or ERR packet, as readable `unknown` text (masscan has no name for it)',
+    prepare: () => mysqlModule(),
+  },
 ];
 
 /** Ports as single numbers or inclusive [first, last] ranges. */
@@ -163,6 +177,7 @@ export const HELLO_PORTS: readonly { readonly module: string; readonly ports: Po
   },
   // Banners II: SMB, RDP and the rest of HEAD's table
   { module: 'smb', ports: [139, 445] },
+  { module: 'rdp', ports: [3389] },
 ];
 
 /** One greeting of §9.2: the first bytes of a server that speaks first. */
@@ -194,6 +209,12 @@ export const DETECT_RULES: readonly DetectRule[] = [
   { prefix: '\x00\x00\x00\x00\xffSMB', module: 'smb', anyAt: [2, 3] },
   { prefix: '\x82\x00\x00\x00', module: 'smb' },
   { prefix: '\x83\x00\x00\x01', module: 'smb' },
+  { prefix: '\x03\x00\x00\x13\x0e\xd0', module: 'rdp' },
+  { prefix: '\x03\x00\x00\x0b\x06\xd0', module: 'rdp' },
+  // MySQL/MariaDB: a 3-byte length (first byte any, a greeting is < 256 bytes), sequence 0,
+  // then protocol 10 or an ERR packet (0xff)
+  { prefix: '\x00\x00\x00\x00\x0a', module: 'mysql', anyAt: [0] },
+  { prefix: '\x00\x00\x00\x00\xff', module: 'mysql', anyAt: [0] },
 ];
 
 /** The longest prefix of any rule: how many first bytes a session may have to hold. */
