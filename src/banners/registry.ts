@@ -17,6 +17,7 @@ import { SSH_APPS, sshModule } from './ssh.js';
 import { SMB_APPS, smbModule } from './smb.js';
 import { RDP_APPS, rdpModule } from './rdp.js';
 import { mysqlModule } from './mysql.js';
+import { HELLO_PROTOS, helloModule } from './hellos.js';
 
 /** What the banner modules need from the scan's options. */
 export interface BannerConfig {
@@ -159,6 +160,13 @@ export const BANNER_MODULES: readonly BannerModuleDef[] = [
     description: 'MySQL/MariaDB handshake v10 or ERR packet, as readable `unknown` text (masscan has no name for it)',
     prepare: () => mysqlModule(),
   },
+  // the rest of HEAD's hello table (§9.3), one module per protocol
+  ...HELLO_PROTOS.map((p): BannerModuleDef => ({
+    name: p.name,
+    apps: p.name === 'dns-tcp' ? ['dns-ver', 'unknown'] : p.name === 'minecraft' ? ['minecraft', 'unknown'] : ['unknown'],
+    description: `${p.service}: the §9.3 probe and a reader of the first reply`,
+    prepare: () => helloModule(p),
+  })),
 ];
 
 /** Ports as single numbers or inclusive [first, last] ranges. */
@@ -178,6 +186,7 @@ export const HELLO_PORTS: readonly { readonly module: string; readonly ports: Po
   // Banners II: SMB, RDP and the rest of HEAD's table
   { module: 'smb', ports: [139, 445] },
   { module: 'rdp', ports: [3389] },
+  ...HELLO_PROTOS.map((p) => ({ module: p.name, ports: p.ports })),
 ];
 
 /** One greeting of §9.2: the first bytes of a server that speaks first. */
