@@ -21,8 +21,8 @@ fi
 PKGS=(iproute2 iptables nftables tcpdump masscan libxml2-utils xsltproc nmap jq
       make g++ python3 util-linux procps time
       nginx-light openssh-server openssl)
-# Banners II real servers of test/lab/banners3.test.ts: SMB, RDP, MySQL (and dnsmasq-base for DNS over TCP)
-BANNERS3_PKGS=(samba xrdp mariadb-server dnsmasq-base)
+# Banners II real servers of test/lab/banners3.test.ts: SMB, RDP, MySQL, DNS over TCP, Sun RPC, X11
+BANNERS3_PKGS=(samba xrdp mariadb-server dnsmasq-base rpcbind tigervnc-standalone-server)
 PKGS+=("${BANNERS3_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do

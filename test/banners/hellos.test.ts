@@ -7,7 +7,7 @@ import {
 } from '../../src/banners/hellos.js';
 import { buildBanners, defaultBannerConfig } from '../../src/banners/registry.js';
 import { berAt } from '../../src/codec/ber.js';
-import { assertSplitInvariant, guarded, latin1, runGuarded, RUNS, T4, text } from './helpers.js';
+import { assertSplitInvariant, bannerVector, guarded, latin1, runGuarded, RUNS, T4, text } from './helpers.js';
 
 const P = (name: string): HelloProto => HELLO_PROTOS.find((p) => p.name === name)!;
 const M = (name: string) => helloModule(P(name));
@@ -190,4 +190,19 @@ test('hellos fuzz: every reader, random and framed bytes: no throw, in bounds, b
     for (const i of items) assert.ok(i.bytes.length <= 4096 + 2048);
     assert.ok(conv.closes <= 1);
   }), { numRuns: RUNS * 5 });
+});
+
+test('hellos: real dnsmasq 2.90 (version.bind over TCP) and real Xtigervnc 1.12 (X11 setup)', () => {
+  const dns = bannerVector('dnsmasq-version-bind.txt');
+  assert.equal(text(dns.sent), text(dnsVersionBindQuery()));
+  expectReading('dns-tcp', dns.received, 'dns-ver', 'dnsmasq-2.90');
+  const x = bannerVector('xtigervnc-x11.txt');
+  assert.equal(text(x.sent), text(P('x11').hello({ ...T4, port: 6037 })));
+  expectReading('x11', x.received, 'unknown', 'x11 success 11.0 release=12101006 vendor=The X.Org Foundation');
+});
+
+test('hellos: real rpcbind 1.2.6: NULL call to the portmapper, and to NFS which it does not serve', () => {
+  expectReading('sunrpc', bannerVector('rpcbind-null.txt').received, 'unknown', 'rpc reply accepted stat=SUCCESS');
+  expectReading('sunrpc', bannerVector('rpcbind-nfs-null.txt').received, 'unknown', 'rpc reply accepted stat=PROG_UNAVAIL');
+  assert.equal(text(bannerVector('rpcbind-nfs-null.txt').sent), text(rpcNullCall(2049)));
 });

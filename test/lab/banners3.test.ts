@@ -1,6 +1,7 @@
 /**
- * Banners II from real servers (issue 10, item 1 and 5): Samba's smbd (445, 139 and 4455),
- * xrdp (3389 and 3390) and MariaDB (3306 and 13306) run in the sink; tidescan scans them with
+ * Banners II from real servers (issue 10, items 1, 2 and 5): Samba's smbd (445, 139 and 4455),
+ * xrdp (3389 and 3390), MariaDB (3306 and 13306), and for the hello table dnsmasq (DNS over
+ * TCP, 53), rpcbind (Sun RPC, 111) and an X server (X11, 6017) run in the sink; tidescan scans them with
  * --banners. On the usual ports the hello table sends the probe; on the unusual ones SMB and
  * RDP get theirs by --hello-string (as a user would: neither speaks first) and detection reads
  * the answer; MariaDB speaks first and is detected anywhere.
@@ -14,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, type Lab } from './lab.js';
-import { startMariadb, startSamba, startXrdp, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
+import { startDnsmasq, startMariadb, startRpcbind, startSamba, startX11, startXrdp, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
 import { describeRun, linkArgs, runTidescan } from './harness.js';
 import { smb1Negotiate } from '../../src/banners/smb.js';
 import { rdpConnectionRequest } from '../../src/banners/rdp.js';
@@ -23,6 +24,9 @@ let lab: Lab;
 let samba: SambaServer;
 let xrdp: Server3;
 let maria: MariadbServer;
+let dns: Server3;
+let rpc: Server3;
+let x11: Server3;
 let dir: string;
 
 before(async () => {
@@ -34,12 +38,18 @@ before(async () => {
     startXrdp(lab, { dir, lifetimeMs: 300_000 }),
     startMariadb(lab, { dir, lifetimeMs: 300_000 }),
   ]);
+  [dns, rpc, x11] = await Promise.all([
+    startDnsmasq(lab, { dir, lifetimeMs: 300_000 }), startRpcbind(lab, { lifetimeMs: 300_000 }), startX11(lab, { lifetimeMs: 300_000 }),
+  ]);
 });
 
 after(async () => {
   await samba?.stop();
   await xrdp?.stop();
   await maria?.stop();
+  await dns?.stop();
+  await rpc?.stop();
+  await x11?.stop();
   await lab?.destroy();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
@@ -62,12 +72,13 @@ async function readBanners(file: string): Promise<Map<string, Rec>> {
   return map;
 }
 
-test('tidescan --banners gets SMB (Samba), RDP (xrdp) and MySQL (MariaDB) banners on usual and unusual ports', async () => {
+test('tidescan --banners gets SMB (Samba), RDP (xrdp), MySQL (MariaDB), DNS (dnsmasq), Sun RPC (rpcbind) and X11 banners', async () => {
   const out = path.join(dir, 'tidescan.ndjson');
   const b64 = (b: Uint8Array): string => Buffer.from(b).toString('base64');
-  const ports = [...samba.ports, ...xrdp.ports, ...maria.ports];
+  const ports = [...samba.ports, ...xrdp.ports, ...maria.ports, ...dns.ports, ...rpc.ports, ...x11.ports];
+  const ips = [samba.ip, xrdp.ip, maria.ip, dns.ip, rpc.ip, x11.ip];
   const r = await runTidescan(lab, [
-    ...linkArgs(lab), '--banners', '--range', samba.ip, '--range', xrdp.ip, '--range', maria.ip, '-p', ports.join(','),
+    ...linkArgs(lab), '--banners', ...ips.flatMap((ip) => ['--range', ip]), '-p', ports.join(','),
     '--hello-string[4455]', b64(smb1Negotiate(false)), '--hello-string[3390]', b64(rdpConnectionRequest('tidescan')),
     '--rate', '1000', '--wait', '6', '-oD', out,
   ], { cwd: dir, timeoutMs: 120_000 });
@@ -81,6 +92,11 @@ test('tidescan --banners gets SMB (Samba), RDP (xrdp) and MySQL (MariaDB) banner
     want.set(`${maria.ip}:${p} unknown`, (x) => String(x.data.banner).startsWith(`mysql protocol=10 version=5.5.5-${maria.version} `) &&
       x.data['service'] === 'mysql');
   }
+  want.set(`${dns.ip}:53 dns-ver`, (x) => /^dnsmasq-\d+\.\d+$/.test(String(x.data.banner)) && x.data['service'] === 'dns');
+  want.set(`${rpc.ip}:111 unknown`, (x) => x.data.banner === 'rpc reply accepted stat=SUCCESS' && x.data['service'] === 'sunrpc');
+  // The X server lets only local clients in without authorization (its host access list):
+  // the scanner is remote, so the setup reply is Failed with the reason, as on the Internet.
+  want.set(`${x11.ip}:6017 unknown`, (x) => x.data.banner === 'x11 failed 11.0 reason=Authorization required, but no authorization protocol specified.');
   const ok: string[] = [];
   const bad: string[] = [];
   for (const [k, check] of want) {

@@ -7,7 +7,9 @@
  * destroy, bounded life), with the test's own configuration in a temp dir (nothing under /etc
  * is written), and a start function resolves only once every listener accepts connections
  * (polled from inside the sink), else stops the server and throws with its output.
- * Packages: samba, xrdp, mariadb-server (scripts/setup.sh, BANNERS3_PKGS).
+ * Also dnsmasq (DNS over TCP), rpcbind (Sun RPC) and an X server (Xtigervnc) for the hello table.
+ * Packages: samba, xrdp, mariadb-server, dnsmasq-base, rpcbind, tigervnc-standalone-server
+ * (scripts/setup.sh, BANNERS3_PKGS).
  */
 import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -139,4 +141,35 @@ export async function startMariadb(lab: Lab, o: { dir: string; ip?: string; port
   ], { timeoutMs: o.lifetimeMs ?? 600_000 });
   await waitPorts(lab, [p], ip, [port, extra], 60_000);
   return { ip, ports: [port, extra], version: v, stop: stopAll([p]) };
+}
+
+/** dnsmasq answering DNS (and version.bind) on `ip`:53, TCP and UDP. */
+export async function startDnsmasq(lab: Lab, o: { dir: string; ip?: string; lifetimeMs?: number }): Promise<Server3> {
+  const ip = o.ip ?? '198.18.3.53';
+  const d = path.join(o.dir, 'dnsmasq');
+  mkdirSync(d, { recursive: true });
+  const p = lab.spawn('sink', '/usr/sbin/dnsmasq', ['-k', '--conf-file=/dev/null', `--listen-address=${ip}`, '--bind-interfaces',
+    '--no-resolv', '--no-hosts', '--user=root', `--pid-file=${d}/pid`], { timeoutMs: o.lifetimeMs ?? 600_000 });
+  await waitPorts(lab, [p], ip, [53]);
+  return { ip, ports: [53], stop: stopAll([p]) };
+}
+
+/** rpcbind (the Sun RPC portmapper) on 111, every address of the sink. */
+export async function startRpcbind(lab: Lab, o: { ip?: string; lifetimeMs?: number }): Promise<Server3> {
+  const ip = o.ip ?? '198.18.3.111';
+  const p = lab.spawn('sink', '/usr/sbin/rpcbind', ['-f'], { timeoutMs: o.lifetimeMs ?? 600_000 });
+  await waitPorts(lab, [p], ip, [111]);
+  return { ip, ports: [111], stop: stopAll([p]) };
+}
+
+/**
+ * An X server (Xtigervnc) on display :17, X11 over TCP on 6017 (its VNC port moved away, to
+ * 45917). Its lock and socket live under /tmp/.X17-lock and /tmp/.X11-unix as every X server's.
+ */
+export async function startX11(lab: Lab, o: { ip?: string; lifetimeMs?: number }): Promise<Server3> {
+  const ip = o.ip ?? '198.18.3.60';
+  const p = lab.spawn('sink', '/usr/bin/Xtigervnc', [':17', '-listen', 'tcp', '-rfbport', '45917', '-SecurityTypes', 'None'],
+    { timeoutMs: o.lifetimeMs ?? 600_000 });
+  await waitPorts(lab, [p], ip, [6017]);
+  return { ip, ports: [6017], stop: stopAll([p]) };
 }
