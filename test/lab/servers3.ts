@@ -82,14 +82,14 @@ export async function startSamba(lab: Lab, o: { dir: string; ip?: string; ports?
     `  cache directory = ${d}/cache`, `  pid directory = ${d}/pid`, `  ncalrpc dir = ${d}/ncalrpc`,
     `  log file = ${d}/log/log.%m`, '  load printers = no', '  printcap name = /dev/null', '  disable spoolss = yes', '',
   ].join('\n'));
-  // NOTE: smbd signals its whole process group when it stops (kill(0, SIGTERM)): under
-  // --no-process-group that group would be ours. setsid gives it a session of its own (setsid
-  // execs smbd itself, the PID stays the one we kill).
-  // smbd binds only addresses its interface list holds: give `ip` to the sink's lo (the
-  // namespace is the test's own; AnyIP alone is not an interface address to smbd).
+  // smbd listens on `ip` only (bind interfaces only): the address is given to the sink's lo,
+  // as Samba takes its listen addresses from the interfaces (the namespace is the test's own).
   await lab.exec('sink', 'ip', ['addr', 'add', `${ip}/32`, 'dev', 'lo']);
-  // NOTE: stdin is /dev/null: smbd in the foreground with a pipe for stdin exits once the
-  // first client goes (seen here with 4.17).
+  // NOTE: two hazards seen here with smbd 4.17 in the foreground: with the lab's pipe as its
+  // stdin it exited after the first client, and when it exits it signals its process group
+  // (under --no-process-group that was ours: the test runner got SIGTERM). So stdin is
+  // /dev/null and setsid gives it a session of its own; sh and setsid exec, so the PID we
+  // kill is smbd's.
   const smbd = ['/usr/sbin/smbd', '--foreground', '--no-process-group', '--debug-stdout', `--configfile=${conf}`];
   const p = lab.spawn('sink', 'sh', ['-c', 'exec setsid "$@" </dev/null', 'sh', ...smbd], { timeoutMs: o.lifetimeMs ?? 600_000 });
   await waitPorts(lab, [p], ip, ports);
