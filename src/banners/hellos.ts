@@ -14,6 +14,10 @@
  * masscan's names; the others have none in masscan (§9.6), so they are `unknown` records with
  * text such as `ldap searchResEntry ...` and the field `service`. A reply no reader
  * recognises is kept raw as `unknown`, as masscan keeps it.
+ *
+ * NOTE: Lotus Notes RPC (§9.3: 130, 427, 1352, 1972, 7171, 8728, 22001) is not in this table:
+ * NRPC is proprietary and undocumented, so there is no specification to build its probe from;
+ * those ports get no probe (the server's own first bytes are still kept).
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import { be16, be32, clean, latin1At, le16, le32 } from './frame.js';
