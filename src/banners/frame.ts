@@ -46,7 +46,7 @@ export function utf16At(b: Uint8Array, i: number, n: number, end: number): strin
   return s;
 }
 
-/** Text safe to put in a one-line banner: control characters and spaces become `_`... kept short. */
+/** Text safe to put in a one-line banner: control characters become `.`, at most `max` characters. */
 export function clean(s: string, max = 256): string {
   let o = '';
   for (let k = 0; k < s.length && o.length < max; k++) {
