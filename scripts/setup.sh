@@ -25,6 +25,9 @@ PKGS=(iproute2 iptables nftables tcpdump masscan libxml2-utils xsltproc nmap jq
       nginx-light openssh-server openssl
       vsftpd opensmtpd dovecot-imapd dovecot-pop3d tigervnc-standalone-server inetutils-telnetd socat
       memcached redis-server)
+# Banners II real servers of test/lab/banners3.test.ts: SMB, RDP, MySQL, DNS over TCP, Sun RPC, X11
+BANNERS3_PKGS=(samba xrdp mariadb-server dnsmasq-base rpcbind tigervnc-standalone-server)
+PKGS+=("${BANNERS3_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

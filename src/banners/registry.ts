@@ -21,6 +21,10 @@ import { VNC_APPS, vncModule } from './vnc.js';
 import { TELNET_APPS, telnetModule } from './telnet.js';
 import { MEMCACHED_APPS, memcachedModule } from './memcached.js';
 import { REDIS_APPS, redisModule } from './redis.js';
+import { SMB_APPS, smbModule } from './smb.js';
+import { RDP_APPS, rdpModule } from './rdp.js';
+import { mysqlModule } from './mysql.js';
+import { HELLO_PROTOS, helloModule } from './hellos.js';
 
 /** What the banner modules need from the scan's options. */
 export interface BannerConfig {
@@ -146,6 +150,32 @@ export const BANNER_MODULES: readonly BannerModuleDef[] = [
     description: 'Redis: INFO server section as key=value pairs, or the error reply (a tidescan name: masscan prints unknown)',
     prepare: () => redisModule(),
   },
+  // Banners II: SMB, RDP, MySQL and the rest of the hello table (smb.ts, rdp.ts, mysql.ts, hellos.ts)
+  {
+    name: 'smb',
+    apps: SMB_APPS,
+    description: 'SMB: NetBIOS session (139), SMB1/SMB2 negotiate, NTLMSSP challenge (OS version, domain, names)',
+    prepare: (cfg, random) => smbModule(cfg.hello === 'smbv1', random),
+  },
+  {
+    name: 'rdp',
+    apps: RDP_APPS,
+    description: 'RDP: X.224 connection confirm, selected protocol, NLA-supported/-unused/-unsupported or the failure',
+    prepare: () => rdpModule(),
+  },
+  {
+    name: 'mysql',
+    apps: ['unknown'],
+    description: 'MySQL/MariaDB handshake v10 or ERR packet, as readable `unknown` text (masscan has no name for it)',
+    prepare: () => mysqlModule(),
+  },
+  // the rest of HEAD's hello table (§9.3), one module per protocol
+  ...HELLO_PROTOS.map((p): BannerModuleDef => ({
+    name: p.name,
+    apps: p.name === 'dns-tcp' ? ['dns-ver', 'unknown'] : p.name === 'minecraft' ? ['minecraft', 'unknown'] : ['unknown'],
+    description: `${p.service}: the §9.3 probe and a reader of the first reply`,
+    prepare: () => helloModule(p),
+  })),
 ];
 
 /** Ports as single numbers or inclusive [first, last] ranges. */
@@ -165,6 +195,10 @@ export const HELLO_PORTS: readonly { readonly module: string; readonly ports: Po
   { module: 'telnet', ports: [23] },
   { module: 'memcached', ports: [11211] },
   { module: 'redis', ports: [6379] },
+  // Banners II: SMB, RDP and the rest of HEAD's table
+  { module: 'smb', ports: [139, 445] },
+  { module: 'rdp', ports: [3389] },
+  ...HELLO_PROTOS.map((p) => ({ module: p.name, ports: p.ports })),
 ];
 
 /** One greeting of §9.2: the first bytes of a server that speaks first. */
@@ -177,6 +211,8 @@ export interface DetectRule {
   readonly caseless?: boolean;
   /** Only on these destination ports (e.g. `220 ` is SMTP on 25 and 587, FTP elsewhere). */
   readonly ports?: readonly number[];
+  /** Offsets of the prefix whose byte may be anything (a length field, e.g. SMB's `00 00 ?? ??`). */
+  readonly anyAt?: readonly number[];
 }
 
 /**
@@ -207,6 +243,17 @@ export const DETECT_RULES: readonly DetectRule[] = [
   { prefix: '\xff\xfe', module: 'telnet' },
   { prefix: 'login:', module: 'telnet' },
   { prefix: 'password:', module: 'telnet' },
+  // Banners II (SMB, RDP, MySQL): binary greetings with length bytes matched by anyAt
+  { prefix: '\x00\x00\x00\x00\xfeSMB', module: 'smb', anyAt: [2, 3] },
+  { prefix: '\x00\x00\x00\x00\xffSMB', module: 'smb', anyAt: [2, 3] },
+  { prefix: '\x82\x00\x00\x00', module: 'smb' },
+  { prefix: '\x83\x00\x00\x01', module: 'smb' },
+  { prefix: '\x03\x00\x00\x13\x0e\xd0', module: 'rdp' },
+  { prefix: '\x03\x00\x00\x0b\x06\xd0', module: 'rdp' },
+  // MySQL/MariaDB: a 3-byte length (first byte any, a greeting is < 256 bytes), sequence 0,
+  // then protocol 10 or an ERR packet (0xff)
+  { prefix: '\x00\x00\x00\x00\x0a', module: 'mysql', anyAt: [0] },
+  { prefix: '\x00\x00\x00\x00\xff', module: 'mysql', anyAt: [0] },
 ];
 
 /** The longest prefix of any rule: how many first bytes a session may have to hold. */
@@ -216,6 +263,8 @@ interface CompiledRule {
   readonly bytes: Uint8Array;
   readonly caseless: boolean;
   readonly ports: readonly number[] | undefined;
+  /** Per prefix byte: 1 when any byte matches there. */
+  readonly any: Uint8Array;
   readonly module: BannerModule;
 }
 
@@ -258,7 +307,9 @@ export class Banners {
       const m = this.byName.get(r.module);
       if (m === undefined) continue;
       if (r.prefix.length > DETECT_MAX) throw new Error(`detect rule ${r.prefix} longer than ${DETECT_MAX}`);
-      this.rules.push({ bytes: Uint8Array.from(Buffer.from(r.prefix, 'latin1')), caseless: r.caseless ?? true, ports: r.ports, module: m });
+      const any = new Uint8Array(r.prefix.length);
+      for (const k of r.anyAt ?? []) if (k >= 0 && k < any.length) any[k] = 1;
+      this.rules.push({ bytes: Uint8Array.from(Buffer.from(r.prefix, 'latin1')), caseless: r.caseless ?? true, ports: r.ports, any, module: m });
     }
   }
 
@@ -312,6 +363,7 @@ export class Banners {
       if (final && n < r.bytes.length) continue;
       let ok = true;
       for (let k = 0; k < n; k++) {
+        if (r.any[k] === 1) continue;
         const a = buf[off + k]!;
         const b = r.bytes[k]!;
         if (a !== b && !(r.caseless && lower(a) === lower(b))) { ok = false; break; }
