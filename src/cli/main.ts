@@ -11,7 +11,8 @@ import { randomBytes } from 'node:crypto';
 import { ScanError, isScanError, oneLine } from '../error.js';
 import type { ScanConfig, Range4, Range6 } from './config.js';
 import { parseCommandLine, type ParseIo } from './parse.js';
-import { echoConfig, writePausedConf, formatRange4, formatRange6 } from './echo.js';
+import { echoConfig, formatRange4, formatRange6 } from './echo.js';
+import { runScanCommand } from './run-scan.js';
 import { formatIPv4 } from '../target/ipv4.js';
 import { formatIPv6 } from '../target/ipv6.js';
 import { clipInput } from '../target/parse.js';
@@ -134,11 +135,8 @@ async function run(config: ScanConfig): Promise<number> {
         '../engine/benchmark.js', 'runBenchmark', '--benchmark');
       return await f(config);
     }
-    case 'scan': {
-      const f = await load<'runScan', (c: ScanConfig, hooks: { writePausedConf(resumeIndex: number): void }) => Promise<number>>(
-        '../engine/scan.js', 'runScan', 'scanning');
-      return await f(config, { writePausedConf: (i: number) => writePausedConf(config, i) });
-    }
+    case 'scan':
+      return await runScanCommand(config);
   }
 }
 

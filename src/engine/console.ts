@@ -7,6 +7,7 @@
  * everything by passing its own writer.
  */
 import { readFileSync } from 'node:fs';
+import type { ScanKind } from './sink.js';
 import {
   STATUS_CLEAR, ndjsonInfinite, ndjsonRunning, ndjsonWaiting, statusInfinite, statusRunning, statusWaiting,
 } from './status.js';
@@ -32,7 +33,7 @@ export function formatGmt(unixMs: number): string {
     `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} GMT`;
 }
 
-export type ScanKind = 'syn' | 'icmp' | 'arp';
+export type { ScanKind } from './sink.js';
 
 /**
  * The start lines, each ending in "\n":
