@@ -46,7 +46,7 @@ export type OptionState = 'field' | 'raw' | 'targets' | 'operation' | 'include' 
  * of three things, and test/cli/options-effect.test.ts holds the table to it:
  * - acts: `reads` names what carries its effect out of src/cli, and that thing is read there:
  *   a ScanConfig field (`rate`), a raw key (`raw:nmap-payloads`), an operation that
- *   cli/main.ts runs (`op:echo`), or cli code that acts on it itself (`cli:parse.ts:includeFile`:
+ *   the operation table runs (src/commands/index.ts, `op:echo`), or cli code that acts on it itself (`cli:parse.ts:includeFile`:
  *   that file uses that name). The test fails when nothing outside src/cli reads a field or key.
  * - refused: nothing acts on it yet. Using it (command line, config file, paused.conf) is an
  *   error `<option>: <why>`, unless applying it leaves the configuration exactly as it was

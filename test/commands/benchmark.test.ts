@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
-import { benchmarkItems, formatRow, measure, runBenchmark, runBenchmarkResults } from '../../src/engine/benchmark.js';
+import { benchmarkItems, formatRow, measure, runBenchmark, runBenchmarkResults } from '../../src/commands/benchmark.js';
 
-/** The repository root (this file runs as dist/test/engine/benchmark.test.js). */
+/** The repository root (this file runs as dist/test/commands/benchmark.test.js). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 const NAMES = [

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import {
   runSelftest, runUnits, selftestUnits, SelftestFailure, SELFTEST_SUCCESS, SELFTEST_FAILED, type SelftestUnit,
-} from '../../src/engine/selftest.js';
+} from '../../src/commands/selftest.js';
 import { Blackrock } from '../../src/target/blackrock.js';
 import { DedupTable } from '../../src/engine/dedup.js';
 
-/** The repository root (this file runs as dist/test/engine/selftest.test.js). */
+/** The repository root (this file runs as dist/test/commands/selftest.test.js). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function unit(name: string): SelftestUnit {
@@ -64,7 +64,7 @@ test('a broken unit is reported by name and reason, the others still run, exit 1
   assert.deepEqual(ran, ['first', 'last']);
   assert.deepEqual(lines, [
     '[-] selftest: broken: deliberately broken: got 1, expected 2',
-    '[-] selftest: crash: unexpected TypeError: x is not a function second line',
+    '[-] selftest: crash: unexpected TypeError: x is not a function\\nsecond line',
     '[-] selftest: async_broken: later',
     'regression test: failed :( ',
   ]);
