@@ -11,7 +11,8 @@ import { writePausedConf } from './echo.js';
 import { OutputSet, outputOptionsFrom } from '../output/outputs.js';
 import type { OutputIo } from '../output/sink.js';
 import type { ScanRecord } from '../output/record.js';
-import { Console, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type TextWriter } from '../engine/console.js';
+import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, startLines, type TextWriter } from './console.js';
+import { TIDESCAN_VERSION } from '../engine/version.js';
 import { ScanStopController, type RecordSink, type ScanEvent, type ScanListener, type ScanStart } from '../engine/sink.js';
 
 /** OutputSet as a RecordSink; close() reports the files that failed on `err`. */
@@ -80,7 +81,7 @@ export function consoleListener(config: ScanConfig, err: TextWriter, savePaused:
         }
         return;
       case 'forced-exit':
-        con.line('[-] Passed the wait window but still running, forcing exit...\n');
+        con.line(MSG_FORCED_EXIT);
         return;
       case 'end':
         con.clearStatus();

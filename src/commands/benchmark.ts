@@ -38,7 +38,7 @@ import { ProbeSet4, ProbeSet6 } from '../engine/template.js';
 import { classify, classifyContext, Verdict } from '../engine/receive.js';
 import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from '../engine/transmit.js';
 import { UdpPayloadTable } from '../engine/udp-payloads.js';
-import { TIDESCAN_VERSION } from '../engine/console.js';
+import { TIDESCAN_VERSION } from '../engine/version.js';
 import { reprTcp4 } from './selftest/fixtures.js';
 import { writeLineSync } from './fd-writer.js';
 import { TX_BATCH } from '../engine/scan.js';

@@ -5,7 +5,7 @@
 import type { ScanConfig } from '../cli/config.js';
 import { bannerConfigFromOptions } from '../banners/registry.js';
 import type { BannerSetup } from './banner-engine.js';
-import { TIDESCAN_VERSION } from './console.js';
+import { TIDESCAN_VERSION } from './version.js';
 
 /** masscan's --connection-timeout default (seconds). */
 const CONNECTION_TIMEOUT_S = 30;
