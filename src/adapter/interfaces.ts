@@ -258,8 +258,3 @@ export function printInterfaceList(write: (s: string) => void = (s) => void proc
   write(formatInterfaceList(listInterfaces(), defaultRouteInterface()));
 }
 
-/** --iflist: print the list and return the exit code (0). */
-export async function runIflist(): Promise<number> {
-  printInterfaceList();
-  return 0;
-}

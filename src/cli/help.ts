@@ -2,7 +2,7 @@
  * --help, -h, --nmap and --version texts. The long help is generated from the options table,
  * so every option the parser knows is listed (except nmap options we refuse).
  */
-import { TIDESCAN_VERSION } from '../engine/console.js';
+import { TIDESCAN_VERSION } from '../engine/version.js';
 import { OPTIONS, type HelpGroup } from './options.js';
 
 /** The title of each option group, in --help and the man page. */

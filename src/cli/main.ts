@@ -8,15 +8,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { ScanError, isScanError, oneLine } from '../error.js';
-import type { ScanConfig, Range4, Range6 } from '../core/config.js';
+import { isScanError, oneLine } from '../error.js';
+import type { ScanConfig } from '../core/config.js';
 import { parseCommandLine, type ParseIo } from './parse.js';
-import { echoConfig, writePausedConf, formatRange4, formatRange6 } from './echo.js';
-import { formatIPv4 } from '../target/ipv4.js';
-import { formatIPv6 } from '../target/ipv6.js';
 import { clipInput } from '../target/parse.js';
-import { runList, writeAll } from './list.js';
-import { helpText, usageText, nmapHelpText, versionText } from './help.js';
+import { COMMANDS } from '../commands/index.js';
 
 /** One line on stderr: warnings and errors quote user input, whose control characters are escaped. */
 function stderr(line: string): void {
@@ -25,11 +21,6 @@ function stderr(line: string): void {
   } catch {
     // nothing sensible left to do
   }
-}
-
-function stdoutText(text: string): void {
-  const buf = Buffer.from(text, 'utf8');
-  writeAll(1, buf, buf.length);
 }
 
 function nodeIo(): ParseIo {
@@ -43,104 +34,11 @@ function nodeIo(): ParseIo {
   };
 }
 
-/** The fewest aligned CIDR blocks covering r, in order, as `ip/prefix` (0.0.0.0/0 included). */
-function cidrBlocks4(r: Range4, out: string[]): void {
-  let b = r.begin;
-  while (b <= r.end) {
-    let size = 1;
-    let prefix = 32;
-    while (prefix > 0 && b % (size * 2) === 0 && b + size * 2 - 1 <= r.end) { size *= 2; prefix--; }
-    out.push(`${formatIPv4(b)}/${prefix}`);
-    b += size;
-  }
-}
-
-function cidrBlocks6(r: Range6, out: string[]): void {
-  let b = r.begin;
-  while (b <= r.end) {
-    let size = 1n;
-    let prefix = 128;
-    while (prefix > 0 && b % (size * 2n) === 0n && b + size * 2n - 1n <= r.end) { size *= 2n; prefix--; }
-    out.push(`${formatIPv6(b)}/${prefix}`);
-    b += size;
-  }
-}
-
-type ModuleWith<K extends string, F> = { [P in K]?: F };
-
-/** Loads a module another part of the program provides; a missing one is a clear error. */
-async function load<K extends string, F>(spec: string, name: K, what: string): Promise<F> {
-  let mod: ModuleWith<K, F>;
-  try {
-    mod = (await import(spec)) as ModuleWith<K, F>;
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === 'ERR_MODULE_NOT_FOUND') throw new ScanError('ERR_INTERNAL', `${what} is not available in this build (${spec} missing)`);
-    throw e;
-  }
-  const f = mod[name];
-  if (typeof f !== 'function') throw new ScanError('ERR_INTERNAL', `${what} is not available in this build (${spec} has no ${name})`);
-  return f as F;
-}
-
+/** Every operation: the scan here, the other modes in src/commands (one table). */
 async function run(config: ScanConfig): Promise<number> {
-  switch (config.operation) {
-    case 'usage':
-      stdoutText(usageText());
-      return 1;
-    case 'help':
-      stdoutText(helpText());
-      return 1;
-    case 'nmap-help':
-      stdoutText(nmapHelpText());
-      return 1;
-    case 'version':
-      stdoutText(versionText());
-      return 1;
-    case 'echo':
-      stdoutText(echoConfig(config));
-      return 0;
-    case 'echo-cidr': {
-      const out: string[] = [];
-      for (const r of config.targets4) cidrBlocks4(r, out);
-      for (const r of config.targets6) cidrBlocks6(r, out);
-      stdoutText(out.map((l) => `${l}\n`).join(''));
-      return 0;
-    }
-    case 'readrange': {
-      const out: string[] = [];
-      for (const r of config.targets4) out.push(formatRange4(r));
-      for (const r of config.targets6) out.push(formatRange6(r));
-      stdoutText(out.map((l) => `${l}\n`).join(''));
-      return 0;
-    }
-    case 'list':
-      return runList(config);
-    case 'readscan': {
-      const f = await load<'runReadscan', (c: ScanConfig) => Promise<number> | number>(
-        '../output/readscan.js', 'runReadscan', '--readscan');
-      return await f(config);
-    }
-    case 'iflist': {
-      const f = await load<'runIflist', () => Promise<number>>('../adapter/interfaces.js', 'runIflist', '--iflist');
-      return await f();
-    }
-    case 'selftest': {
-      const f = await load<'runSelftest', () => Promise<number> | number>('../engine/selftest.js', 'runSelftest', '--selftest');
-      return await f();
-    }
-    case 'benchmark': {
-      const f = await load<'runBenchmark', (c: ScanConfig) => Promise<number> | number>(
-        '../engine/benchmark.js', 'runBenchmark', '--benchmark');
-      return await f(config);
-    }
-    case 'scan': {
-      // Loaded on demand (the other operations never pay for the engine), and typed: the
-      // compiler checks this edge like any other import.
-      const { runScan } = await import('../engine/scan.js');
-      return await runScan(config, { writePausedConf: (i: number) => writePausedConf(config, i) });
-    }
-  }
+  if (config.operation !== 'scan') return COMMANDS[config.operation](config);
+  const m: typeof import('./run-scan.js') = await import('./run-scan.js');
+  return m.runScanCommand(config);
 }
 
 /**

@@ -45,8 +45,9 @@ export type OptionState = 'field' | 'raw' | 'targets' | 'operation' | 'include' 
  * What an option does (issue 11: no option is accepted and then ignored). Every entry says one
  * of three things, and test/cli/options-effect.test.ts holds the table to it:
  * - acts: `reads` names what carries its effect out of src/cli, and that thing is read there:
- *   a ScanConfig field (`rate`), a raw key (`raw:debug`, refused options only), an operation that
- *   cli/main.ts runs (`op:echo`), or cli code that acts on it itself (`cli:parse.ts:includeFile`:
+ *   a ScanConfig field (`rate`), a raw key (`raw:debug`, refused options only), an operation
+ *   that the operation table runs (src/commands/index.ts, `op:echo`), or cli code that acts on
+ *   it itself (`cli:parse.ts:includeFile`:
  *   that file uses that name). The test fails when nothing outside src/cli reads a field or key.
  * - refused: nothing acts on it yet. Using it (command line, config file, paused.conf) is an
  *   error `<option>: <why>`, unless applying it leaves the configuration exactly as it was
@@ -691,12 +692,12 @@ const DEFS: Def[] = [
   { name: 'nointeractive', effect: acts('interactive'),
     kind: 'flag', state: 'field', group: 'output', help: 'do not print results on stdout',
     apply: (d, v) => { if (parseBool(v)) d.interactive = false; } },
-  { name: 'status', effect: acts('status'),
+  { name: 'status', effect: acts('cli:run-scan.ts:status'),
     kind: 'flag', state: 'field', group: 'output', help: 'show the status line (default on)',
     apply: (d, v) => { d.status = parseBool(v); } },
-  { name: 'nostatus', effect: acts('status'), kind: 'flag', state: 'field', group: 'output', help: 'hide the status line',
+  { name: 'nostatus', effect: acts('cli:run-scan.ts:status'), kind: 'flag', state: 'field', group: 'output', help: 'hide the status line',
     apply: (d, v) => { if (parseBool(v)) d.status = false; } },
-  { name: 'ndjson-status', effect: acts('ndjsonStatus'),
+  { name: 'ndjson-status', effect: acts('cli:run-scan.ts:ndjsonStatus'),
     aliases: ['status-ndjson', 'json-status', 'status-json'], kind: 'flag', state: 'field',
     group: 'output', help: 'status as one JSON object per line', apply: (d, v) => { d.ndjsonStatus = parseBool(v); } },
   { name: 'rotate', effect: acts('rotateSeconds'),
@@ -732,7 +733,7 @@ const DEFS: Def[] = [
   { name: 'reason', effect: noop('nmap compatibility: every record already carries its reason (syn-ack, rst, ...)'),
     kind: 'flag', state: 'none', group: 'output', help: 'accepted (nmap compatibility)',
     apply: () => undefined },
-  { name: 'verbosity', effect: acts('verbosity'), kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
+  { name: 'verbosity', effect: acts('cli:run-scan.ts:verbosity'), kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
     help: 'log level (same as that many -v)', apply: (d, v, ctx) => { d.verbosity = parseUintDec(ctx.what, v, 100); } },
   { name: 'debug-level', effect: acts('debug'), kind: 'value', state: 'field', group: 'output', arg: '<n>', ours: true,
     help: 'debug level (same as that many -d): above 0, the receive side prints what it did with each frame, with counts', apply: (d, v, ctx) => { d.debug = parseUintDec(ctx.what, v, 100); } },

@@ -5,7 +5,7 @@
 import type { ScanConfig } from '../core/config.js';
 import type { BannerConfig } from '../banners/registry.js';
 import type { BannerSetup } from './banner-engine.js';
-import { TIDESCAN_VERSION } from './console.js';
+import { TIDESCAN_VERSION } from './version.js';
 
 /**
  * Connection table bounds. masscan sizes its table max_rate / 5; but a connection lives at

@@ -5,13 +5,15 @@
  * Threads: one transmit worker per core (tx-worker.ts; each owns a disjoint slice of the
  * shard's index lattice, see transmit.ts), one receive worker (rx-worker.ts), and this main
  * thread, which
- *  - drains the record ring in batches and writes records through OutputSet;
- *  - prints the status line about once a second (rate, % done, remaining, found);
- *  - after the last probe waits --wait seconds (forever: until Ctrl-C) for late replies;
- *  - on the first SIGINT stops sending exactly (transmit.ts "Resume"), writes paused.conf
- *    through hooks.writePausedConf(resumeIndex) when the scan was not complete, then waits as
- *    usual; on a second SIGINT (or one during the wait) stops at once; on SIGTERM stops at
- *    once. Outputs are closed valid on every path, errors included.
+ *  - drains the record ring in batches and hands them to the RecordSink (sink.ts);
+ *  - reports progress about once a second, and notices, as ScanEvents (no printing here:
+ *    the command line's console listener prints them);
+ *  - after the last probe waits --wait seconds (forever: until stopped) for late replies;
+ *  - on the first stop request (`signal` aborted; the CLI's first SIGINT) stops sending
+ *    exactly (transmit.ts "Resume"), reports `paused` with the resume index when the scan was
+ *    not complete, then waits as usual; on a second request (`force`, or `signal` during the
+ *    wait) stops at once; on a `{ now: true }` reason (SIGTERM) stops at once. The sink is
+ *    closed on every path, errors included.
  *
  * Tests run the same code in one thread (`runScanWith` with `inline`): the transmitters and
  * the receiver are stepped here instead of in workers, over the memory adapter.
@@ -24,9 +26,7 @@ import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js'
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
 import type { ScanConfig } from '../core/config.js';
 import { ScanError, isScanError, type ErrorCode } from '../error.js';
-import { OutputSet, outputOptionsFrom } from '../output/outputs.js';
-import type { OutputIo } from '../output/sink.js';
-import type { BannerRecord, IpAddress, PortStatus, StatusRecord } from '../core/record.js';
+import type { BannerRecord, IpAddress, PortStatus, ScanRecord, StatusRecord } from '../core/record.js';
 import type { BannerFound } from './banner-engine.js';
 import { bannerSetup } from './banner-setup.js';
 import { guardKernelRst, type RstGuard } from '../adapter/firewall.js';
@@ -34,7 +34,7 @@ import { pauseIndex, indexSlice } from '../target/shard.js';
 import { wordsToIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
 import { ICMP_ECHO_PORT } from '../crypto/cookie.js';
-import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, TIDESCAN_VERSION, startLines, type ScanKind } from './console.js';
+import { isStopNow, type RecordSink, type ScanEvent, type ScanKind, type ScanListener, type ScanStart, type ScanStopSignals } from './sink.js';
 import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
 import { resolveLink, type ResolveDeps, type ResolvedLink } from '../link/resolve.js';
 import { FrameRing, R, RecordRing } from './ring.js';
@@ -47,30 +47,21 @@ import { publishRx, type RxWorkerData } from './rx-worker.js';
 import type { TxOpen, TxWorkerData } from './tx-worker.js';
 import { templateSetup } from './template.js';
 
-export interface ScanHooks {
-  writePausedConf(resumeIndex: number): void;
-}
-
-/** Where a signal comes from (process by default; tests emit their own). */
-export interface SignalSource {
-  on(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
-  off(signal: 'SIGINT' | 'SIGTERM', listener: () => void): unknown;
+/** Who receives a scan's records and events, and how it is stopped (sink.ts). */
+export interface ScanOptions extends ScanStopSignals {
+  /** The sink, or a factory called once the link is resolved (so no file is made for a scan that cannot start). */
+  readonly sink: RecordSink | ((start: ScanStart) => RecordSink);
+  readonly onEvent?: ScanListener | undefined;
 }
 
 /** Everything of the outside world a scan uses; `defaultEnv()` is the real one. */
 export interface ScanEnv {
-  /** stderr text. */
-  readonly err: (text: string) => void;
-  readonly signals: SignalSource;
   /** Monotonic milliseconds. */
   readonly nowMs: () => number;
   /** Wall clock, unix milliseconds. */
   readonly unixMs: () => number;
-  readonly outputIo?: OutputIo;
   readonly resolveDeps?: ResolveDeps;
   readonly cores: number;
-  /** The command line as typed (XML/grepable headers). */
-  readonly commandLine: string;
   /**
    * Tests: run in this thread over the given channels and link (no workers, no resolution).
    * openTx is called once per transmit thread; frames sent by any of them reach `rx`.
@@ -79,19 +70,16 @@ export interface ScanEnv {
     readonly link: ResolvedLink;
     openTx(thread: number): TxChannel;
     readonly rx: RxChannel;
-    /** Called after every inline round (tests use it to inject signals at a chosen point). */
+    /** Called after every inline round (tests use it to stop the scan at a chosen point). */
     readonly onRound?: () => void;
   };
 }
 
 export function defaultEnv(): ScanEnv {
   return {
-    err: (t) => void process.stderr.write(t),
-    signals: process,
     nowMs: () => performance.now(),
     unixMs: () => Date.now(),
     cores: availableParallelism(),
-    commandLine: process.argv.slice(2).join(' '),
   };
 }
 
@@ -135,9 +123,9 @@ export async function systemResolveDeps(): Promise<ResolveDeps> {
   };
 }
 
-export async function runScan(config: ScanConfig, hooks: ScanHooks): Promise<number> {
+export async function runScan(config: ScanConfig, options: ScanOptions): Promise<number> {
   const env = defaultEnv();
-  return runScanWith(config, hooks, { ...env, resolveDeps: config.offline ? undefined : await systemResolveDeps() });
+  return runScanWith(config, options, { ...env, resolveDeps: config.offline ? undefined : await systemResolveDeps() });
 }
 
 /** Transmit batch: frames per native send call (DESIGN.md §3: 256-1024). */
@@ -210,7 +198,7 @@ interface TxHandle {
   readonly inline: Transmitter | undefined;
 }
 
-export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: ScanEnv): Promise<number> {
+export async function runScanWith(config: ScanConfig, options: ScanOptions, env: ScanEnv): Promise<number> {
   const plan = planFromRanges(config.targets4, config.targets6, config.ports);
   if (plan.range === 0) throw new ScanError('ERR_EMPTY_TARGETS', 'nothing to scan: no targets or no ports');
   const need4 = plan.count4 > 0;
@@ -231,20 +219,14 @@ export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: Sca
     link = resolveLink(config, env.resolveDeps ?? NO_DEPS, need4, need6);
   }
   const threads = transmitThreads(config, env.cores, plan.range);
-  const con = new Console(env.err, config.ndjsonStatus, config.status);
+  const emit: ScanListener = options.onEvent ?? (() => {});
   const startMs = env.unixMs();
-  con.line(startLines(startMs, scanKind(config), plan.count4 + plan.count6, plan.nports));
-  if (config.verbosity > 0) {
-    for (const n of link.notes) con.line(`[+] ${n}\n`);
-    con.line(`[+] ${threads} transmit thread${threads === 1 ? '' : 's'}${link.ifname !== undefined ? ` on ${link.ifname}` : ' (offline)'}\n`);
-  }
+  emit({ type: 'start', unixMs: startMs, scan: scanKind(config), hosts: plan.count4 + plan.count6, portsPerHost: plan.nports });
+  for (const n of link.notes) emit({ type: 'note', text: n });
+  emit({ type: 'note', text: `${threads} transmit thread${threads === 1 ? '' : 's'}${link.ifname !== undefined ? ` on ${link.ifname}` : ' (offline)'}` });
 
-  const outputs = OutputSet.open(
-    outputOptionsFrom(config),
-    { startTime: Math.floor(startMs / 1000), version: TIDESCAN_VERSION, portsScanned: config.ports, commandLine: env.commandLine },
-    env.outputIo,
-  );
-  const run = new ScanRun(config, hooks, env, link, threads, plan.range, con, outputs, udpPayloads);
+  const sink = typeof options.sink === 'function' ? options.sink({ unixMs: startMs }) : options.sink;
+  let run: ScanRun | undefined;
   let guard: RstGuard | undefined;
   try {
     // --banners from an address the host owns: keep the host's kernel from resetting our
@@ -253,18 +235,18 @@ export async function runScanWith(config: ScanConfig, hooks: ScanHooks, env: Sca
       !config.noFirewall && ((need4 && !link.answer4) || (need6 && !link.answer6))
       ? await guardKernelRst({
         iface: link.ifname, portBegin: link.srcPort.begin, portEnd: link.srcPort.end,
-        warn: (l) => con.line(`[-] ${l}\n`),
+        warn: (l) => emit({ type: 'warning', text: l }),
       })
       : undefined;
-    if (guard !== undefined && config.verbosity > 0 && guard.table !== undefined) {
-      con.line(`[+] firewall: nftables table ${guard.table} drops TCP to ports ${link.srcPort.begin}-${link.srcPort.end} on ${link.ifname} (${guard.mode})\n`);
+    if (guard !== undefined && guard.table !== undefined) {
+      emit({ type: 'note', text: `firewall: nftables table ${guard.table} drops TCP to ports ${link.srcPort.begin}-${link.srcPort.end} on ${link.ifname} (${guard.mode})` });
     }
+    run = new ScanRun(config, options, emit, env, link, threads, plan.range, sink, udpPayloads);
     return await run.run();
   } finally {
     guard?.close();
-    run.cleanup();
-    outputs.closeAll();
-    for (const e of outputs.errors) env.err(`[-] FAIL: ${e.message}\n`);
+    run?.cleanup();
+    sink.close();
   }
 }
 
@@ -289,8 +271,10 @@ class ScanRun {
   private rxWorker: Worker | undefined;
   private readonly inlineRx: ReturnType<typeof buildReceiver> | undefined;
   private phase: Phase = 'sending';
-  private sigints = 0;
-  private sigterm = false;
+  /** Stop requests taken (1: the first, graceful; 2: forced). */
+  private stops = 0;
+  /** A `{ now: true }` stop (SIGTERM). */
+  private stopNow = false;
   private failure: ScanError | undefined;
   private interrupted = false;
   private pausedWritten = false;
@@ -305,21 +289,21 @@ class ScanRun {
   private lastStatus = 0;
   private lastFlush = 0;
   private wake: (() => void) | undefined;
-  private readonly onInt = (): void => { this.sigints++; this.wake?.(); };
-  private readonly onTerm = (): void => { this.sigterm = true; this.wake?.(); };
+  private readonly onStop = (): void => { this.takeStop(this.options.signal, 1); };
+  private readonly onForce = (): void => { this.takeStop(this.options.force, 2); };
   private readonly txOpen: TxOpen | undefined;
   private readonly setupBase: Omit<TransmitSetup, 'thread'>;
   private readonly rxSetup: ReceiveSetup;
 
   constructor(
     private readonly config: ScanConfig,
-    private readonly hooks: ScanHooks,
+    private readonly options: ScanStopSignals,
+    private readonly emit: (e: ScanEvent) => void,
     private readonly env: ScanEnv,
     private readonly link: ResolvedLink,
     private readonly threads: number,
     range: number,
-    private readonly con: Console,
-    private readonly outputs: OutputSet,
+    private readonly sink: RecordSink,
     udpPayloads: readonly UdpPayloadEntry[],
   ) {
     const c = config;
@@ -367,23 +351,33 @@ class ScanRun {
     }
   }
 
+  private takeStop(signal: AbortSignal | undefined, level: 1 | 2): void {
+    if (signal === undefined) return;
+    if (isStopNow(signal.reason)) this.stopNow = true;
+    else this.stops = Math.max(this.stops, level);
+    this.wake?.();
+  }
+
   async run(): Promise<number> {
-    this.env.signals.on('SIGINT', this.onInt);
-    this.env.signals.on('SIGTERM', this.onTerm);
+    const { signal, force } = this.options;
+    if (signal?.aborted === true) this.onStop();
+    else signal?.addEventListener('abort', this.onStop, { once: true });
+    if (force?.aborted === true) this.onForce();
+    else force?.addEventListener('abort', this.onForce, { once: true });
     if (this.env.inline !== undefined) this.startInline();
     else await this.startWorkers();
     if (this.env.inline !== undefined) await this.inlineLoop();
     else await this.threadLoop();
     await this.shutdown();
     this.drainRecords();
-    this.con.clearStatus();
+    this.emit({ type: 'end' });
     if (this.failure !== undefined) throw this.failure;
     return 0;
   }
 
   cleanup(): void {
-    this.env.signals.off('SIGINT', this.onInt);
-    this.env.signals.off('SIGTERM', this.onTerm);
+    this.options.signal?.removeEventListener('abort', this.onStop);
+    this.options.force?.removeEventListener('abort', this.onForce);
     for (const h of this.handles) void h.worker?.terminate();
     void this.rxWorker?.terminate();
   }
@@ -413,8 +407,8 @@ class ScanRun {
     w.on('message', (m: { type: string; code?: string; message?: string; decisions?: ArbiterDecision[]; banners?: BannerFound[] }) => {
       if (m.type === 'error') this.fail(m.code ?? 'ERR_INTERNAL', m.message ?? 'worker failed');
       else if (m.type === 'banners' && m.banners !== undefined) this.writeBanners(m.banners);
-      else if (m.type === 'arbiter' && m.decisions !== undefined && this.config.verbosity > 0) {
-        for (const d of m.decisions) this.con.line(`[+] ${describeDecision(d)}\n`);
+      else if (m.type === 'arbiter' && m.decisions !== undefined) {
+        for (const d of m.decisions) this.emit({ type: 'note', text: describeDecision(d) });
       }
       this.wake?.();
     });
@@ -517,14 +511,14 @@ class ScanRun {
   /** The phase machine; runs after every drain. */
   private control(): void {
     const now = this.env.nowMs();
-    if (this.failure !== undefined || this.sigterm) {
+    if (this.failure !== undefined || this.stopNow) {
       this.ctl.setCmd(Cmd.ABORT);
       if (this.interrupted) this.savePaused(true);
       this.phase = 'done';
       return;
     }
-    if (this.sigints >= 2 || (this.sigints === 1 && this.phase === 'waiting' && !this.interrupted)) {
-      // Second Ctrl-C, or Ctrl-C while only waiting: stop now.
+    if (this.stops >= 2 || (this.stops === 1 && this.phase === 'waiting' && !this.interrupted)) {
+      // Second stop (Ctrl-C), or one while only waiting: stop now.
       if (this.phase !== 'waiting') {
         this.ctl.setCmd(Cmd.ABORT);
         this.interrupted = true;
@@ -533,10 +527,9 @@ class ScanRun {
       this.phase = 'done';
       return;
     }
-    if (this.sigints === 1 && this.phase === 'sending') {
+    if (this.stops === 1 && this.phase === 'sending') {
       this.interrupted = true;
-      this.con.clearStatus();
-      this.con.line(MSG_WAITING_TO_EXIT);
+      this.emit({ type: 'stopping' });
       this.ctl.setCmd(Cmd.PAUSE);
       this.phase = 'pausing';
     }
@@ -569,13 +562,14 @@ class ScanRun {
     }
     if (now - this.lastFlush >= 200) {
       this.lastFlush = now;
-      this.outputs.flush();
+      this.sink.flush?.();
     }
   }
 
   /**
-   * paused.conf: after a clean drain every index below stopAt is done exactly; after an abort
-   * only the minimum progress is safe. Written once, only when the scan is incomplete.
+   * The resume point (paused.conf): after a clean drain every index below stopAt is done
+   * exactly; after an abort only the minimum progress is safe. Reported once, only when the
+   * scan is incomplete.
    */
   private savePaused(aborted: boolean): void {
     if (this.pausedWritten) return;
@@ -584,12 +578,7 @@ class ScanRun {
     else idx = pauseIndex(this.handles.map((h) => this.ctl.w(h.thread, WF.PROGRESS)));
     if (idx >= this.sliceEnd) return;
     this.pausedWritten = true;
-    this.con.line(MSG_SAVING_RESUME);
-    try {
-      this.hooks.writePausedConf(idx);
-    } catch (e) {
-      this.con.line(`[-] FAIL: saving resume file: ${e instanceof Error ? e.message : String(e)}\n`);
-    }
+    this.emit({ type: 'paused', resumeIndex: idx });
   }
 
   private counters(): { probes: number; frames: number } {
@@ -607,40 +596,45 @@ class ScanRun {
     this.rate.sample(sec, probes + frames);
     this.probeRate.sample(sec, probes);
     this.ackRate.sample(sec, this.ctl.rx(RF.VALID));
-    const found = this.ctl.rx(RF.FOUND);
     const waiting = this.phase === 'waiting';
-    this.con.status({
-      pps: this.rate.rate(),
-      percent: percentDone(probes, this.totalProbes),
-      etaSeconds: this.probeRate.eta(probes, this.totalProbes, this.config.rate),
-      sent: probes,
-      total: this.totalProbes,
-      found,
-      waitLeft: waiting ? Math.max(0, Math.ceil((this.waitUntil - now) / 1000)) : undefined,
-      infinite: this.config.infinite ? { synps: this.probeRate.rate(), ackps: this.ackRate.rate() } : undefined,
+    this.emit({
+      type: 'progress',
+      progress: {
+        pps: this.rate.rate(),
+        percent: percentDone(probes, this.totalProbes),
+        etaSeconds: this.probeRate.eta(probes, this.totalProbes, this.config.rate),
+        sent: probes,
+        total: this.totalProbes,
+        replies: this.ctl.rx(RF.VALID),
+        found: this.ctl.rx(RF.FOUND),
+        kernelDrops: this.ctl.rx(RF.KERNEL_DROPS),
+        resumeIndex: pauseIndex(this.handles.map((h) => this.ctl.w(h.thread, WF.PROGRESS))),
+        waitLeftSeconds: waiting ? Math.max(0, Math.ceil((this.waitUntil - now) / 1000)) : undefined,
+        infinite: this.config.infinite ? { synps: this.probeRate.rate(), ackps: this.ackRate.rate() } : undefined,
+      },
     });
   }
 
-  private writeBanners(bs: readonly BannerFound[]): void {
-    for (const b of bs) {
-      try {
-        this.outputs.write(bannerRecord(b));
-      } catch (e) {
-        this.fail(isScanError(e) ? e.code : 'ERR_FILE', e instanceof Error ? e.message : String(e));
-      }
+  /** One batch to the sink; a throw fails the scan (the records of that batch may be lost). */
+  private hand(batch: readonly ScanRecord[]): void {
+    if (batch.length === 0) return;
+    try {
+      this.sink.write(batch);
+    } catch (e) {
+      this.fail(isScanError(e) ? e.code : 'ERR_FILE', e instanceof Error ? e.message : String(e));
     }
+  }
+
+  private writeBanners(bs: readonly BannerFound[]): void {
+    this.hand(bs.map(bannerRecord));
   }
 
   private drainRecords(): void {
     let n = 0;
     do {
-      n = this.records.drain((w, o) => {
-        try {
-          this.outputs.write(recordFromRing(w, o));
-        } catch (e) {
-          this.fail(isScanError(e) ? e.code : 'ERR_FILE', e instanceof Error ? e.message : String(e));
-        }
-      }, 4096);
+      const batch: ScanRecord[] = [];
+      n = this.records.drain((w, o) => { batch.push(recordFromRing(w, o)); }, 4096);
+      this.hand(batch);
     } while (n > 0);
   }
 
@@ -654,7 +648,7 @@ class ScanRun {
     const r = await Promise.race([Promise.all(this.exits), timeout]);
     clearTimeout(timer);
     if (r === 'timeout') {
-      this.con.line(MSG_FORCED_EXIT);
+      this.emit({ type: 'forced-exit' });
       for (const h of this.handles) void h.worker?.terminate();
       void this.rxWorker?.terminate();
     }

@@ -18,7 +18,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parse, BIN } from './helpers.js';
-import { listPlan } from '../../src/cli/list.js';
+import { listPlan } from '../../src/commands/list.js';
 
 const MASSCAN = '/usr/bin/masscan';
 const SEED = Number(process.env['TIDESCAN_COMPAT_SEED'] ?? '20250611');

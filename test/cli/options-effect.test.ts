@@ -45,7 +45,9 @@ const CLI = join(SRC, 'cli');
 const ALL = sourcesUnder(SRC);
 /** What the rest of the program is: engine, output, adapter, target, ... (not the parser). */
 const OUTSIDE_CLI = ALL.filter((f) => !f.path.startsWith(CLI + '/'));
-const MAIN = ALL.find((f) => f.path === join(CLI, 'main.ts'))!.text;
+/** The dispatch table of the operations (src/commands/index.ts); the scan is main.ts's. */
+const TABLE = ALL.find((f) => f.path === join(SRC, 'commands', 'index.ts'))!;
+const MAIN = ALL.find((f) => f.path === join(CLI, 'main.ts'))!;
 
 function escapeRe(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -62,7 +64,9 @@ function escapeRe(s: string): string {
  */
 function findReader(reader: string, outside = OUTSIDE_CLI): string | undefined {
   if (reader.startsWith('op:')) {
-    return MAIN.includes(`case '${reader.slice(3)}':`) ? 'src/cli/main.ts' : undefined;
+    const op = reader.slice(3);
+    if (op === 'scan') return MAIN.text.includes(`operation !== 'scan'`) ? MAIN.path : undefined;
+    return new RegExp(`^\\s*'${escapeRe(op)}': `, 'm').test(TABLE.text) ? TABLE.path : undefined;
   }
   if (reader.startsWith('cli:')) {
     const [, file, name] = reader.split(':');

@@ -15,6 +15,7 @@ import { parseCommandLine, parseConfigFileText, type ParseIo } from '../../src/c
 import { pausedConfText } from '../../src/cli/echo.js';
 import type { ScanConfig } from '../../src/core/config.js';
 import { recordFromRing, runScanWith, type ScanEnv } from '../../src/engine/scan.js';
+import { OutputSink, SignalStop, consoleListener, type SignalSource } from '../../src/cli/run-scan.js';
 import { R } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
@@ -95,16 +96,16 @@ async function runSim(
   const links: MemoryLink[] = [];
   for (let t = 0; t < threads; t++) links.push(createMemoryLink({ batch: 64, responder: sim.respond, maxQueue: 1 << 20 }));
   const signals = new EventEmitter();
+  const stop = new SignalStop(signals as unknown as SignalSource);
   let fired = false;
   let stderr = '';
   let paused: number | undefined;
+  const err = (t: string): void => { stderr += t; };
+  const print = consoleListener(cfg, err, (i) => { paused = i; });
   const env: ScanEnv = {
-    err: (t) => { stderr += t; },
-    signals: signals as unknown as ScanEnv['signals'],
     nowMs: () => performance.now(),
     unixMs: () => 1_700_000_000_000,
     cores: 2,
-    commandLine: 'test',
     inline: {
       link: opts.link ?? LINK,
       openTx: (t) => links[t].tx,
@@ -117,7 +118,18 @@ async function runSim(
       },
     },
   };
-  const code = await runScanWith(cfg, { writePausedConf: (i) => { paused = i; } }, env);
+  const scanCfg = cfg;
+  let code: number;
+  try {
+    code = await runScanWith(scanCfg, {
+      sink: (start) => OutputSink.open(scanCfg, start, 'test', err),
+      onEvent: (e) => { if (e.type === 'start') stop.attach(); print(e); },
+      signal: stop.stop.signal,
+      force: stop.stop.force,
+    }, env);
+  } finally {
+    stop.release();
+  }
   const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
   const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(' ').slice(0, 4).join(' ')).sort();
   return { code, lines, sim, paused, stderr, config: cfg };

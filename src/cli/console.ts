@@ -4,28 +4,14 @@
  * the interactive output format's (src/output/interactive.ts), not ours.
  *
  * Text is built by pure functions (tested); `Console` only writes it, so a test can capture
- * everything by passing its own writer.
+ * everything by passing its own writer. The engine prints nothing: run-scan.ts turns its
+ * events (engine/sink.ts) into these lines.
  */
-import { readFileSync } from 'node:fs';
+import type { ScanKind } from '../engine/sink.js';
+import { TIDESCAN_URL, TIDESCAN_VERSION } from '../engine/version.js';
 import {
   STATUS_CLEAR, ndjsonInfinite, ndjsonRunning, ndjsonWaiting, statusInfinite, statusRunning, statusWaiting,
-} from './status.js';
-
-function packageVersion(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-    return pkg.version ?? '0.0.0';
-  } catch {
-    return '0.0.0';
-  }
-}
-
-/**
- * tidescan's version, read once from package.json (the one place it is written); --version,
- * the start line, the outputs' headers and the banner probes all print this value.
- */
-export const TIDESCAN_VERSION = packageVersion();
-export const TIDESCAN_URL = 'https://github.com/tidescan/tidescan';
+} from '../engine/status.js';
 
 /** `2026-11-21 21:17:29 GMT` (masscan's "%Y-%m-%d %H:%M:%S GMT" of the start time). */
 export function formatGmt(unixMs: number): string {
@@ -35,7 +21,6 @@ export function formatGmt(unixMs: number): string {
     `${p(d.getUTCHours())}:${p(d.getUTCMinutes())}:${p(d.getUTCSeconds())} GMT`;
 }
 
-export type ScanKind = 'syn' | 'icmp' | 'arp';
 
 /**
  * The start lines, each ending in "\n":

@@ -5,11 +5,11 @@ import { fileURLToPath } from 'node:url';
 import { dirname, resolve } from 'node:path';
 import {
   runSelftest, runUnits, selftestUnits, SelftestFailure, SELFTEST_SUCCESS, SELFTEST_FAILED, type SelftestUnit,
-} from '../../src/engine/selftest.js';
+} from '../../src/commands/selftest.js';
 import { Blackrock } from '../../src/target/blackrock.js';
 import { DedupTable } from '../../src/engine/dedup.js';
 
-/** The repository root (this file runs as dist/test/engine/selftest.test.js). */
+/** The repository root (this file runs as dist/test/commands/selftest.test.js). */
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 
 function unit(name: string): SelftestUnit {
@@ -18,15 +18,16 @@ function unit(name: string): SelftestUnit {
   return u;
 }
 
-test('runSelftest passes, prints only masscan\'s success line, well under 2 s', async () => {
+test('runSelftest passes and prints only masscan\'s success line; every unit runs once, in order', async () => {
   const lines: string[] = [];
-  const t0 = performance.now();
   const code = await runSelftest((l) => lines.push(l));
-  const ms = performance.now() - t0;
   assert.equal(code, 0, lines.join('\n'));
   assert.deepEqual(lines, ['regression test: success!']);
   assert.equal(SELFTEST_SUCCESS, 'regression test: success!');
-  assert.ok(ms < 2000, `selftest took ${ms.toFixed(0)} ms`);
+  const ran: string[] = [];
+  const counted = selftestUnits.map((u) => ({ ...u, run: async () => { ran.push(u.name); await u.run(); } }));
+  assert.equal(await runUnits(counted, () => undefined), 0);
+  assert.deepEqual(ran, selftestUnits.map((u) => u.name));
 });
 
 test('selftest is deterministic: two runs print the same thing', async () => {
@@ -64,7 +65,7 @@ test('a broken unit is reported by name and reason, the others still run, exit 1
   assert.deepEqual(ran, ['first', 'last']);
   assert.deepEqual(lines, [
     '[-] selftest: broken: deliberately broken: got 1, expected 2',
-    '[-] selftest: crash: unexpected TypeError: x is not a function second line',
+    '[-] selftest: crash: unexpected TypeError: x is not a function\\nsecond line',
     '[-] selftest: async_broken: later',
     'regression test: failed :( ',
   ]);

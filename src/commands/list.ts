@@ -14,7 +14,6 @@
  * Output is built in a large buffer and written with few write(2) calls; a closed pipe
  * (EPIPE, e.g. `| head`) ends the listing quietly.
  */
-import { writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import type { ScanConfig } from '../core/config.js';
@@ -22,7 +21,8 @@ import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { PortList } from '../target/ports.js';
 import { Blackrock } from '../target/blackrock.js';
 import { formatIPv6Words } from '../target/ipv6.js';
-import { count4, count6, countPorts } from './targets.js';
+import { count4, count6, countPorts } from '../cli/targets.js';
+import { writeAll } from './fd-writer.js';
 
 /** Octet -> [length, digits...] in 4-byte slots. */
 const OCTETS = (() => {
@@ -163,30 +163,6 @@ export class ListRenderer {
     filled[0] = pos;
     return i;
   }
-}
-
-/** Sleeps ~1 ms without timers (stdout may be a non-blocking pipe that is full). */
-function pause1ms(): void {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-}
-
-/**
- * Writes all of buf[0..len) to fd. Returns false when the reader went away (EPIPE), which
- * ends the listing quietly; other errors throw.
- */
-export function writeAll(fd: number, buf: Uint8Array, len: number): boolean {
-  let off = 0;
-  while (off < len) {
-    try {
-      off += writeSync(fd, buf, off, len - off);
-    } catch (e) {
-      const code = (e as NodeJS.ErrnoException).code;
-      if (code === 'EPIPE') return false;
-      if (code === 'EAGAIN') { pause1ms(); continue; }
-      throw e;
-    }
-  }
-  return true;
 }
 
 /** Runs -sL on this thread, writing to `fd`. Returns the exit code. */

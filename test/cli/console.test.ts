@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Console, formatGmt, startLines, statusText, MSG_WAITING_TO_EXIT } from '../../src/engine/console.js';
+import { Console, formatGmt, startLines, statusText, MSG_WAITING_TO_EXIT } from '../../src/cli/console.js';
 
 test('start lines as masscan prints them (§8)', () => {
   const t = Date.UTC(2026, 10, 21, 21, 17, 29);

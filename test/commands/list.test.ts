@@ -4,8 +4,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, openSync, closeSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runList, runListSerial, listPlan } from '../../src/cli/list.js';
-import { parse, runCli, BIN } from './helpers.js';
+import { runList, runListSerial, listPlan } from '../../src/commands/list.js';
+import { parse, runCli, BIN } from '../cli/helpers.js';
 
 function list(args: string): string {
   const r = runCli(['-sL', ...args.split(' ')]);

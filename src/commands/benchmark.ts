@@ -34,13 +34,14 @@ import { topPorts, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
 import { TcpFlags } from '../wire/tcp.js';
 import { CookieKey, cookie4, cookie6 } from '../crypto/cookie.js';
-import { ProbeSet4, ProbeSet6 } from './template.js';
-import { classify, classifyContext, Verdict } from './receive.js';
-import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from './transmit.js';
-import { UdpPayloadTable } from './udp-payloads.js';
-import { TIDESCAN_VERSION } from './console.js';
-import { reprTcp4, writeLineSync } from './selftest.js';
-import { TX_BATCH } from './scan.js';
+import { ProbeSet4, ProbeSet6 } from '../engine/template.js';
+import { classify, classifyContext, Verdict } from '../engine/receive.js';
+import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from '../engine/transmit.js';
+import { UdpPayloadTable } from '../engine/udp-payloads.js';
+import { TIDESCAN_VERSION } from '../engine/version.js';
+import { reprTcp4 } from './selftest/fixtures.js';
+import { writeLineSync } from './fd-writer.js';
+import { TX_BATCH } from '../engine/scan.js';
 
 /** One benchmark item: `make` builds its fixtures and returns `run(n)`, which performs about
  * n operations and returns how many it performed. */

@@ -1,0 +1,52 @@
+/**
+ * Every operation that is not a scan, behind one typed table (operation -> handler). Each
+ * handler returns the exit code (masscan's: 0 for the listing and conversion modes, 1 for
+ * help, usage and version); text goes through the one synchronous fd writer (fd-writer.ts).
+ *
+ * The heavier modes are imported when they run, so that `--echo` or `--help` load none of
+ * the scanner; the imports are typed (`typeof import(...)`), so the compiler checks each edge.
+ */
+import type { Operation, ScanConfig } from '../core/config.js';
+import { helpText, nmapHelpText, usageText, versionText } from '../cli/help.js';
+import { writeText } from './fd-writer.js';
+import { echoCidrText, echoText, readrangeText } from './echo.js';
+
+export type CommandHandler = (config: ScanConfig) => Promise<number>;
+/** The operations a command runs; `scan` is the CLI's (cli/run-scan.ts). */
+export type CommandOperation = Exclude<Operation, 'scan'>;
+
+/** Prints `text` on stdout and returns `code`. */
+function print(text: string, code: number): Promise<number> {
+  writeText(1, text);
+  return Promise.resolve(code);
+}
+
+export const COMMANDS: { readonly [K in CommandOperation]: CommandHandler } = {
+  'usage': () => print(usageText(), 1),
+  'help': () => print(helpText(), 1),
+  'nmap-help': () => print(nmapHelpText(), 1),
+  'version': () => print(versionText(), 1),
+  'echo': (c) => print(echoText(c), 0),
+  'echo-cidr': (c) => print(echoCidrText(c), 0),
+  'readrange': (c) => print(readrangeText(c), 0),
+  'list': async (c) => {
+    const m: typeof import('./list.js') = await import('./list.js');
+    return m.runList(c);
+  },
+  'readscan': async (c) => {
+    const m: typeof import('./readscan.js') = await import('./readscan.js');
+    return m.runReadscanCommand(c);
+  },
+  'iflist': async () => {
+    const m: typeof import('./iflist.js') = await import('./iflist.js');
+    return m.runIflist();
+  },
+  'selftest': async () => {
+    const m: typeof import('./selftest.js') = await import('./selftest.js');
+    return m.runSelftest();
+  },
+  'benchmark': async (c) => {
+    const m: typeof import('./benchmark.js') = await import('./benchmark.js');
+    return m.runBenchmark(c);
+  },
+};

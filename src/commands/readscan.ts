@@ -1,0 +1,11 @@
+/**
+ * `--readscan FILES`: binary scan files converted to the chosen outputs, filtered by the
+ * targets and ports given. The reader, filter and conversion are output/readscan.ts's.
+ */
+import type { ScanConfig } from '../core/config.js';
+import { runReadscan } from '../output/readscan.js';
+
+/** Exit code 0, or 1 after any bad file. */
+export function runReadscanCommand(config: ScanConfig): Promise<number> {
+  return runReadscan(config);
+}
