@@ -19,23 +19,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { parse, BIN } from './helpers.js';
 import { listPlan } from '../../src/commands/list.js';
+import { prng as rng } from '../fuzz/prng.js';
 
 const MASSCAN = '/usr/bin/masscan';
 const SEED = Number(process.env['TIDESCAN_COMPAT_SEED'] ?? '20250611');
 const CASES = 40;
 const MAX_LINES = 150_000;
 
-/** mulberry32: a small seeded generator (tests only). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function gen(r: () => number): string[] {
   const int = (lo: number, hi: number): number => lo + Math.floor(r() * (hi - lo + 1));

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { performance } from 'node:perf_hooks';
 import { Throttle, perWorkerRate, MAX_WAIT_MS } from '../../src/engine/throttle.js';
 import { isScanError } from '../../src/error.js';
+import { prng } from '../fuzz/prng.js';
 
 /** A fake monotonic clock in seconds. */
 class FakeClock {
@@ -10,17 +11,6 @@ class FakeClock {
   now = (): number => this.t;
 }
 
-/** A deterministic PRNG (mulberry32) for call jitter. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Simulate a sender for `seconds` of fake time: ask for `batch`, "send" what it gets (each

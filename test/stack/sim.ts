@@ -14,18 +14,8 @@ import fc from 'fast-check';
 import type { CloseReason, StackOptions } from '../../src/stack/api.js';
 import { TcpStack } from '../../src/stack/tcp.js';
 import { F, Rec, THEM, US } from './helpers.js';
+import { prng } from '../fuzz/prng.js';
 
-/** mulberry32: a small seeded PRNG (tests only). */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Pkt {
   toStack: boolean;
