@@ -5,7 +5,7 @@
  * what the JSON renderer keeps; X509/X509CA have a cap no certificate can reach, so they are
  * never cut short.
  */
-import type { AppName } from './module.js';
+import type { AppName, BannerOut } from './module.js';
 
 export const BANNER_CAPS = {
   /** Bytes kept per banner (per AppName per connection). */
@@ -22,4 +22,25 @@ export const BANNER_CAPS = {
 /** The cap of one AppName's banner. */
 export function capOf(app: AppName): number {
   return app === 'X509' || app === 'X509CA' ? BANNER_CAPS.x509 : BANNER_CAPS.perApp;
+}
+
+/**
+ * Keeps a connection's unrecognised bytes as its `unknown` banner, up to BANNER_CAPS.unknown
+ * in all. keep() returns true once the cap is reached: nothing more will be kept, and the
+ * caller closes the connection.
+ */
+export class UnknownKeeper {
+  private kept = 0;
+
+  /** Bytes that still fit. */
+  get room(): number {
+    return BANNER_CAPS.unknown - this.kept;
+  }
+
+  keep(out: BannerOut, buf: Uint8Array, off: number, len: number): boolean {
+    const n = Math.min(len, this.room);
+    if (n > 0) out.append('unknown', buf, off, n);
+    this.kept += Math.max(0, n);
+    return this.kept >= BANNER_CAPS.unknown;
+  }
 }

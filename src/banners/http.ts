@@ -17,7 +17,7 @@
  * result is the same whatever the split points.
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
-import { BANNER_CAPS } from './caps.js';
+import { BANNER_CAPS, UnknownKeeper } from './caps.js';
 
 /** The request edits of §9.5 (all optional: absent = masscan's default request). */
 export interface HttpRequestConfig {
@@ -195,7 +195,7 @@ class HttpParser implements BannerParser {
   private tMatch = 0;
   private titleLen = 0;
   private bodyBytes = 0;
-  private unknownBytes = 0;
+  private readonly unknownKept = new UnknownKeeper();
   /** The Server value is gathered here and appended a run at a time (made on first use). */
   private sBuf: Uint8Array | null = null;
   private sLen = 0;
@@ -220,7 +220,7 @@ class HttpParser implements BannerParser {
             // NOTE: not an HTTP response (HTTP/0.9 or another protocol on this port):
             // masscan closes on such data; we keep its first bytes as `unknown`, then close.
             this.state = S.NotHttp;
-            this.unknown(this.pre, 0, this.preLen);
+            if (this.unknownKept.keep(this.out, this.pre, 0, this.preLen)) this.finish();
           } else if (this.preLen === HTTP_SLASH.length) {
             this.state = S.Header;
             this.header(this.pre, 0, this.preLen);
@@ -234,8 +234,8 @@ class HttpParser implements BannerParser {
           i = this.body(buf, i, end);
           break;
         case S.NotHttp: {
-          const n = Math.min(end - i, BANNER_CAPS.unknown - this.unknownBytes);
-          this.unknown(buf, i, n);
+          const n = Math.min(end - i, this.unknownKept.room);
+          if (this.unknownKept.keep(this.out, buf, i, n)) this.finish();
           i += n;
           break;
         }
@@ -243,12 +243,6 @@ class HttpParser implements BannerParser {
     }
   }
 
-  /** Unrecognised bytes, up to the `unknown` cap; at the cap we close. */
-  private unknown(buf: Uint8Array, off: number, n: number): void {
-    this.out.append('unknown', buf, off, n);
-    this.unknownBytes += n;
-    if (this.unknownBytes >= BANNER_CAPS.unknown) this.finish();
-  }
 
   end(): void {
     if (this.state === S.Prefix && this.preLen > 0) this.out.append('unknown', this.pre, 0, this.preLen);

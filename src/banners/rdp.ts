@@ -14,7 +14,7 @@
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import { Framer, be16, le16, le32 } from '../codec/frame.js';
-import { BANNER_CAPS } from './caps.js';
+import { BANNER_CAPS, UnknownKeeper } from './caps.js';
 
 export const RDP_APPS: readonly AppName[] = ['rdp'];
 
@@ -58,7 +58,7 @@ const enum S { Reading, Unknown, Done }
 
 class RdpParser implements BannerParser {
   private state = S.Reading;
-  private unknownBytes = 0;
+  private readonly unknownKept = new UnknownKeeper();
   // RFC 1006 §6: TPKT version 3, reserved 0, 16-bit length (header included)
   private readonly framer = new Framer(4, (h) => (h[0] === 3 && h[1] === 0 ? be16(h, 2, 4) : -1), 65535);
 
@@ -82,10 +82,7 @@ class RdpParser implements BannerParser {
   }
 
   private unknown(b: Uint8Array, off: number, len: number): void {
-    const n = Math.min(len, BANNER_CAPS.unknown - this.unknownBytes);
-    if (n > 0) this.out.append('unknown', b, off, n);
-    this.unknownBytes += n;
-    if (this.unknownBytes >= BANNER_CAPS.unknown) this.finish();
+    if (this.unknownKept.keep(this.out, b, off, len)) this.finish();
   }
 
   private finish(): void {

@@ -24,7 +24,7 @@
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import { DETECT_MAX, type Banners } from './registry.js';
-import { BANNER_CAPS, capOf } from './caps.js';
+import { BANNER_CAPS, UnknownKeeper, capOf } from './caps.js';
 
 /** The handshakes tried, in order, on a port without a hello whose server stays silent. */
 export const IDENTIFY_ORDER: readonly string[] = ['http', 'ssl'];
@@ -56,7 +56,7 @@ export class BannerSession {
   private helloModule: BannerModule | null = null;
   private pre: Uint8Array | null = null;
   private preLen = 0;
-  private unknownBytes = 0;
+  private readonly unknownKept = new UnknownKeeper();
   /** Bytes received on this connection. */
   private received = 0;
   /** IDENTIFY_ORDER index of the handshake this connection sent; -1: not identifying. */
@@ -245,10 +245,7 @@ export class BannerSession {
 
   /** Unrecognised bytes: kept up to the cap, then we close (nothing more will be kept). */
   private unknown(buf: Uint8Array, off: number, len: number): void {
-    const n = Math.min(len, BANNER_CAPS.unknown - this.unknownBytes);
-    if (n > 0) this.out.append('unknown', buf, off, n);
-    this.unknownBytes += n;
-    if (this.unknownBytes >= BANNER_CAPS.unknown) {
+    if (this.unknownKept.keep(this.out, buf, off, len)) {
       this.state = S.Done;
       this.conv.close();
     }

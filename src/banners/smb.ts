@@ -27,7 +27,7 @@
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import { Framer, clean, le16, le32 } from '../codec/frame.js';
-import { BANNER_CAPS } from './caps.js';
+import { BANNER_CAPS, UnknownKeeper } from './caps.js';
 import { filetimeMs, findChallenge, ntlmNegotiate, parseChallenge, spnegoInit, type NtlmChallenge } from '../codec/ntlmssp.js';
 
 export const SMB_APPS: readonly AppName[] = ['smb'];
@@ -187,7 +187,7 @@ class SmbParser implements BannerParser {
     return 4 + ((h[1]! << 16) | (h[2]! << 8) | h[3]!);
   }, MAX_MESSAGE);
   private messages = 0;
-  private unknownBytes = 0;
+  private readonly unknownKept = new UnknownKeeper();
   private negotiated2 = false;
 
   constructor(private readonly out: BannerOut, private readonly conv: Conversation, private readonly random: (n: number) => Uint8Array) {}
@@ -217,10 +217,7 @@ class SmbParser implements BannerParser {
   }
 
   private unknown(b: Uint8Array, off: number, len: number): void {
-    const n = Math.min(len, BANNER_CAPS.unknown - this.unknownBytes);
-    if (n > 0) this.out.append('unknown', b, off, n);
-    this.unknownBytes += n;
-    if (this.unknownBytes >= BANNER_CAPS.unknown) this.finish();
+    if (this.unknownKept.keep(this.out, b, off, len)) this.finish();
   }
 
   private finish(): void {
