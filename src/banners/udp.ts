@@ -194,19 +194,23 @@ const MEMCACHED_MAX_LINES = 256;
  * reserved: four 16-bit fields), the `STAT <name> <value>` lines as `name=value`; other lines
  * as they are; `END` ends it. Null when the header or text is missing.
  * NOTE: a `stats` answer spans several datagrams; each is read on its own (the first one
- * carries pid, uptime, time and version).
+ * carries pid, uptime, time and version), and a line cut at its end is left out.
  */
 export function parseMemcachedUdp(buf: Uint8Array, off: number, len: number): string | null {
   if (!inBounds(buf, off, len) || len <= 8) return null;
   // Reserved field: "must be 0" (protocol.txt, "UDP protocol").
   if (buf[off + 6] !== 0 || buf[off + 7] !== 0) return null;
   const end = off + len;
+  // Not the last datagram of the reply (sequence number < count - 1): its last line goes on
+  // in the next one, so a line without its LF is cut and left out.
+  const more = u16(buf, off + 2) + 1 < u16(buf, off + 4);
   const items: string[] = [];
   let s = off + 8;
   let lines = 0;
   while (s < end && lines < MEMCACHED_MAX_LINES) {
     let e = s;
     while (e < end && buf[e] !== 0x0a) e++;
+    if (e === end && more) break;
     let t = e;
     if (t > s && buf[t - 1] === 0x0d) t--;
     const line = latin1(buf, s, t);

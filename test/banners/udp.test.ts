@@ -87,6 +87,11 @@ test('memcached: the first stats datagram as name=value items', () => {
   assert.ok(s !== null);
   assert.match(s, /^pid=15068 uptime=\d+ time=\d+ version=1\.6\.18 libevent=2\.1\.12-stable pointer_size=64 /);
   assert.ok(!s.includes('STAT'));
+  // Datagram 0 of 2 ends inside a line (`STAT slab_reassign_inline_recla`...): left out.
+  assert.match(s, / slab_reassign_evictions_nomem=0$/);
+  // As the last datagram, the same text keeps it.
+  const last = MEMCACHED.slice(); last[3] = 1;
+  assert.match(parseMemcachedUdp(last, 0, last.length) ?? '', / slab_reassign_inline_recla=$/);
   const e = embedded(MEMCACHED);
   assert.equal(parseMemcachedUdp(e.buf, e.off, e.len), s);
   assert.equal(parseMemcachedUdp(MEMCACHED, 0, 8), null);
