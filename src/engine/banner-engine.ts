@@ -24,6 +24,7 @@ import { formatIpv4 } from '../wire/bytes.js';
 import { formatIPv6Words } from '../target/ipv6.js';
 import { cookie4, cookie6, type CookieKey } from '../crypto/cookie.js';
 import type { TcpTemplate4, TcpTemplate6 } from './template.js';
+import { udpBanner } from '../banners/udp.js';
 
 /** What a reconnect needs: the SYN cookie key, SYN templates and our source ports. */
 export interface Redialer {
@@ -58,6 +59,8 @@ export interface BannerFound {
   readonly app: AppName;
   readonly bytes: Uint8Array;
   readonly fields?: Readonly<Record<string, string>> | undefined;
+  /** The IP protocol of the port: 17 for a UDP reply's banner; absent for TCP (6). */
+  readonly ipProto?: 17 | undefined;
 }
 
 /** Counters published with the receive counters. */
@@ -144,6 +147,21 @@ export class BannerEngine implements StackHost {
     return d.ipVersion === 4
       ? this.stack.segment4(now, d.src | 0, d.srcPort, d.dst | 0, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpFlags, d.tcpWindow, buf, d.payloadOff, len)
       : this.stack.segment6(now, d.src6, d.srcPort, d.dst6, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpFlags, d.tcpWindow, buf, d.payloadOff, len);
+  }
+
+  /**
+   * A valid UDP reply (decoded into d; classify checked it answers our probe): its banner
+   * (banners/udp.ts), emitted at once, as one datagram is the whole answer.
+   */
+  udpReply(buf: Uint8Array, d: Decoded): void {
+    const b = udpBanner(d.srcPort, buf, d.payloadOff, d.payloadLen);
+    if (b === null) return;
+    const ip = d.ipVersion === 4 ? [d.src >>> 0] : [d.src6[0]!, d.src6[1]!, d.src6[2]!, d.src6[3]!];
+    this.counters.banners++;
+    this.emit({
+      version: d.ipVersion === 4 ? 4 : 6, ip, port: d.srcPort, ttl: d.ttl, time: this.unixSeconds(),
+      app: b.app, bytes: Uint8Array.from(Buffer.from(b.text, 'latin1')), ipProto: 17,
+    });
   }
 
   poll(now: number): void {

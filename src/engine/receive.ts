@@ -776,6 +776,9 @@ export class Receiver {
       return;
     }
     this.push(buf, tsSec);
+    // --banners: a UDP reply's payload is its banner (the first reply of each port; an ICMP
+    // error quoting our datagram has d.proto ICMP and no payload of theirs).
+    if (p.banners !== null && r === 'ok' && d.proto === IpProtocol.UDP && v.proto === IpProtocol.UDP) p.banners.udpReply(buf, d);
   }
 
   private queueRst(v: Verdict): void {

@@ -184,7 +184,7 @@ export function bannerRecord(b: BannerFound): BannerRecord {
     ? { version: 6, v6: wordsToIPv6(Uint32Array.from(b.ip)) }
     : { version: 4, v4: b.ip[0]! >>> 0 };
   return {
-    kind: 'banner', timestamp: b.time, ip, ipProto: 6, port: b.port, service: b.app, ttl: b.ttl, banner: b.bytes,
+    kind: 'banner', timestamp: b.time, ip, ipProto: b.ipProto ?? 6, port: b.port, service: b.app, ttl: b.ttl, banner: b.bytes,
     ...(b.fields !== undefined ? { fields: b.fields } : {}),
   };
 }

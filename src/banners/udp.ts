@@ -1,0 +1,252 @@
+/**
+ * Banners of UDP replies (reference masscan-compat §9.4, §10.1): one datagram answers the
+ * probe of the port's built-in payload, so each parser here is a pure function of that one
+ * datagram's payload buf[off, off + len): the banner text, or null when the datagram is not
+ * the answer it expects. Bounds are checked before every read; nothing here throws.
+ *  - 53 `dns-ver`: the TXT answer to our `version.bind` CHAOS query (RFC 1035 §4.1);
+ *  - 161 `snmp`: the varbinds of the GetResponse to our sysName.0/sysDescr.0 GET, as
+ *    `sysName:<text> sysDescr:<text>` (RFC 1157 §4.1; BER as X.690);
+ *  - 11211 `memcached`: the `stats` answer after the 8-byte UDP frame header (memcached
+ *    protocol.txt "UDP protocol"), as `name=value` items separated by one space;
+ *  - anything else, or a reply the parser does not read: `unknown`, its first 64 bytes
+ *    (the output escapes them).
+ */
+import { berAt, type Tlv } from '../codec/ber.js';
+import type { AppName } from './module.js';
+
+/** Bytes of an unrecognised reply kept as its `unknown` banner. */
+export const UDP_UNKNOWN_BYTES = 64;
+
+/** Labels walked in one DNS name (a name has at most 127 labels; pointers count too). */
+const DNS_MAX_STEPS = 128;
+
+function inBounds(buf: Uint8Array, off: number, len: number): boolean {
+  return Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= buf.length;
+}
+
+function latin1(buf: Uint8Array, start: number, end: number): string {
+  let s = '';
+  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
+  return s;
+}
+
+/**
+ * The offset just past the DNS name at `i` (message b[off, end)), or -1. A compression
+ * pointer (two octets, top bits 11, RFC 1035 §4.1.4) ends the name where it stands.
+ */
+function skipName(b: Uint8Array, i: number, end: number): number {
+  for (let steps = 0; steps < DNS_MAX_STEPS; steps++) {
+    if (i >= end) return -1;
+    const l = b[i]!;
+    if (l === 0) return i + 1;
+    if ((l & 0xc0) === 0xc0) return i + 2 <= end ? i + 2 : -1;
+    // 01 and 10 label types are reserved (RFC 1035 §4.1.4; RFC 6891 retired 01).
+    if ((l & 0xc0) !== 0) return -1;
+    i += 1 + l;
+  }
+  return -1;
+}
+
+function u16(b: Uint8Array, i: number): number {
+  return (b[i]! << 8) | b[i + 1]!;
+}
+
+/**
+ * `dns-ver`: the character-strings of the first TXT answer of a DNS response, joined by a
+ * space; null when it is not a response, has no TXT answer, or does not fit.
+ */
+export function parseDnsVersion(buf: Uint8Array, off: number, len: number): string | null {
+  if (!inBounds(buf, off, len) || len < 12) return null;
+  const end = off + len;
+  // RFC 1035 §4.1.1: "QR  A one bit field that specifies whether this message is a query (0), or a response (1)."
+  if ((buf[off + 2]! & 0x80) === 0) return null;
+  const qd = u16(buf, off + 4);
+  const an = u16(buf, off + 6);
+  if (an === 0) return null;
+  let i = off + 12;
+  for (let q = 0; q < qd; q++) {
+    i = skipName(buf, i, end);
+    if (i < 0 || i + 4 > end) return null;
+    i += 4;
+  }
+  for (let a = 0; a < an; a++) {
+    i = skipName(buf, i, end);
+    if (i < 0 || i + 10 > end) return null;
+    const type = u16(buf, i);
+    const rdlen = u16(buf, i + 8);
+    i += 10;
+    if (i + rdlen > end) return null;
+    if (type === 16) {
+      // RFC 1035 §3.3.14: TXT-DATA is "One or more <character-string>s" (a length octet, then that many octets).
+      const parts: string[] = [];
+      let k = i;
+      const rend = i + rdlen;
+      while (k < rend) {
+        const n = buf[k]!;
+        if (k + 1 + n > rend) return null;
+        parts.push(latin1(buf, k + 1, k + 1 + n));
+        k += 1 + n;
+      }
+      return parts.join(' ');
+    }
+    i += rdlen;
+  }
+  return null;
+}
+
+/** Names of the OIDs our GET asks for (RFC 1213 system group). */
+const SNMP_NAMES: Readonly<Record<string, string>> = {
+  '1.3.6.1.2.1.1.1.0': 'sysDescr',
+  '1.3.6.1.2.1.1.5.0': 'sysName',
+};
+
+/** Dotted text of the OBJECT IDENTIFIER contents b[t.start, t.end) (X.690 §8.19), or null. */
+function oidText(b: Uint8Array, t: Tlv): string | null {
+  if (t.tag !== 0x06 || t.end <= t.start || t.end - t.start > 128) return null;
+  const arcs: number[] = [];
+  let v = 0;
+  let first = true;
+  for (let i = t.start; i < t.end; i++) {
+    const o = b[i]!;
+    v = v * 128 + (o & 0x7f);
+    if (v > 0xffffffff) return null;
+    if ((o & 0x80) === 0) {
+      if (first) {
+        // X.690 §8.19.4: the first subidentifier is (X*40)+Y.
+        const x = v < 40 ? 0 : v < 80 ? 1 : 2;
+        arcs.push(x, v - x * 40);
+        first = false;
+      } else arcs.push(v);
+      v = 0;
+    }
+  }
+  if ((b[t.end - 1]! & 0x80) !== 0) return null;
+  return arcs.join('.');
+}
+
+/** A varbind value as text: strings as they are, INTEGER-like types in decimal, else null. */
+function snmpValue(b: Uint8Array, t: Tlv): string | null {
+  switch (t.tag) {
+    case 0x04: // OCTET STRING
+      return latin1(b, t.start, t.end);
+    case 0x02: // INTEGER
+    case 0x41: // Counter32
+    case 0x42: // Gauge32
+    case 0x43: { // TimeTicks
+      const n = t.end - t.start;
+      if (n < 1 || n > 6) return null;
+      let v = t.tag === 0x02 && (b[t.start]! & 0x80) !== 0 ? -1 : 0;
+      for (let i = t.start; i < t.end; i++) v = v * 256 + b[i]!;
+      return String(v);
+    }
+    case 0x06:
+      return oidText(b, t);
+    default:
+      return null;
+  }
+}
+
+/**
+ * `snmp`: `name:value` for each varbind of an SNMP GetResponse (v1 or v2c), separated by one
+ * space; the name is sysName/sysDescr for those OIDs, else the dotted OID. Varbinds with no
+ * value (noSuchObject, NULL) are left out. Null when it is not a GetResponse with one.
+ */
+export function parseSnmp(buf: Uint8Array, off: number, len: number): string | null {
+  if (!inBounds(buf, off, len)) return null;
+  const end = off + len;
+  const msg = berAt(buf, off, end);
+  if (msg === null || msg.tag !== 0x30) return null;
+  const ver = berAt(buf, msg.start, msg.end);
+  if (ver === null || ver.tag !== 0x02) return null;
+  const community = berAt(buf, ver.end, msg.end);
+  if (community === null || community.tag !== 0x04) return null;
+  const pdu = berAt(buf, community.end, msg.end);
+  // RFC 1157 §4.1.4: GetResponse-PDU ::= [2] IMPLICIT PDU.
+  if (pdu === null || pdu.tag !== 0xa2) return null;
+  const reqId = berAt(buf, pdu.start, pdu.end);
+  const err = reqId === null ? null : berAt(buf, reqId.end, pdu.end);
+  const idx = err === null ? null : berAt(buf, err.end, pdu.end);
+  const list = idx === null ? null : berAt(buf, idx.end, pdu.end);
+  if (list === null || list.tag !== 0x30) return null;
+  const out: string[] = [];
+  let i = list.start;
+  while (i < list.end && out.length < 32) {
+    const vb = berAt(buf, i, list.end);
+    if (vb === null || vb.tag !== 0x30) return null;
+    i = vb.end;
+    const name = berAt(buf, vb.start, vb.end);
+    if (name === null) return null;
+    const oid = oidText(buf, name);
+    const val = berAt(buf, name.end, vb.end);
+    if (oid === null || val === null) return null;
+    const text = snmpValue(buf, val);
+    if (text === null) continue;
+    out.push(`${SNMP_NAMES[oid] ?? oid}:${text}`);
+  }
+  return out.length > 0 ? out.join(' ') : null;
+}
+
+/** Lines of a memcached reply read at most. */
+const MEMCACHED_MAX_LINES = 256;
+
+/**
+ * `memcached` over UDP: after the frame header (request id, sequence number, datagram count,
+ * reserved: four 16-bit fields), the `STAT <name> <value>` lines as `name=value`; other lines
+ * as they are; `END` ends it. Null when the header or text is missing.
+ * NOTE: a `stats` answer spans several datagrams; each is read on its own (the first one
+ * carries pid, uptime, time and version), and a line cut at its end is left out.
+ */
+export function parseMemcachedUdp(buf: Uint8Array, off: number, len: number): string | null {
+  if (!inBounds(buf, off, len) || len <= 8) return null;
+  // Reserved field: "must be 0" (protocol.txt, "UDP protocol").
+  if (buf[off + 6] !== 0 || buf[off + 7] !== 0) return null;
+  const end = off + len;
+  // Not the last datagram of the reply (sequence number < count - 1): its last line goes on
+  // in the next one, so a line without its LF is cut and left out.
+  const more = u16(buf, off + 2) + 1 < u16(buf, off + 4);
+  const items: string[] = [];
+  let s = off + 8;
+  let lines = 0;
+  while (s < end && lines < MEMCACHED_MAX_LINES) {
+    let e = s;
+    while (e < end && buf[e] !== 0x0a) e++;
+    if (e === end && more) break;
+    let t = e;
+    if (t > s && buf[t - 1] === 0x0d) t--;
+    const line = latin1(buf, s, t);
+    lines++;
+    s = e + 1;
+    if (line === 'END') break;
+    if (line.length === 0) continue;
+    const m = /^STAT (\S+) ?(.*)$/s.exec(line);
+    items.push(m !== null ? `${m[1]}=${m[2]}` : line);
+  }
+  return items.length > 0 ? items.join(' ') : null;
+}
+
+/** `unknown`: the first UDP_UNKNOWN_BYTES bytes of the payload (null when it is empty). */
+export function parseUnknownUdp(buf: Uint8Array, off: number, len: number): string | null {
+  if (!inBounds(buf, off, len) || len === 0) return null;
+  return latin1(buf, off, off + Math.min(len, UDP_UNKNOWN_BYTES));
+}
+
+/** A UDP reply's banner: its app and text. */
+export interface UdpBanner {
+  readonly app: AppName;
+  readonly text: string;
+}
+
+/**
+ * The banner of a reply from UDP port `port` (payload buf[off, off + len)): the port's own
+ * parser, else `unknown`; null for an empty payload.
+ */
+export function udpBanner(port: number, buf: Uint8Array, off: number, len: number): UdpBanner | null {
+  let app: AppName | null = null;
+  let text: string | null = null;
+  if (port === 53) { app = 'dns-ver'; text = parseDnsVersion(buf, off, len); }
+  else if (port === 161) { app = 'snmp'; text = parseSnmp(buf, off, len); }
+  else if (port === 11211) { app = 'memcached'; text = parseMemcachedUdp(buf, off, len); }
+  if (app !== null && text !== null) return { app, text };
+  const u = parseUnknownUdp(buf, off, len);
+  return u === null ? null : { app: 'unknown', text: u };
+}
