@@ -234,3 +234,33 @@ export abstract class LineParser implements BannerParser {
     return this.tls !== null;
   }
 }
+
+/**
+ * One text line being read: bytes up to LF, the first `cap` of them kept. take() gives the
+ * line as latin1 text without its CR and starts the next one.
+ */
+export class LineBuffer {
+  private readonly buf: Uint8Array;
+  private len = 0;
+
+  constructor(cap: number) {
+    this.buf = new Uint8Array(cap);
+  }
+
+  /** A byte of the line (not its LF); bytes past the cap are dropped. */
+  push(b: number): void {
+    if (this.len < this.buf.length) this.buf[this.len++] = b;
+  }
+
+  /** Whether a line has begun. */
+  get pending(): boolean {
+    return this.len > 0;
+  }
+
+  take(): string {
+    let n = this.len;
+    if (n > 0 && this.buf[n - 1] === 0x0d) n--;
+    this.len = 0;
+    return Buffer.from(this.buf.buffer, this.buf.byteOffset, n).toString('latin1');
+  }
+}

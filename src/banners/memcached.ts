@@ -9,6 +9,7 @@
  * MEMCACHED_LIMITS.lines lines.
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
+import { LineBuffer } from './lines.js';
 
 export const MEMCACHED_LIMITS = {
   /** Bytes of a line kept. */
@@ -20,8 +21,7 @@ export const MEMCACHED_LIMITS = {
 const STATS = Uint8Array.from(Buffer.from('stats\r\n', 'latin1'));
 
 class MemcachedParser implements BannerParser {
-  private readonly line = new Uint8Array(MEMCACHED_LIMITS.line);
-  private len = 0;
+  private readonly line = new LineBuffer(MEMCACHED_LIMITS.line);
   private lines = 0;
   private first = true;
   private done = false;
@@ -33,21 +33,18 @@ class MemcachedParser implements BannerParser {
     for (let i = off; i < off + len && !this.done; i++) {
       const b = buf[i]!;
       if (b === 0x0a) this.lineEnd();
-      else if (this.len < this.line.length) this.line[this.len++] = b;
+      else this.line.push(b);
     }
   }
 
   end(): void {
-    if (!this.done && this.len > 0) this.lineEnd();
+    if (!this.done && this.line.pending) this.lineEnd();
     this.done = true;
   }
 
   private lineEnd(): void {
-    let n = this.len;
-    if (n > 0 && this.line[n - 1] === 0x0d) n--;
-    this.len = 0;
     this.lines++;
-    const s = Buffer.from(this.line.buffer, this.line.byteOffset, n).toString('latin1');
+    const s = this.line.take();
     if (s === 'END') {
       this.done = true;
       this.conv.close();

@@ -14,6 +14,7 @@
  * We close after the bulk string (or the line), or after REDIS_LIMITS.lines lines.
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
+import { LineBuffer } from './lines.js';
 
 export const REDIS_LIMITS = {
   /** Bytes of a line kept. */
@@ -25,8 +26,7 @@ export const REDIS_LIMITS = {
 const INFO = Uint8Array.from(Buffer.from('*1\r\n$4\r\ninfo\r\n', 'latin1'));
 
 class RedisParser implements BannerParser {
-  private readonly line = new Uint8Array(REDIS_LIMITS.line);
-  private len = 0;
+  private readonly line = new LineBuffer(REDIS_LIMITS.line);
   private lines = 0;
   /** Bytes of the bulk string still to come (-1: reading its header line). */
   private bulkLeft = -1;
@@ -42,13 +42,13 @@ class RedisParser implements BannerParser {
       const b = buf[i]!;
       if (this.bulkLeft > 0) this.bulkLeft--;
       if (b === 0x0a) this.lineEnd();
-      else if (this.len < this.line.length) this.line[this.len++] = b;
+      else this.line.push(b);
       if (!this.done && this.bulkLeft === 0) this.finish();
     }
   }
 
   end(): void {
-    if (!this.done && this.len > 0) this.lineEnd();
+    if (!this.done && this.line.pending) this.lineEnd();
     this.done = true;
   }
 
@@ -64,10 +64,7 @@ class RedisParser implements BannerParser {
   }
 
   private lineEnd(): void {
-    let n = this.len;
-    if (n > 0 && this.line[n - 1] === 0x0d) n--;
-    this.len = 0;
-    const s = Buffer.from(this.line.buffer, this.line.byteOffset, n).toString('latin1');
+    const s = this.line.take();
     if (this.lines++ === 0) {
       const m = /^\$(\d{1,9})$/.exec(s);
       if (m !== null) {
