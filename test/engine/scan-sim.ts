@@ -19,6 +19,10 @@ import { Icmpv4Packet, emitIcmpv4 } from '../../src/wire/icmpv4.js';
 import { ArpPacket, emitArp } from '../../src/wire/arp.js';
 import { IpProtocol } from '../../src/wire/ip.js';
 import { crc32c } from '../../src/wire/checksum.js';
+import { readFileSync } from 'node:fs';
+import { parseCommandLine, type ParseIo } from '../../src/cli/parse.js';
+import type { ScanConfig } from '../../src/core/config.js';
+import type { ResolvedLink } from '../../src/link/resolve.js';
 
 export const SCANNER_MAC = new Uint8Array([0x02, 0x50, 0, 0, 0, 0x01]);
 export const ROUTER_MAC = new Uint8Array([0x02, 0x50, 0, 0, 0, 0x02]);
@@ -235,4 +239,35 @@ function sctpReply(_frame: Uint8Array, d: Decoded, open: boolean): Uint8Array {
   const crc = crc32c(out, l4, len);
   out[l4 + 8] = crc & 0xff; out[l4 + 9] = (crc >>> 8) & 0xff; out[l4 + 10] = (crc >>> 16) & 0xff; out[l4 + 11] = crc >>> 24;
   return out.slice(0, l4 + len);
+}
+
+/** A parse environment with a fixed clock and seed (no default config file, no warnings). */
+export const SIM_IO: ParseIo = {
+  readFile: (p) => readFileSync(p),
+  env: {},
+  cwd: process.cwd(),
+  now: () => 1_700_000_000_000,
+  randomSeed: () => 1n,
+  warn: () => {},
+};
+
+/** A configuration from a command line, parsed with SIM_IO. */
+export function simConfig(args: string): ScanConfig {
+  return parseCommandLine(args.split(/\s+/).filter((s) => s !== ''), SIM_IO);
+}
+
+/** The simulated link: our address 10.250.0.1 / fd00:250::1, port 40000, the sim's MACs. */
+export function simLink(notes: readonly string[] = []): ResolvedLink {
+  return {
+    ifname: 'sim0',
+    srcMac: SCANNER_MAC,
+    src4: { begin: ip4('10.250.0.1'), end: ip4('10.250.0.1') },
+    src6: 0xfd000250000000000000000000000001n,
+    srcPort: { begin: 40000, end: 40000 },
+    routerMac4: ROUTER_MAC,
+    routerMac6: ROUTER_MAC,
+    answer4: false,
+    answer6: false,
+    notes: [...notes],
+  };
 }

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLink, type MemoryLink } from '../../src/adapter/memory.js';
 import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter.js';
-import { parseCommandLine, parseConfigFileText, type ParseIo } from '../../src/cli/parse.js';
+import { parseConfigFileText } from '../../src/cli/parse.js';
 import { pausedConfText } from '../../src/cli/echo.js';
 import type { ScanConfig } from '../../src/core/config.js';
 import { recordFromRing, runScanWith, type ScanEnv } from '../../src/engine/scan.js';
@@ -20,32 +20,13 @@ import { R } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions } from './scan-sim.js';
+import { SIM_IO, simConfig, simLink } from './scan-sim.js';
 
-const io: ParseIo = {
-  readFile: (p) => readFileSync(p),
-  env: {},
-  cwd: process.cwd(),
-  now: () => 1_700_000_000_000,
-  randomSeed: () => 1n,
-  warn: () => {},
-};
+const io = SIM_IO;
 
-function config(args: string): ScanConfig {
-  return parseCommandLine(args.split(/\s+/).filter((s) => s !== ''), io);
-}
+const config = simConfig;
 
-const LINK: ResolvedLink = {
-  ifname: 'sim0',
-  srcMac: SCANNER_MAC,
-  src4: { begin: ip4('10.250.0.1'), end: ip4('10.250.0.1') },
-  src6: 0xfd000250000000000000000000000001n,
-  srcPort: { begin: 40000, end: 40000 },
-  routerMac4: ROUTER_MAC,
-  routerMac6: ROUTER_MAC,
-  answer4: false,
-  answer6: false,
-  notes: [],
-};
+const LINK: ResolvedLink = simLink();
 
 /** Several memory links (one per transmit thread) seen as one receive channel. */
 class MultiRx implements RxChannel {

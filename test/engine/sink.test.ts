@@ -5,44 +5,23 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { createMemoryLink } from '../../src/adapter/memory.js';
-import { parseCommandLine, type ParseIo } from '../../src/cli/parse.js';
 import type { ScanConfig } from '../../src/core/config.js';
 import { runScanWith, type ScanEnv } from '../../src/engine/scan.js';
 import { CollectingSink, ScanStopController, isStopNow, type ScanEvent, type ScanStopSignals } from '../../src/engine/sink.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
 import type { ScanRecord } from '../../src/core/record.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4 } from './scan-sim.js';
+import { SIM_IO, simConfig, simLink } from './scan-sim.js';
 
-const io: ParseIo = {
-  readFile: (p) => readFileSync(p),
-  env: {},
-  cwd: process.cwd(),
-  now: () => 1_700_000_000_000,
-  randomSeed: () => 1n,
-  warn: () => {},
-};
+const io = SIM_IO;
 
-const LINK: ResolvedLink = {
-  ifname: 'sim0',
-  srcMac: SCANNER_MAC,
-  src4: { begin: ip4('10.250.0.1'), end: ip4('10.250.0.1') },
-  src6: 0xfd000250000000000000000000000001n,
-  srcPort: { begin: 40000, end: 40000 },
-  routerMac4: ROUTER_MAC,
-  routerMac6: ROUTER_MAC,
-  answer4: false,
-  answer6: false,
-  notes: ['a link note'],
-};
+const LINK: ResolvedLink = simLink(['a link note']);
 
 const ARGS = '10.0.0.0/24 -p22,80,443 --rate 1000000 --seed 21 --wait 0';
 const OPEN = ['10.0.0.1:80', '10.0.0.200:22', '10.0.0.77:443', '10.0.0.128:80', '10.0.0.5:22', '10.0.0.250:443'];
 
-function config(args: string): ScanConfig {
-  return parseCommandLine(args.split(/\s+/).filter((s) => s !== ''), io);
-}
+const config = simConfig;
 
 interface Run {
   readonly code: number;
