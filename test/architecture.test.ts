@@ -54,15 +54,6 @@ export const LAYERS: Readonly<Record<Layer, readonly Layer[]>> = {
  * removed by the named step of issue 8; delete the line in the same commit.
  */
 export const KNOWN_VIOLATIONS: readonly string[] = [
-  // commands/ uses three texts of the options table that still live in cli/ (the --echo text,
-  // the help texts, range formatting), while cli/ dispatches to commands/: they move to
-  // commands/ (or core/) with the rest of issue 8 step 4.
-  'commands/echo.ts -> cli/echo.ts',
-  'commands/index.ts -> cli/help.ts',
-  'commands/list.ts -> cli/targets.ts',
-  // step 3 (src/probes/): the templates leave the engine; ipv6Bytes (bigint -> 16 bytes) goes
-  // to core's address helpers then, and resolve no longer imports from the engine.
-  'link/resolve.ts -> engine/template.ts',
 ];
 
 /** The layer of a file under src/, or undefined for a folder the table does not know. */

@@ -12,7 +12,8 @@ import { isScanError, oneLine } from '../error.js';
 import type { ScanConfig } from '../core/config.js';
 import { parseCommandLine, type ParseIo } from './parse.js';
 import { clipInput } from '../target/parse.js';
-import { COMMANDS } from '../commands/index.js';
+import { COMMANDS, type CommandHandler } from '../commands/index.js';
+import { TEXT_COMMANDS } from './text-commands.js';
 
 /** One line on stderr: warnings and errors quote user input, whose control characters are escaped. */
 function stderr(line: string): void {
@@ -34,9 +35,13 @@ function nodeIo(): ParseIo {
   };
 }
 
-/** Every operation: the scan here, the other modes in src/commands (one table). */
+/** Every operation but the scan, in one table: the texts of the CLI and the commands of src/commands. */
+const OPERATIONS: { readonly [K in Exclude<ScanConfig['operation'], 'scan'>]: CommandHandler } = { ...COMMANDS, ...TEXT_COMMANDS };
+
+/** Every operation: the scan here, the other modes through one table. */
 async function run(config: ScanConfig): Promise<number> {
-  if (config.operation !== 'scan') return COMMANDS[config.operation](config);
+  const op = config.operation;
+  if (op !== 'scan') return OPERATIONS[op](config);
   const m: typeof import('./run-scan.js') = await import('./run-scan.js');
   return m.runScanCommand(config);
 }

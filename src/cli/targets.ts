@@ -10,6 +10,7 @@ import {
 } from '../target/parse.js';
 import { parsePorts, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
 import type { Range4, Range6, PortRange, Operation } from '../core/config.js';
+export { count4, count6, countPorts } from '../core/range.js';
 import { buildPlan } from '../target/plan.js';
 import type { Proto } from './draft.js';
 
@@ -195,20 +196,3 @@ function copyPorts(r: readonly PortRange[]): PortRange[] {
   return r.map((x) => ({ begin: x.begin, end: x.end }));
 }
 
-export function countPorts(ports: readonly PortRange[]): number {
-  let n = 0;
-  for (const p of ports) n += p.end - p.begin + 1;
-  return n;
-}
-
-export function count4(r: readonly Range4[]): number {
-  let n = 0;
-  for (const x of r) n += x.end - x.begin + 1;
-  return n;
-}
-
-export function count6(r: readonly Range6[]): bigint {
-  let n = 0n;
-  for (const x of r) n += x.end - x.begin + 1n;
-  return n;
-}

@@ -7,28 +7,25 @@
  * the scanner; the imports are typed (`typeof import(...)`), so the compiler checks each edge.
  */
 import type { Operation, ScanConfig } from '../core/config.js';
-import { helpText, nmapHelpText, usageText, versionText } from '../cli/help.js';
 import { writeText } from './fd-writer.js';
-import { echoCidrText, echoText, readrangeText } from './echo.js';
 
 export type CommandHandler = (config: ScanConfig) => Promise<number>;
+/**
+ * The operations that print a text of the command line itself (help, usage, version, the
+ * --echo family): the CLI runs them (cli/text-commands.ts), next to the options table they
+ * print.
+ */
+export type TextOperation = 'usage' | 'help' | 'nmap-help' | 'version' | 'echo' | 'echo-cidr' | 'readrange';
 /** The operations a command runs; `scan` is the CLI's (cli/run-scan.ts). */
-export type CommandOperation = Exclude<Operation, 'scan'>;
+export type CommandOperation = Exclude<Operation, 'scan' | TextOperation>;
 
 /** Prints `text` on stdout and returns `code`. */
-function print(text: string, code: number): Promise<number> {
+export function printText(text: string, code: number): Promise<number> {
   writeText(1, text);
   return Promise.resolve(code);
 }
 
 export const COMMANDS: { readonly [K in CommandOperation]: CommandHandler } = {
-  'usage': () => print(usageText(), 1),
-  'help': () => print(helpText(), 1),
-  'nmap-help': () => print(nmapHelpText(), 1),
-  'version': () => print(versionText(), 1),
-  'echo': (c) => print(echoText(c), 0),
-  'echo-cidr': (c) => print(echoCidrText(c), 0),
-  'readrange': (c) => print(readrangeText(c), 0),
   'list': async (c) => {
     const m: typeof import('./list.js') = await import('./list.js');
     return m.runList(c);

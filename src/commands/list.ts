@@ -21,7 +21,7 @@ import { RangeList4, RangeList6 } from '../target/range-list.js';
 import { PortList } from '../target/ports.js';
 import { Blackrock } from '../target/blackrock.js';
 import { formatIPv6Words } from '../target/ipv6.js';
-import { count4, count6, countPorts } from '../cli/targets.js';
+import { count4, count6, countPorts } from '../core/range.js';
 import { writeAll } from './fd-writer.js';
 
 /** Octet -> [length, digits...] in 4-byte slots. */

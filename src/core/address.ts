@@ -62,3 +62,10 @@ export function ipv6ToString(v: bigint): string {
 export function ipToString(ip: IpAddress): string {
   return ip.version === 4 ? ipv4ToString(ip.v4) : ipv6ToString(ip.v6);
 }
+
+/** An IPv6 address as the 16 bytes (network order) the IPv6 templates take. Setup only (BigInt). */
+export function ipv6Bytes(v: bigint): Uint8Array {
+  const out = new Uint8Array(16);
+  for (let k = 0; k < 16; k++) out[k] = Number((v >> BigInt(8 * (15 - k))) & 0xffn);
+  return out;
+}

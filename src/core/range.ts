@@ -20,3 +20,24 @@ export interface PortRange {
   readonly begin: number;
   readonly end: number;
 }
+
+/** How many ports the ranges hold. */
+export function countPorts(ports: readonly PortRange[]): number {
+  let n = 0;
+  for (const p of ports) n += p.end - p.begin + 1;
+  return n;
+}
+
+/** How many IPv4 addresses the ranges hold. */
+export function count4(r: readonly Range4[]): number {
+  let n = 0;
+  for (const x of r) n += x.end - x.begin + 1;
+  return n;
+}
+
+/** How many IPv6 addresses the ranges hold. */
+export function count6(r: readonly Range6[]): bigint {
+  let n = 0n;
+  for (const x of r) n += x.end - x.begin + 1n;
+  return n;
+}

@@ -290,12 +290,7 @@ export function ipv6Words(v: bigint): Uint32Array {
   return w;
 }
 
-/** An IPv6 address as the 16 bytes (network order) the IPv6 templates take. Setup only (BigInt). */
-export function ipv6Bytes(v: bigint): Uint8Array {
-  const out = new Uint8Array(16);
-  for (let k = 0; k < 16; k++) out[k] = Number((v >> BigInt(8 * (15 - k))) & 0xffn);
-  return out;
-}
+export { ipv6Bytes } from '../core/address.js';
 
 /** The four big-endian words of a 16-byte IPv6 address. */
 function ip6Words(a: Uint8Array): Uint32Array {

@@ -30,7 +30,7 @@ import { formatMac } from '../wire/bytes.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
 import { bannerSourcePorts, defaultSourcePort, readProcLocalPortRange } from './source.js';
 import { arpReplyFrom, buildArpRequest, buildNeighborSolicit, ndpAdvertFrom } from './responder.js';
-import { ipv6Bytes } from '../engine/template.js';
+import { ipv6Bytes } from '../core/address.js';
 
 // ---------------------------------------------------------------------------------------
 // What the scan resolved.

@@ -47,6 +47,7 @@ const ALL = sourcesUnder(SRC);
 const OUTSIDE_CLI = ALL.filter((f) => !f.path.startsWith(CLI + '/'));
 /** The dispatch table of the operations (src/commands/index.ts); the scan is main.ts's. */
 const TABLE = ALL.find((f) => f.path === join(SRC, 'commands', 'index.ts'))!;
+const TEXT_TABLE = ALL.find((f) => f.path === join(CLI, 'text-commands.ts'))!;
 const MAIN = ALL.find((f) => f.path === join(CLI, 'main.ts'))!;
 
 function escapeRe(s: string): string {
@@ -55,7 +56,7 @@ function escapeRe(s: string): string {
 
 /**
  * Where a reader of `reads` is found, or undefined:
- * - `op:X`: cli/main.ts runs operation X (`case 'X':`);
+ * - `op:X`: operation X has a handler in commands/index.ts or cli/text-commands.ts;
  * - `cli:FILE:NAME`: src/cli/FILE uses NAME (cli code that acts on the option itself);
  * - `raw:KEY`: a file outside src/cli uses `raw` and names 'KEY' as a string (or `^KEY\[` in a
  *   regular expression over indexed keys);
@@ -65,8 +66,9 @@ function escapeRe(s: string): string {
 function findReader(reader: string, outside = OUTSIDE_CLI): string | undefined {
   if (reader.startsWith('op:')) {
     const op = reader.slice(3);
-    if (op === 'scan') return MAIN.text.includes(`operation !== 'scan'`) ? MAIN.path : undefined;
-    return new RegExp(`^\\s*'${escapeRe(op)}': `, 'm').test(TABLE.text) ? TABLE.path : undefined;
+    if (op === 'scan') return MAIN.text.includes(`op !== 'scan'`) ? MAIN.path : undefined;
+    const has = new RegExp(`^\\s*'${escapeRe(op)}': `, 'm');
+    return [TABLE, TEXT_TABLE].find((f) => has.test(f.text))?.path;
   }
   if (reader.startsWith('cli:')) {
     const [, file, name] = reader.split(':');

@@ -5,16 +5,20 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { COMMANDS } from '../../src/commands/index.js';
+import { TEXT_COMMANDS } from '../../src/cli/text-commands.js';
 import { writeAll, writeLineSync, writeText } from '../../src/commands/fd-writer.js';
-import { echoCidrText, readrangeText } from '../../src/commands/echo.js';
+import { echoCidrText, readrangeText } from '../../src/cli/echo.js';
 import { runIflist } from '../../src/commands/iflist.js';
 import { parse } from '../cli/helpers.js';
 
-test('the table has a handler for every operation but the scan', () => {
-  const ops = ['usage', 'help', 'nmap-help', 'version', 'echo', 'echo-cidr', 'readrange', 'list', 'readscan', 'iflist', 'selftest', 'benchmark'];
+test('the two tables have one handler for every operation but the scan, with no overlap', () => {
+  const text = ['usage', 'help', 'nmap-help', 'version', 'echo', 'echo-cidr', 'readrange'];
+  const ops = ['list', 'readscan', 'iflist', 'selftest', 'benchmark'];
+  assert.deepEqual(Object.keys(TEXT_COMMANDS).sort(), [...text].sort());
   assert.deepEqual(Object.keys(COMMANDS).sort(), [...ops].sort());
   for (const op of ops) assert.equal(typeof COMMANDS[op as keyof typeof COMMANDS], 'function');
-  assert.equal('scan' in COMMANDS, false);
+  for (const op of text) assert.equal(typeof TEXT_COMMANDS[op as keyof typeof TEXT_COMMANDS], 'function');
+  assert.equal('scan' in COMMANDS || 'scan' in TEXT_COMMANDS, false);
 });
 
 test('fd writer: whole text to a file; a closed descriptor is false, not a throw', () => {

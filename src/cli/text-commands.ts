@@ -1,0 +1,18 @@
+/**
+ * The operations that print a text of the command line itself: help, usage and version
+ * (masscan exits 1 after them), and --echo, --echo-cidr, --readrange (exit 0). They live in
+ * the CLI, beside the options table they print; every other operation is in src/commands.
+ */
+import { printText, type CommandHandler, type TextOperation } from '../commands/index.js';
+import { echoCidrText, echoConfig, readrangeText } from './echo.js';
+import { helpText, nmapHelpText, usageText, versionText } from './help.js';
+
+export const TEXT_COMMANDS: { readonly [K in TextOperation]: CommandHandler } = {
+  'usage': () => printText(usageText(), 1),
+  'help': () => printText(helpText(), 1),
+  'nmap-help': () => printText(nmapHelpText(), 1),
+  'version': () => printText(versionText(), 1),
+  'echo': (c) => printText(echoConfig(c), 0),
+  'echo-cidr': (c) => printText(echoCidrText(c), 0),
+  'readrange': (c) => printText(readrangeText(c), 0),
+};
