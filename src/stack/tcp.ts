@@ -10,12 +10,9 @@
  *    send in the same call when there is some); no delayed ACK.
  *  - Our receive window is constant (options.window, at most 65535: we never offer window
  *    scaling): in-order bytes go straight to the host, so the window never fills.
- *  - Out-of-order segments inside the window are copied into pool chunks (one chunk each, at
- *    most `maxHeld` per connection, the part beyond one chunk dropped) and delivered when the
- *    gap fills. When the connection already holds `maxHeld`, the furthest held segment makes
- *    way for a nearer one (or the new one is dropped); when fewer than `reserveChunks` chunks
- *    are free, the segment is dropped: the peer retransmits it, and send queues and new
- *    connections keep priority over a peer's reordering.
+ *  - Out-of-order segments inside the window wait in pool chunks, a few per connection,
+ *    until the gap fills (reorder.ts says which are kept); queued data waits in the send
+ *    queue until acknowledged (sendq.ts).
  *  - Retransmission: one segment, the earliest unacknowledged (RFC 6298 5.4), per expiry; the
  *    RTO is rtoMs << retries; after maxRetries retransmissions the next expiry resets ('retries').
  *  - Zero window: a persist timer (rtoMs << backoff, back-off capped at 2^6) sends a one-byte
@@ -37,6 +34,10 @@ import type { CloseReason, StackCounters, StackHost, StackOptions } from './api.
 import { ChunkPool } from './pool.js';
 import { ConnTable, Flag, State, STATE_NAMES } from './table.js';
 import { NEVER, TimerWheel } from './timer-wheel.js';
+import { ReorderQueue } from './reorder.js';
+import { SendQueue } from './sendq.js';
+import { seqGt, seqLt } from './seq.js';
+import { checkInvariants } from './invariants.js';
 
 const FIN = 0x01;
 const SYN = 0x02;
@@ -52,18 +53,6 @@ const DEFAULT_MSS4 = 536;
 const DEFAULT_MSS6 = 1220;
 
 /** Copy bytes with a plain loop: `set(subarray())` would allocate a view per segment. */
-function copy(src: Uint8Array, so: number, dst: Uint8Array, d: number, n: number): void {
-  for (let i = 0; i < n; i++) dst[d + i] = src[so + i];
-}
-
-/** Sequence-space comparisons (RFC 9293 §3.4: arithmetic modulo 2^32). */
-function seqLt(a: number, b: number): boolean {
-  return ((a - b) | 0) < 0;
-}
-function seqGt(a: number, b: number): boolean {
-  return ((a - b) | 0) > 0;
-}
-
 export class TcpStack {
   readonly counters: StackCounters = {
     active: 0, opened: 0, refused: 0, closedFin: 0, closedRst: 0, timeouts: 0, gaveUp: 0, aborted: 0,
@@ -79,8 +68,10 @@ export class TcpStack {
   private readonly maxRetries: number;
   private readonly connTimeoutMs: number;
   private readonly timeWaitMs: number;
-  private readonly maxHeld: number;
-  private readonly reserveChunks: number;
+  /** Application bytes queued to send, until acknowledged (sendq.ts). */
+  private readonly sndq: SendQueue;
+  /** Out-of-order segments waiting for the gap before them (reorder.ts). */
+  private readonly ooo: ReorderQueue;
   /** Segment bytes copied out of the send queue (at most one MSS). */
   private readonly scratch: Uint8Array;
   /** The `now` of the first call: deadlines are Int32 milliseconds from it. */
@@ -104,8 +95,9 @@ export class TcpStack {
     this.maxRetries = int('maxRetries', o.maxRetries, 0, 30);
     this.connTimeoutMs = int('connectionTimeoutMs', o.connectionTimeoutMs, 1, 0x3fffffff);
     this.timeWaitMs = int('timeWaitMs', o.timeWaitMs ?? 1000, 0, 0x3fffffff);
-    this.maxHeld = int('maxHeld', o.maxHeld ?? 4, 0, 255);
-    this.reserveChunks = int('reserveChunks', o.reserveChunks ?? Math.floor(o.maxChunks / 16), 0, o.maxChunks);
+    this.sndq = new SendQueue(this.table, this.pool);
+    this.ooo = new ReorderQueue(this.table, this.pool, this.counters, host,
+      int('maxHeld', o.maxHeld ?? 4, 0, 255), int('reserveChunks', o.reserveChunks ?? Math.floor(o.maxChunks / 16), 0, o.maxChunks));
     this.scratch = new Uint8Array(this.mssCap);
   }
 
@@ -302,7 +294,7 @@ export class TcpStack {
       // retransmission queue that are thereby entirely acknowledged are removed."
       const acked = (ack - una) >>> 0;
       const buffered = t.sndBuf[c];
-      this.dropAcked(c, acked < buffered ? acked : buffered);
+      this.sndq.dropAcked(c, acked < buffered ? acked : buffered);
       t.sndUna[c] = ack;
       t.retries[c] = 0;
       // RFC 6298 (5.2) "When all outstanding data has been acknowledged, turn off the
@@ -373,7 +365,7 @@ export class TcpStack {
         // Out of order: "Segments with higher beginning sequence numbers SHOULD be held for
         // later processing" -- when the pool allows (see the header).
         this.counters.outOfOrder++;
-        this.hold(c, seq, buf, off, n, fin);
+        this.ooo.hold(c, seq, buf, off, n, fin);
         this.sendAck(c); // a duplicate ACK tells the peer where the gap starts
       }
       this.endInput(c, now, rel, false);
@@ -389,7 +381,7 @@ export class TcpStack {
         needAck = true;
         this.host.received(c, buf, off + pos, n - pos, now);
         if (t.state[c] === State.FREE) return;
-        if (t.oooHead[c] >= 0 && this.drain(c, now)) {
+        if (t.oooHead[c] >= 0 && this.ooo.drain(c, now)) {
           if (t.state[c] === State.FREE) return;
           fin = true;
         }
@@ -425,7 +417,7 @@ export class TcpStack {
     const t = this.table;
     // "advance RCV.NXT over the FIN, and send an acknowledgment for the FIN" (the caller ACKs)
     t.rcvNxt[c] = (t.rcvNxt[c] + 1) | 0;
-    this.freeHeld(c); // nothing after the FIN can be data
+    this.ooo.free(c); // nothing after the FIN can be data
     const st = t.state[c];
     const finAcked = (t.flags[c] & Flag.FIN_SENT) !== 0 && t.sndUna[c] === t.sndNxt[c];
     if (st === State.ESTABLISHED) {
@@ -456,95 +448,6 @@ export class TcpStack {
     this.arm(c);
   }
 
-  // ---------------------------------------------------------------- out-of-order data
-
-  /** Copy an out-of-order segment into a chunk on c's sorted list (or drop it: see header). */
-  private hold(c: number, seq: number, buf: Uint8Array, off: number, len: number, fin: boolean): void {
-    const t = this.table;
-    const p = this.pool;
-    if (this.maxHeld === 0) return;
-    let n = len;
-    if (n > p.size) {
-      n = p.size;
-      fin = false;
-    }
-    // Find the place in the sorted list (and whether this is held already).
-    let prev = -1;
-    let x = t.oooHead[c];
-    while (x >= 0 && !seqGt(p.seq[x], seq)) {
-      if (p.seq[x] === seq && p.len[x] >= n && (p.fin[x] === 1 || !fin)) {
-        this.counters.duplicates++;
-        return;
-      }
-      prev = x;
-      x = p.next[x];
-    }
-    if (t.held[c] >= this.maxHeld) {
-      // Full: the segment nearest RCV.NXT is the most useful one to keep (it fills the gap
-      // first), so a new one that goes before the furthest held one replaces it.
-      if (x < 0) return; // it would be the furthest itself
-      let lp = prev;
-      let last = x;
-      while (p.next[last] >= 0) {
-        lp = last;
-        last = p.next[last];
-      }
-      if (lp < 0) t.oooHead[c] = -1;
-      else p.next[lp] = -1;
-      if (last === x) x = -1;
-      p.release(last);
-      t.held[c]--;
-    } else if (p.available <= this.reserveChunks) return;
-    const k = p.alloc();
-    if (k < 0) return;
-    copy(buf, off, p.bytes, k * p.size, n);
-    p.seq[k] = seq;
-    p.len[k] = n;
-    p.fin[k] = fin ? 1 : 0;
-    p.next[k] = x;
-    if (prev < 0) t.oooHead[c] = k;
-    else p.next[prev] = k;
-    t.held[c]++;
-  }
-
-  /**
-   * Deliver held segments that RCV.NXT has reached. Returns true when a held FIN became the
-   * next thing in order (the caller processes it); the caller re-checks that c still exists.
-   */
-  private drain(c: number, now: number): boolean {
-    const t = this.table;
-    const p = this.pool;
-    let x: number;
-    while ((x = t.oooHead[c]) >= 0) {
-      const s = p.seq[x];
-      const rcvNxt = t.rcvNxt[c];
-      if (seqGt(s, rcvNxt)) return false;
-      t.oooHead[c] = p.next[x];
-      t.held[c]--;
-      const n = p.len[x];
-      const skip = (rcvNxt - s) | 0;
-      const fin = p.fin[x] === 1 && skip <= n;
-      if (skip < n) {
-        t.rcvNxt[c] = (s + n) | 0;
-        // The chunk is off the list, so an abort() inside the callback cannot free it under us.
-        this.host.received(c, p.bytes, x * p.size + skip, n - skip, now);
-      } else if (skip > 0 || n > 0) {
-        this.counters.duplicates++;
-      }
-      p.release(x);
-      if (t.state[c] === State.FREE) return false;
-      if (fin) return true;
-    }
-    return false;
-  }
-
-  private freeHeld(c: number): void {
-    const t = this.table;
-    if (t.oooHead[c] >= 0) this.pool.releaseChain(t.oooHead[c]);
-    t.oooHead[c] = -1;
-    t.held[c] = 0;
-  }
-
   // ---------------------------------------------------------------- sending
 
   /** Queue application bytes (copied into pool chunks); false when there is no room or the connection cannot send. */
@@ -554,35 +457,7 @@ export class TcpStack {
     if ((st !== State.ESTABLISHED && st !== State.CLOSE_WAIT) || (t.flags[c] & Flag.FIN_QUEUED) !== 0) return false;
     if (len <= 0) return len === 0;
     if (off < 0 || off + len > buf.length) return false;
-    const p = this.pool;
-    const size = p.size;
-    const end = t.sndOff[c] + t.sndBuf[c]; // position after the last queued byte, from the head chunk's start
-    let room = t.sndTail[c] >= 0 ? size - (((end - 1) % size) + 1) : 0;
-    const need = len > room ? Math.ceil((len - room) / size) : 0;
-    if (need > p.available) return false;
-    let k = t.sndTail[c];
-    let at = k >= 0 ? k * size + (size - room) : 0;
-    let done = 0;
-    while (done < len) {
-      if (room === 0) {
-        const nk = p.alloc(); // cannot fail: counted above
-        if (k >= 0) p.next[k] = nk;
-        else {
-          t.sndHead[c] = nk;
-          t.sndOff[c] = 0;
-        }
-        k = nk;
-        t.sndTail[c] = k;
-        room = size;
-        at = k * size;
-      }
-      const m = len - done < room ? len - done : room;
-      copy(buf, off + done, p.bytes, at, m);
-      done += m;
-      room -= m;
-      at += m;
-    }
-    t.sndBuf[c] += len;
+    if (!this.sndq.append(c, buf, off, len)) return false;
     const rel = this.rel(now);
     this.outC = -1;
     this.trySend(c, rel);
@@ -681,52 +556,11 @@ export class TcpStack {
 
   /** Emit `n` queued bytes from offset `from` (relative to SND.UNA) with sequence number `seq`. */
   private sendData(c: number, from: number, n: number, seq: number, fin: boolean): void {
-    const t = this.table;
-    const p = this.pool;
-    const size = p.size;
-    let pos = t.sndOff[c] + from;
-    let k = t.sndHead[c];
-    while (pos >= size) {
-      k = p.next[k];
-      pos -= size;
-    }
     const out = this.scratch;
-    let done = 0;
-    while (done < n) {
-      let m = size - pos;
-      if (m > n - done) m = n - done;
-      copy(p.bytes, k * size + pos, out, done, m);
-      done += m;
-      pos = 0;
-      k = p.next[k];
-    }
+    this.sndq.copyOut(c, from, n, out);
     this.emit(c, fin ? ACK | PSH | FIN : ACK | PSH, seq, out, 0, n);
   }
 
-  /** Acknowledged octets leave the send queue; emptied chunks return to the pool. */
-  private dropAcked(c: number, n: number): void {
-    if (n <= 0) return;
-    const t = this.table;
-    const p = this.pool;
-    const size = p.size;
-    let off = t.sndOff[c] + n;
-    let k = t.sndHead[c];
-    while (off >= size && k >= 0) {
-      const nx = p.next[k];
-      p.release(k);
-      k = nx;
-      off -= size;
-    }
-    t.sndBuf[c] -= n;
-    if (t.sndBuf[c] === 0) {
-      if (k >= 0) p.releaseChain(k);
-      k = -1;
-      off = 0;
-    }
-    t.sndHead[c] = k;
-    if (k < 0) t.sndTail[c] = -1;
-    t.sndOff[c] = off;
-  }
 
   private rto(retries: number): number {
     const v = this.rtoMs * 2 ** (retries > 20 ? 20 : retries);
@@ -875,11 +709,8 @@ export class TcpStack {
     const t = this.table;
     this.wheel.unlink(c);
     t.unhash(c);
-    if (t.sndHead[c] >= 0) this.pool.releaseChain(t.sndHead[c]);
-    t.sndHead[c] = -1;
-    t.sndTail[c] = -1;
-    t.sndBuf[c] = 0;
-    this.freeHeld(c);
+    this.sndq.free(c);
+    this.ooo.free(c);
     t.state[c] = State.FREE;
     t.rtxAt[c] = NEVER;
     t.appAt[c] = NEVER;
@@ -938,42 +769,9 @@ export class TcpStack {
 
   /**
    * Check the table's invariants (O(capacity + chunks)); returns a description of the first
-   * broken one, or null. For tests and fuzzing.
+   * broken one, or null. For tests and fuzzing (invariants.ts).
    */
   checkInvariants(): string | null {
-    const t = this.table;
-    const p = this.pool;
-    const k = this.counters;
-    let live = 0;
-    let chunks = 0;
-    for (let c = 0; c < t.capacity; c++) {
-      const st = t.state[c];
-      if (st === State.FREE) continue;
-      live++;
-      if (st > State.LAST_ACK) return `slot ${c}: bad state ${st}`;
-      const inflight = (t.sndNxt[c] - t.sndUna[c]) >>> 0;
-      const fin = t.flags[c] & Flag.FIN_SENT ? 1 : 0;
-      if (inflight - fin > t.sndBuf[c]) return `slot ${c}: ${inflight} in flight, ${t.sndBuf[c]} queued`;
-      let n = 0;
-      for (let x = t.sndHead[c]; x >= 0 && n <= p.max; x = p.next[x]) n++;
-      const want = t.sndBuf[c] > 0 ? Math.ceil((t.sndOff[c] + t.sndBuf[c]) / p.size) : 0;
-      if (n !== want) return `slot ${c}: ${n} send chunks, expected ${want}`;
-      chunks += n;
-      let h = 0;
-      for (let x = t.oooHead[c]; x >= 0 && h <= p.max; x = p.next[x]) h++;
-      if (h !== t.held[c]) return `slot ${c}: ${h} held chunks, count says ${t.held[c]}`;
-      if (h > this.maxHeld) return `slot ${c}: ${h} held chunks > ${this.maxHeld}`;
-      chunks += h;
-      if (!this.wheel.linked(c)) return `slot ${c}: no timer`;
-      if (this.wheel.at[c] > this.earliest(c)) return `slot ${c}: timer later than its earliest deadline`;
-      const found = t.flags[c] & Flag.V6 ? -2 : t.find4(t.theirIp[c], t.theirPort[c], t.ourIp[c], t.ourPort[c]);
-      if (found !== -2 && found !== c) return `slot ${c}: hash lookup gives ${found}`;
-    }
-    if (live !== k.active) return `${live} live slots, counters.active ${k.active}`;
-    if (chunks !== p.inUse) return `${chunks} chunks held by connections, pool says ${p.inUse}`;
-    if (p.countFree() + p.inUse !== p.max) return `pool: ${p.countFree()} free + ${p.inUse} used != ${p.max}`;
-    const ended = k.closedFin + k.closedRst + k.timeouts + k.gaveUp + k.aborted;
-    if (k.opened !== k.active + ended) return `opened ${k.opened} != active ${k.active} + ended ${ended}`;
-    return null;
+    return checkInvariants(this.table, this.pool, this.wheel, this.counters, this.ooo.maxHeld, (c) => this.earliest(c));
   }
 }
