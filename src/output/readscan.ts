@@ -64,6 +64,30 @@ export interface ReadscanOptions {
   readonly chunkSize?: number;
   /** Install SIGINT/SIGTERM handlers that stop and close the outputs (default true). */
   readonly handleSignals?: boolean;
+  /**
+   * --merge: drop a record equal to one already written (same address, protocol, port and
+   * status; for a banner, also the same service and bytes), across all files; default false.
+   */
+  readonly unique?: boolean;
+  /** The option named in the `[+] <label> FILE` lines (default `--readscan`). */
+  readonly label?: string;
+  /** Receives the counts once every file is read (--merge reports them). */
+  readonly onDone?: (counts: ReadscanCounts) => void;
+}
+
+/** What a run read and wrote. */
+export interface ReadscanCounts {
+  readonly files: number;
+  readonly records: number;
+  readonly written: number;
+  readonly duplicates: number;
+}
+
+/** The identity of a record for --merge (timestamps and TTLs left out). */
+export function recordKey(r: ScanRecord): string {
+  const ip = r.ip.version === 4 ? `4:${r.ip.v4}` : `6:${r.ip.v6}`;
+  if (r.kind === 'status') return `s ${ip} ${r.ipProto} ${r.port} ${r.status}`;
+  return `b ${ip} ${r.ipProto} ${r.port} ${r.service} ${Buffer.from(r.banner.buffer, r.banner.byteOffset, r.banner.byteLength).toString('base64')}`;
 }
 
 
@@ -185,12 +209,19 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
     process.on('SIGTERM', onSignal);
   }
   let rc = 0;
+  const seen = opts.unique === true ? new Set<string>() : undefined;
+  const label = opts.label ?? '--readscan';
+  let files = 0;
+  let records = 0;
+  let written = 0;
+  let duplicates = 0;
   const chunk = Buffer.allocUnsafe(opts.chunkSize ?? 1 << 20);
   const progress = process.stderr.isTTY === true && opts.stderr === undefined;
   try {
     for (const file of config.readscanFiles) {
       if (stop) break;
-      stderr(`[+] --readscan ${file}\n`);
+      stderr(`[+] ${label} ${file}\n`);
+      files++;
       const reader = new BinaryReader({ fileName: file, numbering });
       let suspect = 0;
       const onRecord = (r: ScanRecord, appId: number): void => {
@@ -199,8 +230,19 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
           if (numbering === 'head' && appId === 16 && !looksBase64(r.banner)) suspect++;
           if (numbering === '1.3.2' && r.service.startsWith('(')) suspect++;
         }
-        if (filter.accepts(r, appId)) out.write(r);
+        records++;
         if (progress && (reader.records & 0xffff) === 0) stderr(`[+] ${file}: ${reader.records}\r`);
+        if (!filter.accepts(r, appId)) return;
+        if (seen !== undefined) {
+          const k = recordKey(r);
+          if (seen.has(k)) {
+            duplicates++;
+            return;
+          }
+          seen.add(k);
+        }
+        written++;
+        out.write(r);
       };
       let fd: number | undefined;
       try {
@@ -244,6 +286,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
     stderr(`[-] ${e.message}\n`);
     rc = 1;
   }
+  opts.onDone?.({ files, records, written, duplicates });
   if (stop) rc = rc === 0 ? 130 : rc;
   return rc;
 }

@@ -11,7 +11,7 @@ import { runIflist } from '../../src/commands/iflist.js';
 import { parse } from '../cli/helpers.js';
 
 test('the table has a handler for every operation but the scan', () => {
-  const ops = ['usage', 'help', 'nmap-help', 'version', 'echo', 'echo-cidr', 'readrange', 'list', 'readscan', 'iflist', 'selftest', 'benchmark'];
+  const ops = ['usage', 'help', 'nmap-help', 'version', 'echo', 'echo-cidr', 'readrange', 'list', 'readscan', 'iflist', 'selftest', 'benchmark', 'merge', 'k8s-job'];
   assert.deepEqual(Object.keys(COMMANDS).sort(), [...ops].sort());
   for (const op of ops) assert.equal(typeof COMMANDS[op as keyof typeof COMMANDS], 'function');
   assert.equal('scan' in COMMANDS, false);
