@@ -42,8 +42,11 @@ export type Operation =
   | 'version'
   | 'nmap-help';
 
-/** The output formats (output/format.ts) plus `redis`: accepted here, refused when outputs open. */
-export type OutputFormatName = FormatName | 'redis';
+/** The result stores (output/store/): a database instead of a file; the filename is the database. */
+export type StoreFormatName = 'sqlite' | 'postgres';
+
+/** The output formats (output/format.ts), the stores, plus `redis`: accepted here, refused when outputs open. */
+export type OutputFormatName = FormatName | StoreFormatName | 'redis';
 
 /** The probe --hello sends on every port. */
 export type HelloName = 'http' | 'ssl' | 'smbv1';
