@@ -29,8 +29,8 @@ PKGS=(iproute2 iptables nftables tcpdump masscan libxml2-utils xsltproc nmap jq
 BANNERS3_PKGS=(samba xrdp mariadb-server dnsmasq-base rpcbind tigervnc-standalone-server)
 PKGS+=("${BANNERS3_PKGS[@]}")
 # Result stores: a throw-away PostgreSQL server for test/lab/store.test.ts (initdb + pg_ctl as
-# the postgres user, test/lab/postgres.ts) and psql for its checks
-STORE_PKGS=(postgresql postgresql-client)
+# the postgres user, test/lab/postgres.ts); it brings psql (postgresql-client-NN) for the checks
+STORE_PKGS=(postgresql)
 PKGS+=("${STORE_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
