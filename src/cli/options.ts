@@ -254,6 +254,8 @@ const OUTPUT_FORMATS: Record<string, OutputFormatName> = {
   interactive: 'interactive', list: 'list', unicornscan: 'unicornscan', xml: 'xml', binary: 'binary',
   grepable: 'grepable', greppable: 'grepable', json: 'json', ndjson: 'ndjson', certs: 'certs',
   none: 'none', redis: 'redis', hostonly: 'hostonly',
+  // The result stores (src/output/store/): the file name is a SQLite file or a postgres:// URL.
+  sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres',
 };
 
 function parseOutputFormat(what: string, value: string): OutputFormatName {
@@ -670,7 +672,7 @@ const DEFS: Def[] = [
 
   // --- output (§1.5)
   { name: 'output-format', effect: acts('outputs'), kind: 'value', state: 'field', group: 'output', arg: '<format>',
-    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none',
+    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none sqlite postgres',
     apply: (d, v, ctx) => {
       const f = parseOutputFormat(ctx.what, v);
       const last = d.outputs[d.outputs.length - 1];
@@ -681,7 +683,7 @@ const DEFS: Def[] = [
     } },
   { name: 'output-filename', effect: acts('outputs'),
     aliases: ['output-file'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
-    help: 'output file (format from --output-format, else XML)', apply: (d, v, ctx) => {
+    help: 'output file (format from --output-format, else XML; a postgres:// URL for postgres)', apply: (d, v, ctx) => {
       d.outputs.push({ format: d.pendingFormat ?? 'xml', filename: outputName(ctx, v) });
       d.pendingFormat = undefined;
     } },
@@ -1032,6 +1034,9 @@ export const DASH_VALUE: Readonly<Record<string, string>> = {
 export const OUTPUT_LETTERS: Readonly<Record<string, OutputFormatName>> = {
   L: 'list', J: 'json', D: 'ndjson', G: 'grepable', X: 'xml', B: 'binary', U: 'unicornscan', H: 'hostonly',
   R: 'redis',
+  // SQLite: Q (for query) is a letter neither masscan (L J D G X B U H R) nor nmap (N X S G A,
+  // and the old M and H) gives to -o, so no user of either reads -oQ as something else.
+  Q: 'sqlite',
 };
 
 export const DASH_S_REJECT: Readonly<Record<string, string>> = {

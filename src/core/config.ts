@@ -44,8 +44,11 @@ export type Operation =
   | 'k8s-job' // --k8s-job N: print a Kubernetes Indexed Job manifest of the scan
   | 'merge'; // --merge FILES: combine binary scan files (one per shard) into one
 
-/** The output formats (output/format.ts) plus `redis`: accepted here, refused when outputs open. */
-export type OutputFormatName = FormatName | 'redis';
+/** The result stores (output/store/): a database instead of a file; the filename is the database. */
+export type StoreFormatName = 'sqlite' | 'postgres';
+
+/** The output formats (output/format.ts), the stores, plus `redis`: accepted here, refused when outputs open. */
+export type OutputFormatName = FormatName | StoreFormatName | 'redis';
 
 /** The probe --hello sends on every port. */
 export type HelloName = 'http' | 'ssl' | 'smbv1';

@@ -26,6 +26,7 @@ import type { OutputConfigFields, OutputOptions } from './outputs.js';
 import type { IpAddress, ScanRecord } from '../core/record.js';
 import type { PortRange, Range4, Range6 } from '../core/range.js';
 import type { OutputIo } from './sink.js';
+import { isStoreKind, openStore, readscanInfo, type ResultStore, type ScanRow } from './store/store.js';
 
 /** Range4, Range6 or PortRange (core/range.ts), for the generic lookups below. */
 interface Span<T> { readonly begin: T; readonly end: T }
@@ -60,6 +61,8 @@ export interface ReadscanOptions {
   readonly stderr?: (s: string) => void;
   readonly version?: string;
   readonly commandLine?: string;
+  /** The command line recorded in a store's scan row (default: commandLine). */
+  readonly storeCommandLine?: string;
   /** Read size (default 1 MiB). */
   readonly chunkSize?: number;
   /** Install SIGINT/SIGTERM handlers that stop and close the outputs (default true). */
@@ -199,7 +202,24 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
     readscan: true,
   };
   const outOpts: OutputOptions = { ...outputOptionsFrom(config), ...opts.outputOptions };
-  const out = OutputSet.open(outOpts, meta, io);
+  // Stores (-oQ, --output-format sqlite|postgres) are opened first (a bad URL fails before a
+  // file is made); the files and stdout go through OutputSet, unless only stores were asked.
+  const storeTargets = outOpts.outputs.filter((o) => isStoreKind(o.format));
+  const fileTargets = outOpts.outputs.filter((o) => !isStoreKind(o.format));
+  const stores: { store: ResultStore; row: ScanRow }[] = [];
+  try {
+    for (const t of storeTargets) {
+      const store = await openStore(t.format as 'sqlite' | 'postgres', t.filename);
+      stores.push({ store, row: await store.createScan(readscanInfo(config.readscanFiles, { version: meta.version, commandLine: opts.storeCommandLine ?? meta.commandLine, unixMs: io?.now() ?? Date.now() })) });
+    }
+  } catch (e) {
+    for (const s of stores) await s.store.close().catch(() => undefined);
+    throw e;
+  }
+  const out = storeTargets.length > 0 && fileTargets.length === 0 && !outOpts.interactive
+    ? undefined
+    : OutputSet.open({ ...outOpts, outputs: fileTargets }, meta, io);
+  const pending: ScanRecord[] = [];
 
   let stop = false;
   const onSignal = (): void => { stop = true; };
@@ -242,7 +262,8 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
           seen.add(k);
         }
         written++;
-        out.write(r);
+        out?.write(r);
+        if (stores.length > 0) pending.push(r);
       };
       let fd: number | undefined;
       try {
@@ -257,6 +278,13 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
           if (n === 0) break;
           pos += n;
           reader.push(chunk.subarray(0, n), onRecord);
+          // One store batch per chunk, committed before the next chunk is read (PostgreSQL's
+          // queue never grows past one chunk).
+          if (pending.length > 0) {
+            for (const s of stores) s.store.write(s.row.id, pending);
+            pending.length = 0;
+          }
+          for (const s of stores) await s.store.settle();
           if (stop) break;
           // Let signals and other events in between chunks.
           await new Promise<void>((res) => setImmediate(res));
@@ -269,6 +297,11 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
       } finally {
         if (fd !== undefined) nodeFs.closeSync(fd);
       }
+      // The records read before the end of the file (or before its damage).
+      if (pending.length > 0) {
+        for (const s of stores) s.store.write(s.row.id, pending);
+        pending.length = 0;
+      }
       if (suspect > 0) {
         stderr(numbering === 'head'
           ? `[-] ${file}: ${suspect} banner(s) with app id 16 are not certificates: the file may come from masscan 1.3.2 (try --readscan-numbering 1.3.2)\n`
@@ -280,9 +313,21 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    out.closeAll();
+    out?.closeAll();
+    for (const s of stores) {
+      try {
+        await s.store.endScan(s.row.id, stop ? 'failed' : 'done');
+      } catch (e) {
+        stderr(`[-] ${e instanceof Error ? e.message : String(e)}\n`);
+        rc = 1;
+      }
+      await s.store.close().catch((e: unknown) => {
+        stderr(`[-] ${e instanceof Error ? e.message : String(e)}\n`);
+        rc = 1;
+      });
+    }
   }
-  for (const e of out.errors) {
+  for (const e of out?.errors ?? []) {
     stderr(`[-] ${e.message}\n`);
     rc = 1;
   }
