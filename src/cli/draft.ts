@@ -78,6 +78,7 @@ export interface Draft {
   readscanFiles: string[];
   bannerTypes: string[];
 
+  storeResume: boolean;
   /** --k8s-job N and the --k8s-* settings as given (parse.ts checks and completes them). */
   k8s: { count?: number; image?: string; namespace?: string; secret?: string; pvc?: string };
 
@@ -144,6 +145,7 @@ export function newDraft(): Draft {
     debug: 0,
     readscanFiles: [],
     bannerTypes: [],
+    storeResume: false,
     k8s: {},
     raw: new Map(),
     includeDepth: 0,

@@ -687,6 +687,9 @@ const DEFS: Def[] = [
       d.outputs.push({ format: d.pendingFormat ?? 'xml', filename: outputName(ctx, v) });
       d.pendingFormat = undefined;
     } },
+  { name: 'store-resume', effect: acts('storeResume'), kind: 'flag', state: 'field', group: 'output', ours: true,
+    help: 'with a PostgreSQL or SQLite output: resume this shard from its row there (a retried --k8s-job pod)',
+    apply: (d, v) => { d.storeResume = parseBool(v); } },
   { name: 'output-append', effect: acts('outputAppend'),
     aliases: ['append-output'], kind: 'flag', state: 'field', group: 'output',
     help: 'append to output files instead of truncating', apply: (d, v) => { d.outputAppend = parseBool(v); } },

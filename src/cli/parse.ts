@@ -290,6 +290,9 @@ class Parser {
     const raw = new Map<string, readonly string[]>();
     for (const [k, v] of d.raw) raw.set(k, Object.freeze([...v]));
     const k8sJob = finishK8s(d, operation);
+    if (d.storeResume && operation === 'scan' && outputs.filter((o) => o.format === 'sqlite' || o.format === 'postgres').length !== 1) {
+      throw new ScanError('ERR_USAGE', '--store-resume: needs exactly one PostgreSQL or SQLite output (its row of this shard is resumed)');
+    }
     const config: ScanConfig = {
       operation,
       targets4: Object.freeze(t.targets4.map((r) => Object.freeze(r))),
@@ -344,6 +347,7 @@ class Parser {
       readscanFiles: Object.freeze([...d.readscanFiles]),
       bannerTypes: Object.freeze([...d.bannerTypes]),
       ...rawOptionFields(raw),
+      storeResume: d.storeResume,
       k8sJob,
       raw,
     };

@@ -15,6 +15,7 @@ import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, start
 import { TIDESCAN_VERSION } from '../engine/version.js';
 import { ScanStopController, type RecordSink, type ScanEvent, type ScanListener, type ScanStart } from '../engine/sink.js';
 import { isStoreKind, openStore, scanInfoFrom, StoreSink } from '../output/store/store.js';
+import { openScanRow, resumeFromRow } from '../output/store/resume.js';
 
 /** OutputSet as a RecordSink; close() reports the files that failed on `err`. */
 export class OutputSink implements RecordSink {
@@ -165,7 +166,9 @@ export async function openStoreSinks(config: ScanConfig, commandLine: string, un
       if (!isStoreKind(o.format)) continue;
       const store = await openStore(o.format, o.filename);
       try {
-        const row = await store.createScan(scanInfoFrom(config, { version: TIDESCAN_VERSION, commandLine, unixMs }));
+        const info = scanInfoFrom(config, { version: TIDESCAN_VERSION, commandLine, unixMs });
+        // --store-resume: this shard's row, taken over where it stopped (a retried pod).
+        const row = await openScanRow(config, store, info);
         sinks.push(new StoreSink(store, row, lagMs));
       } catch (e) {
         await store.close().catch(() => undefined);
@@ -180,12 +183,19 @@ export async function openStoreSinks(config: ScanConfig, commandLine: string, un
 }
 
 /** `tidescan <targets> -p...`: the scan, with files, console and signals of this process. */
-export async function runScanCommand(config: ScanConfig): Promise<number> {
+export async function runScanCommand(asked: ScanConfig): Promise<number> {
   const err: TextWriter = (t) => void process.stderr.write(t);
+  const commandLine = process.argv.slice(2).join(' ');
+  const stores = await openStoreSinks(asked, commandLine, Date.now());
+  const resumed = stores.length === 0 ? asked : resumeFromRow(asked, stores[0]!.store.where, stores[0]!.row, err);
+  if (resumed === undefined) {
+    // The row stays as it is (done, with its counts).
+    for (const s of stores) await s.store.close();
+    return 0;
+  }
+  const config = resumed;
   const signals = new SignalStop(process);
   const print = consoleListener(config, err, (i) => writePausedConf(config, i));
-  const commandLine = process.argv.slice(2).join(' ');
-  const stores = await openStoreSinks(config, commandLine, Date.now());
   // The files (and stdout) are every output but the stores; with only stores, nothing goes to
   // stdout unless --interactive.
   const files = config.outputs.filter((o) => !isStoreKind(o.format));

@@ -202,6 +202,13 @@ export interface ScanConfig {
    */
   readonly template: TemplateOptions;
 
+  /**
+   * --store-resume: the one result store's row of this scan's shard (same seed, shard and
+   * index space) is taken over and the scan resumes from its resume index (a retried pod of
+   * a --k8s-job), instead of a new row from the start; a row that is done sends nothing.
+   */
+  readonly storeResume?: boolean;
+
   /** --k8s-job and its --k8s-* settings; undefined without --k8s-job. */
   readonly k8sJob?: K8sJobSettings | undefined;
 

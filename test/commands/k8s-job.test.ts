@@ -154,6 +154,11 @@ test('PostgreSQL mode: the URL comes from the Secret key `url` and reaches --out
     assert.ok(argv.includes('--store-resume'), 'a retried pod resumes from its row');
     assert.ok(argv.includes('--seed=42'));
     assert.ok(argv.includes('--rate=1500'));
+    const c = parse(argv, testIo());
+    assert.deepEqual(c.outputs, [{ format: 'postgres', filename: url }]);
+    assert.equal(c.storeResume, true);
+    assert.deepEqual(c.shard, { one: i + 1, of: n });
+    assert.equal(c.seed, 42n);
   }
 });
 
