@@ -18,7 +18,9 @@
  * - `restartPolicy: Never` with `backoffLimitPerIndex`: a failed shard is retried alone.
  * - Results: into PostgreSQL, the URL read from the Secret's key `url` (env DATABASE_URL);
  *   a retried pod resumes its shard from its row there (`--store-resume`). Or, with
- *   --k8s-pvc, one `-oB` file per shard on that volume, combined afterwards by --merge.
+ *   --k8s-pvc, one `-oB` file per shard on that volume (`shard-I-of-N.bin`, written in the
+ *   working directory, which is the volume), combined afterwards by --merge; a retried pod
+ *   starts its shard over, truncating its own file.
  *
  * The container's command is `/bin/sh -c SCRIPT tidescan`, and the scan options are its
  * `args` (the script's "$@"): the shell computes the shard number, and no option value is
@@ -80,6 +82,7 @@ interface PodSpec {
     readonly args: readonly string[];
     readonly env: readonly EnvVar[];
     readonly securityContext: { readonly capabilities: { readonly add: readonly string[] } };
+    readonly workingDir?: string;
     readonly volumeMounts?: readonly { readonly name: string; readonly mountPath: string }[];
   }[];
   readonly volumes?: readonly { readonly name: string; readonly persistentVolumeClaim: { readonly claimName: string } }[];
@@ -136,7 +139,7 @@ export function podRate(rate: number, count: number): string {
 export function podScript(k: K8sJobSettings): string {
   const shard = `$((JOB_COMPLETION_INDEX + 1))`;
   const out = k.pvc !== undefined
-    ? `-oB "${RESULTS_DIR}/shard-${shard}-of-${k.count}.bin"`
+    ? `-oB "shard-${shard}-of-${k.count}.bin"`
     : '--output-format postgres --output-filename "$DATABASE_URL" --store-resume';
   return `exec tidescan "$@" --shards "${shard}/${k.count}" ${out}`;
 }
@@ -192,7 +195,7 @@ export function buildJob(config: ScanConfig): JobManifest {
             args,
             env,
             securityContext: { capabilities: { add: ['NET_RAW', 'NET_ADMIN'] } },
-            ...(files ? { volumeMounts: [{ name: 'results', mountPath: RESULTS_DIR }] } : {}),
+            ...(files ? { workingDir: RESULTS_DIR, volumeMounts: [{ name: 'results', mountPath: RESULTS_DIR }] } : {}),
           }],
           ...(files ? { volumes: [{ name: 'results', persistentVolumeClaim: { claimName: k.pvc } }] } : {}),
         },

@@ -114,6 +114,7 @@ test('per-shard -oB files on a claim: each pod runs shard i+1/N, one seed, rate/
   const pod = j.spec.template.spec;
   assert.deepEqual(pod.volumes, [{ name: 'results', persistentVolumeClaim: { claimName: 'scan-results' } }]);
   assert.deepEqual(pod.containers[0]!.volumeMounts, [{ name: 'results', mountPath: '/results' }]);
+  assert.equal(pod.containers[0]!.workingDir, '/results', 'the files are written on the volume');
   assert.ok(!pod.containers[0]!.env.some((e) => e.name === 'DATABASE_URL'), 'no database in file mode');
   const want = echoWithout(config, ['seed', 'rate', 'shard']);
   const files = new Set<string>();
@@ -126,7 +127,7 @@ test('per-shard -oB files on a claim: each pod runs shard i+1/N, one seed, rate/
     assert.equal(c.rate, 1000);
     assert.equal(c.outputs.length, 1);
     assert.equal(c.outputs[0]!.format, 'binary');
-    assert.equal(c.outputs[0]!.filename, `/results/shard-${i + 1}-of-${n}.bin`);
+    assert.equal(c.outputs[0]!.filename, `shard-${i + 1}-of-${n}.bin`);
     files.add(c.outputs[0]!.filename);
     // Everything else is the configuration asked for (the `$` of the header arrived intact).
     assert.deepEqual(echoWithout(c, ['seed', 'rate', 'shard', 'output-filename', 'output-format']), want);
