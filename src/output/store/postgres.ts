@@ -16,15 +16,10 @@ import { storeError, type ResultStore, type ScanInfo, type ScanKey, type ScanPro
 /** An advisory lock id for schema creation (any constant; "tidescan" in ASCII). */
 const SCHEMA_LOCK = '7596472474411623790';
 
-/** The URL without its password, for messages. */
+/** The URL without its password, for messages (at most ~120 characters of it). */
 export function redactUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password !== '') u.password = '***';
-    return u.toString();
-  } catch {
-    return url.length > 80 ? url.slice(0, 80) + '…' : url;
-  }
+  const r = url.replace(/^([a-z]+:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
+  return r.length > 120 ? r.slice(0, 120) + '…' : r;
 }
 
 /** Full 8-group IPv6 text (any form parses in PostgreSQL; this one is cheap). */
