@@ -88,8 +88,8 @@ interface PodSpec {
   readonly volumes?: readonly { readonly name: string; readonly persistentVolumeClaim: { readonly claimName: string } }[];
 }
 
-/** Echo lines that the Job sets per pod itself, or that cannot apply to a shard. */
-const SET_BY_JOB = new Set(['seed', 'rate', 'shard']);
+/** Echo lines that the Job sets per pod itself (--store-resume only with PostgreSQL). */
+const SET_BY_JOB = new Set(['seed', 'rate', 'shard', 'store-resume']);
 
 /** Options naming a local file the pods cannot read (the echo keeps them as paths). */
 const LOCAL_FILES = ['nmap-payloads', 'pcap-payloads', 'pcap-filename', 'nmap-service-probes'];

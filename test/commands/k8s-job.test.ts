@@ -163,6 +163,17 @@ test('PostgreSQL mode: the URL comes from the Secret key `url` and reaches --out
   }
 });
 
+test('--store-resume given to --k8s-job is the Job\'s to set: on with PostgreSQL, off with files', () => {
+  const pgJob = job(['--k8s-job', '2', '--store-resume']).job;
+  assert.deepEqual(pgJob.spec.template.spec.containers[0]!.args.filter((a) => a.includes('store-resume')), []);
+  assert.match(pgJob.spec.template.spec.containers[0]!.command[2]!, /--store-resume/);
+  const { job: j } = job(['--k8s-job', '2', '--store-resume', '--k8s-pvc', 'r']);
+  const env = podEnv(j, 0);
+  const c = parse(runPod(podArgv(j, env), env), testIo());
+  assert.equal(c.storeResume, false);
+  assert.equal(c.outputs[0]!.format, 'binary');
+});
+
 test("Kubernetes' $(NAME) expansion as the tests model it: $$, unknown names, the shard arithmetic", () => {
   const env = { A: 'x', JOB_COMPLETION_INDEX: '2' };
   assert.equal(expandK8s('$(A)-$$(A)-$(B)-$A-$', env), 'x-$(A)-$(B)-$A-$');
