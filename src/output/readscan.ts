@@ -86,8 +86,25 @@ export interface ReadscanCounts {
   readonly duplicates: number;
 }
 
-/** The identity of a record for --merge (timestamps and TTLs left out). */
-export function recordKey(r: ScanRecord): string {
+/** Small codes of the common IP protocols and of the statuses, for the numeric keys. */
+const PROTO_CODE: ReadonlyMap<number, number> = new Map([[6, 0], [17, 1], [132, 2], [1, 3], [58, 4], [0, 5]]);
+const STATUS_CODE = { open: 0, closed: 1, up: 2 } as const;
+
+/**
+ * The identity of a record for --merge (timestamps and TTLs left out): a number for an IPv4
+ * status record of a common protocol (address, protocol, port and status packed into 53
+ * bits; most records of a scan, kept without a string each), else a string.
+ */
+export function recordKey(r: ScanRecord): number | string {
+  if (r.kind === 'status' && r.ip.version === 4) {
+    const proto = PROTO_CODE.get(r.ipProto);
+    if (proto !== undefined) return r.ip.v4 * 0x200000 + ((proto << 18) | (r.port << 2) | STATUS_CODE[r.status]);
+  }
+  return recordText(r);
+}
+
+/** recordKey's string form, for any record. */
+export function recordText(r: ScanRecord): string {
   const ip = r.ip.version === 4 ? `4:${r.ip.v4}` : `6:${r.ip.v6}`;
   if (r.kind === 'status') return `s ${ip} ${r.ipProto} ${r.port} ${r.status}`;
   return `b ${ip} ${r.ipProto} ${r.port} ${r.service} ${Buffer.from(r.banner.buffer, r.banner.byteOffset, r.banner.byteLength).toString('base64')}`;
@@ -229,7 +246,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
     process.on('SIGTERM', onSignal);
   }
   let rc = 0;
-  const seen = opts.unique === true ? new Set<string>() : undefined;
+  const seen = opts.unique === true ? new Set<number | string>() : undefined;
   const label = opts.label ?? '--readscan';
   let files = 0;
   let records = 0;

@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
 import { runMerge } from '../../src/commands/merge.js';
-import { recordKey } from '../../src/output/readscan.js';
+import { recordKey, recordText } from '../../src/output/readscan.js';
 import { BinaryReader } from '../../src/output/binary.js';
 import { OutputSet } from '../../src/output/outputs.js';
 import type { ScanRecord } from '../../src/core/record.js';
@@ -36,7 +36,7 @@ function readBin(file: string): ScanRecord[] {
 
 /** Records as comparable keys (what the binary format keeps), sorted. */
 function keys(rs: readonly ScanRecord[]): string[] {
-  return rs.map((r) => `${recordKey(r)} t${r.timestamp} ttl${r.ttl}`).sort();
+  return rs.map((r) => `${recordText(r)} t${r.timestamp} ttl${r.ttl}`).sort();
 }
 
 async function merge(argv: string[]): Promise<{ rc: number; stderr: string }> {
@@ -93,6 +93,23 @@ test('a record found by two shards (or twice in one) is written once; the first 
   } finally {
     rmDir(dir);
   }
+});
+
+test('recordKey: the numeric key of an IPv4 status record is one-to-one with its text key', () => {
+  fc.assert(fc.property(
+    fc.record({ a: fc.integer({ min: 0, max: 0xffffffff }), p: fc.constantFrom(6, 17, 132, 1, 58, 0, 99), port: fc.integer({ min: 0, max: 65535 }),
+      st: fc.constantFrom('open' as const, 'closed' as const, 'up' as const) }),
+    fc.record({ a: fc.integer({ min: 0, max: 0xffffffff }), p: fc.constantFrom(6, 17, 132, 1, 58, 0, 99), port: fc.integer({ min: 0, max: 65535 }),
+      st: fc.constantFrom('open' as const, 'closed' as const, 'up' as const) }),
+    (x, y) => {
+      const rec = (v: typeof x): ScanRecord => ({ kind: 'status', timestamp: 1, ip: { version: 4, v4: v.a }, ipProto: v.p, port: v.port, status: v.st, reason: 0, ttl: 64 });
+      const kx = recordKey(rec(x));
+      assert.ok(typeof kx === 'string' || Number.isSafeInteger(kx));
+      assert.equal(kx === recordKey(rec(y)), recordText(rec(x)) === recordText(rec(y)));
+    }), { numRuns: 2000 });
+  // Boundaries: the highest address, port and code still fit 53 bits.
+  const top: ScanRecord = { kind: 'status', timestamp: 1, ip: { version: 4, v4: 0xffffffff }, ipProto: 0, port: 65535, status: 'up', reason: 0, ttl: 1 };
+  assert.ok(Number.isSafeInteger(recordKey(top)));
 });
 
 test('property: any split of records over files, with repeats, merges to the set of distinct records', async () => {
