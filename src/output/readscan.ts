@@ -291,7 +291,13 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
         }
         let pos = 0;
         for (;;) {
-          const n = nodeFs.readSync(fd, chunk, 0, chunk.length, pos);
+          let n: number;
+          try {
+            n = nodeFs.readSync(fd, chunk, 0, chunk.length, pos);
+          } catch (e) {
+            // A directory (EISDIR) or an I/O error: the file is reported like a missing one.
+            throw new ScanError('ERR_FILE', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+          }
           if (n === 0) break;
           pos += n;
           reader.push(chunk.subarray(0, n), onRecord);

@@ -214,6 +214,12 @@ test('refused before anything is opened: no output, or an output that is also an
     assert.equal(r.status, 1);
     assert.match(r.stderr, /missing\.bin: cannot read \(ENOENT\)/);
     assert.equal(readBin(out).length, 3);
+    // So is a directory, in one line (no internal error).
+    const d = runCli(['--merge', dir, a, '-oB', out]);
+    assert.equal(d.status, 1);
+    assert.match(d.stderr, new RegExp(`\\[-\\] ${dir}: cannot read \\(EISDIR\\)`));
+    assert.doesNotMatch(d.stderr, /internal error/);
+    assert.equal(readBin(out).length, 3);
   } finally {
     rmDir(dir);
   }
