@@ -14,7 +14,9 @@
  *   NET_RAW and NET_ADMIN; `dnsPolicy: ClusterFirstWithHostNet` so that a database named by
  *   a Service name still resolves.
  * - One pod per node: a required podAntiAffinity on the node name between the Job's pods
- *   (two scanners on one node would share its link). Pods beyond the node count wait.
+ *   (two scanners on one node would share its link and its address; shards share the seed,
+ *   and two started in the same second the default source port, so each would also take the
+ *   other's replies for its own). Pods beyond the node count wait.
  * - `restartPolicy: Never` with `backoffLimitPerIndex`: a failed shard is retried alone.
  * - Results: into PostgreSQL, the URL read from the Secret's key `url` (env DATABASE_URL);
  *   a retried pod resumes its shard from its row there (`--store-resume`). Or, with
