@@ -224,3 +224,32 @@ test('refused before anything is opened: no output, or an output that is also an
     rmDir(dir);
   }
 });
+
+test('--merge into a SQLite store: one scan row, each port and each banner once', async () => {
+  const dir = tmpDir('mergedb');
+  try {
+    const a = [status('10.0.0.1', 6, 80, 'open', 0x12, 64, 1000), banner('10.0.0.1', 6, 80, 'http', 'HTTP/1.0 200 OK', 64, 1001)];
+    const b = [status('10.0.0.1', 6, 80, 'open', 0x12, 60, 2000), banner('10.0.0.1', 6, 80, 'http', 'HTTP/1.0 200 OK', 60, 2001),
+      status('10.0.0.2', 6, 22, 'closed', 0x14, 60, 2002)];
+    const fa = path.join(dir, 'a.bin');
+    const fb = path.join(dir, 'b.bin');
+    writeBin(fa, a);
+    writeBin(fb, b);
+    const db = path.join(dir, 'all.db');
+    const r = await merge(['--merge', fa, fb, '-oQ', db]);
+    assert.equal(r.rc, 0, r.stderr);
+    const { default: Database } = await import('better-sqlite3');
+    const conn = new Database(db, { readonly: true });
+    try {
+      const count = (sql: string): number => (conn.prepare(sql).get() as { n: number }).n;
+      assert.equal(count('SELECT count(*) AS n FROM scan'), 1);
+      assert.equal(count('SELECT count(*) AS n FROM port_result'), 2, 'closed ports are merged too');
+      assert.equal(count('SELECT count(*) AS n FROM banner'), 1, 'the banner seen in both files once');
+      assert.equal(count("SELECT count(*) AS n FROM scan WHERE status = 'done'"), 1);
+    } finally {
+      conn.close();
+    }
+  } finally {
+    rmDir(dir);
+  }
+});
