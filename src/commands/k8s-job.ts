@@ -215,7 +215,11 @@ export function jobYaml(config: ScanConfig): string {
     : `PostgreSQL at the URL of Secret ${k.secret}, key ${SECRET_KEY}`;
   const head = [
     `# tidescan: ${k.count} shards of one scan (seed ${config.seed}), one pod each, into ${sink}.`,
-    `# kubectl apply -f this.yaml; kubectl -n ${k.namespace} wait --for=condition=complete job/${job.metadata.name}`,
+    k.pvc !== undefined
+      ? `# The claim ${k.pvc} must exist in namespace ${k.namespace} (ReadWriteMany for pods on several nodes).`
+      : `# The Secret first: kubectl -n ${k.namespace} create secret generic ${k.secret} --from-literal=${SECRET_KEY}=postgres://USER:PASSWORD@HOST:5432/DB`,
+    `# kubectl apply -f this.yaml; kubectl -n ${k.namespace} wait --for=condition=complete --timeout=24h job/${job.metadata.name}`,
+    ...(k.pvc !== undefined ? [`# Then, where the claim is mounted: tidescan --merge shard-*-of-${k.count}.bin -oB all.bin`] : []),
   ];
   return `${head.join('\n')}\n${stringify(job, { lineWidth: 0, aliasDuplicateObjects: false })}`;
 }

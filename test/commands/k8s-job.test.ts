@@ -79,6 +79,8 @@ test('the printed YAML parses back (one document, no aliases) to the same Job, a
   assert.equal(Array.isArray(docs) ? docs.length : 1, 1);
   assert.ok(!/[&*]a\d/.test(text), 'no YAML anchors or aliases (some tools do not follow them)');
   assert.match(text, /^# tidescan: 4 shards of one scan \(seed 42\)/);
+  assert.match(text, /^# The Secret first: kubectl -n default create secret generic tidescan-db --from-literal=url=postgres:/m);
+  assert.match(jobYaml(parse([...SCAN, '--seed', '42', '--k8s-job', '4', '--k8s-pvc', 'res'])), /^# Then, .*tidescan --merge shard-\*-of-4\.bin -oB all\.bin$/m);
   const back = parseYaml(text) as unknown;
   assert.deepEqual(back, JSON.parse(JSON.stringify(buildJob(config))));
   assert.doesNotThrow(() => new Job(back as ConstructorParameters<typeof Job>[0]).validate());
