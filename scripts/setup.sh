@@ -28,6 +28,10 @@ PKGS=(iproute2 iptables nftables tcpdump masscan libxml2-utils xsltproc nmap jq
 # Banners II real servers of test/lab/banners3.test.ts: SMB, RDP, MySQL, DNS over TCP, Sun RPC, X11
 BANNERS3_PKGS=(samba xrdp mariadb-server dnsmasq-base rpcbind tigervnc-standalone-server)
 PKGS+=("${BANNERS3_PKGS[@]}")
+# Result stores: a throw-away PostgreSQL server for test/lab/store.test.ts (initdb + pg_ctl as
+# the postgres user, test/lab/postgres.ts); it brings psql (postgresql-client-NN) for the checks
+STORE_PKGS=(postgresql)
+PKGS+=("${STORE_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -126,7 +126,7 @@ export function manPage(ver = version()): string {
 type ValueKind = 'file' | 'dir' | 'iface' | 'words' | 'none' | 'flag';
 
 const VALUE_WORDS: Readonly<Record<string, readonly string[]>> = {
-  'output-format': ['list', 'json', 'ndjson', 'grepable', 'xml', 'binary', 'unicornscan', 'hostonly', 'certs', 'none'],
+  'output-format': ['list', 'json', 'ndjson', 'grepable', 'xml', 'binary', 'unicornscan', 'hostonly', 'certs', 'none', 'sqlite', 'postgres'],
   'tx-backend': ['sendmmsg', 'txring'],
   'tx-arbiter': ['auto', 'parallel', 'serial'],
   show: ['open', 'closed', 'all'],

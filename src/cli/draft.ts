@@ -78,6 +78,10 @@ export interface Draft {
   readscanFiles: string[];
   bannerTypes: string[];
 
+  storeResume: boolean;
+  /** --k8s-job N and the --k8s-* settings as given (parse.ts checks and completes them). */
+  k8s: { count?: number; image?: string; namespace?: string; secret?: string; pvc?: string };
+
   raw: Map<string, string[]>;
   /** -c/--resume nesting depth (guards against a config file that includes itself). */
   includeDepth: number;
@@ -141,6 +145,8 @@ export function newDraft(): Draft {
     debug: 0,
     readscanFiles: [],
     bannerTypes: [],
+    storeResume: false,
+    k8s: {},
     raw: new Map(),
     includeDepth: 0,
   };

@@ -138,6 +138,7 @@ export function echoConfig(c: ScanConfig): string {
     line('output-format', o.format);
   }
   if (c.outputAppend) line('output-append', 'true');
+  if (c.storeResume === true) line('store-resume', 'true');
   if (c.rotateSeconds !== 0) line('rotate', c.rotateSeconds);
   if (c.rotateDir !== '.') line('rotate-dir', c.rotateDir);
   if (c.rotateOffset !== 0) line('rotate-offset', c.rotateOffset);

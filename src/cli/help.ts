@@ -105,6 +105,8 @@ export function nmapHelpText(): string {
     'OUTPUT:',
     '  -oX/-oJ/-oD/-oG/-oL/-oB/-oU/-oH <file>: Output scan in XML, JSON, NDJSON, Grepable,',
     '     List, Binary, Unicornscan or host-only format, respectively, to the given filename.',
+    '  -oQ <file>: Results into a SQLite database (--output-format postgres',
+    '     --output-filename postgres://... for PostgreSQL).',
     '  -v: Increase verbosity level (use -vv or more for greater effect)',
     '  --open: Only show open (or possibly open) ports',
     '  --packet-trace: Show all packets sent',

@@ -194,6 +194,16 @@ function outputName(ctx: ApplyContext, value: string): string {
   return name;
 }
 
+/** A Kubernetes object name: lower-case alphanumerics and `-` (and `.` when max > 63). */
+function k8sName(ctx: ApplyContext, value: string, max: number): string {
+  const t = value.trim();
+  const re = max > 63 ? /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/ : /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+  if (t.length > max || !re.test(t)) {
+    fail('ERR_BAD_OPTION', ctx.what, value, `expected a Kubernetes name (a-z, 0-9, -; at most ${max} characters)`);
+  }
+  return t;
+}
+
 /** An IPv4 address, IPv4 range whose size is a power of two, or one IPv6 address. */
 function parseAdapterIp(what: string, value: string):
   { v4: { begin: number; end: number } } | { v6: bigint } {
@@ -244,6 +254,8 @@ const OUTPUT_FORMATS: Record<string, OutputFormatName> = {
   interactive: 'interactive', list: 'list', unicornscan: 'unicornscan', xml: 'xml', binary: 'binary',
   grepable: 'grepable', greppable: 'grepable', json: 'json', ndjson: 'ndjson', certs: 'certs',
   none: 'none', redis: 'redis', hostonly: 'hostonly',
+  // The result stores (src/output/store/): the file name is a SQLite file or a postgres:// URL.
+  sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres',
 };
 
 function parseOutputFormat(what: string, value: string): OutputFormatName {
@@ -660,7 +672,7 @@ const DEFS: Def[] = [
 
   // --- output (§1.5)
   { name: 'output-format', effect: acts('outputs'), kind: 'value', state: 'field', group: 'output', arg: '<format>',
-    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none',
+    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none sqlite postgres',
     apply: (d, v, ctx) => {
       const f = parseOutputFormat(ctx.what, v);
       const last = d.outputs[d.outputs.length - 1];
@@ -671,10 +683,13 @@ const DEFS: Def[] = [
     } },
   { name: 'output-filename', effect: acts('outputs'),
     aliases: ['output-file'], kind: 'value', state: 'field', group: 'output', arg: '<file>',
-    help: 'output file (format from --output-format, else XML)', apply: (d, v, ctx) => {
+    help: 'output file (format from --output-format, else XML; a postgres:// URL for postgres)', apply: (d, v, ctx) => {
       d.outputs.push({ format: d.pendingFormat ?? 'xml', filename: outputName(ctx, v) });
       d.pendingFormat = undefined;
     } },
+  { name: 'store-resume', effect: acts('storeResume'), kind: 'flag', state: 'field', group: 'output', ours: true,
+    help: 'with a PostgreSQL or SQLite output: resume this shard from its row there (a retried --k8s-job pod)',
+    apply: (d, v) => { d.storeResume = parseBool(v); } },
   { name: 'output-append', effect: acts('outputAppend'),
     aliases: ['append-output'], kind: 'flag', state: 'field', group: 'output',
     help: 'append to output files instead of truncating', apply: (d, v) => { d.outputAppend = parseBool(v); } },
@@ -903,6 +918,37 @@ const DEFS: Def[] = [
       d.readscanFiles.push(nonEmpty(ctx, v));
       setOperation(d, 'readscan');
     } },
+  // --- across machines: a Kubernetes Indexed Job of the scan, and merging per-shard files
+  { name: 'merge', effect: acts('op:merge', 'readscanFiles'),
+    kind: 'files', state: 'operation', group: 'operations', arg: '<files...>', ours: true,
+    help: 'combine binary scan files (one per shard) into the outputs given: every record once', apply: (d, v, ctx) => {
+      d.readscanFiles.push(nonEmpty(ctx, v));
+      setOperation(d, 'merge');
+    } },
+  { name: 'k8s-job', effect: acts('op:k8s-job', 'k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+    arg: '<N>', ours: true, help: 'print a Kubernetes Indexed Job that runs this scan as N shards, one pod each',
+    apply: (d, v, ctx) => {
+      const n = parseUintDec(ctx.what, v, 100_000);
+      if (n < 1) fail('ERR_BAD_OPTION', ctx.what, v, 'expected 1 to 100000 pods');
+      d.k8s.count = n;
+      setOperation(d, 'k8s-job');
+    } },
+  { name: 'k8s-image', effect: acts('k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+    arg: '<image>', ours: true, help: 'with --k8s-job: the container image (default tidescan:latest)',
+    apply: (d, v, ctx) => {
+      const t = v.trim();
+      if (!/^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/.test(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'expected an image reference, e.g. registry.example/tidescan:1');
+      d.k8s.image = t;
+    } },
+  { name: 'k8s-namespace', effect: acts('k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+    arg: '<ns>', ours: true, help: 'with --k8s-job: the namespace of the Job (default default)',
+    apply: (d, v, ctx) => { d.k8s.namespace = k8sName(ctx, v, 63); } },
+  { name: 'k8s-secret', effect: acts('k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+    arg: '<name>', ours: true, help: 'with --k8s-job: Secret whose key `url` is the PostgreSQL URL (default tidescan-db)',
+    apply: (d, v, ctx) => { d.k8s.secret = k8sName(ctx, v, 253); } },
+  { name: 'k8s-pvc', effect: acts('k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+    arg: '<claim>', ours: true, help: 'with --k8s-job: write per-shard -oB files to this PersistentVolumeClaim instead of PostgreSQL',
+    apply: (d, v, ctx) => { d.k8s.pvc = k8sName(ctx, v, 253); } },
   { name: 'readrange', effect: acts('op:readrange'),
     aliases: ['readranges', 'read-range', 'read-ranges'], kind: 'flag', state: 'operation',
     group: 'operations', help: 'print the target ranges', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'readrange'); } },
@@ -991,6 +1037,9 @@ export const DASH_VALUE: Readonly<Record<string, string>> = {
 export const OUTPUT_LETTERS: Readonly<Record<string, OutputFormatName>> = {
   L: 'list', J: 'json', D: 'ndjson', G: 'grepable', X: 'xml', B: 'binary', U: 'unicornscan', H: 'hostonly',
   R: 'redis',
+  // SQLite: Q (for query) is a letter neither masscan (L J D G X B U H R) nor nmap (N X S G A,
+  // and the old M and H) gives to -o, so no user of either reads -oQ as something else.
+  Q: 'sqlite',
 };
 
 export const DASH_S_REJECT: Readonly<Record<string, string>> = {

@@ -2,14 +2,14 @@
  * Command line -> frozen ScanConfig.
  *
  * Order of application (reference §1.1, §3.1): /etc/tidescan/tidescan.conf first (when it
- * exists, unless --readscan, --no-default-config or TIDESCAN_NO_DEFAULT_CONFIG=1), then argv
+ * exists, unless --readscan, --merge, --no-default-config or TIDESCAN_NO_DEFAULT_CONFIG=1), then argv
  * left to right, with -c/--conf/--resume files applied at the position they appear (later
  * options override earlier ones). Then: TCP is assumed when no scan type was named,
  * --top-ports are added (after all arguments, so a later -sU still counts), excludes are
  * applied, and the target count is checked.
  */
 import { ScanError } from '../error.js';
-import { type ScanConfig, type Operation, CAPTURE_TYPES } from '../core/config.js';
+import { type ScanConfig, type Operation, type K8sJobSettings, CAPTURE_TYPES } from '../core/config.js';
 import { type Draft, newDraft } from './draft.js';
 import {
   type ApplyContext, type OptionDef, type OptionEffect, findOption, DASH_NOOPS, normaliseName, DASH_VALUE, OUTPUT_LETTERS, DASH_S_REJECT,
@@ -289,6 +289,10 @@ class Parser {
     }
     const raw = new Map<string, readonly string[]>();
     for (const [k, v] of d.raw) raw.set(k, Object.freeze([...v]));
+    const k8sJob = finishK8s(d, operation);
+    if (d.storeResume && operation === 'scan' && outputs.filter((o) => o.format === 'sqlite' || o.format === 'postgres').length !== 1) {
+      throw new ScanError('ERR_USAGE', '--store-resume: needs exactly one PostgreSQL or SQLite output (its row of this shard is resumed)');
+    }
     const config: ScanConfig = {
       operation,
       targets4: Object.freeze(t.targets4.map((r) => Object.freeze(r))),
@@ -343,10 +347,29 @@ class Parser {
       readscanFiles: Object.freeze([...d.readscanFiles]),
       bannerTypes: Object.freeze([...d.bannerTypes]),
       ...rawOptionFields(raw),
+      storeResume: d.storeResume,
+      k8sJob,
       raw,
     };
     return Object.freeze(config);
   }
+}
+
+/** The --k8s-job settings with their defaults; --k8s-* without --k8s-job is an error. */
+function finishK8s(d: Draft, operation: Operation): K8sJobSettings | undefined {
+  const k = d.k8s;
+  if (operation !== 'k8s-job' || k.count === undefined) {
+    const given = Object.keys(k).filter((n) => n !== 'count');
+    if (given.length > 0) throw new ScanError('ERR_USAGE', `--k8s-${given[0]!}: only with --k8s-job N`);
+    return undefined;
+  }
+  return Object.freeze({
+    count: k.count,
+    image: k.image ?? 'tidescan:latest',
+    namespace: k.namespace ?? 'default',
+    secret: k.secret ?? 'tidescan-db',
+    pvc: k.pvc,
+  });
 }
 
 /** Whether argv names the long option `name` (normalised) anywhere. */
@@ -357,7 +380,7 @@ function argvHas(argv: readonly string[], name: string): boolean {
 function wantsDefaultConfig(argv: readonly string[], env: ParseIo['env']): boolean {
   const e = env[NO_DEFAULT_CONFIG_ENV];
   if (e !== undefined && e !== '' && e !== '0') return false;
-  return !argvHas(argv, 'readscan') && !argvHas(argv, 'nodefaultconfig');
+  return !argvHas(argv, 'readscan') && !argvHas(argv, 'merge') && !argvHas(argv, 'nodefaultconfig');
 }
 
 /** Reads the default config file when it exists (a missing file is not an error). */

@@ -14,6 +14,8 @@ import type { ScanRecord } from '../core/record.js';
 import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, startLines, type TextWriter } from './console.js';
 import { TIDESCAN_VERSION } from '../engine/version.js';
 import { ScanStopController, type RecordSink, type ScanEvent, type ScanListener, type ScanStart } from '../engine/sink.js';
+import { isStoreKind, openStore, scanInfoFrom, StoreSink } from '../output/store/store.js';
+import { openScanRow, resumeFromRow } from '../output/store/resume.js';
 
 /** OutputSet as a RecordSink; close() reports the files that failed on `err`. */
 export class OutputSink implements RecordSink {
@@ -122,26 +124,120 @@ export class SignalStop {
   }
 }
 
+/**
+ * Several sinks as one: the output files and the result stores. close() closes every one and
+ * awaits the stores' last commits; the first failure is thrown after all are closed.
+ */
+export class FanoutSink implements RecordSink {
+  constructor(private readonly sinks: readonly RecordSink[]) {}
+
+  write(records: readonly ScanRecord[]): void {
+    for (const s of this.sinks) s.write(records);
+  }
+
+  flush(): void {
+    for (const s of this.sinks) s.flush?.();
+  }
+
+  async close(): Promise<void> {
+    let first: unknown;
+    for (const s of this.sinks) {
+      try {
+        await s.close();
+      } catch (e) {
+        first ??= e;
+      }
+    }
+    if (first !== undefined) throw first;
+  }
+}
+
+/**
+ * The result stores named by the outputs (-oQ, --output-format sqlite|postgres), opened
+ * before the scan starts (a bad URL or a missing driver fails before any packet), each with a
+ * new scan row. On a failure, those already opened are closed (their rows marked failed).
+ */
+export async function openStoreSinks(config: ScanConfig, commandLine: string, unixMs: number): Promise<StoreSink[]> {
+  const sinks: StoreSink[] = [];
+  // Replies to the probes below a stored resume index had --wait (at most 10 s) to arrive.
+  const lagMs = Math.min(Number.isFinite(config.wait) ? config.wait : 10, 10) * 1000;
+  try {
+    for (const o of config.outputs) {
+      if (!isStoreKind(o.format)) continue;
+      const store = await openStore(o.format, o.filename);
+      try {
+        const info = scanInfoFrom(config, { version: TIDESCAN_VERSION, commandLine, unixMs });
+        // --store-resume: this shard's row, taken over where it stopped (a retried pod).
+        const row = await openScanRow(config, store, info);
+        sinks.push(new StoreSink(store, row, lagMs));
+      } catch (e) {
+        await store.close().catch(() => undefined);
+        throw e;
+      }
+    }
+  } catch (e) {
+    for (const s of sinks) await s.finish(false).catch(() => undefined);
+    throw e;
+  }
+  return sinks;
+}
+
 /** `tidescan <targets> -p...`: the scan, with files, console and signals of this process. */
-export async function runScanCommand(config: ScanConfig): Promise<number> {
+export async function runScanCommand(asked: ScanConfig): Promise<number> {
   const err: TextWriter = (t) => void process.stderr.write(t);
+  const commandLine = process.argv.slice(2).join(' ');
+  const stores = await openStoreSinks(asked, commandLine, Date.now());
+  const resumed = stores.length === 0 ? asked : resumeFromRow(asked, stores[0]!.store.where, stores[0]!.row, err);
+  if (resumed === undefined) {
+    // The row stays as it is (done, with its counts).
+    for (const s of stores) await s.store.close();
+    return 0;
+  }
+  const config = resumed;
   const signals = new SignalStop(process);
   const print = consoleListener(config, err, (i) => writePausedConf(config, i));
+  // The files (and stdout) are every output but the stores; with only stores, nothing goes to
+  // stdout unless --interactive.
+  const files = config.outputs.filter((o) => !isStoreKind(o.format));
+  const fileConfig: ScanConfig = stores.length === 0 ? config : { ...config, outputs: files };
+  const withFiles = stores.length === 0 || files.length > 0 || config.interactive;
+  let ok = false;
+  let code = 1;
   try {
     const engine: typeof import('../engine/scan.js') = await import('../engine/scan.js');
-    const commandLine = process.argv.slice(2).join(' ');
-    return await engine.runScan(config, {
-      sink: (start) => OutputSink.open(config, start, commandLine, err),
+    code = await engine.runScan(config, {
+      sink: (start) => {
+        const sinks: RecordSink[] = [...stores];
+        if (withFiles) sinks.unshift(OutputSink.open(fileConfig, start, commandLine, err));
+        return sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks);
+      },
       onEvent: (e) => {
         // Signals become stop requests once the scan starts (the link is resolved); before
         // that, Ctrl-C ends the program as it always did.
         if (e.type === 'start') signals.attach();
+        if (e.type === 'progress') {
+          const p = e.progress;
+          for (const s of stores) s.progress({ resumeIndex: p.resumeIndex, sent: p.sent, replies: p.replies, found: p.found });
+        } else if (e.type === 'paused') {
+          for (const s of stores) s.paused(e.resumeIndex);
+        }
         print(e);
       },
       signal: signals.stop.signal,
       force: signals.stop.force,
     });
+    ok = code === 0;
   } finally {
     signals.release();
+    // Each store's scan row gets its end (paused, done or failed) and the store is closed.
+    for (const s of stores) {
+      try {
+        await s.finish(ok);
+      } catch (e) {
+        err(`[-] FAIL: ${e instanceof Error ? e.message : String(e)}\n`);
+        code = 1;
+      }
+    }
   }
+  return code;
 }

@@ -153,7 +153,8 @@ export interface FinishedTargets {
 export function finishTargets(t: TargetDraft, operation: Operation): FinishedTargets {
   const ports = new PortList(t.ports);
   const excludePorts = new PortList(t.excludePorts);
-  if (operation === 'scan' || operation === 'list') {
+  // --k8s-job plans the scan its pods run: the same rules as a scan.
+  if (operation === 'scan' || operation === 'list' || operation === 'k8s-job') {
     const pseudo = operation === 'list' && ports.exclude(excludePorts).isEmpty();
     const plan = explained(t, () => buildPlan({
       include4: t.include4,

@@ -34,6 +34,14 @@ export const COMMANDS: { readonly [K in CommandOperation]: CommandHandler } = {
     const m: typeof import('./readscan.js') = await import('./readscan.js');
     return m.runReadscanCommand(c);
   },
+  'merge': async (c) => {
+    const m: typeof import('./merge.js') = await import('./merge.js');
+    return m.runMerge(c);
+  },
+  'k8s-job': async (c) => {
+    const m: typeof import('./k8s-job.js') = await import('./k8s-job.js');
+    return m.runK8sJob(c);
+  },
   'iflist': async () => {
     const m: typeof import('./iflist.js') = await import('./iflist.js');
     return m.runIflist();

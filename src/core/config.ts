@@ -40,10 +40,15 @@ export type Operation =
   | 'help'
   | 'usage' // -h / no operation
   | 'version'
-  | 'nmap-help';
+  | 'nmap-help'
+  | 'k8s-job' // --k8s-job N: print a Kubernetes Indexed Job manifest of the scan
+  | 'merge'; // --merge FILES: combine binary scan files (one per shard) into one
 
-/** The output formats (output/format.ts) plus `redis`: accepted here, refused when outputs open. */
-export type OutputFormatName = FormatName | 'redis';
+/** The result stores (output/store/): a database instead of a file; the filename is the database. */
+export type StoreFormatName = 'sqlite' | 'postgres';
+
+/** The output formats (output/format.ts), the stores, plus `redis`: accepted here, refused when outputs open. */
+export type OutputFormatName = FormatName | StoreFormatName | 'redis';
 
 /** The probe --hello sends on every port. */
 export type HelloName = 'http' | 'ssl' | 'smbv1';
@@ -65,6 +70,23 @@ export interface TemplateOptions {
   readonly dataLength: number;
   readonly minPacket: number | undefined;
   readonly badsum: boolean;
+}
+
+/**
+ * --k8s-job N and its --k8s-* settings (commands/k8s-job.ts): the Indexed Job that spreads
+ * the scan over N pods, one shard each.
+ */
+export interface K8sJobSettings {
+  /** Completions: the number of pods and shards (N). */
+  readonly count: number;
+  /** Container image (--k8s-image). */
+  readonly image: string;
+  /** Namespace of the Job (--k8s-namespace). */
+  readonly namespace: string;
+  /** Secret whose `url` key is the PostgreSQL URL (--k8s-secret). */
+  readonly secret: string;
+  /** PersistentVolumeClaim for per-shard -oB files instead of PostgreSQL (--k8s-pvc). */
+  readonly pvc: string | undefined;
 }
 
 export interface ScanConfig {
@@ -179,6 +201,16 @@ export interface ScanConfig {
    * --min-packet (undefined: not given), --badsum.
    */
   readonly template: TemplateOptions;
+
+  /**
+   * --store-resume: the one result store's row of this scan's shard (same seed, shard and
+   * index space) is taken over and the scan resumes from its resume index (a retried pod of
+   * a --k8s-job), instead of a new row from the start; a row that is done sends nothing.
+   */
+  readonly storeResume?: boolean;
+
+  /** --k8s-job and its --k8s-* settings; undefined without --k8s-job. */
+  readonly k8sJob?: K8sJobSettings | undefined;
 
   /**
    * Every option as given, after normalisation of its name (`name` or `name[index]`) to its

@@ -228,6 +228,7 @@ export async function runScanWith(config: ScanConfig, options: ScanOptions, env:
   const sink = typeof options.sink === 'function' ? options.sink({ unixMs: startMs }) : options.sink;
   let run: ScanRun | undefined;
   let guard: RstGuard | undefined;
+  let code: number;
   try {
     // --banners from an address the host owns: keep the host's kernel from resetting our
     // connections (its own TCP knows nothing of them).
@@ -242,12 +243,23 @@ export async function runScanWith(config: ScanConfig, options: ScanOptions, env:
       emit({ type: 'note', text: `firewall: nftables table ${guard.table} drops TCP to ports ${link.srcPort.begin}-${link.srcPort.end} on ${link.ifname} (${guard.mode})` });
     }
     run = new ScanRun(config, options, emit, env, link, threads, plan.range, sink, udpPayloads);
-    return await run.run();
-  } finally {
+    code = await run.run();
+  } catch (e) {
     guard?.close();
     run?.cleanup();
-    sink.close();
+    // The scan's own error wins over one from the sink's close.
+    try {
+      await sink.close();
+    } catch {
+      // the scan's error is the one reported
+    }
+    throw e;
   }
+  guard?.close();
+  run.cleanup();
+  // An asynchronous sink (a database) is done committing when this resolves.
+  await sink.close();
+  return code;
 }
 
 const NO_DEPS: ResolveDeps = {

@@ -16,8 +16,13 @@ export interface RecordSink {
   write(records: readonly ScanRecord[]): void;
   /** About five times a second while the scan runs: make what was written visible. */
   flush?(): void;
-  /** Once, at the end of the scan on every path (errors included), after the last write. */
-  close(): void;
+  /**
+   * Once, at the end of the scan on every path (errors included), after the last write. A sink
+   * whose writes complete asynchronously (a database) returns a promise: the scan awaits it
+   * before it resolves, so its records are committed when the scan is over; a rejection fails
+   * the scan (unless it already failed: the first error wins).
+   */
+  close(): void | Promise<void>;
 }
 
 /** What a sink factory learns when the scan opens its sink (after the link is resolved). */

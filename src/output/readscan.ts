@@ -26,6 +26,7 @@ import type { OutputConfigFields, OutputOptions } from './outputs.js';
 import type { IpAddress, ScanRecord } from '../core/record.js';
 import type { PortRange, Range4, Range6 } from '../core/range.js';
 import type { OutputIo } from './sink.js';
+import { isStoreKind, openStore, readscanInfo, type ResultStore, type ScanRow } from './store/store.js';
 
 /** Range4, Range6 or PortRange (core/range.ts), for the generic lookups below. */
 interface Span<T> { readonly begin: T; readonly end: T }
@@ -60,10 +61,53 @@ export interface ReadscanOptions {
   readonly stderr?: (s: string) => void;
   readonly version?: string;
   readonly commandLine?: string;
+  /** The command line recorded in a store's scan row (default: commandLine). */
+  readonly storeCommandLine?: string;
   /** Read size (default 1 MiB). */
   readonly chunkSize?: number;
   /** Install SIGINT/SIGTERM handlers that stop and close the outputs (default true). */
   readonly handleSignals?: boolean;
+  /**
+   * --merge: drop a record equal to one already written (same address, protocol, port and
+   * status; for a banner, also the same service and bytes), across all files; default false.
+   */
+  readonly unique?: boolean;
+  /** The option named in the `[+] <label> FILE` lines (default `--readscan`). */
+  readonly label?: string;
+  /** Receives the counts once every file is read (--merge reports them). */
+  readonly onDone?: (counts: ReadscanCounts) => void;
+}
+
+/** What a run read and wrote. */
+export interface ReadscanCounts {
+  readonly files: number;
+  readonly records: number;
+  readonly written: number;
+  readonly duplicates: number;
+}
+
+/** Small codes of the common IP protocols and of the statuses, for the numeric keys. */
+const PROTO_CODE: ReadonlyMap<number, number> = new Map([[6, 0], [17, 1], [132, 2], [1, 3], [58, 4], [0, 5]]);
+const STATUS_CODE = { open: 0, closed: 1, up: 2 } as const;
+
+/**
+ * The identity of a record for --merge (timestamps and TTLs left out): a number for an IPv4
+ * status record of a common protocol (address, protocol, port and status packed into 53
+ * bits; most records of a scan, kept without a string each), else a string.
+ */
+export function recordKey(r: ScanRecord): number | string {
+  if (r.kind === 'status' && r.ip.version === 4) {
+    const proto = PROTO_CODE.get(r.ipProto);
+    if (proto !== undefined) return r.ip.v4 * 0x200000 + ((proto << 18) | (r.port << 2) | STATUS_CODE[r.status]);
+  }
+  return recordText(r);
+}
+
+/** recordKey's string form, for any record. */
+export function recordText(r: ScanRecord): string {
+  const ip = r.ip.version === 4 ? `4:${r.ip.v4}` : `6:${r.ip.v6}`;
+  if (r.kind === 'status') return `s ${ip} ${r.ipProto} ${r.port} ${r.status}`;
+  return `b ${ip} ${r.ipProto} ${r.port} ${r.service} ${Buffer.from(r.banner.buffer, r.banner.byteOffset, r.banner.byteLength).toString('base64')}`;
 }
 
 
@@ -175,7 +219,24 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
     readscan: true,
   };
   const outOpts: OutputOptions = { ...outputOptionsFrom(config), ...opts.outputOptions };
-  const out = OutputSet.open(outOpts, meta, io);
+  // Stores (-oQ, --output-format sqlite|postgres) are opened first (a bad URL fails before a
+  // file is made); the files and stdout go through OutputSet, unless only stores were asked.
+  const storeTargets = outOpts.outputs.filter((o) => isStoreKind(o.format));
+  const fileTargets = outOpts.outputs.filter((o) => !isStoreKind(o.format));
+  const stores: { store: ResultStore; row: ScanRow }[] = [];
+  try {
+    for (const t of storeTargets) {
+      const store = await openStore(t.format as 'sqlite' | 'postgres', t.filename);
+      stores.push({ store, row: await store.createScan(readscanInfo(config.readscanFiles, { version: meta.version, commandLine: opts.storeCommandLine ?? meta.commandLine, unixMs: io?.now() ?? Date.now() })) });
+    }
+  } catch (e) {
+    for (const s of stores) await s.store.close().catch(() => undefined);
+    throw e;
+  }
+  const out = storeTargets.length > 0 && fileTargets.length === 0 && !outOpts.interactive
+    ? undefined
+    : OutputSet.open({ ...outOpts, outputs: fileTargets }, meta, io);
+  const pending: ScanRecord[] = [];
 
   let stop = false;
   const onSignal = (): void => { stop = true; };
@@ -185,12 +246,19 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
     process.on('SIGTERM', onSignal);
   }
   let rc = 0;
+  const seen = opts.unique === true ? new Set<number | string>() : undefined;
+  const label = opts.label ?? '--readscan';
+  let files = 0;
+  let records = 0;
+  let written = 0;
+  let duplicates = 0;
   const chunk = Buffer.allocUnsafe(opts.chunkSize ?? 1 << 20);
   const progress = process.stderr.isTTY === true && opts.stderr === undefined;
   try {
     for (const file of config.readscanFiles) {
       if (stop) break;
-      stderr(`[+] --readscan ${file}\n`);
+      stderr(`[+] ${label} ${file}\n`);
+      files++;
       const reader = new BinaryReader({ fileName: file, numbering });
       let suspect = 0;
       const onRecord = (r: ScanRecord, appId: number): void => {
@@ -199,8 +267,20 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
           if (numbering === 'head' && appId === 16 && !looksBase64(r.banner)) suspect++;
           if (numbering === '1.3.2' && r.service.startsWith('(')) suspect++;
         }
-        if (filter.accepts(r, appId)) out.write(r);
+        records++;
         if (progress && (reader.records & 0xffff) === 0) stderr(`[+] ${file}: ${reader.records}\r`);
+        if (!filter.accepts(r, appId)) return;
+        if (seen !== undefined) {
+          const k = recordKey(r);
+          if (seen.has(k)) {
+            duplicates++;
+            return;
+          }
+          seen.add(k);
+        }
+        written++;
+        out?.write(r);
+        if (stores.length > 0) pending.push(r);
       };
       let fd: number | undefined;
       try {
@@ -211,10 +291,23 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
         }
         let pos = 0;
         for (;;) {
-          const n = nodeFs.readSync(fd, chunk, 0, chunk.length, pos);
+          let n: number;
+          try {
+            n = nodeFs.readSync(fd, chunk, 0, chunk.length, pos);
+          } catch (e) {
+            // A directory (EISDIR) or an I/O error: the file is reported like a missing one.
+            throw new ScanError('ERR_FILE', `${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+          }
           if (n === 0) break;
           pos += n;
           reader.push(chunk.subarray(0, n), onRecord);
+          // One store batch per chunk, committed before the next chunk is read (PostgreSQL's
+          // queue never grows past one chunk).
+          if (pending.length > 0) {
+            for (const s of stores) s.store.write(s.row.id, pending);
+            pending.length = 0;
+          }
+          for (const s of stores) await s.store.settle();
           if (stop) break;
           // Let signals and other events in between chunks.
           await new Promise<void>((res) => setImmediate(res));
@@ -227,6 +320,11 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
       } finally {
         if (fd !== undefined) nodeFs.closeSync(fd);
       }
+      // The records read before the end of the file (or before its damage).
+      if (pending.length > 0) {
+        for (const s of stores) s.store.write(s.row.id, pending);
+        pending.length = 0;
+      }
       if (suspect > 0) {
         stderr(numbering === 'head'
           ? `[-] ${file}: ${suspect} banner(s) with app id 16 are not certificates: the file may come from masscan 1.3.2 (try --readscan-numbering 1.3.2)\n`
@@ -238,12 +336,25 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
     }
-    out.closeAll();
+    out?.closeAll();
+    for (const s of stores) {
+      try {
+        await s.store.endScan(s.row.id, stop ? 'failed' : 'done');
+      } catch (e) {
+        stderr(`[-] ${e instanceof Error ? e.message : String(e)}\n`);
+        rc = 1;
+      }
+      await s.store.close().catch((e: unknown) => {
+        stderr(`[-] ${e instanceof Error ? e.message : String(e)}\n`);
+        rc = 1;
+      });
+    }
   }
-  for (const e of out.errors) {
+  for (const e of out?.errors ?? []) {
     stderr(`[-] ${e.message}\n`);
     rc = 1;
   }
+  opts.onDone?.({ files, records, written, duplicates });
   if (stop) rc = rc === 0 ? 130 : rc;
   return rc;
 }

@@ -115,6 +115,7 @@ const SAMPLES: Record<string, string[][]> = {
   'debug-level': [['--debug-level', '2'], ['-d'], ['-ddd']],
   bpf: [['--bpf', 'tcp port 80'], ['--bpf', 'not (src host 10.0.0.9 and udp)']],
   'data-length': [['--data-length', '20']],
+  'store-resume': [['--store-resume', '--output-format', 'postgres', '--output-filename', 'postgres://db/scans']],
 };
 
 function roundTrip(c: ScanConfig, io = testIo(FILES)): ScanConfig {

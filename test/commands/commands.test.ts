@@ -13,7 +13,7 @@ import { parse } from '../cli/helpers.js';
 
 test('the two tables have one handler for every operation but the scan, with no overlap', () => {
   const text = ['usage', 'help', 'nmap-help', 'version', 'echo', 'echo-cidr', 'readrange'];
-  const ops = ['list', 'readscan', 'iflist', 'selftest', 'benchmark'];
+  const ops = ['list', 'readscan', 'iflist', 'selftest', 'benchmark', 'merge', 'k8s-job'];
   assert.deepEqual(Object.keys(TEXT_COMMANDS).sort(), [...text].sort());
   assert.deepEqual(Object.keys(COMMANDS).sort(), [...ops].sort());
   for (const op of ops) assert.equal(typeof COMMANDS[op as keyof typeof COMMANDS], 'function');

@@ -149,3 +149,40 @@ test('a second stop while sending forces: the scan ends with a resume point', as
   const paused = r.events.find((e) => e.type === 'paused');
   assert.ok(paused?.type === 'paused' && paused.resumeIndex > 0 && paused.resumeIndex <= sim.total());
 });
+
+/** One inline scan into any sink. */
+async function scanInto(sink: import('../../src/engine/sink.js').RecordSink): Promise<number> {
+  const link = createMemoryLink({ batch: 64, responder: new SimNet({ tcpOpen: OPEN }).respond, maxQueue: 1 << 20 });
+  const env: ScanEnv = {
+    nowMs: () => performance.now(), unixMs: () => 1_700_000_000_000, cores: 1,
+    inline: { link: LINK, openTx: () => link.tx, rx: link.rx },
+  };
+  return runScanWith({ ...config(ARGS), txThreads: 1 }, { sink }, env);
+}
+
+test('a sink whose close() returns a promise (a database): the scan resolves only after it settles', async () => {
+  const order: string[] = [];
+  let records = 0;
+  const code = await scanInto({
+    write: (rs) => { records += rs.length; },
+    close: async () => {
+      order.push('close called');
+      await new Promise((res) => setTimeout(res, 30));
+      order.push('close settled');
+    },
+  });
+  order.push('scan resolved');
+  assert.equal(code, 0);
+  assert.equal(records, 256 * 3);
+  assert.deepEqual(order, ['close called', 'close settled', 'scan resolved']);
+});
+
+test("a rejected async close() fails the scan with its error; a scan's own error wins over the close's", async () => {
+  await assert.rejects(scanInto({ write: () => undefined, close: () => Promise.reject(new Error('last commit failed')) }), /last commit failed/);
+  let closed = 0;
+  await assert.rejects(scanInto({
+    write: () => { throw new Error('disk full'); },
+    close: () => { closed++; return Promise.reject(new Error('close failed too')); },
+  }), /disk full/);
+  assert.equal(closed, 1, 'closed exactly once');
+});
