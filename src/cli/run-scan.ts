@@ -154,9 +154,11 @@ export class FanoutSink implements RecordSink {
 /**
  * The result stores named by the outputs (-oQ, --output-format sqlite|postgres), opened
  * before the scan starts (a bad URL or a missing driver fails before any packet), each with a
- * new scan row. On a failure, those already opened are closed (their rows marked failed).
+ * new scan row, or with `claim` the row of this scan's shard (store.ts claimScan: taken over
+ * when not done, with its resume index). On a failure, those already opened are closed (their
+ * rows marked failed).
  */
-export async function openStoreSinks(config: ScanConfig, commandLine: string, unixMs: number): Promise<StoreSink[]> {
+export async function openStoreSinks(config: ScanConfig, commandLine: string, unixMs: number, claim = false): Promise<StoreSink[]> {
   const sinks: StoreSink[] = [];
   // Replies to the probes below a stored resume index had --wait (at most 10 s) to arrive.
   const lagMs = Math.min(Number.isFinite(config.wait) ? config.wait : 10, 10) * 1000;
@@ -165,7 +167,8 @@ export async function openStoreSinks(config: ScanConfig, commandLine: string, un
       if (!isStoreKind(o.format)) continue;
       const store = await openStore(o.format, o.filename);
       try {
-        const row = await store.createScan(scanInfoFrom(config, { version: TIDESCAN_VERSION, commandLine, unixMs }));
+        const info = scanInfoFrom(config, { version: TIDESCAN_VERSION, commandLine, unixMs });
+        const row = claim ? await store.claimScan(info) : await store.createScan(info);
         sinks.push(new StoreSink(store, row, lagMs));
       } catch (e) {
         await store.close().catch(() => undefined);
@@ -179,13 +182,36 @@ export async function openStoreSinks(config: ScanConfig, commandLine: string, un
   return sinks;
 }
 
+export interface RunScanOptions {
+  /**
+   * Resume from the stores instead of starting a new row (a retried pod of a sharded scan):
+   * each store's row of this shard is claimed (openStoreSinks `claim`); when one is done the
+   * scan does not run (exit 0); else it starts from the lowest resume index of the rows.
+   */
+  readonly claimStoreRow?: boolean;
+}
+
 /** `tidescan <targets> -p...`: the scan, with files, console and signals of this process. */
-export async function runScanCommand(config: ScanConfig): Promise<number> {
+export async function runScanCommand(given: ScanConfig, opts: RunScanOptions = {}): Promise<number> {
   const err: TextWriter = (t) => void process.stderr.write(t);
   const signals = new SignalStop(process);
-  const print = consoleListener(config, err, (i) => writePausedConf(config, i));
   const commandLine = process.argv.slice(2).join(' ');
-  const stores = await openStoreSinks(config, commandLine, Date.now());
+  const stores = await openStoreSinks(given, commandLine, Date.now(), opts.claimStoreRow === true);
+  let config = given;
+  if (opts.claimStoreRow === true && stores.length > 0) {
+    const done = stores.find((s) => s.row.status === 'done');
+    if (done !== undefined) {
+      err(`[+] ${done.store.where}: scan row ${done.row.id} (shard ${given.shard.one}/${given.shard.of}) is done already: nothing to scan\n`);
+      for (const s of stores) await s.store.close();
+      return 0;
+    }
+    const from = Math.min(...stores.map((s) => s.row.resumeIndex));
+    if (stores.some((s) => s.row.resumed)) {
+      err(`[+] resuming scan row ${stores.map((s) => s.row.id).join(', ')} (attempt ${Math.max(...stores.map((s) => s.row.attempts))}) from index ${from}\n`);
+    }
+    config = { ...given, resumeIndex: Math.max(given.resumeIndex, from) };
+  }
+  const print = consoleListener(config, err, (i) => writePausedConf(config, i));
   // The files (and stdout) are every output but the stores; with only stores, nothing goes to
   // stdout unless --interactive.
   const files = config.outputs.filter((o) => !isStoreKind(o.format));
