@@ -323,3 +323,36 @@ test('a sharded scan into PostgreSQL, resumed from the store: a killed shard res
     }
   });
 });
+
+test('SIGINT mid-scan into SQLite: the row is paused at the exact index paused.conf gives, and the file output is unchanged beside it', async () => {
+  await withTempDir(async (dir) => {
+    const db = path.join(dir, 'int.db');
+    const out = path.join(dir, 'int.txt');
+    const p = await lab.spawnScanner(process.execPath, [TIDESCAN_BIN, ...linkArgs(lab), '198.18.0.0/18', `-p${TCP_PORTS.join(',')}`,
+      '--show', 'closed', '--rate', '10000', '--wait', '1', '--seed', '24', '-oQ', db, '-oL', out], { cwd: dir, timeoutMs: 90_000 });
+    let exited = false;
+    void p.done.then(() => (exited = true));
+    const t0 = Date.now();
+    while (!exited && Date.now() - t0 < 20_000) {
+      if (fs.existsSync(out) && fs.statSync(out).size > 20_000) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.ok(!exited, 'the scan ended before SIGINT');
+    p.kill('SIGINT');
+    const r = await p.done;
+    assert.equal(r.code, 0, describeRun(r));
+    const conf = fs.readFileSync(path.join(dir, 'paused.conf'), 'utf8');
+    const idx = Number(/^resume-index = (\d+)$/m.exec(conf)?.[1]);
+    assert.ok(idx > 0, conf);
+    const d = new Database(db, { readonly: true });
+    try {
+      const row = d.prepare('SELECT status, resume_index, ended_at FROM scan').get() as { status: string; resume_index: number; ended_at: number | null };
+      assert.deepEqual([row.status, row.resume_index], ['paused', idx]);
+      assert.ok(row.ended_at !== null);
+      const list = new Set((await readList(out)).records);
+      assert.deepEqual(new Set(sqliteKeys(d)), list, 'the store holds what the -oL file holds');
+    } finally {
+      d.close();
+    }
+  });
+});
