@@ -26,6 +26,10 @@
  *   no row, createScan. In PostgreSQL the find-and-take runs in one transaction with the row
  *   locked (FOR UPDATE) under an advisory lock on the key, so two pods of one shard cannot
  *   both create or take it.
+ * - The command line's way to do all of this: src/cli/run-scan.ts `runScanCommand(config,
+ *   { claimStoreRow: true })` claims each store's row, exits 0 when it is done, else scans
+ *   from its resume index (tested with a killed and retried shard in test/lab/store.test.ts;
+ *   a throw-away server for such tests: test/lab/postgres.ts startPostgres()).
  *
  * The resume index in the row: StoreSink persists, with each committed batch, the engine's
  * resume index (a safe lower bound of the probes done) as it was `lagMs` earlier (default:
