@@ -20,6 +20,9 @@ import { storeContract, canon, type Reader } from '../output/store-contract.js';
 import { everyTypeFile } from '../output/binfile.js';
 import { openStore } from '../../src/output/store/store.js';
 import { addrText } from '../../src/output/store/schema.js';
+import { fileURLToPath } from 'node:url';
+
+const CLAIM_CHILD = fileURLToPath(new URL('./claim-child.js', import.meta.url));
 
 let lab: Lab;
 let server: ThrowawayPostgres;
@@ -256,6 +259,100 @@ test('SIGKILL mid-scan: both databases are consistent up to their last batch, an
       assert.equal(latest.length, expected.size);
     } finally {
       d2.close();
+    }
+  });
+});
+
+test('a sharded scan into PostgreSQL, resumed from the store: a killed shard resumes from its row, a done shard is not rescanned, the union is the scan', async () => {
+  await withTempDir(async (dir) => {
+    const url = server.createDatabase(`claim${++dbSeq}`);
+    const expected = expectTcp(range4('198.18.0.0', 16384), TCP_PORTS, true);
+    const shardArgs = (n: number): string[] => [...linkArgs(lab), '198.18.0.0/18', `-p${TCP_PORTS.join(',')}`, '--show', 'closed',
+      '--rate', '8000', '--wait', '1', '--seed', '23', '--shards', `${n}/2`, '--output-format', 'postgres', '--output-filename', url];
+    const c = await client(url);
+    c.on('error', () => undefined);
+    try {
+      // Shard 2, killed once it has committed progress.
+      const p = await lab.spawnScanner(process.execPath, [CLAIM_CHILD, ...shardArgs(2)], { cwd: dir, timeoutMs: 90_000 });
+      let exited = false;
+      void p.done.then(() => (exited = true));
+      const t0 = Date.now();
+      let resume = 0;
+      while (!exited && Date.now() - t0 < 30_000) {
+        try {
+          resume = Number((await c.query('SELECT resume_index FROM scan')).rows[0]?.resume_index ?? 0);
+        } catch {
+          // no tables yet
+        }
+        if (resume > 0) break;
+        await new Promise((res) => setTimeout(res, 50));
+      }
+      assert.ok(!exited && resume > 0, `shard 2 ended before the kill (resume index ${resume})`);
+      p.kill('SIGKILL');
+      await p.done;
+      const killed = (await c.query('SELECT id, status, resume_index, attempts FROM scan')).rows;
+      assert.equal(killed.length, 1);
+      assert.equal(killed[0].status, 'running');
+
+      // The retried pod: same arguments; it takes the row over and starts from its index.
+      const r2 = await lab.execScanner(process.execPath, [CLAIM_CHILD, ...shardArgs(2)], { cwd: dir, timeoutMs: 90_000 });
+      assert.equal(r2.code, 0, describeRun(r2));
+      assert.match(r2.stderr, new RegExp(`resuming scan row ${killed[0].id} \\(attempt 2\\) from index ${killed[0].resume_index}`));
+      const after2 = (await c.query('SELECT id, status, attempts, shard_index FROM scan')).rows;
+      assert.deepEqual(after2.map((x: { id: string; status: string; attempts: number }) => [x.id, x.status, x.attempts]), [[killed[0].id, 'done', 2]]);
+
+      // Shard 1 gets a row of its own; running shard 2 again finds it done and scans nothing.
+      const r1 = await lab.execScanner(process.execPath, [CLAIM_CHILD, ...shardArgs(1)], { cwd: dir, timeoutMs: 90_000 });
+      assert.equal(r1.code, 0, describeRun(r1));
+      const r3 = await lab.execScanner(process.execPath, [CLAIM_CHILD, ...shardArgs(2)], { cwd: dir, timeoutMs: 60_000 });
+      assert.equal(r3.code, 0, describeRun(r3));
+      assert.match(r3.stderr, /is done already: nothing to scan/);
+      const rows = (await c.query('SELECT shard_index, status, config_hash FROM scan ORDER BY shard_index')).rows;
+      assert.deepEqual(rows.map((x: { shard_index: number; status: string }) => [x.shard_index, x.status]), [[1, 'done'], [2, 'done']]);
+      assert.equal(rows[0].config_hash, rows[1].config_hash, 'both shards share one key hash');
+      const latest = (await c.query('SELECT status, port, host(addr) AS a FROM port_latest')).rows
+        .map((x: { status: string; port: number; a: string }) => key(x.status, 'tcp', x.port, x.a));
+      assert.equal(latest.length, expected.size);
+      assert.deepEqual(new Set(latest), expected, 'the two shards, one of them killed and resumed, are the whole scan');
+      // No port of shard 1 is in shard 2's rows and vice versa: the shards do not overlap.
+      const overlap = (await c.query(`SELECT count(*) AS n FROM port_result a JOIN port_result b USING (addr, proto, port)
+        WHERE a.scan_id < b.scan_id`)).rows[0].n;
+      assert.equal(Number(overlap), 0);
+    } finally {
+      await c.end();
+    }
+  });
+});
+
+test('SIGINT mid-scan into SQLite: the row is paused at the exact index paused.conf gives, and the file output is unchanged beside it', async () => {
+  await withTempDir(async (dir) => {
+    const db = path.join(dir, 'int.db');
+    const out = path.join(dir, 'int.txt');
+    const p = await lab.spawnScanner(process.execPath, [TIDESCAN_BIN, ...linkArgs(lab), '198.18.0.0/18', `-p${TCP_PORTS.join(',')}`,
+      '--show', 'closed', '--rate', '10000', '--wait', '1', '--seed', '24', '-oQ', db, '-oL', out], { cwd: dir, timeoutMs: 90_000 });
+    let exited = false;
+    void p.done.then(() => (exited = true));
+    const t0 = Date.now();
+    while (!exited && Date.now() - t0 < 20_000) {
+      if (fs.existsSync(out) && fs.statSync(out).size > 20_000) break;
+      await new Promise((res) => setTimeout(res, 20));
+    }
+    assert.ok(!exited, 'the scan ended before SIGINT');
+    p.kill('SIGINT');
+    const r = await p.done;
+    assert.equal(r.code, 0, describeRun(r));
+    const conf = fs.readFileSync(path.join(dir, 'paused.conf'), 'utf8');
+    const idx = Number(/^resume-index = (\d+)$/m.exec(conf)?.[1]);
+    assert.ok(idx > 0, conf);
+    const d = new Database(db, { readonly: true });
+    try {
+      const row = d.prepare('SELECT status, resume_index, ended_at FROM scan').get() as { status: string; resume_index: number; ended_at: number | null };
+      assert.deepEqual([row.status, row.resume_index], ['paused', idx]);
+      assert.ok(row.ended_at !== null);
+      const list = new Set((await readList(out)).records);
+      assert.deepEqual(new Set(sqliteKeys(d)), list, 'the store holds what the -oL file holds');
+    } finally {
+      d.close();
     }
   });
 });

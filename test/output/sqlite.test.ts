@@ -192,3 +192,35 @@ test('sqlite: the store is the sink of a --readscan of many records: batches of 
     rmDir(dir);
   }
 });
+
+test('sqlite: without better-sqlite3 installed, -oQ fails in one line naming the package, before any output is made', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const dir = tmpDir('sqlite-missing');
+  try {
+    const bin = path.join(dir, 'a.bin');
+    fs.writeFileSync(bin, everyTypeFile().bytes);
+    // A resolve hook that makes better-sqlite3 not found, as on a machine without it.
+    const hook = 'export async function resolve(s, c, next) { if (s === "better-sqlite3") { const e = new Error("Cannot find package better-sqlite3"); e.code = "ERR_MODULE_NOT_FOUND"; throw e; } return next(s, c); }';
+    const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
+    const tidescan = path.resolve(import.meta.dirname, '../../../bin/tidescan.js');
+    const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, tidescan,
+      '--readscan', bin, '-oQ', path.join(dir, 'x.db'), '-oL', path.join(dir, 'x.txt')], { encoding: 'utf8', timeout: 60_000 });
+    assert.equal(r.status, 1, r.stderr);
+    const lines = r.stderr.split('\n').filter((l) => l.startsWith('[-]'));
+    assert.deepEqual(lines, ['[-] FAIL: sqlite output needs the optional package better-sqlite3 (npm install better-sqlite3) (ERR_MODULE_NOT_FOUND)']);
+    assert.equal(fs.existsSync(path.join(dir, 'x.db')), false);
+    assert.equal(fs.existsSync(path.join(dir, 'x.txt')), false, 'no other output was started');
+  } finally {
+    rmDir(dir);
+  }
+});
+
+test('store messages: a postgres URL is shown without its password and clipped; a long file name is clipped', async () => {
+  const { redactUrl } = await import('../../src/output/store/postgres.js');
+  assert.equal(redactUrl('postgres://scan:hunter2@db.example:5432/scans'), 'postgres://scan:***@db.example:5432/scans');
+  assert.equal(redactUrl('postgresql://scan@db/scans'), 'postgresql://scan@db/scans');
+  assert.ok(redactUrl(`postgres://u:p@h/${'x'.repeat(500)}`).length <= 83);
+  const long = path.join(tmpDir('sqlite-long'), 'n'.repeat(200), 'x.db');
+  dirs.push(path.dirname(path.dirname(long)));
+  await assert.rejects(openStore('sqlite', long), (e: unknown) => isScanError(e) && e.message.length < 300 && !e.message.includes('n'.repeat(100)));
+});

@@ -8,6 +8,7 @@
 import pg from 'pg';
 import { ScanError } from '../../error.js';
 import { ipv4ToString } from '../../core/address.js';
+import { clipInput } from '../../target/parse.js';
 import type { IpAddress, ScanRecord } from '../../core/record.js';
 import { protoName, reasonString } from '../format.js';
 import { POSTGRES_SCHEMA, SCHEMA_VERSION, type ScanStatus } from './schema.js';
@@ -16,10 +17,9 @@ import { storeError, type ResultStore, type ScanInfo, type ScanKey, type ScanPro
 /** An advisory lock id for schema creation (any constant; "tidescan" in ASCII). */
 const SCHEMA_LOCK = '7596472474411623790';
 
-/** The URL without its password, for messages (at most ~120 characters of it). */
+/** The URL without its password, for messages (clipped to the usual quote length). */
 export function redactUrl(url: string): string {
-  const r = url.replace(/^([a-z]+:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@');
-  return r.length > 120 ? r.slice(0, 120) + '…' : r;
+  return clipInput(url.replace(/^([a-z]+:\/\/[^:/@?#]*):[^@/?#]*@/i, '$1:***@'));
 }
 
 /** Full 8-group IPv6 text (any form parses in PostgreSQL; this one is cheap). */

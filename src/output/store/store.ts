@@ -26,6 +26,10 @@
  *   no row, createScan. In PostgreSQL the find-and-take runs in one transaction with the row
  *   locked (FOR UPDATE) under an advisory lock on the key, so two pods of one shard cannot
  *   both create or take it.
+ * - The command line's way to do all of this: `--store-resume` (store/resume.ts, used by
+ *   src/cli/run-scan.ts) claims the one store's row, exits 0 when it is done, else scans
+ *   from its resume index (tested with a killed and retried shard in test/lab/store.test.ts;
+ *   a throw-away server for such tests: test/lab/postgres.ts startPostgres()).
  *
  * The resume index in the row: StoreSink persists, with each committed batch, the engine's
  * resume index (a safe lower bound of the probes done) as it was `lagMs` earlier (default:
@@ -43,7 +47,9 @@
  * (a batch when BATCH records are pending, and on every flush(), which the engine calls about
  * five times a second). PostgreSQL queues each batch and commits the batches one after the
  * other, in order; settle() resolves when every queued batch is committed and rejects with
- * the first failure, which write() also throws from then on (failing the scan).
+ * the first failure, which write() also throws from then on (failing the scan). The queue is
+ * not bounded during a scan (found ports come far slower than a local server commits, about
+ * 50 k records/s: bench/sinks.ts); --readscan settles after each 1 MiB chunk of input.
  */
 import { createHash } from 'node:crypto';
 import { ScanError } from '../../error.js';
@@ -51,6 +57,7 @@ import { ipv4ToString, ipv6ToString } from '../../core/address.js';
 import type { ScanConfig } from '../../core/config.js';
 import type { ScanRecord } from '../../core/record.js';
 import { formatPortsForEcho } from '../../target/ports.js';
+import { clipInput } from '../../target/parse.js';
 import type { ScanStatus } from './schema.js';
 
 export type { ScanStatus } from './schema.js';
@@ -282,5 +289,5 @@ export class StoreSink {
 /** A one-line store error naming the store. */
 export function storeError(where: string, what: string, e: unknown): ScanError {
   const why = e instanceof Error ? e.message : String(e);
-  return new ScanError('ERR_FILE', `${where}: ${what}: ${why.length > 200 ? why.slice(0, 200) + '…' : why}`);
+  return new ScanError('ERR_FILE', `${clipInput(where)}: ${what}: ${clipInput(why, 200)}`);
 }
