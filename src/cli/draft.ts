@@ -76,6 +76,8 @@ export interface Draft {
   debug: number;
 
   readscanFiles: string[];
+  /** --report has taken its first file (the report); the next ones are scan files. */
+  reportOutput: boolean;
   bannerTypes: string[];
 
   raw: Map<string, string[]>;
@@ -140,6 +142,7 @@ export function newDraft(): Draft {
     verbosity: 0,
     debug: 0,
     readscanFiles: [],
+    reportOutput: false,
     bannerTypes: [],
     raw: new Map(),
     includeDepth: 0,

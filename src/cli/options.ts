@@ -243,7 +243,7 @@ function parseAdapterPort(what: string, value: string): { begin: number; end: nu
 const OUTPUT_FORMATS: Record<string, OutputFormatName> = {
   interactive: 'interactive', list: 'list', unicornscan: 'unicornscan', xml: 'xml', binary: 'binary',
   grepable: 'grepable', greppable: 'grepable', json: 'json', ndjson: 'ndjson', certs: 'certs',
-  none: 'none', redis: 'redis', hostonly: 'hostonly',
+  none: 'none', redis: 'redis', hostonly: 'hostonly', report: 'report',
 };
 
 function parseOutputFormat(what: string, value: string): OutputFormatName {
@@ -660,7 +660,7 @@ const DEFS: Def[] = [
 
   // --- output (§1.5)
   { name: 'output-format', effect: acts('outputs'), kind: 'value', state: 'field', group: 'output', arg: '<format>',
-    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none',
+    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs report none',
     apply: (d, v, ctx) => {
       const f = parseOutputFormat(ctx.what, v);
       const last = d.outputs[d.outputs.length - 1];
@@ -903,6 +903,20 @@ const DEFS: Def[] = [
       d.readscanFiles.push(nonEmpty(ctx, v));
       setOperation(d, 'readscan');
     } },
+  // --report OUT FILES…: the first file is the HTML report, the others are scan files read as
+  // --readscan reads them (binary, JSON or NDJSON); while scanning, -oW OUT writes one.
+  { name: 'report', effect: acts('op:readscan', 'readscanFiles', 'outputs'), ours: true,
+    kind: 'files', state: 'field', group: 'operations', arg: '<report.html> <files...>',
+    help: 'write an HTML report (charts, tables, banners, certificates) of binary, JSON or NDJSON scan files', apply: (d, v, ctx) => {
+      if (!d.reportOutput) {
+        d.reportOutput = true;
+        d.outputs.push({ format: 'report', filename: outputName(ctx, v) });
+        d.pendingFormat = undefined;
+        return;
+      }
+      d.readscanFiles.push(nonEmpty(ctx, v));
+      setOperation(d, 'readscan');
+    } },
   { name: 'readrange', effect: acts('op:readrange'),
     aliases: ['readranges', 'read-range', 'read-ranges'], kind: 'flag', state: 'operation',
     group: 'operations', help: 'print the target ranges', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'readrange'); } },
@@ -991,6 +1005,9 @@ export const DASH_VALUE: Readonly<Record<string, string>> = {
 export const OUTPUT_LETTERS: Readonly<Record<string, OutputFormatName>> = {
   L: 'list', J: 'json', D: 'ndjson', G: 'grepable', X: 'xml', B: 'binary', U: 'unicornscan', H: 'hostonly',
   R: 'redis',
+  // -oR is masscan's Redis output, so the HTML report takes W (web page): a letter that
+  // neither masscan (L J D G X B U H R) nor nmap (N X S G A) uses.
+  W: 'report',
 };
 
 export const DASH_S_REJECT: Readonly<Record<string, string>> = {
