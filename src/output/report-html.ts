@@ -77,6 +77,10 @@ function echarts(): EChartsSsr {
 export function cspSafeSvg(svg: string): string {
   return svg
     .replace(/<style\b[\s\S]*?<\/style>/g, '')
+    // The hover classes of that style (numbered by a global counter, so they would make two
+    // renderings of the same data differ) and the hydration metadata of ECharts' SSR client.
+    .replace(/\sclass="zr\d+-cls-\d+"/g, '')
+    .replace(/\secmeta_[a-z_]+="[^"]*"/g, '')
     .replace(/\sstyle="([^"]*)"/g, (_m, decl: string) => {
       let out = '';
       for (const part of decl.split(';')) {
@@ -98,20 +102,24 @@ const SVG_PRESENTATION = new Set([
 const FONT = 'system-ui, sans-serif';
 const PALETTE = ['#2f6fdd', '#1fa67a', '#f0a020', '#d9485f', '#7a5cd6', '#2aa4c8', '#8a9a2e', '#c2668a', '#6b7280', '#b45309'];
 
-function chart(option: Record<string, unknown>, width: number, height: number): string {
+/**
+ * One chart as SVG. `id` names its element ids (clip paths): ECharts numbers them with a
+ * global counter, which would make them depend on what was rendered before.
+ */
+function chart(id: string, option: Record<string, unknown>, width: number, height: number): string {
   const c = echarts().init(null, null, { renderer: 'svg', ssr: true, width, height });
   try {
     c.setOption({ animation: false, color: PALETTE, textStyle: { fontFamily: FONT }, ...option });
-    return cspSafeSvg(c.renderToSVGString());
+    return cspSafeSvg(c.renderToSVGString()).replace(/\bzr\d+-/g, `${id}-`);
   } finally {
     c.dispose();
   }
 }
 
-function barChart(labels: string[], values: number[], o: { horizontal?: boolean; name: string; height?: number }): string {
+function barChart(id: string, labels: string[], values: number[], o: { horizontal?: boolean; name: string; height?: number }): string {
   const cat = { type: 'category', data: labels, axisLabel: { interval: 0, fontSize: 11 }, axisTick: { alignWithLabel: true } };
   const val = { type: 'value', minInterval: 1, name: o.horizontal === true ? '' : o.name, nameTextStyle: { fontSize: 11 } };
-  return chart({
+  return chart(id, {
     grid: { left: o.horizontal === true ? 110 : 48, right: 24, top: 28, bottom: 36 },
     xAxis: o.horizontal === true ? val : cat,
     yAxis: o.horizontal === true ? { ...cat, inverse: true } : val,
@@ -139,7 +147,7 @@ function servicesChart(d: ReportData): string | undefined {
   const top = sorted.slice(0, 12);
   const rest = sorted.slice(12).reduce((s, [, n]) => s + n, 0);
   if (rest > 0) top.push([`other (${sorted.length - 12})`, rest]);
-  return barChart(top.map(([k]) => clip(k)), top.map(([, n]) => n), { horizontal: true, name: 'open ports', height: Math.max(160, 60 + top.length * 22) });
+  return barChart('services', top.map(([k]) => clip(k)), top.map(([, n]) => n), { horizontal: true, name: 'open ports', height: Math.max(160, 60 + top.length * 22) });
 }
 
 function hostsChart(d: ReportData): string | undefined {
@@ -154,7 +162,7 @@ function hostsChart(d: ReportData): string | undefined {
   let last = 9;
   while (last > 0 && bins[last] === 0) last--;
   const labels = bins.slice(0, last + 1).map((_, i) => (i === 9 ? '10+' : String(i + 1)));
-  return barChart(labels, bins.slice(0, last + 1), { name: 'hosts' });
+  return barChart('hosts', labels, bins.slice(0, last + 1), { name: 'hosts' });
 }
 
 const STEPS = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 21600, 43200, 86400, 604800];
@@ -175,7 +183,7 @@ function timeChart(d: ReportData): string | undefined {
     const t = t0 + i * step;
     return step >= 86400 ? utc(t).slice(0, 10) : utc(t).slice(11, 19);
   });
-  return chart({
+  return chart('time', {
     grid: { left: 52, right: 52, top: 36, bottom: 40 },
     legend: { top: 0, textStyle: { fontSize: 11 } },
     xAxis: { type: 'category', data: labels, axisLabel: { fontSize: 11 }, name: `UTC, ${step} s per bar`, nameLocation: 'middle', nameGap: 26, nameTextStyle: { fontSize: 11 } },
@@ -190,7 +198,7 @@ function timeChart(d: ReportData): string | undefined {
 function tlsChart(d: ReportData): string | undefined {
   if (d.tlsVersions.size === 0) return undefined;
   const entries = [...d.tlsVersions].sort((a, b) => (a[0] < b[0] ? -1 : 1));
-  return chart({
+  return chart('tls', {
     legend: { bottom: 0, textStyle: { fontSize: 11 } },
     series: [{
       type: 'pie', radius: ['38%', '66%'], center: ['50%', '45%'],
@@ -216,7 +224,7 @@ function expiryChart(d: ReportData): string | undefined {
     any = true;
   }
   if (!any) return undefined;
-  return chart({
+  return chart('expiry', {
     grid: { left: 48, right: 24, top: 28, bottom: 36 },
     xAxis: { type: 'category', data: [...EXPIRY_BINS], axisLabel: { interval: 0, fontSize: 11 } },
     yAxis: { type: 'value', minInterval: 1, name: 'certificates', nameTextStyle: { fontSize: 11 } },
