@@ -198,7 +198,9 @@ export class ReportCollector {
       return;
     }
     const proto = protoName(r.ipProto);
-    const key = `${ipKey}/${r.ipProto}/${r.port}`;
+    // Keyed by the protocol's name, as every text format prints it: a port read from JSON
+    // (where ICMPv6 is `icmp` and other protocols `err`) is the same as from a binary file.
+    const key = `${ipKey}/${proto}/${r.port}`;
     let p = this.ports.get(key);
     if (p === undefined) {
       if (this.ports.size >= LIMITS.ports) {
@@ -255,7 +257,7 @@ export class ReportCollector {
     h.banners++;
     h.up = true;
     const proto = protoName(r.ipProto);
-    const p = this.ports.get(`${ipKey}/${r.ipProto}/${r.port}`);
+    const p = this.ports.get(`${ipKey}/${proto}/${r.port}`);
     if (p !== undefined && !DETAIL_SERVICES.has(r.service) && (p.detected === undefined || p.detected === 'ssl')) {
       p.detected = r.service;
     }
@@ -267,7 +269,7 @@ export class ReportCollector {
     if (r.service === 'X509CA') return; // the chain: the leaf's table row is what matters
     if (r.service === 'ssl') {
       const v = tlsVersionOf(latin1(r.banner.subarray(0, 32)));
-      const seenKey = `${ipKey}/${r.ipProto}/${r.port}`;
+      const seenKey = `${ipKey}/${proto}/${r.port}`;
       if (v !== undefined && !this.tlsSeen.has(seenKey) && this.tlsSeen.size < LIMITS.ports) {
         this.tlsSeen.add(seenKey);
         this.tlsVersions.set(v, (this.tlsVersions.get(v) ?? 0) + 1);
@@ -278,7 +280,7 @@ export class ReportCollector {
     const cut = text.length > LIMITS.bannerChars || head.length < r.banner.length;
     if (text.length > LIMITS.bannerChars) text = text.slice(0, LIMITS.bannerChars);
     // The same banner read twice (several files of one scan, a re-scan) is listed once.
-    const dedup = `${ipKey}/${r.ipProto}/${r.port}/${r.service}/${r.banner.length}/${text}`;
+    const dedup = `${ipKey}/${proto}/${r.port}/${r.service}/${r.banner.length}/${text}`;
     if (this.bannerSeen.has(dedup)) return;
     if (this.bannerSeen.size < LIMITS.ports) this.bannerSeen.add(dedup);
     if (this.banners.length >= LIMITS.banners) {

@@ -63,7 +63,7 @@ function intOf(v: unknown, what: string, max: number, dflt?: number): number {
   return v;
 }
 
-function protoOf(v: unknown): number {
+function protoNumber(v: unknown): number {
   const p = typeof v === 'string' ? PROTOS[v] : undefined;
   if (p === undefined) bad(`bad "proto" ${typeof v === 'string' ? clip(v) : ''}`.trimEnd());
   return p;
@@ -100,7 +100,13 @@ function recordsOf(v: unknown, out: ScanRecord[]): void {
     return;
   }
   if (!isObject(v)) bad('not a JSON object');
+  if (v['rec_type'] === undefined && v['ports'] === undefined) bad('neither "ports" nor "rec_type": not a scan record');
   const ip = ipOf(v['ip']);
+  // ICMPv6 prints as `icmp` (as masscan 1.3.9 prints it): an IPv6 address tells them apart.
+  const protoOf = (x: unknown): number => {
+    const p = protoNumber(x);
+    return p === 1 && ip.version === 6 ? 58 : p;
+  };
   const timestamp = timeOf(v['timestamp']);
   if (v['rec_type'] !== undefined) {
     const data = v['data'];
