@@ -899,7 +899,7 @@ const DEFS: Def[] = [
     help: 'list the targets in scan order (same as -sL)', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'list'); } },
   { name: 'readscan', effect: acts('op:readscan', 'readscanFiles'),
     kind: 'files', state: 'field', group: 'operations', arg: '<files...>',
-    help: 'read binary scan files (-oB) and write them in another format', apply: (d, v, ctx) => {
+    help: 'read scan files (binary -oB, JSON -oJ, NDJSON -oD) and write them in another format', apply: (d, v, ctx) => {
       d.readscanFiles.push(nonEmpty(ctx, v));
       setOperation(d, 'readscan');
     } },
