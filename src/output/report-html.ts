@@ -184,7 +184,7 @@ function timeChart(d: ReportData): string | undefined {
     return step >= 86400 ? utc(t).slice(0, 10) : utc(t).slice(11, 19);
   });
   return chart('time', {
-    grid: { left: 52, right: 52, top: 36, bottom: 40 },
+    grid: { left: 52, right: 52, top: 48, bottom: 40 },
     legend: { top: 0, textStyle: { fontSize: 11 } },
     xAxis: { type: 'category', data: labels, axisLabel: { fontSize: 11 }, name: `UTC, ${step} s per bar`, nameLocation: 'middle', nameGap: 26, nameTextStyle: { fontSize: 11 } },
     yAxis: [{ type: 'value', minInterval: 1, name: 'per bar', nameTextStyle: { fontSize: 11 } }, { type: 'value', minInterval: 1, name: 'total', nameTextStyle: { fontSize: 11 } }],
@@ -444,11 +444,11 @@ export function renderReport(d: ReportData): string {
   const meta: [string, string][] = [
     ['Scan started', utc(start)],
     ['First / last result', d.firstSeen === undefined ? 'none' : `${utc(d.firstSeen)} / ${utc(d.lastSeen)} (${duration} s)`],
-    ['Records', `${c.records} (${c.statusRecords} status, ${c.bannerRecords} banner)`],
-    ['Command line', d.meta.commandLine === '' ? '(none)' : d.meta.commandLine],
+    ['Records read', `${c.records} (${c.statusRecords} status, ${c.bannerRecords} banner)`],
     ['tidescan', d.meta.version],
     ['Report written', utc(Math.floor(d.generatedMs / 1000))],
   ];
+  if (d.meta.commandLine !== '') meta.splice(3, 0, ['Command line', d.meta.commandLine]);
   if (c.overflow > 0) meta.push(['Beyond the report\'s limits', `${c.overflow} records counted in the record total only`]);
 
   const body =

@@ -12,7 +12,7 @@
  * Everything in a record is untrusted (banners are whatever a server sent): the collector
  * keeps raw values, and the renderer escapes every one of them.
  */
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { AppendError } from './append-scan.js';
 import { ipToString } from '../core/address.js';
 import type { BannerRecord, IpAddress, ScanRecord, StatusRecord } from '../core/record.js';
@@ -254,9 +254,18 @@ export class ReportCollector {
       this.overflow++;
       return;
     }
+    const head = r.banner.length > LIMITS.bannerChars ? r.banner.subarray(0, LIMITS.bannerChars) : r.banner;
+    let text = escapeBanner(head);
+    const cut = text.length > LIMITS.bannerChars || head.length < r.banner.length;
+    if (text.length > LIMITS.bannerChars) text = text.slice(0, LIMITS.bannerChars);
+    const proto = protoName(r.ipProto);
+    // The same banner read twice (several files of one scan, a re-scan) counts once. Kept as
+    // a digest: at most LIMITS.ports short keys, whatever the banners' sizes.
+    const dedup = `${ipKey}/${proto}/${r.port}/${r.service}/${createHash('sha256').update(r.banner).digest('base64')}`;
+    if (this.bannerSeen.has(dedup)) return;
+    if (this.bannerSeen.size < LIMITS.ports) this.bannerSeen.add(dedup);
     h.banners++;
     h.up = true;
-    const proto = protoName(r.ipProto);
     const p = this.ports.get(`${ipKey}/${proto}/${r.port}`);
     if (p !== undefined && !DETAIL_SERVICES.has(r.service) && (p.detected === undefined || p.detected === 'ssl')) {
       p.detected = r.service;
@@ -275,14 +284,6 @@ export class ReportCollector {
         this.tlsVersions.set(v, (this.tlsVersions.get(v) ?? 0) + 1);
       }
     }
-    const head = r.banner.length > LIMITS.bannerChars ? r.banner.subarray(0, LIMITS.bannerChars) : r.banner;
-    let text = escapeBanner(head);
-    const cut = text.length > LIMITS.bannerChars || head.length < r.banner.length;
-    if (text.length > LIMITS.bannerChars) text = text.slice(0, LIMITS.bannerChars);
-    // The same banner read twice (several files of one scan, a re-scan) is listed once.
-    const dedup = `${ipKey}/${proto}/${r.port}/${r.service}/${r.banner.length}/${text}`;
-    if (this.bannerSeen.has(dedup)) return;
-    if (this.bannerSeen.size < LIMITS.ports) this.bannerSeen.add(dedup);
     if (this.banners.length >= LIMITS.banners) {
       this.bannersNotListed++;
       return;
@@ -300,6 +301,7 @@ export class ReportCollector {
       const fp = x.fingerprint256;
       const seen = this.certs.get(fp);
       if (seen !== undefined) {
+        if (seen.endpoints.includes(endpoint)) return;
         seen.seen++;
         if (seen.endpoints.length < 32) seen.endpoints.push(endpoint);
         return;
