@@ -28,6 +28,10 @@ PKGS=(iproute2 iptables nftables tcpdump masscan libxml2-utils xsltproc nmap jq
 # Banners II real servers of test/lab/banners3.test.ts: SMB, RDP, MySQL, DNS over TCP, Sun RPC, X11
 BANNERS3_PKGS=(samba xrdp mariadb-server dnsmasq-base rpcbind tigervnc-standalone-server)
 PKGS+=("${BANNERS3_PKGS[@]}")
+# The HTML report's browser test (test/lab/report.test.ts): Debian's headless Chromium, driven
+# by playwright-core (an npm dev dependency) through /usr/bin/chromium.
+REPORT_PKGS=(chromium)
+PKGS+=("${REPORT_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -256,7 +256,7 @@ h2{font-size:17px;margin:0 0 10px}
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:14px 0 0;font-size:13px}
 dl.meta dt{color:var(--mut)}
 dl.meta dd{margin:0;word-break:break-all}
-.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(480px,1fr));gap:14px}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(380px,1fr));gap:14px}
 figure{margin:0;background:#fff;border:1px solid var(--line);border-radius:8px;padding:10px}
 figcaption{font-weight:600;margin-bottom:4px}
 figure svg{max-width:100%;height:auto;display:block}
@@ -371,7 +371,7 @@ function hostsTable(d: ReportData): string {
     { title: 'Address', cell: (r) => h(r.ip), key: (r) => r.ipKey },
     { title: 'Open', num: true, cell: (r) => String(r.open) },
     { title: 'Closed', num: true, cell: (r) => String(r.closed) },
-    { title: 'Open ports', cell: (r) => h(r.openPorts.join(', ') + (r.open > r.openPorts.length ? ', …' : '')) },
+    { title: 'Open ports', cell: (r) => h([...r.openPorts].sort((a, b) => parseInt(a, 10) - parseInt(b, 10)).join(', ') + (r.open > r.openPorts.length ? ', …' : '')) },
     { title: 'Banners', num: true, cell: (r) => String(r.banners) },
     { title: 'MAC', cell: (r) => h(r.mac ?? '') },
     { title: 'First seen', cell: (r) => h(utc(r.first)), key: (r) => String(r.first).padStart(12, '0') },

@@ -180,7 +180,7 @@ test('Chromium renders the page: no request but the file, no console error, the 
   const keep = process.env['TIDESCAN_REPORT_SCREENSHOT'];
   if (keep !== undefined && keep !== '') {
     await inPage(page, 'window.scrollTo(0, 0)');
-    await page.screenshot({ path: keep, clip: { x: 0, y: 0, width: 1280, height: 1560 }, fullPage: true });
+    await page.screenshot({ path: keep, clip: { x: 0, y: 0, width: 1280, height: 2100 }, fullPage: true });
   }
 
   assert.deepEqual(problems, [], 'no console error or warning while loading, sorting and filtering');
