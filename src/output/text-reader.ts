@@ -221,7 +221,7 @@ export class TextScanReader {
       try {
         v = JSON.parse(s);
       } catch (e) {
-        bad(`not JSON (${e instanceof Error ? e.message.slice(0, 60) : 'parse error'})`);
+        bad(`not JSON (${e instanceof Error ? e.message.slice(0, 80) : 'parse error'})`);
       }
       recordsOf(v, out);
     } catch (e) {
