@@ -47,6 +47,20 @@ export function ipSortKey(ip: IpAddress): string {
   return ip.version === 4 ? '4' + ip.v4.toString(16).padStart(8, '0') : '6' + ip.v6.toString(16).padStart(32, '0');
 }
 
+/** Map keys: numbers for IPv4 (no string built per record), strings for IPv6. */
+type Key = number | string;
+
+const PROTO_SLOT: Readonly<Record<string, number>> = { tcp: 0, udp: 1, sctp: 2, icmp: 3, arp: 4, err: 5 };
+
+function hostKey(ip: IpAddress): Key {
+  return ip.version === 4 ? ip.v4 : ipSortKey(ip);
+}
+
+/** (address, protocol name, port) as one key: below 2^51 for IPv4, so exact in a double. */
+function portKey(ip: IpAddress, h: HostEntry, proto: string, port: number): Key {
+  return ip.version === 4 ? (ip.v4 * 8 + PROTO_SLOT[proto]!) * 65536 + port : `${h.ipKey}/${proto}/${port}`;
+}
+
 export interface PortEntry {
   readonly ip: string;
   readonly ipKey: string;
@@ -109,8 +123,8 @@ export interface CertEntry {
 export interface ReportData {
   readonly meta: ScanMeta;
   readonly generatedMs: number;
-  readonly ports: ReadonlyMap<string, PortEntry>;
-  readonly hosts: ReadonlyMap<string, HostEntry>;
+  readonly ports: ReadonlyMap<Key, PortEntry>;
+  readonly hosts: ReadonlyMap<Key, HostEntry>;
   readonly banners: readonly BannerEntry[];
   readonly certs: ReadonlyMap<string, CertEntry>;
   /** ssl banner version tokens (`TLS/1.3`, ...) -> endpoints. */
@@ -146,13 +160,13 @@ function latin1(b: Uint8Array): string {
 
 /** Aggregates records for a report. Bounded by LIMITS whatever the input. */
 export class ReportCollector {
-  readonly ports = new Map<string, PortEntry>();
-  readonly hosts = new Map<string, HostEntry>();
+  readonly ports = new Map<Key, PortEntry>();
+  readonly hosts = new Map<Key, HostEntry>();
   readonly banners: BannerEntry[] = [];
   readonly certs = new Map<string, CertEntry>();
   readonly tlsVersions = new Map<string, number>();
   readonly discoveries = new Map<number, number>();
-  private readonly tlsSeen = new Set<string>();
+  private readonly tlsSeen = new Set<Key>();
   private readonly bannerSeen = new Set<string>();
   records = 0;
   statusRecords = 0;
@@ -172,11 +186,12 @@ export class ReportCollector {
     else this.banner(r);
   }
 
-  private host(ip: IpAddress, key: string, t: number): HostEntry | undefined {
+  private host(ip: IpAddress, t: number): HostEntry | undefined {
+    const key = hostKey(ip);
     let h = this.hosts.get(key);
     if (h === undefined) {
       if (this.hosts.size >= LIMITS.hosts) return undefined;
-      h = { ip: ipToString(ip), ipKey: key, open: 0, closed: 0, up: false, banners: 0, first: t, last: t, mac: undefined, openPorts: [] };
+      h = { ip: ipToString(ip), ipKey: ipSortKey(ip), open: 0, closed: 0, up: false, banners: 0, first: t, last: t, mac: undefined, openPorts: [] };
       this.hosts.set(key, h);
     }
     if (t < h.first) h.first = t;
@@ -186,8 +201,7 @@ export class ReportCollector {
 
   private status(r: StatusRecord): void {
     this.statusRecords++;
-    const ipKey = ipSortKey(r.ip);
-    const h = this.host(r.ip, ipKey, r.timestamp);
+    const h = this.host(r.ip, r.timestamp);
     if (h === undefined) {
       this.overflow++;
       return;
@@ -200,7 +214,7 @@ export class ReportCollector {
     const proto = protoName(r.ipProto);
     // Keyed by the protocol's name, as every text format prints it: a port read from JSON
     // (where ICMPv6 is `icmp` and other protocols `err`) is the same as from a binary file.
-    const key = `${ipKey}/${proto}/${r.port}`;
+    const key = portKey(r.ip, h, proto, r.port);
     let p = this.ports.get(key);
     if (p === undefined) {
       if (this.ports.size >= LIMITS.ports) {
@@ -208,7 +222,7 @@ export class ReportCollector {
         return;
       }
       p = {
-        ip: h.ip, ipKey, proto, ipProto: r.ipProto, port: r.port, status: r.status, reason: reasonString(r.reason),
+        ip: h.ip, ipKey: h.ipKey, proto, ipProto: r.ipProto, port: r.port, status: r.status, reason: reasonString(r.reason),
         ttl: r.ttl, first: r.timestamp, last: r.timestamp, detected: undefined, mac: r.mac,
       };
       this.ports.set(key, p);
@@ -248,8 +262,7 @@ export class ReportCollector {
 
   private banner(r: BannerRecord): void {
     this.bannerRecords++;
-    const ipKey = ipSortKey(r.ip);
-    const h = this.host(r.ip, ipKey, r.timestamp);
+    const h = this.host(r.ip, r.timestamp);
     if (h === undefined) {
       this.overflow++;
       return;
@@ -261,12 +274,13 @@ export class ReportCollector {
     const proto = protoName(r.ipProto);
     // The same banner read twice (several files of one scan, a re-scan) counts once. Kept as
     // a digest: at most LIMITS.ports short keys, whatever the banners' sizes.
-    const dedup = `${ipKey}/${proto}/${r.port}/${r.service}/${createHash('sha256').update(r.banner).digest('base64')}`;
+    const dedup = `${h.ipKey}/${proto}/${r.port}/${r.service}/${createHash('sha256').update(r.banner).digest('base64')}`;
     if (this.bannerSeen.has(dedup)) return;
     if (this.bannerSeen.size < LIMITS.ports) this.bannerSeen.add(dedup);
     h.banners++;
     h.up = true;
-    const p = this.ports.get(`${ipKey}/${proto}/${r.port}`);
+    const pk = portKey(r.ip, h, proto, r.port);
+    const p = this.ports.get(pk);
     if (p !== undefined && !DETAIL_SERVICES.has(r.service) && (p.detected === undefined || p.detected === 'ssl')) {
       p.detected = r.service;
     }
@@ -278,9 +292,8 @@ export class ReportCollector {
     if (r.service === 'X509CA') return; // the chain: the leaf's table row is what matters
     if (r.service === 'ssl') {
       const v = tlsVersionOf(latin1(r.banner.subarray(0, 32)));
-      const seenKey = `${ipKey}/${proto}/${r.port}`;
-      if (v !== undefined && !this.tlsSeen.has(seenKey) && this.tlsSeen.size < LIMITS.ports) {
-        this.tlsSeen.add(seenKey);
+      if (v !== undefined && !this.tlsSeen.has(pk) && this.tlsSeen.size < LIMITS.ports) {
+        this.tlsSeen.add(pk);
         this.tlsVersions.set(v, (this.tlsVersions.get(v) ?? 0) + 1);
       }
     }
@@ -288,7 +301,7 @@ export class ReportCollector {
       this.bannersNotListed++;
       return;
     }
-    this.banners.push({ ip: h.ip, ipKey, proto, port: r.port, service: r.service, timestamp: r.timestamp, text, bytes: r.banner.length, cut });
+    this.banners.push({ ip: h.ip, ipKey: h.ipKey, proto, port: r.port, service: r.service, timestamp: r.timestamp, text, bytes: r.banner.length, cut });
   }
 
   private cert(banner: Uint8Array, endpoint: string): void {
