@@ -1,14 +1,16 @@
 /**
  * Reading JSON (-oJ) and NDJSON (-oD) scan files back into records, for --readscan and
  * --report: ours, masscan's (HEAD's layout and the older one with a `,` after each record
- * and a `{finished: 1}` line), and a JSON array on one line (what `jq -c` leaves).
+ * and a `{finished: 1}` line), a JSON array on one line (what `jq -c` leaves), and records
+ * pretty-printed over several lines (what `jq .` leaves).
  *
  * Bounded and tolerant:
  * - the file is read in chunks and split into lines; a line may be at most MAX_LINE bytes
  *   (a 1 MiB banner escaped as `\u00NN` is 6 MiB): a longer one ends the file with an error;
  * - a line that is not a record (bad JSON, a field of the wrong type, an address that does
  *   not parse) is skipped and counted; every good record is delivered, and end() then
- *   throws one ScanError naming the file, the first bad line and how many more there were.
+ *   throws one ScanError naming the file, the first bad line and how many more there were;
+ * - a record spread over lines is gathered until it parses, up to MAX_LINE bytes.
  * Banner strings hold one character per byte (code points up to U+00FF, as our JSON and
  * masscan's write them); any other character is taken as UTF-8.
  */
@@ -171,6 +173,9 @@ export class TextScanReader {
   private firstBad: string | undefined;
   private failed: ScanError | undefined;
   private readonly batch: ScanRecord[] = [];
+  /** A pretty-printed record being gathered, and its first line. */
+  private multi: string | undefined;
+  private multiStart = 0;
 
   constructor(readonly fileName: string) {}
 
@@ -211,9 +216,43 @@ export class TextScanReader {
     this.line++;
     let s = text.trim();
     if (this.line === 1 && s.charCodeAt(0) === 0xfeff) s = s.slice(1).trim();
+    if (this.multi !== undefined) {
+      // Inside a record spread over lines (pretty-printed JSON): add lines until it parses.
+      this.multi += '\n' + s;
+      s = this.multi;
+      if (s.endsWith(',')) s = s.slice(0, -1).trimEnd();
+      if (!s.endsWith('}') || !this.tryParse(s, onRecord, true)) {
+        if (this.multi.length > MAX_LINE) {
+          this.multi = undefined;
+          this.badLine(`line ${this.multiStart}: a record of more than ${MAX_LINE >> 20} MiB`);
+        }
+        return;
+      }
+      this.multi = undefined;
+      return;
+    }
     if (SKIP.test(s)) return;
     if (s.startsWith(',')) s = s.slice(1).trimStart();
     if (s.endsWith(',')) s = s.slice(0, -1).trimEnd();
+    // An object left open at the end of its line starts a pretty-printed record (`jq .`).
+    if (s === '{' || (s.startsWith('{') && /[[{:]$/.test(s))) {
+      this.multi = s;
+      this.multiStart = this.line;
+      return;
+    }
+    this.tryParse(s, onRecord, false);
+  }
+
+  private badLine(what: string): void {
+    this.badLines++;
+    this.firstBad ??= what;
+  }
+
+  /**
+   * Parses one record's text and delivers its records. A bad record is counted (unless
+   * `quiet`, for a pretty-printed record that may just be incomplete); false when it failed.
+   */
+  private tryParse(s: string, onRecord: RecordHandler, quiet: boolean): boolean {
     const out = this.batch;
     out.length = 0;
     try {
@@ -221,25 +260,30 @@ export class TextScanReader {
       try {
         v = JSON.parse(s);
       } catch (e) {
+        if (quiet) return false;
         bad(`not JSON (${e instanceof Error ? e.message.slice(0, 80) : 'parse error'})`);
       }
       recordsOf(v, out);
     } catch (e) {
       if (!(e instanceof BadLine)) throw e;
-      this.badLines++;
-      this.firstBad ??= `line ${this.line}: ${e.message}`;
-      return;
+      this.badLine(`line ${quiet ? this.multiStart : this.line}: ${e.message}`);
+      return true;
     }
     for (const r of out) {
       this.records++;
       onRecord(r, r.kind === 'banner' ? appProtoId(r.service) : -1);
     }
+    return true;
   }
 
   /** The last line (without a newline), then one error for all the bad lines, if any. */
   end(onRecord?: RecordHandler): void {
     if (this.failed !== undefined) throw this.failed;
     if (this.parts.length > 0) this.take(Buffer.alloc(0), onRecord ?? (() => undefined));
+    if (this.multi !== undefined) {
+      this.multi = undefined;
+      this.badLine(`line ${this.multiStart}: a record that never ends`);
+    }
     if (this.badLines > 0) {
       const more = this.badLines > 1 ? ` (and ${this.badLines - 1} more bad line${this.badLines > 2 ? 's' : ''})` : '';
       this.failed = new ScanError('ERR_CORRUPT', `${this.fileName}: ${this.firstBad}${more}`);

@@ -93,11 +93,13 @@ test("masscan's layouts: HEAD's spacing, the older trailing commas and {finished
   const old = '{ "ip": "10.0.0.1", "timestamp": "1700000000", "ports": [ {"port": 80, "proto": "tcp", "status": "open", "reason": "syn-ack", "ttl": 64} ] },\n' +
     '{ "ip": "10.0.0.1", "timestamp": "1700000003", "ports": [ {"port": 80, "proto": "tcp", "service": {"name": "http", "banner": "HTTP/1.0 200 OK\\u000d\\u000a"} } ] },\n{finished: 1}\n';
   const oneLine = JSON.stringify(JSON.parse(head));
+  const pretty = JSON.stringify(JSON.parse(head), null, 2); // what `jq .` writes
+  const prettyLines = JSON.parse(head).map((r: unknown) => JSON.stringify(r, null, 2)).join('\n'); // `jq '.[]'`
   const want: ScanRecord[] = [
     { kind: 'status', timestamp: 1700000000, ip: { version: 4, v4: 0x0a000001 }, ipProto: 6, port: 80, status: 'open', reason: 0x12, ttl: 64 },
     { kind: 'banner', timestamp: 1700000003, ip: { version: 4, v4: 0x0a000001 }, ipProto: 6, port: 80, service: 'http', ttl: 0, banner: new Uint8Array(Buffer.from('HTTP/1.0 200 OK\r\n')), fields: undefined },
   ];
-  for (const text of [head, old, oneLine, '\ufeff' + head.replace(/\n/g, '\r\n')]) {
+  for (const text of [head, old, oneLine, pretty, prettyLines, '\ufeff' + head.replace(/\n/g, '\r\n')]) {
     const got = readText(Buffer.from(text));
     assert.equal(got.error, undefined, text);
     assert.deepEqual(got.records, want, text);
@@ -128,6 +130,17 @@ test('bad lines are skipped and reported once, naming the file and the first bad
   }
 });
 
+test('pretty-printed records: a bad one is reported at its first line, one that never ends too', () => {
+  const good = JSON.stringify({ ip: '10.0.0.1', timestamp: '1', port: 80, proto: 'tcp', rec_type: 'status', data: { status: 'open' } }, null, 2);
+  const badIp = good.replace('10.0.0.1', '10.0.0.300');
+  const text = [good, badIp, good, '{', '  "ip": "10.0.0.2",'].join('\n');
+  const got = readText(Buffer.from(text), 'p.json');
+  assert.equal(got.records.length, 2);
+  const lines = good.split('\n').length;
+  assert.equal(got.error, `p.json: line ${lines + 1}: bad address "10.0.0.300" (and 1 more bad line)`);
+  assert.equal(readText(Buffer.from('{\n"ip": "1.2.3.4",\n'), 'q.json').error, 'q.json: line 1: a record that never ends');
+});
+
 test('bounded: a line longer than MAX_LINE ends the file with an error, without holding more than that', () => {
   const r = new TextScanReader('big.json');
   const chunk = Buffer.alloc(1 << 20, 0x20);
@@ -142,6 +155,18 @@ test('bounded: a line longer than MAX_LINE ends the file with an error, without 
   assert.ok(err instanceof ScanError);
   assert.equal(err.message, `big.json: line 1: longer than ${MAX_LINE >> 20} MiB`);
   assert.ok(pushed <= MAX_LINE, 'stops at the limit');
+});
+
+test('any input ends in records and at most one ScanError, never a crash', () => {
+  const pieces = ['{', '}', '[', ']', ',', '\n', '"ip":', '"10.0.0.1"', '"ports":', '"rec_type":"status"', '"data":{}', ':', '1', 'null', '{finished: 1}', ' '];
+  fc.assert(fc.property(
+    fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.array(fc.constantFrom(...pieces), { maxLength: 60 }).map((a) => new Uint8Array(Buffer.from(a.join(''))))),
+    fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 }),
+    (bytes, chunks) => {
+      const got = readText(bytes, 'fuzz.json', chunks);
+      if (got.error !== undefined) assert.ok(got.error.startsWith('fuzz.json: ') && !got.error.includes('\n'), got.error);
+    },
+  ), { numRuns: 400 });
 });
 
 test('reasonFlags inverts reasonString for every flags byte', () => {
