@@ -399,7 +399,9 @@ function bannersTable(d: ReportData): string {
     { title: 'Port', num: true, cell: (r) => String(r.port) },
     { title: 'Proto', cell: (r) => h(r.proto) },
     { title: 'Service', cell: (r) => h(r.service) },
-    { title: 'Banner', cell: (r) => `<code>${h(r.text)}</code>${r.cut ? `<span class="note"> … (${r.bytes} bytes)</span>` : ''}` },
+    // A line break after each escaped LF (the code element keeps it), so multi-line banners
+    // read as lines; the escapes themselves stay, so the bytes are still exactly visible.
+    { title: 'Banner', cell: (r) => `<code>${h(r.text).replace(/\\x0a/g, '\\x0a\n')}</code>${r.cut ? `<span class="note"> … (${r.bytes} bytes)</span>` : ''}` },
   ]);
 }
 
@@ -419,7 +421,7 @@ function certsTable(d: ReportData): string {
     { title: 'Subject', cell: (r: CertEntry) => r.error !== undefined ? `<span class="bad">unparsable: ${h(r.error)}</span>` : h(cn(r.subject)) },
     { title: 'Issuer', cell: (r) => h(cn(r.issuer)) + (r.selfSigned ? ' <span class="note">(self-signed)</span>' : '') },
     { title: 'Names', cell: (r) => h(r.names.replace(/DNS:/g, '')) },
-    { title: 'Expires', cell: (r) => `<span class="${cls(r)}">${h(utc(r.validTo / 1000).slice(0, 10))}</span>`, key: (r) => String(Number.isFinite(r.validTo) ? r.validTo : 0).padStart(15, '0') },
+    { title: 'Expires', cell: (r) => `<span${cls(r) === '' ? '' : ` class="${cls(r)}"`}>${h(utc(r.validTo / 1000).slice(0, 10))}</span>`, key: (r) => String(Number.isFinite(r.validTo) ? r.validTo : 0).padStart(15, '0') },
     { title: 'Days left', num: true, cell: (r) => Number.isFinite(r.validTo) ? String(Math.floor((r.validTo - now) / 86_400_000)) : '' },
     { title: 'Seen at', cell: (r) => h(r.endpoints.join(', ') + (r.seen > r.endpoints.length ? ` (+${r.seen - r.endpoints.length})` : '')) },
     { title: 'SHA-256', cell: (r) => `<code>${h(r.fingerprint)}</code>` },
