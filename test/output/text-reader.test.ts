@@ -16,6 +16,7 @@ import { reasonString } from '../../src/output/format.js';
 import type { ScanRecord } from '../../src/core/record.js';
 import { ScanError } from '../../src/error.js';
 import { GOLDEN_DIR, META, SAMPLE, options, ourReadscan, rmDir, testIo, tmpDir } from './helpers.js';
+import { runCli } from '../cli/helpers.js';
 
 /** Reads bytes in the given chunk sizes (cycled); returns records and the end() error, if any. */
 function readText(bytes: Uint8Array, name = 'f.json', chunks: readonly number[] = [bytes.length || 1]): { records: ScanRecord[]; appIds: number[]; error: string | undefined } {
@@ -213,6 +214,32 @@ test('--report OUT FILES: one page from binary, JSON and NDJSON files together',
     const portRows = /<table id="ports-table"[\s\S]*?<\/table>/.exec(html)![0].match(/<tr>/g)!.length - 1;
     assert.equal(portRows, SAMPLE.filter((x) => x.kind === 'status' && x.ipProto !== 0).length);
     assert.match(html, /<dt>Scan started<\/dt><dd>2023-11-14 22:13:20Z<\/dd>/, 'a report of files starts at its first record');
+  } finally {
+    rmDir(dir);
+  }
+});
+
+test('the command line: tidescan --report OUT FILES… with a missing, a damaged and a good file; bad output paths', () => {
+  const dir = tmpDir('cli-report');
+  try {
+    const out = path.join(dir, 'r.html');
+    const missing = path.join(dir, 'missing.json');
+    const bad = path.join(dir, 'bad.ndjson');
+    fs.writeFileSync(bad, '{"ip":"1.2.3.4","timestamp":"1","port":1,"proto":"tcp","rec_type":"status","data":{"status":"open"}}\n{"ip": 7, "ports": []}\n');
+    const good = path.join(GOLDEN_DIR, 'binary.bin');
+    const r = runCli(['--report', out, missing, bad, good]);
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr,
+      `[+] --readscan ${missing}\n[-] ${missing}: cannot read (ENOENT)\n` +
+      `[+] --readscan ${bad}\n[-] ${bad}: line 2: "ip" is not a string\n` +
+      `[+] --readscan ${good}\n`);
+    const html = fs.readFileSync(out, 'utf8');
+    assert.match(html, /<td data-k="401020304">1\.2\.3\.4<\/td>/, 'the good record of the damaged file is in the page');
+    assert.match(html, /<\/html>\n$/);
+    const noDir = runCli(['--report', path.join(dir, 'no', 'r.html'), good]);
+    assert.equal(noDir.status, 1);
+    assert.match(noDir.stderr, /^\[-\] FAIL: .*no\/r\.html: cannot open for writing \(ENOENT\)\n$/m);
+    assert.match(runCli(['--report']).stderr, /--report: no files given/);
   } finally {
     rmDir(dir);
   }
