@@ -48,7 +48,7 @@ export function ipSortKey(ip: IpAddress): string {
 }
 
 /** Map keys: numbers for IPv4 (no string built per record), strings for IPv6. */
-type Key = number | string;
+export type Key = number | string;
 
 const PROTO_SLOT: Readonly<Record<string, number>> = { tcp: 0, udp: 1, sctp: 2, icmp: 3, arp: 4, err: 5 };
 
