@@ -32,6 +32,10 @@ PKGS+=("${BANNERS3_PKGS[@]}")
 # the postgres user, test/lab/postgres.ts); it brings psql (postgresql-client-NN) for the checks
 STORE_PKGS=(postgresql)
 PKGS+=("${STORE_PKGS[@]}")
+# The HTML report's browser test (test/lab/report.test.ts): Debian's headless Chromium, driven
+# by playwright-core (an npm dev dependency) through /usr/bin/chromium.
+REPORT_PKGS=(chromium)
+PKGS+=("${REPORT_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -76,6 +76,8 @@ export interface Draft {
   debug: number;
 
   readscanFiles: string[];
+  /** --report has taken its first file (the report); the next ones are scan files. */
+  reportOutput: boolean;
   bannerTypes: string[];
 
   storeResume: boolean;
@@ -144,6 +146,7 @@ export function newDraft(): Draft {
     verbosity: 0,
     debug: 0,
     readscanFiles: [],
+    reportOutput: false,
     bannerTypes: [],
     storeResume: false,
     k8s: {},

@@ -253,7 +253,7 @@ function parseAdapterPort(what: string, value: string): { begin: number; end: nu
 const OUTPUT_FORMATS: Record<string, OutputFormatName> = {
   interactive: 'interactive', list: 'list', unicornscan: 'unicornscan', xml: 'xml', binary: 'binary',
   grepable: 'grepable', greppable: 'grepable', json: 'json', ndjson: 'ndjson', certs: 'certs',
-  none: 'none', redis: 'redis', hostonly: 'hostonly',
+  none: 'none', redis: 'redis', hostonly: 'hostonly', report: 'report',
   // The result stores (src/output/store/): the file name is a SQLite file or a postgres:// URL.
   sqlite: 'sqlite', postgres: 'postgres', postgresql: 'postgres',
 };
@@ -672,7 +672,7 @@ const DEFS: Def[] = [
 
   // --- output (§1.5)
   { name: 'output-format', effect: acts('outputs'), kind: 'value', state: 'field', group: 'output', arg: '<format>',
-    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs none sqlite postgres',
+    help: 'format of --output-filename: list json ndjson grepable xml binary unicornscan hostonly certs report none sqlite postgres',
     apply: (d, v, ctx) => {
       const f = parseOutputFormat(ctx.what, v);
       const last = d.outputs[d.outputs.length - 1];
@@ -914,7 +914,21 @@ const DEFS: Def[] = [
     help: 'list the targets in scan order (same as -sL)', apply: (d, v) => { if (parseBool(v)) setOperation(d, 'list'); } },
   { name: 'readscan', effect: acts('op:readscan', 'readscanFiles'),
     kind: 'files', state: 'field', group: 'operations', arg: '<files...>',
-    help: 'read binary scan files (-oB) and write them in another format', apply: (d, v, ctx) => {
+    help: 'read scan files (binary -oB, JSON -oJ, NDJSON -oD) and write them in another format', apply: (d, v, ctx) => {
+      d.readscanFiles.push(nonEmpty(ctx, v));
+      setOperation(d, 'readscan');
+    } },
+  // --report OUT FILES…: the first file is the HTML report, the others are scan files read as
+  // --readscan reads them (binary, JSON or NDJSON); while scanning, -oW OUT writes one.
+  { name: 'report', effect: acts('op:readscan', 'readscanFiles', 'outputs'), ours: true,
+    kind: 'files', state: 'field', group: 'operations', arg: '<report.html> <files...>',
+    help: 'write an HTML report (charts, tables, banners, certificates) of binary, JSON or NDJSON scan files', apply: (d, v, ctx) => {
+      if (!d.reportOutput) {
+        d.reportOutput = true;
+        d.outputs.push({ format: 'report', filename: outputName(ctx, v) });
+        d.pendingFormat = undefined;
+        return;
+      }
       d.readscanFiles.push(nonEmpty(ctx, v));
       setOperation(d, 'readscan');
     } },
@@ -925,7 +939,7 @@ const DEFS: Def[] = [
       d.readscanFiles.push(nonEmpty(ctx, v));
       setOperation(d, 'merge');
     } },
-  { name: 'k8s-job', effect: acts('op:k8s-job', 'k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+  { name: 'k8s-job', effect: acts('op:k8s-job', 'cli:k8s-job.ts:k8sJob'), kind: 'value', state: 'operation', group: 'operations',
     arg: '<N>', ours: true, help: 'print a Kubernetes Indexed Job that runs this scan as N shards, one pod each',
     apply: (d, v, ctx) => {
       const n = parseUintDec(ctx.what, v, 100_000);
@@ -933,20 +947,20 @@ const DEFS: Def[] = [
       d.k8s.count = n;
       setOperation(d, 'k8s-job');
     } },
-  { name: 'k8s-image', effect: acts('k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+  { name: 'k8s-image', effect: acts('cli:k8s-job.ts:k8sJob'), kind: 'value', state: 'operation', group: 'operations',
     arg: '<image>', ours: true, help: 'with --k8s-job: the container image (default tidescan:latest)',
     apply: (d, v, ctx) => {
       const t = v.trim();
       if (!/^[A-Za-z0-9][A-Za-z0-9._:/@-]{0,254}$/.test(t)) fail('ERR_BAD_OPTION', ctx.what, v, 'expected an image reference, e.g. registry.example/tidescan:1');
       d.k8s.image = t;
     } },
-  { name: 'k8s-namespace', effect: acts('k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+  { name: 'k8s-namespace', effect: acts('cli:k8s-job.ts:k8sJob'), kind: 'value', state: 'operation', group: 'operations',
     arg: '<ns>', ours: true, help: 'with --k8s-job: the namespace of the Job (default default)',
     apply: (d, v, ctx) => { d.k8s.namespace = k8sName(ctx, v, 63); } },
-  { name: 'k8s-secret', effect: acts('k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+  { name: 'k8s-secret', effect: acts('cli:k8s-job.ts:k8sJob'), kind: 'value', state: 'operation', group: 'operations',
     arg: '<name>', ours: true, help: 'with --k8s-job: Secret whose key `url` is the PostgreSQL URL (default tidescan-db)',
     apply: (d, v, ctx) => { d.k8s.secret = k8sName(ctx, v, 253); } },
-  { name: 'k8s-pvc', effect: acts('k8sJob'), kind: 'value', state: 'operation', group: 'operations',
+  { name: 'k8s-pvc', effect: acts('cli:k8s-job.ts:k8sJob'), kind: 'value', state: 'operation', group: 'operations',
     arg: '<claim>', ours: true, help: 'with --k8s-job: write per-shard -oB files to this PersistentVolumeClaim instead of PostgreSQL',
     apply: (d, v, ctx) => { d.k8s.pvc = k8sName(ctx, v, 253); } },
   { name: 'readrange', effect: acts('op:readrange'),
@@ -1040,6 +1054,9 @@ export const OUTPUT_LETTERS: Readonly<Record<string, OutputFormatName>> = {
   // SQLite: Q (for query) is a letter neither masscan (L J D G X B U H R) nor nmap (N X S G A,
   // and the old M and H) gives to -o, so no user of either reads -oQ as something else.
   Q: 'sqlite',
+  // -oR is masscan's Redis output, so the HTML report takes W (web page): a letter that
+  // neither masscan (L J D G X B U H R) nor nmap (N X S G A) uses.
+  W: 'report',
 };
 
 export const DASH_S_REJECT: Readonly<Record<string, string>> = {

@@ -380,7 +380,17 @@ function argvHas(argv: readonly string[], name: string): boolean {
 function wantsDefaultConfig(argv: readonly string[], env: ParseIo['env']): boolean {
   const e = env[NO_DEFAULT_CONFIG_ENV];
   if (e !== undefined && e !== '' && e !== '0') return false;
-  return !argvHas(argv, 'readscan') && !argvHas(argv, 'merge') && !argvHas(argv, 'nodefaultconfig');
+  return !argvHas(argv, 'readscan') && !argvHas(argv, 'merge') && !reportsFiles(argv) && !argvHas(argv, 'nodefaultconfig');
+}
+
+/** `--report OUT FILE…`: a conversion of files, which (as --readscan) reads no default config. */
+function reportsFiles(argv: readonly string[]): boolean {
+  const i = argv.findIndex((a) => a.startsWith('--') && normaliseName(a.slice(2).split(/[=:[]/, 1)[0]!) === 'report');
+  if (i < 0) return false;
+  const inline = argv[i]!.includes('=') ? 1 : 0;
+  let n = inline;
+  for (let j = i + 1; j < argv.length && !argv[j]!.startsWith('-'); j++) n++;
+  return n >= 2;
 }
 
 /** Reads the default config file when it exists (a missing file is not an error). */

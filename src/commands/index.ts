@@ -12,10 +12,10 @@ import { writeText } from './fd-writer.js';
 export type CommandHandler = (config: ScanConfig) => Promise<number>;
 /**
  * The operations that print a text of the command line itself (help, usage, version, the
- * --echo family): the CLI runs them (cli/text-commands.ts), next to the options table they
+ * --echo family, and --k8s-job, whose pods get the --echo text as arguments): the CLI runs them (cli/text-commands.ts), next to the options table they
  * print.
  */
-export type TextOperation = 'usage' | 'help' | 'nmap-help' | 'version' | 'echo' | 'echo-cidr' | 'readrange';
+export type TextOperation = 'usage' | 'help' | 'nmap-help' | 'version' | 'echo' | 'echo-cidr' | 'readrange' | 'k8s-job';
 /** The operations a command runs; `scan` is the CLI's (cli/run-scan.ts). */
 export type CommandOperation = Exclude<Operation, 'scan' | TextOperation>;
 
@@ -37,10 +37,6 @@ export const COMMANDS: { readonly [K in CommandOperation]: CommandHandler } = {
   'merge': async (c) => {
     const m: typeof import('./merge.js') = await import('./merge.js');
     return m.runMerge(c);
-  },
-  'k8s-job': async (c) => {
-    const m: typeof import('./k8s-job.js') = await import('./k8s-job.js');
-    return m.runK8sJob(c);
   },
   'iflist': async () => {
     const m: typeof import('./iflist.js') = await import('./iflist.js');

@@ -24,6 +24,7 @@ export type FormatName =
   | 'unicornscan'
   | 'hostonly'
   | 'certs'
+  | 'report'
   | 'none';
 
 

@@ -1,5 +1,7 @@
 /**
- * --readscan FILES…: convert masscan binary files (ours or masscan's) to any output format.
+ * --readscan FILES…: convert scan files to any output format: masscan binary files (ours or
+ * masscan's), and JSON or NDJSON files (text-reader.ts; the first bytes decide). --report OUT
+ * FILES… is the same conversion into the HTML report format.
  *
  * As masscan: each file is announced on stderr (`[+] --readscan F`); targets and ports given
  * on the command line act as filters; --banner-type keeps only banners of those types and
@@ -20,6 +22,8 @@ import { PORT_ARP, PORT_ICMP_BASE, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BA
 import type { AppNumbering } from './app-proto.js';
 import { BANNER_TYPE_IDS } from './app-proto.js';
 import { BinaryReader } from './binary.js';
+import type { RecordHandler } from './binary.js';
+import { sniffScanFile, TextScanReader } from './text-reader.js';
 import type { ScanMeta } from './format.js';
 import { OutputSet, outputOptionsFrom } from './outputs.js';
 import type { OutputConfigFields, OutputOptions } from './outputs.js';
@@ -27,6 +31,13 @@ import type { IpAddress, ScanRecord } from '../core/record.js';
 import type { PortRange, Range4, Range6 } from '../core/range.js';
 import type { OutputIo } from './sink.js';
 import { isStoreKind, openStore, readscanInfo, type ResultStore, type ScanRow } from './store/store.js';
+
+/** BinaryReader and TextScanReader: chunks in, records out, then end(). */
+interface ScanFileReader {
+  readonly records: number;
+  push(chunk: Uint8Array, onRecord: RecordHandler): void;
+  end(onRecord: RecordHandler): void;
+}
 
 /** Range4, Range6 or PortRange (core/range.ts), for the generic lookups below. */
 interface Span<T> { readonly begin: T; readonly end: T }
@@ -259,7 +270,9 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
       if (stop) break;
       stderr(`[+] ${label} ${file}\n`);
       files++;
-      const reader = new BinaryReader({ fileName: file, numbering });
+      // Binary (masscan's header) or JSON/NDJSON text: decided by the file's first bytes.
+      let reader: ScanFileReader | undefined;
+      const binaryReader = (): BinaryReader => new BinaryReader({ fileName: file, numbering });
       let suspect = 0;
       const onRecord = (r: ScanRecord, appId: number): void => {
         if (r.kind === 'banner' && appId !== -1) {
@@ -268,7 +281,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
           if (numbering === '1.3.2' && r.service.startsWith('(')) suspect++;
         }
         records++;
-        if (progress && (reader.records & 0xffff) === 0) stderr(`[+] ${file}: ${reader.records}\r`);
+        if (progress && reader !== undefined && (reader.records & 0xffff) === 0) stderr(`[+] ${file}: ${reader.records}\r`);
         if (!filter.accepts(r, appId)) return;
         if (seen !== undefined) {
           const k = recordKey(r);
@@ -300,6 +313,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
           }
           if (n === 0) break;
           pos += n;
+          reader ??= sniffScanFile(chunk.subarray(0, n)) === 'text' ? new TextScanReader(file) : binaryReader();
           reader.push(chunk.subarray(0, n), onRecord);
           // One store batch per chunk, committed before the next chunk is read (PostgreSQL's
           // queue never grows past one chunk).
@@ -312,7 +326,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
           // Let signals and other events in between chunks.
           await new Promise<void>((res) => setImmediate(res));
         }
-        if (!stop) reader.end();
+        if (!stop) (reader ?? binaryReader()).end(onRecord);
       } catch (e) {
         if (!(e instanceof ScanError)) throw e;
         stderr(`[-] ${e.message}\n`);

@@ -14,6 +14,7 @@ import { jsonFormat } from './json.js';
 import { listFormat } from './list.js';
 import { ndjsonFormat } from './ndjson.js';
 import { noneFormat } from './none.js';
+import { reportFormat } from './report.js';
 import { unicornscanFormat } from './unicornscan.js';
 import { xmlFormat } from './xml.js';
 
@@ -28,6 +29,7 @@ export const FORMATS: readonly OutputFormat[] = [
   unicornscanFormat,
   hostonlyFormat,
   certsFormat,
+  reportFormat,
   noneFormat,
 ];
 

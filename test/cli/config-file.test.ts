@@ -116,7 +116,7 @@ test('a config file that includes itself stops with an error', () => {
   assert.throws(() => parse(['-c', 'loop.conf'], io), /nested too deep/);
 });
 
-test('the default config is read first, unless --readscan, --no-default-config or the env variable', () => {
+test('the default config is read first, unless --readscan, --report of files, --no-default-config or the env variable', () => {
   const files = { [DEFAULT_CONFIG_PATH]: 'rate = 9\nadapter = eth7\n' };
   assert.equal(parse(['10.0.0.1', '-p1'], testIo(files)).rate, 9);
   assert.equal(parse(['10.0.0.1', '-p1', '--rate', '3'], testIo(files)).rate, 3);
@@ -124,6 +124,9 @@ test('the default config is read first, unless --readscan, --no-default-config o
   assert.equal(parse(['10.0.0.1', '-p1', '--no_default.config'], testIo(files)).rate, 100);
   assert.equal(parse(['10.0.0.1', '-p1'], testIo(files, { TIDESCAN_NO_DEFAULT_CONFIG: '1' })).rate, 100);
   assert.equal(parse(['--readscan', 'x.bin'], testIo(files)).adapter, undefined);
+  assert.equal(parse(['--report', 'r.html', 'x.bin'], testIo(files)).adapter, undefined, '--report of files is a conversion');
+  assert.equal(parse(['--report=r.html', 'x.bin'], testIo(files)).adapter, undefined);
+  assert.equal(parse(['10.0.0.1', '-p1', '--report', 'r.html'], testIo(files)).rate, 9, '--report of a scan reads it');
   assert.equal(parse(['10.0.0.1', '-p1'], testIo()).rate, 100, 'missing default config is fine');
   assert.throws(() => parse(['10.0.0.1', '-p1'], testIo({ [DEFAULT_CONFIG_PATH]: 'bogus = 1\n' })),
     /tidescan\.conf:1: unknown config option/);

@@ -106,6 +106,7 @@ const SAMPLES: Record<string, string[][]> = {
   pfring: [['--pfring']],
   sendq: [['--sendq']],
   readscan: [['--readscan', 'a.bin', 'b.bin']],
+  report: [['--report', 'r.html', 'a.bin', 'b.json'], ['--report', 'scan.html']],
   'tcp-mss': [['--tcp-mss', '1200'], ['--tcp-mss=false'], ['--tcpmss']],
   'tcp-wscale': [['--tcp-wscale'], ['--tcp-wscale', '7']],
   'tcp-tsecho': [['--tcp-tsecho'], ['--tcp-tsecho', '200']],
@@ -144,7 +145,7 @@ for (const [name, cases] of Object.entries(SAMPLES)) {
 test('round trip with every sample at once (the arp one aside)', () => {
   const argv = [...BASE];
   for (const [name, cases] of Object.entries(SAMPLES)) {
-    if (name === 'arpscan' || name === 'readscan') continue;
+    if (name === 'arpscan' || name === 'readscan' || name === 'report') continue;
     argv.push(...cases[0]!);
   }
   const c = parse(argv, testIo(FILES));
@@ -222,6 +223,22 @@ test('--readscan consumes following arguments that do not start with -', () => {
   assert.equal(c.operation, 'readscan');
   assert.deepEqual(c.readscanFiles, ['a.bin', 'b.bin']);
   assert.deepEqual(c.outputs, [{ format: 'xml', filename: 'out.xml' }]);
+});
+
+test('--report OUT FILES…: the first file is the report, the others are read as --readscan reads them; -oW while scanning', () => {
+  const c = parse(['--report', 'r.html', 'a.bin', 'b.ndjson', '-oX', 'out.xml']);
+  assert.equal(c.operation, 'readscan');
+  assert.deepEqual(c.readscanFiles, ['a.bin', 'b.ndjson']);
+  assert.deepEqual(c.outputs, [{ format: 'report', filename: 'r.html' }, { format: 'xml', filename: 'out.xml' }]);
+  // Alone it is one more output of a scan, like -oW and --output-format report.
+  for (const argv of [['--report', 'r.html'], ['-oW', 'r.html'], ['-oWr.html'], ['--output-format', 'report', '--output-filename', 'r.html']]) {
+    const s = parse([...BASE, ...argv]);
+    assert.equal(s.operation, 'scan', argv.join(' '));
+    assert.deepEqual(s.outputs, [{ format: 'report', filename: 'r.html' }], argv.join(' '));
+  }
+  assert.throws(() => parse([...BASE, '--report']), /--report: no files given/);
+  // -oR stays masscan's Redis letter (refused here), not the report.
+  assert.throws(() => parse([...BASE, '-oR', '127.0.0.1']), /Redis/);
 });
 
 test('positional targets must start with a digit, : or [', () => {

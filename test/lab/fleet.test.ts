@@ -25,12 +25,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1/Job';
-import type { JobManifest } from '../../src/commands/k8s-job.js';
+import type { JobManifest } from '../../src/cli/k8s-job.js';
 import { createLab, requireRoot, type ExecResult, type Lab, type LabProcess } from './lab.js';
 import { TIDESCAN_BIN, describeRun, assertExactly, readList, runTidescan, withTempDir } from './harness.js';
 import { startScenario, expectTcp, intToIp4, ip4ToInt, TCP4_TARGET, TCP_PORTS } from './scenario.js';
 import { startPostgres, type ThrowawayPostgres } from './postgres.js';
-import { podArgv, podEnv } from '../commands/k8s-pod.js';
+import { podArgv, podEnv } from '../cli/k8s-pod.js';
 
 const N = 3;
 const SECRET = 'fleet-db';

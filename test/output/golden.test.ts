@@ -54,7 +54,7 @@ test('golden: stylesheet line in XML', () => {
   }
 });
 
-test('empty scan: JSON is [], XML a valid empty nmaprun, binary header+trailer; line formats 0 bytes', () => {
+test('empty scan: JSON is [], XML a valid empty nmaprun, binary header+trailer, a report page; line formats 0 bytes', () => {
   requireTool('xmllint');
   requireTool('jq');
   requireTool('masscan');
@@ -66,6 +66,7 @@ test('empty scan: JSON is [], XML a valid empty nmaprun, binary header+trailer; 
       const b = fs.readFileSync(out);
       if (f.name === 'json') assert.equal(b.toString(), '[\n]\n');
       else if (f.name === 'xml') assert.equal(xmlValid(out), '');
+      else if (f.name === 'report') assert.match(b.toString(), /^<!DOCTYPE html>[\s\S]*No hosts\.[\s\S]*<\/html>\n$/);
       else if (f.name === 'binary') {
         assert.equal(b.length, 198);
         assert.equal(run('masscan', ['--readscan', out, '-oL', '-']).status, 0);

@@ -7,7 +7,7 @@
  * written). This is that expansion, written from the rule, so the tests run the argv a
  * kubelet would start.
  */
-import type { JobManifest } from '../../src/commands/k8s-job.js';
+import type { JobManifest } from '../../src/cli/k8s-job.js';
 
 /** Kubernetes' `$(NAME)` expansion of one string. */
 export function expandK8s(input: string, env: Readonly<Record<string, string>>): string {

@@ -32,8 +32,8 @@
 import { stringify } from 'yaml';
 import { ScanError } from '../error.js';
 import type { K8sJobSettings, ScanConfig } from '../core/config.js';
-import { echoText } from './echo.js';
-import { writeText } from './fd-writer.js';
+import { echoConfig as echoText } from './echo.js';
+import { writeText } from '../commands/fd-writer.js';
 
 /** Where per-shard files go in the pod (--k8s-pvc). */
 export const RESULTS_DIR = '/results';

@@ -14,10 +14,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, parseAllDocuments } from 'yaml';
 import { Job } from 'kubernetes-models/batch/v1/Job';
-import { buildJob, jobYaml, jobName, escapeDollar, type JobManifest } from '../../src/commands/k8s-job.js';
-import { echoText } from '../../src/commands/echo.js';
+import { buildJob, jobYaml, jobName, escapeDollar, type JobManifest } from '../../src/cli/k8s-job.js';
+import { echoConfig as echoText } from '../../src/cli/echo.js';
 import type { ScanConfig } from '../../src/core/config.js';
-import { parse, runCli, testIo } from '../cli/helpers.js';
+import { parse, runCli, testIo } from './helpers.js';
 import { expandK8s, podArgv, podEnv } from './k8s-pod.js';
 
 const SCAN = ['198.18.0.0/22', '2001:db8::/120', '-p22,80,U:53', '--rate', '3000', '--banners', '--show', 'closed',
