@@ -1,0 +1,190 @@
+/**
+ * Two adapters on real traffic (issue 11 item 4): the lab's second veth pair (`secondPair`:
+ * <p>-s2 <-> <p>-k2) runs beside the first into the same sink. tidescan scans over both
+ * (`-e <p>-s --adapter[1] <p>-s2 --router-mac[1] ...`); tcpdump on each sink-side veth shows
+ *  - every SYN leaves through the adapter that owns its loop index (i mod 2 == n, computed here
+ *    with the scan's own blackrock), from that adapter's address and MAC, once;
+ *  - the union of the results is the whole scan (every target open or closed, once);
+ * masscan 1.3.2 beside it with the same seed and an even rate splits the targets the same way.
+ * An unknown interface at index 1 fails before anything is sent. Needs root: fails (never
+ * skips) without it.
+ */
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { createLab, requireRoot, LAB_ADDR, LAB_ADDR2, type Lab, type LabProcess } from './lab.js';
+import { assertExactly, describeRun, readList, runMasscan, runTidescan, withTempDir } from './harness.js';
+import { parseCommandLine } from '../../src/cli/parse.js';
+import { planFromRanges } from '../../src/engine/transmit.js';
+import { Blackrock } from '../../src/target/blackrock.js';
+import { Picker, Target } from '../../src/target/picker.js';
+import { formatIPv4 } from '../../src/target/ipv4.js';
+import { SIM_IO } from '../engine/scan-sim.js';
+
+let lab: Lab;
+/** Listeners: open ports of the scan (the rest of the targets answer RST: closed). */
+const OPEN = ['198.18.0.5:80', '198.18.0.9:443', '198.18.0.14:80', '198.18.0.2:443'];
+const TARGETS = ['198.18.0.0/28', '-p80,443'];
+const SEED = '17';
+
+before(async () => {
+  requireRoot();
+  lab = await createLab({ prefix: `hm${process.pid}`.slice(0, 9), ipv6: false, secondPair: true });
+  await lab.startServices({
+    tcp: OPEN.map((o) => ({ host: o.split(':')[0]!, port: Number(o.split(':')[1]) })),
+    trickle: true,
+  });
+});
+
+after(async () => {
+  await lab?.destroy();
+});
+
+/** tcpdump in the sink on `dev`, pure SYNs only, writing `file`; resolves once it listens. */
+async function capture(dev: string, file: string, filter = 'tcp[13] == 2'): Promise<LabProcess> {
+  const p = lab.spawn('sink', 'tcpdump', ['-i', dev, '-U', '-n', '-w', file, filter], { timeoutMs: 90_000 });
+  const deadline = Date.now() + 10_000;
+  while (!p.stderr().includes('listening on')) {
+    if (Date.now() > deadline) throw new Error(`tcpdump did not start: ${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return p;
+}
+
+interface Syn { readonly srcMac: string; readonly src: string; readonly dst: string }
+
+/** Stop a capture and return what tcpdump -e reads from it, one line per frame. */
+async function framesOf(p: LabProcess, file: string): Promise<string[]> {
+  await new Promise((r) => setTimeout(r, 300));
+  p.kill('SIGINT');
+  await p.done;
+  const r = await lab.exec('sink', 'tcpdump', ['-r', file, '-n', '-e']);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split('\n').filter((l) => l !== '');
+}
+
+/** Stop a capture and read its SYNs: source MAC, source address, `ip:port` probed. */
+async function synsOf(p: LabProcess, file: string): Promise<Syn[]> {
+  const out: Syn[] = [];
+  for (const line of await framesOf(p, file)) {
+    // 12:00:00.000000 02:50:00:00:00:01 > 02:50:00:00:00:02, ethertype IPv4 (0x0800), length 60: 10.250.0.1.58169 > 198.18.0.6.443: Flags [S], ...
+    const m = /^\S+ (\S+) > \S+, ethertype IPv4 .*?: (\d+\.\d+\.\d+\.\d+)\.\d+ > (\d+\.\d+\.\d+\.\d+)\.(\d+): Flags \[S\]/.exec(line);
+    if (m !== null) out.push({ srcMac: m[1]!, src: m[2]!, dst: `${m[3]}:${m[4]}` });
+  }
+  return out;
+}
+
+/** `ip:port` of the scan's loop indices i with i mod `step` == `offset` (the scan's own shuffle). */
+function ownedTargets(step: number, offset: number): string[] {
+  const c = parseCommandLine([...TARGETS, '--seed', SEED], SIM_IO);
+  const plan = planFromRanges(c.targets4, c.targets6, c.ports);
+  const br = new Blackrock(plan.range, c.seed, c.blackrockRounds);
+  const p = new Picker(plan);
+  const t = new Target();
+  const out: string[] = [];
+  for (let i = offset; i < plan.range; i += step) {
+    p.pickScan(br.shuffle(i), t);
+    out.push(`${formatIPv4(t.ip4)}:${t.port}`);
+  }
+  return out.sort();
+}
+
+function allRecords(): Set<string> {
+  return new Set(ownedTargets(1, 0).map((k) => {
+    const [ip, port] = k.split(':');
+    return `${OPEN.includes(k) ? 'open' : 'closed'} tcp ${port} ${ip}`;
+  }));
+}
+
+/** Two-adapter scans of both scanners; returns each adapter's SYNs. */
+async function twoAdapterSyns(dir: string, run: (out: string) => Promise<void>): Promise<[Syn[], Syn[]]> {
+  const f0 = path.join(dir, 'k.pcap');
+  const f1 = path.join(dir, 'k2.pcap');
+  const c0 = await capture(lab.sinkIf, f0);
+  const c1 = await capture(lab.sinkIf2!, f1);
+  await run(path.join(dir, 'out.txt'));
+  return [await synsOf(c0, f0), await synsOf(c1, f1)];
+}
+
+test('tidescan over two adapters: each SYN leaves through the adapter owning its index, the union is the whole scan', async () => {
+  await withTempDir(async (dir) => {
+    let out = '';
+    const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
+      out = o;
+      const r = await runTidescan(lab, [
+        '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac,
+        '--adapter[1]', lab.scanIf2!, '--router-mac[1]', LAB_ADDR2.sinkMac,
+        ...TARGETS, '--seed', SEED, '--rate', '2000', '--show', 'closed', '--wait', '1', '-oL', o, '-v',
+      ], { cwd: dir, timeoutMs: 60_000 });
+      assert.equal(r.code, 0, describeRun(r));
+      assert.match(r.stderr, /2 transmit threads on \S+-s, \S+-s2/);
+    });
+    for (const [n, syns, addr, mac] of [[0, s0, LAB_ADDR.scanIp4, LAB_ADDR.scanMac], [1, s1, LAB_ADDR2.scanIp4, LAB_ADDR2.scanMac]] as const) {
+      assert.ok(syns.length > 0, `adapter ${n} sent nothing`);
+      for (const s of syns) {
+        assert.equal(s.src, addr, `adapter ${n}: source address`);
+        assert.equal(s.srcMac, mac, `adapter ${n}: source MAC`);
+      }
+      assert.deepEqual(syns.map((s) => s.dst).sort(), ownedTargets(2, n), `adapter ${n} sends exactly i mod 2 == ${n}, once each`);
+    }
+    const l = await readList(out);
+    assert.deepEqual(l.bad, []);
+    assertExactly(l.records, allRecords(), 'the union of both adapters\' results');
+  });
+});
+
+test('masscan 1.3.2 over the same two adapters splits the targets the same way', async (t) => {
+  // masscan waits for a packet on every adapter before it exits: a trickle to the second
+  // adapter's address too (the lab's trickle goes to the first), bounded to 30 s.
+  const trickle = lab.spawn('sink', 'python3', ['-c', [
+    'import socket, time',
+    's = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)',
+    'for _ in range(300):',
+    `    s.sendto(b"x", ("${LAB_ADDR2.scanIp4}", 9))`,
+    '    time.sleep(0.1)',
+  ].join('\n')], { timeoutMs: 40_000 });
+  try {
+    await withTempDir(async (dir) => {
+      let out = '';
+      const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
+        out = o;
+        // An even rate keeps masscan's first index, (i + rate) mod range, on i's parity.
+        const r = await runMasscan(lab, [
+          '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--source-ip', LAB_ADDR.scanIp4,
+          '--adapter[1]', lab.scanIf2!, '--adapter-ip[1]', LAB_ADDR2.scanIp4, '--router-mac[1]', LAB_ADDR2.sinkMac,
+          ...TARGETS, '--seed', SEED, '--rate', '2000', '--show', 'closed', '--wait', '1', '-oL', o,
+        ], { cwd: dir, maxSeconds: 30 });
+        assert.equal(r.code, 0, describeRun(r));
+      });
+      assert.deepEqual(s0.map((s) => s.dst).sort(), ownedTargets(2, 0), 'masscan adapter 0');
+      assert.deepEqual(s1.map((s) => s.dst).sort(), ownedTargets(2, 1), 'masscan adapter 1');
+      for (const s of s1) assert.equal(s.srcMac, LAB_ADDR2.scanMac);
+      // Its two receive threads each write an -oL file under the same name, so what is left
+      // is not the union (seen here: one adapter's records; README, "Several adapters").
+      const l = await readList(out);
+      const all = allRecords();
+      for (const rec of l.records) assert.ok(all.has(rec), rec);
+      t.diagnostic(`masscan's -oL file: ${l.records.length} of ${all.size} records`);
+    });
+  } finally {
+    trickle.kill('SIGKILL');
+    await trickle.done;
+  }
+});
+
+test('an unknown interface at index 1 is an error naming it, and nothing is sent on adapter 0', async () => {
+  await withTempDir(async (dir) => {
+    const f0 = path.join(dir, 'k.pcap');
+    // Everything from the scanner's MAC but the kernel's answers to the lab's trickle.
+    const c0 = await capture(lab.sinkIf, f0, `ether src ${LAB_ADDR.scanMac} and not icmp`);
+    const r = await runTidescan(lab, [
+      '-e', lab.scanIf, '--adapter[1]', 'nosuch9', '--router-mac[1]', LAB_ADDR2.sinkMac,
+      ...TARGETS, '--rate', '2000', '--wait', '0',
+    ], { cwd: dir, timeoutMs: 30_000 });
+    assert.notEqual(r.code, 0, describeRun(r));
+    assert.match(r.stderr, /adapter\[1\] nosuch9: no such interface/);
+    assert.equal(r.stderr.trim().split('\n').length, 1, r.stderr);
+    // Not even the ARP for adapter 0's router (no --router-mac for it here).
+    assert.deepEqual(await framesOf(c0, f0), [], 'a frame went out');
+  });
+});
