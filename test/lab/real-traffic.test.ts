@@ -140,8 +140,8 @@ test('--vlan 7: tagged probes, tagged ARP both ways, tagged replies found, tagge
   try {
     await withTempDir(async (dir) => {
       const pcap = path.join(dir, 'vlan.pcap');
-      // Everything to or from the scanner's MAC, tagged or not.
-      const cap = await capture(lab.sinkIf, pcap, `ether host ${LAB_ADDR.scanMac}`);
+      // Everything to or from the scanner's MAC, and broadcasts, tagged or not.
+      const cap = await capture(lab.sinkIf, pcap, `ether host ${LAB_ADDR.scanMac} or ether broadcast`);
       const out = path.join(dir, 'out.txt');
       const r = await runTidescan(lab, [...linkArgs(lab), '198.18.0.60', '-p8080,8081', '--vlan', '7', '--source-ip', '10.250.7.1',
         '--rate', '100', '--seed', '3', '--show', 'closed', '--wait', '2', '-oL', out], { cwd: dir });
