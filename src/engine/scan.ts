@@ -5,6 +5,11 @@
  * Threads: one transmit worker per core (tx-worker.ts; each owns a disjoint slice of the
  * shard's index lattice, see transmit.ts), one receive worker (rx-worker.ts), and this main
  * thread, which
+ *  - with several adapters (adapter[n]): one receive worker per adapter, each with its own
+ *    record ring and frame ring; transmit worker t sends on adapter t mod adapters, so
+ *    adapter n owns the lattice points i with i mod (shards * adapters) == offset + n *
+ *    shards (target/shard.ts; i mod adapters == n unsharded, as masscan), and worker n (< the
+ *    adapter count) also sends what adapter n's receive worker queues (RSTs, ARP answers);
  *  - drains the record ring in batches and hands them to the RecordSink (sink.ts);
  *  - reports progress about once a second, and notices, as ScanEvents (no printing here:
  *    the command line's console listener prints them);
