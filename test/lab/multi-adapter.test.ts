@@ -5,6 +5,9 @@
  *  - every SYN leaves through the adapter that owns its loop index (i mod 2 == n, computed here
  *    with the scan's own blackrock), from that adapter's address and MAC, once;
  *  - the union of the results is the whole scan (every target open or closed, once);
+ *  - each adapter's receive side is its own: with spoofed sources (10.250.0.3, 10.250.1.3)
+ *    each answers the sink's ARP on its own veth, and `--pcap F` writes one file per adapter
+ *    (F.00.pcap, F.01.pcap) holding exactly the replies to that adapter's probes;
  * masscan 1.3.2 beside it with the same seed and an even rate splits the targets the same way.
  * An unknown interface at index 1 fails before anything is sent. Needs root: fails (never
  * skips) without it.
@@ -106,32 +109,47 @@ async function twoAdapterSyns(dir: string, run: (out: string) => Promise<void>):
   return [await synsOf(c0, f0), await synsOf(c1, f1)];
 }
 
-test('tidescan over two adapters: each SYN leaves through the adapter owning its index, the union is the whole scan', async () => {
-  await withTempDir(async (dir) => {
-    let out = '';
-    const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
-      out = o;
-      const r = await runTidescan(lab, [
-        '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac,
-        '--adapter[1]', lab.scanIf2!, '--router-mac[1]', LAB_ADDR2.sinkMac,
-        ...TARGETS, '--seed', SEED, '--rate', '2000', '--show', 'closed', '--wait', '1', '-oL', o, '-v',
-      ], { cwd: dir, timeoutMs: 60_000 });
-      assert.equal(r.code, 0, describeRun(r));
-      assert.match(r.stderr, /2 transmit threads on \S+-s, \S+-s2/);
-    });
-    for (const [n, syns, addr, mac] of [[0, s0, LAB_ADDR.scanIp4, LAB_ADDR.scanMac], [1, s1, LAB_ADDR2.scanIp4, LAB_ADDR2.scanMac]] as const) {
-      assert.ok(syns.length > 0, `adapter ${n} sent nothing`);
-      for (const s of syns) {
-        assert.equal(s.src, addr, `adapter ${n}: source address`);
-        assert.equal(s.srcMac, mac, `adapter ${n}: source MAC`);
+for (const spoof of [false, true]) {
+  const src0 = spoof ? LAB_ADDR.spoofIp4 : LAB_ADDR.scanIp4;
+  const src1 = spoof ? LAB_ADDR2.spoofIp4 : LAB_ADDR2.scanIp4;
+  test(`tidescan over two adapters from ${src0} and ${src1}: each SYN leaves through the adapter owning its index, ` +
+    'the union is the whole scan, each adapter\'s --pcap holds its replies', async () => {
+    await withTempDir(async (dir) => {
+      let out = '';
+      const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
+        out = o;
+        const r = await runTidescan(lab, [
+          '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac,
+          '--adapter[1]', lab.scanIf2!, '--router-mac[1]', LAB_ADDR2.sinkMac,
+          // spoofed: addresses no kernel owns, so each adapter's receive side answers ARP for its own
+          ...(spoof ? ['--adapter-ip', src0, '--adapter-ip[1]', src1] : []),
+          ...TARGETS, '--seed', SEED, '--rate', '2000', '--show', 'closed', '--wait', '1', '-oL', o, '-v',
+          '--pcap', path.join(dir, 'replies.pcap'),
+        ], { cwd: dir, timeoutMs: 60_000 });
+        assert.equal(r.code, 0, describeRun(r));
+        assert.match(r.stderr, /2 transmit threads on \S+-s, \S+-s2/);
+        if (spoof) assert.match(r.stderr, new RegExp(`adapter\\[1\\] \\S+-s2: answering ARP for ${src1.replace(/\./g, '\\.')}`));
+      });
+      for (const [n, syns, addr, mac] of [[0, s0, src0, LAB_ADDR.scanMac], [1, s1, src1, LAB_ADDR2.scanMac]] as const) {
+        assert.ok(syns.length > 0, `adapter ${n} sent nothing`);
+        for (const s of syns) {
+          assert.equal(s.src, addr, `adapter ${n}: source address`);
+          assert.equal(s.srcMac, mac, `adapter ${n}: source MAC`);
+        }
+        assert.deepEqual(syns.map((s) => s.dst).sort(), ownedTargets(2, n), `adapter ${n} sends exactly i mod 2 == ${n}, once each`);
+        // its receive side's --pcap file: the replies to its own probes, nothing else
+        const r = await lab.exec('sink', 'tcpdump', ['-r', path.join(dir, `replies.0${n}.pcap`), '-n']);
+        assert.equal(r.code, 0, r.stderr);
+        const replies = r.stdout.split('\n').filter((l) => l !== '')
+          .map((l) => /IP (\d+\.\d+\.\d+\.\d+)\.(\d+) > (\d+\.\d+\.\d+\.\d+)\.\d+: Flags/.exec(l)).map((m) => `${m?.[1]}:${m?.[2]} > ${m?.[3]}`);
+        assert.deepEqual(replies.sort(), ownedTargets(2, n).map((t) => `${t} > ${addr}`).sort(), `adapter ${n}'s pcap`);
       }
-      assert.deepEqual(syns.map((s) => s.dst).sort(), ownedTargets(2, n), `adapter ${n} sends exactly i mod 2 == ${n}, once each`);
-    }
-    const l = await readList(out);
-    assert.deepEqual(l.bad, []);
-    assertExactly(l.records, allRecords(), 'the union of both adapters\' results');
+      const l = await readList(out);
+      assert.deepEqual(l.bad, []);
+      assertExactly(l.records, allRecords(), 'the union of both adapters\' results');
+    });
   });
-});
+}
 
 test('masscan 1.3.2 over the same two adapters splits the targets the same way', async (t) => {
   // masscan waits for a packet on every adapter before it exits: a trickle to the second
