@@ -34,7 +34,7 @@ before(async () => {
   requireRoot();
   lab = await createLab({ prefix: `hm${process.pid}`.slice(0, 9), ipv6: false, secondPair: true });
   await lab.startServices({
-    tcp: OPEN.map((o) => ({ host: o.split(':')[0]!, port: Number(o.split(':')[1]) })),
+    tcp: OPEN.map((o) => ({ host: o.split(':')[0]!, port: Number(o.split(':')[1]), banner: `HM-${o}\r\n` })),
     trickle: true,
   });
 });
@@ -150,6 +150,28 @@ for (const spoof of [false, true]) {
     });
   });
 }
+
+test('--banners over two adapters from spoofed sources: each adapter\'s own TCP stack gets the banners of its targets', async () => {
+  for (const n of [0, 1]) {
+    assert.ok(OPEN.some((o) => ownedTargets(2, n).includes(o)), `no listener among adapter ${n}'s targets`);
+  }
+  await withTempDir(async (dir) => {
+    const out = path.join(dir, 'out.txt');
+    const r = await runTidescan(lab, [
+      '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--adapter-ip', LAB_ADDR.spoofIp4,
+      '--adapter[1]', lab.scanIf2!, '--router-mac[1]', LAB_ADDR2.sinkMac, '--adapter-ip[1]', LAB_ADDR2.spoofIp4,
+      ...TARGETS, '--seed', SEED, '--rate', '2000', '--banners', '--wait', '3', '-oL', out,
+    ], { cwd: dir, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, describeRun(r));
+    const l = await readList(out);
+    assertExactly(l.records, new Set(OPEN.map((o) => `open tcp ${o.split(':')[1]} ${o.split(':')[0]}`)), 'open ports');
+    for (const o of OPEN) {
+      const [ip, port] = o.split(':');
+      const lines = l.banners.filter((b) => b.startsWith(`banner tcp ${port} ${ip} `) && b.includes(`HM-${o}`));
+      assert.equal(lines.length >= 1, true, `no banner for ${o}:\n${l.banners.join('\n')}`);
+    }
+  });
+});
 
 test('masscan 1.3.2 over the same two adapters splits the targets the same way', async (t) => {
   // masscan waits for a packet on every adapter before it exits: a trickle to the second
