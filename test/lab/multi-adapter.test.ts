@@ -7,7 +7,8 @@
  *  - the union of the results is the whole scan (every target open or closed, once);
  *  - each adapter's receive side is its own: with spoofed sources (10.250.0.3, 10.250.1.3)
  *    each answers the sink's ARP on its own veth, and `--pcap F` writes one file per adapter
- *    (F.00.pcap, F.01.pcap) holding exactly the replies to that adapter's probes;
+ *    (F.00.pcap, F.01.pcap) holding exactly the replies to that adapter's probes; with
+ *    --banners each adapter's own TCP stack grabs the banners of its targets;
  * masscan 1.3.2 beside it with the same seed and an even rate splits the targets the same way.
  * An unknown interface at index 1 fails before anything is sent. Needs root: fails (never
  * skips) without it.
