@@ -36,6 +36,8 @@ export interface RxWorkerData {
   readonly setup: ReceiveSetup;
   /** Which adapter this worker receives for (its state word and counters in ScanControl). */
   readonly adapter: number;
+  /** How many adapters the scan has (-d names the adapter when there are several). */
+  readonly adapters: number;
   readonly ifname: string;
   readonly ctl: SharedArrayBuffer;
   readonly recordRing: SharedArrayBuffer;
@@ -130,7 +132,10 @@ async function main(): Promise<void> {
     r.flush();
     postBanners();
     publishRx(ctl, r, rx.stats().kernelDrops, d.adapter);
-    if ((d.setup.debug ?? 0) > 0) process.stderr.write(receiveDebugLines(r.counters, rx.stats().kernelDrops));
+    if ((d.setup.debug ?? 0) > 0) {
+      const lines = receiveDebugLines(r.counters, rx.stats().kernelDrops);
+      process.stderr.write(d.adapters > 1 ? lines.replace(/^\[debug\] receive:/gm, `[debug] receive (adapter[${d.adapter}] ${d.ifname}):`) : lines);
+    }
     rx.close();
     rx = undefined;
     pcap?.close();

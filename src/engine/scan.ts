@@ -489,7 +489,7 @@ class ScanRun {
       if (this.config.offline || ifname === undefined) continue;
       const pcap = this.config.pcapFilename;
       const data: RxWorkerData = {
-        setup: this.rxSetups[a]!, adapter: a, ifname, ctl: this.ctl.sab, recordRing: this.records[a]!.sab,
+        setup: this.rxSetups[a]!, adapter: a, adapters: this.nics, ifname, ctl: this.ctl.sab, recordRing: this.records[a]!.sab,
         frameRing: this.frames[a]!.sab, pcapFilename: pcap === undefined ? undefined : adapterFileName(pcap, a, this.nics),
         ringBytes: RX_RING_BYTES,
       };

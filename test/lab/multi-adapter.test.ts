@@ -125,10 +125,14 @@ for (const spoof of [false, true]) {
           // spoofed: addresses no kernel owns, so each adapter's receive side answers ARP for its own
           ...(spoof ? ['--adapter-ip', src0, '--adapter-ip[1]', src1] : []),
           ...TARGETS, '--seed', SEED, '--rate', '2000', '--show', 'closed', '--wait', '1', '-oL', o, '-v',
-          '--pcap', path.join(dir, 'replies.pcap'),
+          '--pcap', path.join(dir, 'replies.pcap'), '-d',
         ], { cwd: dir, timeoutMs: 60_000 });
         assert.equal(r.code, 0, describeRun(r));
         assert.match(r.stderr, /2 transmit threads on \S+-s, \S+-s2/);
+        // -d: each receive side prints its own counts, named: the 16 replies to its 16 probes
+        for (const n of [0, 1]) {
+          assert.match(r.stderr, new RegExp(`\\[debug\\] receive \\(adapter\\[${n}\\] \\S+-s${n === 0 ? '' : '2'}\\): \\d+ frames: 16 replies`), r.stderr);
+        }
         if (spoof) assert.match(r.stderr, new RegExp(`adapter\\[1\\] \\S+-s2: answering ARP for ${src1.replace(/\./g, '\\.')}`));
       });
       for (const [n, syns, addr, mac] of [[0, s0, src0, LAB_ADDR.scanMac], [1, s1, src1, LAB_ADDR2.scanMac]] as const) {
