@@ -10,8 +10,8 @@
  * route 2001:db8::/32 via fd00:250::2           local 2001:db8::/32 dev lo   (AnyIP)
  * NO default route (v4 and v6; checked)         listeners, UDP responders, trickle,
  * optional ifb <p>-i (discard sink)             iptables DROP/REJECT, nft ingress drop
- * optional second pair (`secondPair`, IPv4 only, no route: frames go out by --router-mac):
- * veth <p>-s2 10.250.1.1/30 <==================> veth <p>-k2 10.250.1.2/30
+ * optional second pair (`secondPair`, no route: frames go out through it by --router-mac):
+ * veth <p>-s2 10.250.1.1/30  fd00:251::1/64 <==> veth <p>-k2 10.250.1.2/30  fd00:251::2/64
  *   02:50:00:00:01:01                            02:50:00:00:01:02
  * ```
  *
@@ -60,6 +60,8 @@ export const LAB_ADDR2 = {
   scanIp4: '10.250.1.1',
   sinkIp4: '10.250.1.2',
   spoofIp4: '10.250.1.3',
+  scanIp6: 'fd00:251::1',
+  sinkIp6: 'fd00:251::2',
   scanMac: '02:50:00:00:01:01',
   sinkMac: '02:50:00:00:01:02',
   net4: '10.250.1.0/30',
@@ -84,10 +86,11 @@ export interface LabOptions {
   /** Keep the namespaces when this process exits (the `up` CLI). Default false. */
   readonly persistent?: boolean;
   /**
-   * A second veth pair `<p>-s2` <-> `<p>-k2` (LAB_ADDR2, IPv4 only) from the scanner into the
-   * same sink, for scans over two adapters. The scanner namespace gets no route over it (only
-   * its /30): probes leave through it because the scanner sends on it with --router-mac; the
-   * sink answers over it because the source address is on its /30. Default false.
+   * A second veth pair `<p>-s2` <-> `<p>-k2` (LAB_ADDR2; IPv6 too unless `ipv6` is false)
+   * from the scanner into the same sink, for scans over two adapters. The scanner namespace
+   * gets no route over it (only its /30 and /64): probes leave through it because the scanner
+   * sends on it with --router-mac; the sink answers over it because the source address is on
+   * its /30 (/64). Default false.
    */
   readonly secondPair?: boolean;
 }
@@ -532,7 +535,7 @@ class LabImpl implements Lab {
     await this.assertNoDefaultRoute();
   }
 
-  /** LabOptions.secondPair: `<p>-s2` <-> `<p>-k2`, IPv4 only, no route in the scanner namespace. */
+  /** LabOptions.secondPair: `<p>-s2` <-> `<p>-k2`, no route in the scanner namespace. */
   private async setupSecondPair(): Promise<void> {
     const { scanNs: S, sinkNs: K } = this;
     const B = LAB_ADDR2;
@@ -542,7 +545,8 @@ class LabImpl implements Lab {
     this.scanIf2 = sIf;
     this.sinkIf2 = kIf;
     for (const [ns, dev, ip] of [[S, sIf, B.scanIp4], [K, kIf, B.sinkIp4]] as const) {
-      await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.disable_ipv6=1`]);
+      await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.accept_dad=0`,
+        `net.ipv6.conf.${dev}.accept_ra=0`, `net.ipv6.conf.${dev}.disable_ipv6=${this.ipv6 ? 0 : 1}`]);
       await run('ip', ['-n', ns, 'addr', 'add', `${ip}/30`, 'dev', dev]);
       await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
       // As for the first pair: .3 is a host (the spoofed source), not the /30's broadcast.
@@ -550,6 +554,12 @@ class LabImpl implements Lab {
     }
     await run('ip', ['-n', K, 'neigh', 'replace', B.scanIp4, 'lladdr', B.scanMac, 'dev', kIf, 'nud', 'permanent']);
     await run('ip', ['-n', S, 'neigh', 'replace', B.sinkIp4, 'lladdr', B.sinkMac, 'dev', sIf, 'nud', 'permanent']);
+    if (this.ipv6) {
+      await run('ip', ['-n', S, '-6', 'addr', 'add', `${B.scanIp6}/64`, 'dev', sIf, 'nodad']);
+      await run('ip', ['-n', K, '-6', 'addr', 'add', `${B.sinkIp6}/64`, 'dev', kIf, 'nodad']);
+      await run('ip', ['-n', K, '-6', 'neigh', 'replace', B.scanIp6, 'lladdr', B.scanMac, 'dev', kIf, 'nud', 'permanent']);
+      await run('ip', ['-n', S, '-6', 'neigh', 'replace', B.sinkIp6, 'lladdr', B.sinkMac, 'dev', sIf, 'nud', 'permanent']);
+    }
   }
 
   private async applyNetem(spec: string): Promise<void> {

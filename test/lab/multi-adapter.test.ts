@@ -9,6 +9,7 @@
  *    each answers the sink's ARP on its own veth, and `--pcap F` writes one file per adapter
  *    (F.00.pcap, F.01.pcap) holding exactly the replies to that adapter's probes; with
  *    --banners each adapter's own TCP stack grabs the banners of its targets;
+ *  - over IPv6 too, each adapter from its own interface's address (fd00:250::1, fd00:251::1);
  * masscan 1.3.2 beside it with the same seed and an even rate splits the targets the same way.
  * An unknown interface at index 1 fails before anything is sent. Needs root: fails (never
  * skips) without it.
@@ -23,19 +24,25 @@ import { planFromRanges } from '../../src/engine/transmit.js';
 import { Blackrock } from '../../src/target/blackrock.js';
 import { Picker, Target } from '../../src/target/picker.js';
 import { formatIPv4 } from '../../src/target/ipv4.js';
+import { formatIPv6Words } from '../../src/target/ipv6.js';
+import { canonIp } from './scenario.js';
 import { SIM_IO } from '../engine/scan-sim.js';
 
 let lab: Lab;
 /** Listeners: open ports of the scan (the rest of the targets answer RST: closed). */
 const OPEN = ['198.18.0.5:80', '198.18.0.9:443', '198.18.0.14:80', '198.18.0.2:443'];
 const TARGETS = ['198.18.0.0/28', '-p80,443'];
+/** The IPv6 scan: 16 addresses, one port; one listener. */
+const TARGETS6 = ['2001:db8::/124', '-p80'];
+const OPEN6 = '2001:db8::5';
 const SEED = '17';
 
 before(async () => {
   requireRoot();
-  lab = await createLab({ prefix: `hm${process.pid}`.slice(0, 9), ipv6: false, secondPair: true });
+  lab = await createLab({ prefix: `hm${process.pid}`.slice(0, 9), secondPair: true });
   await lab.startServices({
-    tcp: OPEN.map((o) => ({ host: o.split(':')[0]!, port: Number(o.split(':')[1]), banner: `HM-${o}\r\n` })),
+    tcp: [...OPEN.map((o) => ({ host: o.split(':')[0]!, port: Number(o.split(':')[1]), banner: `HM-${o}\r\n` })),
+      { host: OPEN6, port: 80 }],
     trickle: true,
   });
 });
@@ -79,8 +86,8 @@ async function synsOf(p: LabProcess, file: string): Promise<Syn[]> {
 }
 
 /** `ip:port` of the scan's loop indices i with i mod `step` == `offset` (the scan's own shuffle). */
-function ownedTargets(step: number, offset: number): string[] {
-  const c = parseCommandLine([...TARGETS, '--seed', SEED], SIM_IO);
+function ownedTargets(step: number, offset: number, targets: readonly string[] = TARGETS): string[] {
+  const c = parseCommandLine([...targets, '--seed', SEED], SIM_IO);
   const plan = planFromRanges(c.targets4, c.targets6, c.ports);
   const br = new Blackrock(plan.range, c.seed, c.blackrockRounds);
   const p = new Picker(plan);
@@ -88,7 +95,7 @@ function ownedTargets(step: number, offset: number): string[] {
   const out: string[] = [];
   for (let i = offset; i < plan.range; i += step) {
     p.pickScan(br.shuffle(i), t);
-    out.push(`${formatIPv4(t.ip4)}:${t.port}`);
+    out.push(`${t.version === 4 ? formatIPv4(t.ip4) : canonIp(formatIPv6Words(t.ip6))}:${t.port}`);
   }
   return out.sort();
 }
@@ -155,6 +162,38 @@ for (const spoof of [false, true]) {
     });
   });
 }
+
+test('IPv6 over two adapters: each adapter sends from its own interface\'s address, exactly its indices; the union is the whole scan', async () => {
+  await withTempDir(async (dir) => {
+    const f0 = path.join(dir, 'k6.pcap');
+    const f1 = path.join(dir, 'k26.pcap');
+    // pure SYNs: TCP flags at 40 + 13 (no extension headers)
+    const c0 = await capture(lab.sinkIf, f0, 'ip6 and ip6[6] == 6 and ip6[53] == 2');
+    const c1 = await capture(lab.sinkIf2!, f1, 'ip6 and ip6[6] == 6 and ip6[53] == 2');
+    const out = path.join(dir, 'out6.txt');
+    const r = await runTidescan(lab, [
+      '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--adapter[1]', lab.scanIf2!, '--router-mac[1]', LAB_ADDR2.sinkMac,
+      ...TARGETS6, '--seed', SEED, '--rate', '2000', '--show', 'closed', '--wait', '1', '-oL', out,
+    ], { cwd: dir, timeoutMs: 60_000 });
+    assert.equal(r.code, 0, describeRun(r));
+    for (const [n, cap, file, addr, mac] of [[0, c0, f0, LAB_ADDR.scanIp6, LAB_ADDR.scanMac], [1, c1, f1, LAB_ADDR2.scanIp6, LAB_ADDR2.scanMac]] as const) {
+      const syns: string[] = [];
+      for (const line of await framesOf(cap, file)) {
+        const m = /^\S+ (\S+) > \S+, ethertype IPv6 .*?: ([0-9a-f:]+)\.\d+ > ([0-9a-f:]+)\.(\d+): Flags \[S\]/.exec(line);
+        assert.ok(m !== null, line);
+        assert.equal(m[1], mac, `adapter ${n}: source MAC`);
+        assert.equal(m[2], addr, `adapter ${n}: the interface's own IPv6 address`);
+        syns.push(`${canonIp(m[3]!)}:${m[4]}`);
+      }
+      assert.deepEqual(syns.sort(), ownedTargets(2, n, TARGETS6), `adapter ${n}`);
+    }
+    const all = new Set(ownedTargets(1, 0, TARGETS6).map((k) => {
+      const ip = k.slice(0, k.lastIndexOf(':'));
+      return `${ip === canonIp(OPEN6) ? 'open' : 'closed'} tcp 80 ${ip}`;
+    }));
+    assertExactly((await readList(out)).records, all, 'the union of both adapters\' IPv6 results');
+  });
+});
 
 test('--banners over two adapters from spoofed sources: each adapter\'s own TCP stack gets the banners of its targets', async () => {
   for (const n of [0, 1]) {
