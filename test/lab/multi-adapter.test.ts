@@ -217,7 +217,7 @@ test('--banners over two adapters from spoofed sources: each adapter\'s own TCP 
   });
 });
 
-test('masscan 1.3.2 over the same two adapters splits the targets the same way', async (t) => {
+test('masscan 1.3.2 over the same two adapters splits the targets the same way (unsharded; not with --shard)', async (t) => {
   // masscan waits for a packet on every adapter before it exits: a trickle to the second
   // adapter's address too (the lab's trickle goes to the first), bounded to 30 s.
   const trickle = lab.spawn('sink', 'python3', ['-c', [
@@ -249,6 +249,22 @@ test('masscan 1.3.2 over the same two adapters splits the targets the same way',
       const all = allRecords();
       for (const rec of l.records) assert.ok(all.has(rec), rec);
       t.diagnostic(`masscan's -oL file: ${l.records.length} of ${all.size} records`);
+    });
+    // With a shard the two differ (README): masscan 1.3.2's adapter n starts at (x-1) + n and
+    // steps (y-1) + adapters (2/3: i = 1, 5, 9, ... and 2, 6, 10, ...; 2000 = 0 mod 4 keeps
+    // (i + rate) on i's class), so its shards overlap and skip indexes; tidescan's adapter n
+    // owns i = (x-1) + n*y mod y*adapters (test/engine/scan-adapters.test.ts).
+    await withTempDir(async (dir) => {
+      const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
+        const r = await runMasscan(lab, [
+          '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--source-ip', LAB_ADDR.scanIp4,
+          '--adapter[1]', lab.scanIf2!, '--adapter-ip[1]', LAB_ADDR2.scanIp4, '--router-mac[1]', LAB_ADDR2.sinkMac,
+          ...TARGETS, '--seed', SEED, '--rate', '2000', '--shard', '2/3', '--wait', '1', '-oL', o,
+        ], { cwd: dir, maxSeconds: 30 });
+        assert.equal(r.code, 0, describeRun(r));
+      });
+      assert.deepEqual(s0.map((s) => s.dst).sort(), ownedTargets(4, 1), 'masscan --shard 2/3, adapter 0');
+      assert.deepEqual(s1.map((s) => s.dst).sort(), ownedTargets(4, 2), 'masscan --shard 2/3, adapter 1');
     });
   } finally {
     trickle.kill('SIGKILL');
