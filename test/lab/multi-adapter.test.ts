@@ -252,7 +252,7 @@ test('masscan 1.3.2 over the same two adapters splits the targets the same way (
     });
     // With a shard the two differ (README): masscan 1.3.2's adapter n starts at (x-1) + n and
     // steps (y-1) + adapters (2/3: i = 1, 5, 9, ... and 2, 6, 10, ...; 2000 = 0 mod 4 keeps
-    // (i + rate) on i's class), so its shards overlap and skip indexes; tidescan's adapter n
+    // (i + rate) on i's class), so its shards overlap (1/3 sends i = 1, 5, ... too); tidescan's adapter n
     // owns i = (x-1) + n*y mod y*adapters (test/engine/scan-adapters.test.ts).
     await withTempDir(async (dir) => {
       const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
