@@ -13,7 +13,7 @@ import type { AdapterConfig, Range4 } from '../core/config.js';
 import { MAX_ADAPTERS } from '../core/config.js';
 import { ScanError } from '../error.js';
 import { parseIPv4 } from '../target/ipv4.js';
-import { parseIPv6 } from '../target/ipv6.js';
+import { parseAdapterIp } from './options.js';
 
 /** The raw keys that carry an adapter index. */
 export const ADAPTER_INDEXED = ['adapter', 'adapter-ip', 'adapter-mac', 'router-ip', 'router-mac-ipv4', 'router-mac-ipv6'] as const;
@@ -21,31 +21,6 @@ export const ADAPTER_INDEXED = ['adapter', 'adapter-ip', 'adapter-mac', 'router-
 function last(raw: ReadonlyMap<string, readonly string[]>, k: string): string | undefined {
   const v = raw.get(k);
   return v === undefined || v.length === 0 ? undefined : v[v.length - 1];
-}
-
-/** An `adapter-ip` value as the table checked it: IPv4, IPv4 a-b or a/n, or IPv6. */
-export function adapterIpValue(text: string): { v4: Range4 } | { v6: bigint } | undefined {
-  const v = text.trim();
-  if (v.includes(':')) {
-    const six = parseIPv6(v.replace(/^\[(.*)\]$/, '$1'));
-    return six === null ? undefined : { v6: six };
-  }
-  const cidr = /^([0-9.]+)\/([0-9]{1,2})$/.exec(v);
-  if (cidr !== null) {
-    const a = parseIPv4(cidr[1]!);
-    const bits = Number(cidr[2]);
-    if (a === null || bits > 32) return undefined;
-    const size = 2 ** (32 - bits);
-    const begin = a - (a % size);
-    return { v4: { begin, end: begin + size - 1 } };
-  }
-  const dash = /^([0-9.]+)\s*-\s*([0-9.]+)$/.exec(v);
-  if (dash !== null) {
-    const b = parseIPv4(dash[1]!), e = parseIPv4(dash[2]!);
-    return b === null || e === null ? undefined : { v4: { begin: b, end: e } };
-  }
-  const one = parseIPv4(v);
-  return one === null ? undefined : { v4: { begin: one, end: one } };
 }
 
 export function extraAdapters(raw: ReadonlyMap<string, readonly string[]>): readonly AdapterConfig[] {
@@ -68,9 +43,10 @@ export function extraAdapters(raw: ReadonlyMap<string, readonly string[]>): read
     let ip4: Range4 | undefined;
     let ip6: bigint | undefined;
     for (const v of raw.get(`adapter-ip[${n}]`) ?? []) {
-      const ip = adapterIpValue(v);
-      if (ip !== undefined && 'v4' in ip) ip4 = Object.freeze(ip.v4);
-      else if (ip !== undefined) ip6 = ip.v6;
+      // checked when the option was applied (options.ts); parsed again here for its type
+      const ip = parseAdapterIp(`adapter-ip[${n}]`, v);
+      if ('v4' in ip) ip4 = Object.freeze(ip.v4);
+      else ip6 = ip.v6;
     }
     const rip = last(raw, `router-ip[${n}]`);
     out.push(Object.freeze({

@@ -189,7 +189,7 @@ function outputName(ctx: ApplyContext, value: string): string {
 }
 
 /** An IPv4 address, IPv4 range whose size is a power of two, or one IPv6 address. */
-function parseAdapterIp(what: string, value: string):
+export function parseAdapterIp(what: string, value: string):
   { v4: { begin: number; end: number } } | { v6: bigint } {
   const v = value.trim();
   const six = parseIPv6(v.replace(/^\[(.*)\]$/, '$1'));
