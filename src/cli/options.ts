@@ -150,13 +150,10 @@ function nmapInfo(name: string, message: string): (d: Draft, v: string, ctx: App
 }
 
 /**
- * Whether `adapter[n]`, `adapter-ip[n]`, ... for n > 0 are accepted. The engine drives one
- * adapter; until it splits the scan across several, an index above 0 is refused (it used to be
- * stored and ignored). Turning this on keeps them in raw under `name[n]`, as --echo prints them.
+ * For options that may carry an adapter index: the raw key for index > 0 (kept in raw under
+ * `name[n]`, as --echo prints them; cli/adapters.ts gives them their typed field
+ * `extraAdapters`), else undefined (index 0 is the option without an index).
  */
-const MULTI_ADAPTER = false;
-
-/** For options that may carry an adapter index: the raw key for index > 0, else undefined. */
 function adapterSlot(name: string, ctx: ApplyContext): string | undefined {
   if (ctx.index === undefined) return undefined;
   const n = Number(ctx.index);
@@ -164,9 +161,6 @@ function adapterSlot(name: string, ctx: ApplyContext): string | undefined {
     throw new ScanError('ERR_BAD_OPTION', `${ctx.what}[${clipInput(ctx.index)}]: adapter index must be 0..7`);
   }
   if (n === 0) return undefined;
-  if (!MULTI_ADAPTER) {
-    throw new ScanError('ERR_USAGE', `${ctx.what}[${n}]: more than one adapter is ${NOT_SUPPORTED_YET} (only index 0)`);
-  }
   return `${name}[${n}]`;
 }
 
@@ -205,7 +199,7 @@ function k8sName(ctx: ApplyContext, value: string, max: number): string {
 }
 
 /** An IPv4 address, IPv4 range whose size is a power of two, or one IPv6 address. */
-function parseAdapterIp(what: string, value: string):
+export function parseAdapterIp(what: string, value: string):
   { v4: { begin: number; end: number } } | { v6: bigint } {
   const v = value.trim();
   const six = parseIPv6(v.replace(/^\[(.*)\]$/, '$1'));
@@ -566,23 +560,30 @@ const DEFS: Def[] = [
     apply: () => undefined },
 
   // --- adapter, source, link (§1.4)
-  { name: 'adapter', effect: acts('adapter'),
+  { name: 'adapter', effect: acts('adapter', 'extraAdapters'),
     aliases: ['if', 'interface'], kind: 'value', state: 'field', group: 'adapter', index: 'adapter',
-    arg: '<ifname>', help: 'network interface (default: the one with the default route); same as -e',
+    arg: '<ifname>', help: 'network interface (default: the one with the default route); same as -e; adapter[1..7]: more, each sending its share',
     apply: (d, v, ctx) => {
       const slot = adapterSlot('adapter', ctx);
       const name = nonEmpty(ctx, v);
       if (slot !== undefined) rawSet(d, slot, name);
       else d.adapter = name;
     } },
-  { name: 'adapter-ip', effect: acts('adapterIp4', 'adapterIp6'),
+  { name: 'adapter-ip', effect: acts('adapterIp4', 'adapterIp6', 'extraAdapters'),
     aliases: ['source-ip', 'source-address', 'spoof-ip', 'spoof-address', 'src-ip'],
     kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<ip>',
     help: 'source address: IPv4, IPv4 range of 2^n addresses, or IPv6; same as -S',
     apply: (d, v, ctx) => {
       const slot = adapterSlot('adapter-ip', ctx);
       const ip = parseAdapterIp(ctx.what, v);
-      if (slot !== undefined) { rawSet(d, slot, v.trim()); return; }
+      if (slot !== undefined) {
+        // One IPv4 and one IPv6 source per adapter, as for adapter 0: a later value of the
+        // same family replaces the earlier one.
+        const six = 'v6' in ip;
+        const keep = (d.raw.get(slot) ?? []).filter((x) => x.includes(':') !== six);
+        d.raw.set(slot, [...keep, v.trim()]);
+        return;
+      }
       if ('v6' in ip) d.adapterIp6 = ip.v6;
       else d.adapterIp4 = ip.v4;
     } },
@@ -590,7 +591,7 @@ const DEFS: Def[] = [
     aliases: ['source-port', 'src-port', 'sourceport'], kind: 'value', state: 'field',
     group: 'adapter', arg: '<port[-port]>', help: 'source port or range of 2^n ports; same as -g',
     apply: (d, v, ctx) => { d.adapterPort = parseAdapterPort(ctx.what, v); } },
-  { name: 'adapter-mac', effect: acts('adapterMac'),
+  { name: 'adapter-mac', effect: acts('adapterMac', 'extraAdapters'),
     aliases: ['spoof-mac', 'source-mac', 'src-mac'], kind: 'value', state: 'field',
     group: 'adapter', index: 'adapter', arg: '<mac>', help: 'source MAC address', apply: (d, v, ctx) => {
       const slot = adapterSlot('adapter-mac', ctx);
@@ -599,7 +600,7 @@ const DEFS: Def[] = [
       if (d.adapterMac !== undefined && d.adapterMac !== mac) ctx.warn(`[-] WARNING: overwriting MAC address ${d.adapterMac} with ${mac}`);
       d.adapterMac = mac;
     } },
-  { name: 'router-mac', effect: acts('routerMac4', 'routerMac6'),
+  { name: 'router-mac', effect: acts('routerMac4', 'routerMac6', 'extraAdapters'),
     aliases: ['router', 'dest-mac', 'destination-mac', 'dst-mac', 'target-mac'],
     kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<mac>',
     help: 'gateway MAC for IPv4 and IPv6 (skips ARP/NDP)', apply: (d, v, ctx) => {
@@ -613,7 +614,7 @@ const DEFS: Def[] = [
       d.routerMac4 = mac;
       d.routerMac6 = mac;
     } },
-  { name: 'router-mac-ipv4', effect: acts('routerMac4'),
+  { name: 'router-mac-ipv4', effect: acts('routerMac4', 'extraAdapters'),
     aliases: ['router-ipv4'], kind: 'value', state: 'field', group: 'adapter',
     index: 'adapter', arg: '<mac>', help: 'gateway MAC for IPv4', apply: (d, v, ctx) => {
       const slot = adapterSlot('router-mac-ipv4', ctx);
@@ -621,7 +622,7 @@ const DEFS: Def[] = [
       if (slot !== undefined) rawSet(d, slot, mac);
       else d.routerMac4 = mac;
     } },
-  { name: 'router-mac-ipv6', effect: acts('routerMac6'),
+  { name: 'router-mac-ipv6', effect: acts('routerMac6', 'extraAdapters'),
     aliases: ['router-ipv6'], kind: 'value', state: 'field', group: 'adapter',
     index: 'adapter', arg: '<mac>', help: 'gateway MAC for IPv6', apply: (d, v, ctx) => {
       const slot = adapterSlot('router-mac-ipv6', ctx);
@@ -629,7 +630,7 @@ const DEFS: Def[] = [
       if (slot !== undefined) rawSet(d, slot, mac);
       else d.routerMac6 = mac;
     } },
-  { name: 'router-ip', effect: acts('routerIp'), kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<ipv4>',
+  { name: 'router-ip', effect: acts('routerIp', 'extraAdapters'), kind: 'value', state: 'field', group: 'adapter', index: 'adapter', arg: '<ipv4>',
     help: 'gateway IPv4 address to ARP for', apply: (d, v, ctx) => {
       const slot = adapterSlot('router-ip', ctx);
       const ip = parseIPv4(v.trim());

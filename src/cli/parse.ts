@@ -21,6 +21,7 @@ import { finishTargets, topPortRanges } from './targets.js';
 import { PORT_ARP } from '../target/ports.js';
 import { quoteInput, clipInput } from '../target/parse.js';
 import { rawOptionFields } from './typed-options.js';
+import { extraAdapters } from './adapters.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
 const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
@@ -317,6 +318,7 @@ class Parser {
       routerMac4: d.routerMac4,
       routerMac6: d.routerMac6,
       routerIp: d.routerIp,
+      extraAdapters: extraAdapters(raw),
       vlan: d.vlan,
       ttl: d.ttl,
       offline: d.offline,

@@ -74,7 +74,7 @@ export interface TemplateOptions {
 }
 
 /**
- * --k8s-job N and its --k8s-* settings (commands/k8s-job.ts): the Indexed Job that spreads
+ * --k8s-job N and its --k8s-* settings (cli/k8s-job.ts): the Indexed Job that spreads
  * the scan over N pods, one shard each.
  */
 export interface K8sJobSettings {
@@ -89,6 +89,28 @@ export interface K8sJobSettings {
   /** PersistentVolumeClaim for per-shard -oB files instead of PostgreSQL (--k8s-pvc). */
   readonly pvc: string | undefined;
 }
+
+/**
+ * One more adapter (masscan's `adapter[n]`, `adapter-ip[n]`, `adapter-mac[n]`, `router-ip[n]`,
+ * `router-mac[n]`, `router-mac-ipv4[n]`, `router-mac-ipv6[n]` for n = 1..7). Adapter 0 is the
+ * ScanConfig's own adapter fields. Each adapter has its own transmit and receive side and
+ * owns the loop indices i with i mod (shards * adapters) == shard offset + n * shards
+ * (target/shard.ts; with one shard: i mod adapters == n, as in masscan).
+ */
+export interface AdapterConfig {
+  /** n of `adapter[n]` (1..7). */
+  readonly index: number;
+  readonly adapter: string;
+  readonly adapterIp4: Range4 | undefined;
+  readonly adapterIp6: bigint | undefined;
+  readonly adapterMac: string | undefined;
+  readonly routerMac4: string | undefined;
+  readonly routerMac6: string | undefined;
+  readonly routerIp: number | undefined;
+}
+
+/** The most adapters a scan may use (masscan: 8, indices 0..7). */
+export const MAX_ADAPTERS = 8;
 
 export interface ScanConfig {
   readonly operation: Operation;
@@ -127,6 +149,8 @@ export interface ScanConfig {
   readonly routerMac4: string | undefined;
   readonly routerMac6: string | undefined;
   readonly routerIp: number | undefined;
+  /** Adapters 1..n-1 (`adapter[n]` ...), in index order, without gaps; empty: one adapter. */
+  readonly extraAdapters: readonly AdapterConfig[];
   readonly vlan: number | undefined;
   readonly ttl: number; // 255
   readonly offline: boolean;

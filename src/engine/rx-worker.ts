@@ -34,6 +34,10 @@ export const RxState = {
 
 export interface RxWorkerData {
   readonly setup: ReceiveSetup;
+  /** Which adapter this worker receives for (its state word and counters in ScanControl). */
+  readonly adapter: number;
+  /** How many adapters the scan has (-d names the adapter when there are several). */
+  readonly adapters: number;
   readonly ifname: string;
   readonly ctl: SharedArrayBuffer;
   readonly recordRing: SharedArrayBuffer;
@@ -65,19 +69,19 @@ function runTcpdump(args: readonly string[]): { status: number | null; stdout: s
 }
 
 /** Copy a receiver's counters into the control block. */
-export function publishRx(ctl: ScanControl, r: Receiver, kernelDrops: number): void {
+export function publishRx(ctl: ScanControl, r: Receiver, kernelDrops: number, a = 0): void {
   const c = r.counters;
-  ctl.setRx(RF.FRAMES, c.frames);
-  ctl.setRx(RF.VALID, c.valid);
-  ctl.setRx(RF.RECORDS, c.records);
-  ctl.setRx(RF.FOUND, c.found);
-  ctl.setRx(RF.DUPLICATES, c.duplicates);
-  ctl.setRx(RF.RECORD_DROPS, c.recordDrops);
-  ctl.setRx(RF.FRAME_DROPS, c.frameDrops);
-  ctl.setRx(RF.KERNEL_DROPS, kernelDrops);
-  ctl.setRx(RF.RST, c.rstQueued);
-  ctl.setRx(RF.ANSWERS, c.answersQueued);
-  ctl.setRx(RF.UNDECODABLE, c.undecodable);
+  ctl.setRx(RF.FRAMES, c.frames, a);
+  ctl.setRx(RF.VALID, c.valid, a);
+  ctl.setRx(RF.RECORDS, c.records, a);
+  ctl.setRx(RF.FOUND, c.found, a);
+  ctl.setRx(RF.DUPLICATES, c.duplicates, a);
+  ctl.setRx(RF.RECORD_DROPS, c.recordDrops, a);
+  ctl.setRx(RF.FRAME_DROPS, c.frameDrops, a);
+  ctl.setRx(RF.KERNEL_DROPS, kernelDrops, a);
+  ctl.setRx(RF.RST, c.rstQueued, a);
+  ctl.setRx(RF.ANSWERS, c.answersQueued, a);
+  ctl.setRx(RF.UNDECODABLE, c.undecodable, a);
 }
 
 async function main(): Promise<void> {
@@ -110,7 +114,7 @@ async function main(): Promise<void> {
       r.onFrame(buf, off, len, s, ns);
       if (r.counters.valid !== before) tracer.frame('RCVD', (performance.now() - t0) / 1000, buf, off, len);
     };
-    ctl.setRxState(RxState.RECEIVING);
+    ctl.setRxState(RxState.RECEIVING, d.adapter);
     parentPort?.postMessage({ type: 'ready' });
     let kernelDrops = 0;
     while (!ctl.shutdown()) {
@@ -119,7 +123,7 @@ async function main(): Promise<void> {
       r.flush();
       postBanners();
       kernelDrops = rx.stats().kernelDrops;
-      publishRx(ctl, r, kernelDrops);
+      publishRx(ctl, r, kernelDrops, d.adapter);
     }
     // Whatever is already in the ring when the wait ends still counts.
     rx.poll(0, onFrame);
@@ -127,14 +131,17 @@ async function main(): Promise<void> {
     r.closeConnections();
     r.flush();
     postBanners();
-    publishRx(ctl, r, rx.stats().kernelDrops);
-    if ((d.setup.debug ?? 0) > 0) process.stderr.write(receiveDebugLines(r.counters, rx.stats().kernelDrops));
+    publishRx(ctl, r, rx.stats().kernelDrops, d.adapter);
+    if ((d.setup.debug ?? 0) > 0) {
+      const lines = receiveDebugLines(r.counters, rx.stats().kernelDrops);
+      process.stderr.write(d.adapters > 1 ? lines.replace(/^\[debug\] receive:/gm, `[debug] receive (adapter[${d.adapter}] ${d.ifname}):`) : lines);
+    }
     rx.close();
     rx = undefined;
     pcap?.close();
-    ctl.setRxState(RxState.STOPPED);
+    ctl.setRxState(RxState.STOPPED, d.adapter);
   } catch (e) {
-    ctl.setRxState(RxState.FAILED);
+    ctl.setRxState(RxState.FAILED, d.adapter);
     parentPort?.postMessage({
       type: 'error',
       code: isScanError(e) ? e.code : 'ERR_INTERNAL',

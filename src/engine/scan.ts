@@ -5,6 +5,11 @@
  * Threads: one transmit worker per core (tx-worker.ts; each owns a disjoint slice of the
  * shard's index lattice, see transmit.ts), one receive worker (rx-worker.ts), and this main
  * thread, which
+ *  - with several adapters (adapter[n]): one receive worker per adapter, each with its own
+ *    record ring and frame ring; transmit worker t sends on adapter t mod adapters, so
+ *    adapter n owns the lattice points i with i mod (shards * adapters) == offset + n *
+ *    shards (target/shard.ts; i mod adapters == n unsharded, as masscan), and worker n (< the
+ *    adapter count) also sends what adapter n's receive worker queues (RSTs, ARP answers);
  *  - drains the record ring in batches and hands them to the RecordSink (sink.ts);
  *  - reports progress about once a second, and notices, as ScanEvents (no printing here:
  *    the command line's console listener prints them);
@@ -36,11 +41,11 @@ import { formatMac } from '../wire/bytes.js';
 import { ICMP_ECHO_PORT } from '../crypto/cookie.js';
 import { isStopNow, type RecordSink, type ScanEvent, type ScanKind, type ScanListener, type ScanStart, type ScanStopSignals } from './sink.js';
 import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
-import { resolveLink, type ResolveDeps, type ResolvedLink } from '../link/resolve.js';
+import { resolveLinks, type ResolveDeps, type ResolvedLink } from '../link/resolve.js';
 import { FrameRing, R, RecordRing } from './ring.js';
 import { MovingRate, percentDone } from './status.js';
 import {
-  Cmd, MAX_TX_WORKERS, RF, ScanControl, STEP_DONE, Transmitter, WF, WState,
+  Cmd, MAX_RX, MAX_TX_WORKERS, RF, ScanControl, STEP_DONE, Transmitter, WF, WState,
   planFromRanges, plannedProbes, type TransmitSetup,
 } from './transmit.js';
 import { publishRx, type RxWorkerData } from './rx-worker.js';
@@ -68,8 +73,13 @@ export interface ScanEnv {
    */
   readonly inline?: {
     readonly link: ResolvedLink;
-    openTx(thread: number): TxChannel;
+    /** Several adapters: one link each (link 0 first); absent: [link]. */
+    readonly links?: readonly ResolvedLink[];
+    /** `adapter`: which link the thread sends on (thread mod links). */
+    openTx(thread: number, adapter: number): TxChannel;
     readonly rx: RxChannel;
+    /** Several adapters: one receive channel each (rx is adapter 0's when absent). */
+    readonly rxs?: readonly RxChannel[];
     /** Called after every inline round (tests use it to stop the scan at a chosen point). */
     readonly onRound?: () => void;
   };
@@ -143,11 +153,19 @@ function scanKind(config: ScanConfig): ScanKind {
   return 'syn';
 }
 
-/** How many transmit workers: --tx-threads, else one per core (one for slow scans). */
-export function transmitThreads(config: ScanConfig, cores: number, range: number): number {
+/**
+ * How many transmit workers: --tx-threads, else one per core (one for slow scans); with
+ * several adapters, rounded up to a multiple of the adapter count (every adapter gets the
+ * same number, at least one). Worker t sends on adapter t mod adapters (see ScanRun).
+ */
+export function transmitThreads(config: ScanConfig, cores: number, range: number, adapters = 1): number {
   let n = config.txThreads > 0 ? config.txThreads : config.rate <= ONE_WORKER_RATE ? 1 : Math.max(1, cores);
   if (n > MAX_TX_WORKERS) n = MAX_TX_WORKERS;
   if (n > range) n = Math.max(1, range);
+  if (adapters > 1) {
+    const per = Math.min(Math.ceil(n / adapters), Math.floor(MAX_TX_WORKERS / adapters));
+    n = Math.max(1, per) * adapters;
+  }
   return n;
 }
 
@@ -211,41 +229,49 @@ export async function runScanWith(config: ScanConfig, options: ScanOptions, env:
     pcapPayloads: config.pcapPayloads,
   });
 
-  // --- link ---
-  let link: ResolvedLink;
-  if (env.inline !== undefined) link = env.inline.link;
+  // --- links: one per adapter (adapter[n]) ---
+  let links: readonly ResolvedLink[];
+  if (env.inline !== undefined) links = env.inline.links ?? [env.inline.link];
   else {
     if (!config.offline && env.resolveDeps === undefined) throw new ScanError('ERR_INTERNAL', 'no system access for link resolution');
-    link = resolveLink(config, env.resolveDeps ?? NO_DEPS, need4, need6);
+    links = resolveLinks(config, env.resolveDeps ?? NO_DEPS, need4, need6);
   }
-  const threads = transmitThreads(config, env.cores, plan.range);
+  if (links.length < 1 || links.length > MAX_RX) throw new ScanError('ERR_INTERNAL', `${links.length} adapters`);
+  const threads = transmitThreads(config, env.cores, plan.range, links.length);
   const emit: ScanListener = options.onEvent ?? (() => {});
   const startMs = env.unixMs();
   emit({ type: 'start', unixMs: startMs, scan: scanKind(config), hosts: plan.count4 + plan.count6, portsPerHost: plan.nports });
-  for (const n of link.notes) emit({ type: 'note', text: n });
-  emit({ type: 'note', text: `${threads} transmit thread${threads === 1 ? '' : 's'}${link.ifname !== undefined ? ` on ${link.ifname}` : ' (offline)'}` });
+  for (const [a, link] of links.entries()) {
+    for (const n of link.notes) emit({ type: 'note', text: links.length > 1 ? `adapter[${a}] ${link.ifname ?? ''}: ${n}` : n });
+  }
+  const names = links.map((l) => l.ifname).filter((n) => n !== undefined);
+  emit({ type: 'note', text: `${threads} transmit thread${threads === 1 ? '' : 's'}${names.length > 0 ? ` on ${names.join(', ')}` : ' (offline)'}` });
 
   const sink = typeof options.sink === 'function' ? options.sink({ unixMs: startMs }) : options.sink;
   let run: ScanRun | undefined;
-  let guard: RstGuard | undefined;
+  const guards: RstGuard[] = [];
   let code: number;
   try {
     // --banners from an address the host owns: keep the host's kernel from resetting our
-    // connections (its own TCP knows nothing of them).
-    guard = config.banners && !config.offline && env.inline === undefined && link.ifname !== undefined &&
-      !config.noFirewall && ((need4 && !link.answer4) || (need6 && !link.answer6))
-      ? await guardKernelRst({
-        iface: link.ifname, portBegin: link.srcPort.begin, portEnd: link.srcPort.end,
-        warn: (l) => emit({ type: 'warning', text: l }),
-      })
-      : undefined;
-    if (guard !== undefined && guard.table !== undefined) {
-      emit({ type: 'note', text: `firewall: nftables table ${guard.table} drops TCP to ports ${link.srcPort.begin}-${link.srcPort.end} on ${link.ifname} (${guard.mode})` });
+    // connections (its own TCP knows nothing of them). One guard per adapter.
+    for (const link of links) {
+      const guard = config.banners && !config.offline && env.inline === undefined && link.ifname !== undefined &&
+        !config.noFirewall && ((need4 && !link.answer4) || (need6 && !link.answer6))
+        ? await guardKernelRst({
+          iface: link.ifname, portBegin: link.srcPort.begin, portEnd: link.srcPort.end,
+          warn: (l) => emit({ type: 'warning', text: l }),
+        })
+        : undefined;
+      if (guard === undefined) continue;
+      guards.push(guard);
+      if (guard.table !== undefined) {
+        emit({ type: 'note', text: `firewall: nftables table ${guard.table} drops TCP to ports ${link.srcPort.begin}-${link.srcPort.end} on ${link.ifname} (${guard.mode})` });
+      }
     }
-    run = new ScanRun(config, options, emit, env, link, threads, plan.range, sink, udpPayloads);
+    run = new ScanRun(config, options, emit, env, links, threads, plan.range, sink, udpPayloads);
     code = await run.run();
   } catch (e) {
-    guard?.close();
+    for (const g of guards) g.close();
     run?.cleanup();
     // The scan's own error wins over one from the sink's close.
     try {
@@ -255,11 +281,25 @@ export async function runScanWith(config: ScanConfig, options: ScanOptions, env:
     }
     throw e;
   }
-  guard?.close();
+  for (const g of guards) g.close();
   run.cleanup();
   // An asynchronous sink (a database) is done committing when this resolves.
   await sink.close();
   return code;
+}
+
+/**
+ * --pcap with several adapters: one file per adapter, the adapter index before the
+ * extension (`scan.pcap` -> `scan.00.pcap`, `scan.01.pcap`; no extension: `scan.01`).
+ * One adapter: the name as given.
+ */
+export function adapterFileName(name: string, adapter: number, adapters: number): string {
+  if (adapters <= 1) return name;
+  const idx = String(adapter).padStart(2, '0');
+  const slash = name.lastIndexOf('/');
+  const dot = name.lastIndexOf('.');
+  if (dot > slash + 1) return `${name.slice(0, dot)}.${idx}${name.slice(dot)}`;
+  return `${name}.${idx}`;
 }
 
 const NO_DEPS: ResolveDeps = {
@@ -275,13 +315,16 @@ const NO_DEPS: ResolveDeps = {
 
 class ScanRun {
   private readonly ctl = ScanControl.create();
-  private readonly records = RecordRing.create(RECORD_RING_CAPACITY);
-  private readonly frames = FrameRing.create(FRAME_RING_BYTES, 1514);
+  /** Per adapter: the records its receive worker found, and the frames it wants sent. */
+  private readonly records: RecordRing[] = [];
+  private readonly frames: FrameRing[] = [];
   private readonly handles: TxHandle[] = [];
   /** Resolved when each spawned worker has exited (made at spawn, so no exit is missed). */
   private readonly exits: Promise<void>[] = [];
-  private rxWorker: Worker | undefined;
-  private readonly inlineRx: ReturnType<typeof buildReceiver> | undefined;
+  private readonly rxWorkers: Worker[] = [];
+  private readonly inlineRx: ReturnType<typeof buildReceiver>[] = [];
+  /** Adapters: worker t sends on adapter t mod nics; adapter a's receive side feeds worker a. */
+  private readonly nics: number;
   private phase: Phase = 'sending';
   /** Stop requests taken (1: the first, graceful; 2: forced). */
   private stops = 0;
@@ -303,42 +346,54 @@ class ScanRun {
   private wake: (() => void) | undefined;
   private readonly onStop = (): void => { this.takeStop(this.options.signal, 1); };
   private readonly onForce = (): void => { this.takeStop(this.options.force, 2); };
-  private readonly txOpen: TxOpen | undefined;
-  private readonly setupBase: Omit<TransmitSetup, 'thread'>;
-  private readonly rxSetup: ReceiveSetup;
+  private readonly txOpen: (TxOpen | undefined)[];
+  private readonly setupBase: Omit<TransmitSetup, 'thread' | 'link'>;
+  private readonly linkSetups: TransmitSetup['link'][];
+  private readonly rxSetups: ReceiveSetup[];
 
   constructor(
     private readonly config: ScanConfig,
     private readonly options: ScanStopSignals,
     private readonly emit: (e: ScanEvent) => void,
     private readonly env: ScanEnv,
-    private readonly link: ResolvedLink,
+    private readonly links: readonly ResolvedLink[],
     private readonly threads: number,
     range: number,
     private readonly sink: RecordSink,
     udpPayloads: readonly UdpPayloadEntry[],
   ) {
     const c = config;
+    this.nics = links.length;
+    for (let a = 0; a < this.nics; a++) {
+      this.records.push(RecordRing.create(RECORD_RING_CAPACITY));
+      this.frames.push(FrameRing.create(FRAME_RING_BYTES, 1514));
+    }
+    // The send lock of --tx-arbiter serialises every worker of the scan: with one worker per
+    // adapter nothing shares an interface, so auto goes parallel.
+    const arbiter = env.inline !== undefined || (c.txArbiter === 'auto' && threads === this.nics && this.nics > 1)
+      ? 'parallel' : c.txArbiter;
     this.setupBase = {
       targets4: c.targets4, targets6: c.targets6, ports: c.ports, seed: c.seed, rounds: c.blackrockRounds,
       shardOne: c.shard.one, shardOf: c.shard.of, resumeIndex: c.resumeIndex, resumeCount: c.resumeCount,
       retries: c.retries, infinite: c.infinite, rate: c.rate, threads,
       // Inline transmitters share the main thread: one sends at a time anyway, and the send
       // lock could not sleep there.
-      arbiter: env.inline !== undefined ? 'parallel' : c.txArbiter,
+      arbiter,
       udpPayloads,
-      link: {
-        srcMac: link.srcMac, routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
-        src4: link.src4, src6: link.src6, srcPort: link.srcPort, template: templateSetup(c.template),
-      },
     };
-    this.rxSetup = {
+    const template = templateSetup(c.template);
+    this.linkSetups = links.map((link) => ({
+      srcMac: link.srcMac, routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
+      src4: link.src4, src6: link.src6, srcPort: link.srcPort, template,
+    }));
+    const banners = c.banners ? bannerSetup(c) : undefined;
+    this.rxSetups = links.map((link) => ({
       seed: c.seed, src4: link.src4, src6: link.src6, srcPort: link.srcPort, srcMac: link.srcMac,
       routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
       answer4: link.answer4, answer6: link.answer6, noreset: c.noreset, arpscan: c.arpscan, targets4: c.targets4,
-      ports: c.ports, targets6: c.targets6, udpPayloads, banners: c.banners ? bannerSetup(c) : undefined,
-      dataLength: templateSetup(c.template).dataLength, bpf: c.bpf, packetTrace: c.packetTrace, debug: c.debug,
-    };
+      ports: c.ports, targets6: c.targets6, udpPayloads, banners,
+      dataLength: template.dataLength, bpf: c.bpf, packetTrace: c.packetTrace, debug: c.debug,
+    }));
     let total = 0;
     let end = 0;
     for (let t = 0; t < threads; t++) {
@@ -352,15 +407,22 @@ class ScanRun {
     this.totalProbes = total;
     this.sliceEnd = end;
     this.ctl.setTxMode(this.setupBase.arbiter === 'serial' && threads > 1 ? TxMode.SERIAL : TxMode.PARALLEL);
-    this.txOpen = c.offline
+    this.txOpen = links.map((link) => c.offline
       ? { kind: 'offline', batch: TX_BATCH }
       : link.ifname !== undefined
         ? { kind: 'afpacket', ifname: link.ifname, backend: c.txBackend ?? 'sendmmsg', batch: TX_BATCH }
-        : undefined;
+        : undefined);
     if (env.inline !== undefined) {
-      this.inlineRx = buildReceiver(this.rxSetup, this.records, this.frames, () => Math.floor(env.unixMs() / 1000), null,
-        (b) => this.writeBanners([b]), () => env.nowMs());
+      for (let a = 0; a < this.nics; a++) {
+        this.inlineRx.push(buildReceiver(this.rxSetups[a]!, this.records[a]!, this.frames[a]!, () => Math.floor(env.unixMs() / 1000), null,
+          (b) => this.writeBanners([b]), () => env.nowMs()));
+      }
     }
+  }
+
+  /** Worker t's setup: its adapter's link. */
+  private txSetup(t: number): TransmitSetup {
+    return { ...this.setupBase, thread: t, link: this.linkSetups[t % this.nics]! };
   }
 
   private takeStop(signal: AbortSignal | undefined, level: 1 | 2): void {
@@ -391,7 +453,7 @@ class ScanRun {
     this.options.signal?.removeEventListener('abort', this.onStop);
     this.options.force?.removeEventListener('abort', this.onForce);
     for (const h of this.handles) void h.worker?.terminate();
-    void this.rxWorker?.terminate();
+    for (const w of this.rxWorkers) void w.terminate();
   }
 
   // ------------------------------------------------------------------ start
@@ -399,7 +461,7 @@ class ScanRun {
   private startInline(): void {
     const inl = this.env.inline!;
     for (let t = 0; t < this.threads; t++) {
-      const tr = new Transmitter({ ...this.setupBase, thread: t }, inl.openTx(t), this.ctl, t === 0 ? this.frames : null,
+      const tr = new Transmitter(this.txSetup(t), inl.openTx(t, t % this.nics), this.ctl, t < this.nics ? this.frames[t]! : null,
         () => this.env.nowMs() / 1000, null);
       this.ctl.setWorkerState(t, WState.RUNNING);
       this.handles.push({ thread: t, worker: undefined, inline: tr });
@@ -430,26 +492,36 @@ class ScanRun {
   }
 
   private async startWorkers(): Promise<void> {
-    if (this.txOpen === undefined) throw new ScanError('ERR_INTERNAL', 'no transmit channel');
-    if (!this.config.offline && this.link.ifname !== undefined) {
+    for (let a = 0; a < this.nics; a++) {
+      if (this.txOpen[a] === undefined) throw new ScanError('ERR_INTERNAL', 'no transmit channel');
+    }
+    const receiving = new Set<number>();
+    for (let a = 0; a < this.nics; a++) {
+      const ifname = this.links[a]!.ifname;
+      if (this.config.offline || ifname === undefined) continue;
+      const pcap = this.config.pcapFilename;
       const data: RxWorkerData = {
-        setup: this.rxSetup, ifname: this.link.ifname, ctl: this.ctl.sab, recordRing: this.records.sab,
-        frameRing: this.frames.sab, pcapFilename: this.config.pcapFilename, ringBytes: RX_RING_BYTES,
+        setup: this.rxSetups[a]!, adapter: a, adapters: this.nics, ifname, ctl: this.ctl.sab, recordRing: this.records[a]!.sab,
+        frameRing: this.frames[a]!.sab, pcapFilename: pcap === undefined ? undefined : adapterFileName(pcap, a, this.nics),
+        ringBytes: RX_RING_BYTES,
       };
-      const w = this.spawn('./rx-worker.js', data);
-      this.rxWorker = w;
-      // Probes go out only once replies can be received.
-      const deadline = this.env.nowMs() + 10_000;
-      while (this.ctl.rxState() === 0 && this.failure === undefined) {
-        if (this.env.nowMs() > deadline) throw new ScanError('ERR_ADAPTER', `${this.link.ifname}: the receive ring did not open within 10 s`);
+      this.rxWorkers.push(this.spawn('./rx-worker.js', data));
+      receiving.add(a);
+    }
+    // Probes go out only once replies can be received, on every adapter.
+    const deadline = this.env.nowMs() + 10_000;
+    for (const a of receiving) {
+      while (this.ctl.rxState(a) === 0 && this.failure === undefined) {
+        if (this.env.nowMs() > deadline) throw new ScanError('ERR_ADAPTER', `${this.links[a]!.ifname}: the receive ring did not open within 10 s`);
         await sleep(5);
       }
       if (this.failure !== undefined) throw this.failure;
     }
     for (let t = 0; t < this.threads; t++) {
+      const a = t % this.nics;
       const data: TxWorkerData = {
-        setup: { ...this.setupBase, thread: t }, open: this.txOpen, ctl: this.ctl.sab,
-        frameRing: t === 0 && this.rxWorker !== undefined ? this.frames.sab : null,
+        setup: this.txSetup(t), open: this.txOpen[a]!, ctl: this.ctl.sab,
+        frameRing: t === a && receiving.has(a) ? this.frames[a]!.sab : null,
         packetTrace: this.config.packetTrace,
       };
       this.handles.push({ thread: t, worker: this.spawn('./tx-worker.js', data), inline: undefined });
@@ -460,10 +532,10 @@ class ScanRun {
 
   private async threadLoop(): Promise<void> {
     while (this.phase !== 'done') {
-      const ready = this.records.used() > 0;
+      const ready = this.records.some((r) => r.used() > 0);
       if (!ready) {
         await Promise.race([
-          this.records.waitForDataAsync(50),
+          ...this.records.map((r) => r.waitForDataAsync(50)),
           new Promise<void>((resolve) => { this.wake = resolve; }),
         ]);
         this.wake = undefined;
@@ -475,24 +547,31 @@ class ScanRun {
 
   private async inlineLoop(): Promise<void> {
     const inl = this.env.inline!;
-    const rx = this.inlineRx!;
+    const rxs = this.inlineRx;
+    const chans = inl.rxs ?? [inl.rx];
+    const pumpAll = (): void => {
+      for (let a = 0; a < this.nics; a++) this.handles[a]?.inline?.pump();
+    };
     let rounds = 0;
     while (this.phase !== 'done') {
       let hint = 50;
       for (const h of this.handles) {
         const t = h.inline!;
         if (t.isFinished()) {
-          if (h.thread === 0) t.pump();
+          if (h.thread < this.nics) t.pump();
           continue;
         }
         const r = t.step();
         if (r !== STEP_DONE && r < hint) hint = r;
       }
-      inl.rx.poll(0, rx.onFrame);
-      rx.tick();
-      rx.flush();
-      publishRx(this.ctl, rx, inl.rx.stats().kernelDrops);
-      this.handles[0]?.inline?.pump();
+      for (let a = 0; a < this.nics; a++) {
+        const rx = rxs[a]!, ch = chans[a]!;
+        ch.poll(0, rx.onFrame);
+        rx.tick();
+        rx.flush();
+        publishRx(this.ctl, rx, ch.stats().kernelDrops, a);
+      }
+      pumpAll();
       this.drainRecords();
       inl.onRound?.();
       this.control();
@@ -501,11 +580,13 @@ class ScanRun {
       else if ((rounds & 63) === 0) await new Promise<void>((resolve) => setImmediate(resolve));
     }
     // Late frames already queued (RSTs answering the last replies).
-    this.handles[0]?.inline?.pump();
-    inl.rx.poll(0, rx.onFrame);
-    rx.closeConnections();
-    this.handles[0]?.inline?.pump();
-    rx.flush();
+    pumpAll();
+    for (let a = 0; a < this.nics; a++) {
+      chans[a]!.poll(0, rxs[a]!.onFrame);
+      rxs[a]!.closeConnections();
+    }
+    pumpAll();
+    for (const rx of rxs) rx.flush();
   }
 
   // ------------------------------------------------------------------ control
@@ -642,12 +723,14 @@ class ScanRun {
   }
 
   private drainRecords(): void {
-    let n = 0;
-    do {
-      const batch: ScanRecord[] = [];
-      n = this.records.drain((w, o) => { batch.push(recordFromRing(w, o)); }, 4096);
-      this.hand(batch);
-    } while (n > 0);
+    for (const ring of this.records) {
+      let n = 0;
+      do {
+        const batch: ScanRecord[] = [];
+        n = ring.drain((w, o) => { batch.push(recordFromRing(w, o)); }, 4096);
+        this.hand(batch);
+      } while (n > 0);
+    }
   }
 
   // ------------------------------------------------------------------ shutdown
@@ -662,7 +745,7 @@ class ScanRun {
     if (r === 'timeout') {
       this.emit({ type: 'forced-exit' });
       for (const h of this.handles) void h.worker?.terminate();
-      void this.rxWorker?.terminate();
+      for (const w of this.rxWorkers) void w.terminate();
     }
   }
 }

@@ -65,7 +65,10 @@ export const WState = { INIT: 0, RUNNING: 1, PAUSED: 2, DONE: 3, EXITED: 4, FAIL
 
 const I_CMD = 0;
 const I_SHUTDOWN = 1;
-const I_RX_STATE = 2;
+/** Receive workers: one state word per adapter (at most MAX_RX), words 5..12. */
+const I_RX_STATE = 5;
+/** The most receive workers (adapters) a scan has (masscan: 8 adapters). */
+export const MAX_RX = 8;
 /** Send lock (0 free, 1 held, 2 held with a sleeper) and send mode (TxMode), see tx-arbiter.ts. */
 const I_TXLOCK = 3;
 const I_TXMODE = 4;
@@ -86,7 +89,7 @@ export const RF = {
   KERNEL_DROPS: 7, RST: 8, ANSWERS: 9, UNDECODABLE: 10,
 } as const;
 const RF_SLOTS = 16;
-const F_WORDS = F_RX + RF_SLOTS;
+const F_WORDS = F_RX + MAX_RX * RF_SLOTS;
 
 /**
  * Shared scan state in one SharedArrayBuffer. Commands and states are Int32 words accessed
@@ -109,7 +112,7 @@ export class ScanControl {
     this.sab = sab;
     this.i32 = new Int32Array(sab, 0, INT_WORDS);
     this.f64 = new Float64Array(sab, F_BASE_BYTES, F_WORDS);
-    if (INT_WORDS * 4 > F_BASE_BYTES) throw new ScanError('ERR_INTERNAL', 'control block layout');
+    if (INT_WORDS * 4 > F_BASE_BYTES || I_RX_STATE + MAX_RX > I_WSTATE) throw new ScanError('ERR_INTERNAL', 'control block layout');
   }
 
   cmd(): number {
@@ -173,11 +176,12 @@ export class ScanControl {
   unlockTx(): void {
     if (Atomics.exchange(this.i32, I_TXLOCK, 0) === 2) Atomics.notify(this.i32, I_TXLOCK, 1);
   }
-  rxState(): number {
-    return Atomics.load(this.i32, I_RX_STATE);
+  /** Receive worker `a`'s state (one per adapter). */
+  rxState(a = 0): number {
+    return Atomics.load(this.i32, I_RX_STATE + a);
   }
-  setRxState(s: number): void {
-    Atomics.store(this.i32, I_RX_STATE, s);
+  setRxState(s: number, a = 0): void {
+    Atomics.store(this.i32, I_RX_STATE + a, s);
   }
   w(t: number, field: number): number {
     return this.f64[F_WORKER + t * WF_SLOTS + field];
@@ -185,11 +189,18 @@ export class ScanControl {
   setW(t: number, field: number, v: number): void {
     this.f64[F_WORKER + t * WF_SLOTS + field] = v;
   }
+  /** A receive counter, summed over the receive workers (adapters). */
   rx(field: number): number {
-    return this.f64[F_RX + field];
+    let sum = 0;
+    for (let a = 0; a < MAX_RX; a++) sum += this.f64[F_RX + a * RF_SLOTS + field];
+    return sum;
   }
-  setRx(field: number, v: number): void {
-    this.f64[F_RX + field] = v;
+  /** Receive worker `a`'s own counter. */
+  rxOf(field: number, a: number): number {
+    return this.f64[F_RX + a * RF_SLOTS + field];
+  }
+  setRx(field: number, v: number, a = 0): void {
+    this.f64[F_RX + a * RF_SLOTS + field] = v;
   }
 }
 

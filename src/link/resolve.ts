@@ -110,6 +110,43 @@ function isLinkLocal6(a: bigint): boolean {
 }
 
 /**
+ * The links of a scan: adapter 0 from the config's own fields, then one per `adapter[n]`
+ * (config.extraAdapters), each resolved by the same rules on its own interface, source
+ * addresses and router; all share adapter 0's source port. An error about adapter n >= 1
+ * names it: `adapter[1] eth9: no such interface ...`.
+ */
+export function resolveLinks(config: ScanConfig, deps: ResolveDeps, need4: boolean, need6: boolean): ResolvedLink[] {
+  // Every named interface must exist before anything is sent (our ARP/NDP) on any of them.
+  if (!config.offline && config.extraAdapters.length > 0) {
+    const have = deps.listInterfaces();
+    const named = [[0, config.adapter] as const, ...config.extraAdapters.map((a) => [a.index, a.adapter] as const)];
+    for (const [n, ifname] of named) {
+      if (ifname === undefined) continue;
+      const iface = have.find((i) => i.name === ifname);
+      const label = n === 0 ? ifname : `adapter[${n}] ${ifname}`;
+      if (iface === undefined) throw new ScanError('ERR_ADAPTER', `${label}: no such interface (--iflist lists them)`);
+      if (!iface.up) throw new ScanError('ERR_ADAPTER', `${label}: interface is down (ip link set ${ifname} up)`);
+    }
+  }
+  const first = resolveLink(config, deps, need4, need6);
+  const links = [first];
+  for (const a of config.extraAdapters) {
+    const view: ScanConfig = {
+      ...config,
+      adapter: a.adapter, adapterIp4: a.adapterIp4, adapterIp6: a.adapterIp6, adapterMac: a.adapterMac,
+      routerMac4: a.routerMac4, routerMac6: a.routerMac6, routerIp: a.routerIp, adapterPort: first.srcPort,
+    };
+    try {
+      links.push(resolveLink(view, deps, need4, need6));
+    } catch (e) {
+      if (e instanceof ScanError) throw new ScanError(e.code, `adapter[${a.index}] ${e.message}`);
+      throw e;
+    }
+  }
+  return links;
+}
+
+/**
  * Decide the link of a scan. `need4`/`need6`: whether IPv4 / IPv6 targets exist (their
  * source and router MAC are then required). Throws ScanError with one clear line.
  */

@@ -40,7 +40,10 @@ const SAMPLES: Record<string, string[][]> = {
   infinite: [['--infinite']],
   wait: [['--wait', '3'], ['--wait', 'forever'], ['--wait', '2.5'], ['--wait', '0']],
   'tx-threads': [['--tx-threads', '2']],
-  adapter: [['--adapter', 'eth0'], ['-e', 'eth1'], ['--adapter[0]', 'eth2'], ['-ieth3']],
+  adapter: [['--adapter', 'eth0'], ['-e', 'eth1'], ['--adapter[0]', 'eth2'], ['-ieth3'],
+    ['-e', 'eth0', '--adapter[1]', 'eth1', '--adapter-ip[1]', '192.0.2.6', '--adapter-ip[1]', '2001:db8::6',
+      '--adapter-mac[1]', '02:00:00:00:00:06', '--router-mac[1]', '66:55:44:33:22:16', '--router-ip[1]', '192.0.2.7',
+      '--adapter[2]', 'eth2', '--router-mac-ipv4[2]', '66:55:44:33:22:17']],
   'adapter-ip': [['--adapter-ip', '192.0.2.5'], ['-S', '192.0.2.8-192.0.2.15'], ['--src-ip', '2001:db8::5'],
     ['--adapter-ip[0]', '192.0.2.9'], ['--adapter-ip', '192.0.2.16/30']],
   'adapter-port': [['--adapter-port', '40000-40015'], ['-g', '5000'], ['--source-port', '61000']],
@@ -185,14 +188,33 @@ test('name[index] forms', () => {
   assert.throws(() => parse([...BASE, '--rate[1]', '5']), /takes no \[index\]/);
   assert.throws(() => parse([...BASE, '--hello-string[70000]', 'aGk=']), /index/);
   assert.throws(() => parse([...BASE, '--adapter[9]', 'x']), /adapter index/);
-  // One adapter only: an index above 0 used to be stored and ignored; now it is refused.
-  for (const o of ['adapter', 'adapter-ip', 'adapter-mac', 'router-mac', 'router-mac-ipv4', 'router-mac-ipv6', 'router-ip']) {
-    const v = o === 'adapter' ? 'eth9' : o.includes('mac') ? '00:11:22:33:44:55' : '192.0.2.1';
+  // adapter[n] n = 1..7: more adapters, each option per index (cli/adapters.ts).
+  for (const o of ['adapter-ip', 'adapter-mac', 'router-mac', 'router-mac-ipv4', 'router-mac-ipv6', 'router-ip']) {
+    const v = o.includes('mac') ? '00:11:22:33:44:55' : '192.0.2.1';
+    // without adapter[n] the option has nothing to act on: an error, not ignored
+    const base = o === 'router-mac' ? 'router-mac-ipv4' : o;
     assert.throws(() => parse([...BASE, `--${o}[1]`, v]),
-      (e: Error) => e.message === `--${o}[1]: more than one adapter is not supported yet (only index 0)`, o);
-    assert.throws(() => parseText(`range = 10.0.0.1\nports = 80\n${o}[7] = ${v}\n`),
-      (e: Error) => e.message === `test.conf:3: ${o}[7]: more than one adapter is not supported yet (only index 0)`, o);
+      (e: Error) => e.message === `${base}[1]: no adapter[1] names the interface it is for`, o);
+    assert.throws(() => parseText(`range = 10.0.0.1\nports = 80\nadapter[6] = x6\n${o}[6] = ${v}\n`), /adapter\[1\]: missing/, o);
   }
+  const c = parseText([
+    'range = 10.0.0.1', 'ports = 80', 'adapter = a0', 'adapter[1] = a1', 'adapter-ip[1] = 192.0.2.8/30',
+    'adapter-ip[1] = 2001:db8::9', 'adapter-mac[1] = 02-00-00-00-00-01', 'router-mac[1] = 02:00:00:00:00:02',
+    'router-ip[1] = 192.0.2.1', 'adapter[2] = a2', 'router-mac-ipv6[2] = 02:00:00:00:00:03', '',
+  ].join('\n'));
+  assert.equal(c.adapter, 'a0');
+  assert.deepEqual(c.extraAdapters, [
+    { index: 1, adapter: 'a1', adapterIp4: { begin: 0xc0000208, end: 0xc000020b }, adapterIp6: 0x20010db8000000000000000000000009n,
+      adapterMac: '02:00:00:00:00:01', routerMac4: '02:00:00:00:00:02', routerMac6: '02:00:00:00:00:02', routerIp: 0xc0000201 },
+    { index: 2, adapter: 'a2', adapterIp4: undefined, adapterIp6: undefined, adapterMac: undefined,
+      routerMac4: undefined, routerMac6: '02:00:00:00:00:03', routerIp: undefined },
+  ]);
+  // the command-line spelling means the same
+  const d = parse([...BASE, '-e', 'a0', '--adapter[1]', 'a1', '--adapter-ip[1]', '192.0.2.8/30', '--adapter-ip[1]=2001:db8::9',
+    '--adapter-mac[1]', '02-00-00-00-00-01', '--router-mac[1]', '02:00:00:00:00:02', '--router-ip[1]', '192.0.2.1',
+    '--adapter[2]', 'a2', '--router-mac-ipv6[2]', '02:00:00:00:00:03']);
+  assert.deepEqual(d.extraAdapters, c.extraAdapters);
+  assert.deepEqual(parse(BASE).extraAdapters, []);
 });
 
 test('singletons never consume the next argument', () => {

@@ -10,6 +10,9 @@
  * route 2001:db8::/32 via fd00:250::2           local 2001:db8::/32 dev lo   (AnyIP)
  * NO default route (v4 and v6; checked)         listeners, UDP responders, trickle,
  * optional ifb <p>-i (discard sink)             iptables DROP/REJECT, nft ingress drop
+ * optional second pair (`secondPair`, no route: frames go out through it by --router-mac):
+ * veth <p>-s2 10.250.1.1/30  fd00:251::1/64 <==> veth <p>-k2 10.250.1.2/30  fd00:251::2/64
+ *   02:50:00:00:01:01                            02:50:00:00:01:02
  * ```
  *
  * Guarantees:
@@ -52,6 +55,18 @@ export const LAB_ADDR = {
   net6: '2001:db8::/32',
 } as const;
 
+/** The optional second veth pair (LabOptions.secondPair): a second adapter into the same sink. */
+export const LAB_ADDR2 = {
+  scanIp4: '10.250.1.1',
+  sinkIp4: '10.250.1.2',
+  spoofIp4: '10.250.1.3',
+  scanIp6: 'fd00:251::1',
+  sinkIp6: 'fd00:251::2',
+  scanMac: '02:50:00:00:01:01',
+  sinkMac: '02:50:00:00:01:02',
+  net4: '10.250.1.0/30',
+} as const;
+
 export type LabNs = 'scan' | 'sink';
 
 export interface LabOptions {
@@ -70,6 +85,14 @@ export interface LabOptions {
   readonly ifb?: boolean;
   /** Keep the namespaces when this process exits (the `up` CLI). Default false. */
   readonly persistent?: boolean;
+  /**
+   * A second veth pair `<p>-s2` <-> `<p>-k2` (LAB_ADDR2; IPv6 too unless `ipv6` is false)
+   * from the scanner into the same sink, for scans over two adapters. The scanner namespace
+   * gets no route over it (only its /30 and /64): probes leave through it because the scanner
+   * sends on it with --router-mac; the sink answers over it because the source address is on
+   * its /30 (/64). Default false.
+   */
+  readonly secondPair?: boolean;
 }
 
 export interface ExecOptions {
@@ -141,6 +164,9 @@ export interface Lab {
   readonly sinkIf: string;
   /** The ifb device in the scanner namespace, when `ifb` was asked for. */
   readonly ifbIf: string | undefined;
+  /** The second pair's scanner-side and sink-side veths, when `secondPair` was asked for. */
+  readonly scanIf2: string | undefined;
+  readonly sinkIf2: string | undefined;
   readonly ipv6: boolean;
   readonly addr: typeof LAB_ADDR;
 
@@ -376,6 +402,8 @@ class LabImpl implements Lab {
   readonly scanIf: string;
   readonly sinkIf: string;
   ifbIf: string | undefined;
+  scanIf2: string | undefined;
+  sinkIf2: string | undefined;
   readonly ipv6: boolean;
   readonly addr = LAB_ADDR;
   readonly tracked = new Set<LabProcess>();
@@ -389,6 +417,8 @@ class LabImpl implements Lab {
     this.scanIf = `${prefix}-s`;
     this.sinkIf = `${prefix}-k`;
     this.ifbIf = undefined;
+    this.scanIf2 = undefined;
+    this.sinkIf2 = undefined;
     this.ipv6 = ipv6;
   }
 
@@ -432,7 +462,7 @@ class LabImpl implements Lab {
     for (const line of routes.split('\n')) {
       const dst = line.trim().split(/\s+/)[0];
       if (!dst) continue;
-      if (dst !== '198.18.0.0/15' && dst !== '10.250.0.0/30') {
+      if (dst !== '198.18.0.0/15' && dst !== '10.250.0.0/30' && !(this.scanIf2 !== undefined && dst === LAB_ADDR2.net4)) {
         throw new Error(`lab: REFUSING to scan: unexpected route in ${this.scanNs}: ${line.trim()}`);
       }
     }
@@ -499,9 +529,37 @@ class LabImpl implements Lab {
       const nq = await startProcess('tc', ['-n', S, 'qdisc', 'replace', 'dev', this.ifbIf, 'root', 'noqueue']).done;
       if (nq.code !== 0) await run('ip', ['-n', S, 'link', 'set', this.ifbIf, 'txqueuelen', '10000']);
     }
+    if (opts.secondPair) await this.setupSecondPair();
     if (opts.netem !== undefined) await this.applyNetem(opts.netem);
     if (opts.dropIngress) await this.setDropIngress(true);
     await this.assertNoDefaultRoute();
+  }
+
+  /** LabOptions.secondPair: `<p>-s2` <-> `<p>-k2`, no route in the scanner namespace. */
+  private async setupSecondPair(): Promise<void> {
+    const { scanNs: S, sinkNs: K } = this;
+    const B = LAB_ADDR2;
+    const sIf = `${this.prefix}-s2`;
+    const kIf = `${this.prefix}-k2`;
+    await run('ip', ['link', 'add', sIf, 'netns', S, 'address', B.scanMac, 'type', 'veth', 'peer', 'name', kIf, 'netns', K, 'address', B.sinkMac]);
+    this.scanIf2 = sIf;
+    this.sinkIf2 = kIf;
+    for (const [ns, dev, ip] of [[S, sIf, B.scanIp4], [K, kIf, B.sinkIp4]] as const) {
+      await run('ip', ['netns', 'exec', ns, 'sysctl', '-q', '-w', `net.ipv6.conf.${dev}.accept_dad=0`,
+        `net.ipv6.conf.${dev}.accept_ra=0`, `net.ipv6.conf.${dev}.disable_ipv6=${this.ipv6 ? 0 : 1}`]);
+      await run('ip', ['-n', ns, 'addr', 'add', `${ip}/30`, 'dev', dev]);
+      await run('ip', ['-n', ns, 'link', 'set', dev, 'up']);
+      // As for the first pair: .3 is a host (the spoofed source), not the /30's broadcast.
+      await run('ip', ['-n', ns, 'route', 'del', 'broadcast', B.spoofIp4, 'dev', dev, 'table', 'local']);
+    }
+    await run('ip', ['-n', K, 'neigh', 'replace', B.scanIp4, 'lladdr', B.scanMac, 'dev', kIf, 'nud', 'permanent']);
+    await run('ip', ['-n', S, 'neigh', 'replace', B.sinkIp4, 'lladdr', B.sinkMac, 'dev', sIf, 'nud', 'permanent']);
+    if (this.ipv6) {
+      await run('ip', ['-n', S, '-6', 'addr', 'add', `${B.scanIp6}/64`, 'dev', sIf, 'nodad']);
+      await run('ip', ['-n', K, '-6', 'addr', 'add', `${B.sinkIp6}/64`, 'dev', kIf, 'nodad']);
+      await run('ip', ['-n', K, '-6', 'neigh', 'replace', B.scanIp6, 'lladdr', B.scanMac, 'dev', kIf, 'nud', 'permanent']);
+      await run('ip', ['-n', S, '-6', 'neigh', 'replace', B.sinkIp6, 'lladdr', B.sinkMac, 'dev', sIf, 'nud', 'permanent']);
+    }
   }
 
   private async applyNetem(spec: string): Promise<void> {
@@ -665,7 +723,7 @@ export async function destroyLabByPrefix(prefix: string): Promise<void> {
 }
 
 // ---------------------------------------------------------------------------------------------
-// CLI: node dist/test/lab/lab.js up|down|status [PREFIX] [--ifb] [--no-ipv6] [--drop-ingress]
+// CLI: node dist/test/lab/lab.js up|down|status [PREFIX] [--ifb] [--no-ipv6] [--drop-ingress] [--second-pair]
 
 async function cli(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -679,6 +737,7 @@ async function cli(argv: string[]): Promise<number> {
         ipv6: !flags.has('--no-ipv6'),
         ifb: flags.has('--ifb'),
         dropIngress: flags.has('--drop-ingress'),
+        secondPair: flags.has('--second-pair'),
       });
       process.stdout.write(
         `lab ${lab.prefix} is up: scanner ns ${lab.scanNs} (dev ${lab.scanIf}, ${LAB_ADDR.scanIp4}` +
@@ -706,7 +765,7 @@ async function cli(argv: string[]): Promise<number> {
       return 0;
     }
     default:
-      process.stderr.write('usage: node dist/test/lab/lab.js up|down|status [PREFIX] [--ifb] [--no-ipv6] [--drop-ingress]\n');
+      process.stderr.write('usage: node dist/test/lab/lab.js up|down|status [PREFIX] [--ifb] [--no-ipv6] [--drop-ingress] [--second-pair]\n');
       return 1;
   }
 }

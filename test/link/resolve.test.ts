@@ -6,7 +6,7 @@ import type { InterfaceInfo } from '../../src/adapter/adapter.js';
 import type { Ipv4Route } from '../../src/adapter/interfaces.js';
 import { parseCommandLine, type ParseIo } from '../../src/cli/parse.js';
 import type { ScanConfig } from '../../src/core/config.js';
-import { lookupRoute6, resolveLink, OFFLINE_ROUTER_MAC, type ResolveDeps, type Route6Like } from '../../src/link/resolve.js';
+import { lookupRoute6, resolveLink, resolveLinks, OFFLINE_ROUTER_MAC, type ResolveDeps, type Route6Like } from '../../src/link/resolve.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { buildArp } from '../../src/link/responder.js';
 import { ScanError } from '../../src/error.js';
@@ -123,4 +123,39 @@ test('lookupRoute6: longest prefix, loopback excluded', () => {
   assert.equal(lookupRoute6(ROUTES6, 0x20010db8000000000000000000000005n)?.prefix, 32);
   assert.equal(lookupRoute6(ROUTES6, 0xfd000250000000000000000000000009n)?.prefix, 64);
   assert.equal(lookupRoute6(ROUTES6, 0x30000000000000000000000000000000n), undefined);
+});
+
+/** A second lab pair: lab-s2 10.250.1.1/30, MAC 02:50:00:00:01:01. */
+const SCAN_IF2: InterfaceInfo = {
+  name: 'lab-s2', index: 3, mac: new Uint8Array([2, 0x50, 0, 0, 1, 1]), mtu: 1500, up: true,
+  ipv4: [{ address: 0x0afa0101, prefix: 30 }], ipv6: [],
+};
+
+test('resolveLinks: adapter[n] gets its own interface, source, MAC and router; all share one source port', () => {
+  const asked: number[] = [];
+  const d = { ...deps(new Map([[0x0afa0002, GW_MAC], [0x0afa0102, GW_MAC]]), asked), listInterfaces: () => [SCAN_IF, SCAN_IF2] };
+  const ls = resolveLinks(config('198.18.0.0/24 -p80 -e lab-s --adapter[1] lab-s2 --adapter-ip[1] 10.250.1.3 --router-ip[1] 10.250.1.2'), d, true, false);
+  assert.equal(ls.length, 2);
+  assert.equal(ls[0]!.ifname, 'lab-s');
+  assert.equal(ls[1]!.ifname, 'lab-s2');
+  assert.deepEqual(ls[1]!.src4, { begin: 0x0afa0103, end: 0x0afa0103 });
+  assert.deepEqual([...ls[1]!.srcMac], [2, 0x50, 0, 0, 1, 1]);
+  assert.equal(ls[1]!.answer4, true, 'a source lab-s2 does not own is answered for');
+  assert.deepEqual(ls[1]!.srcPort, ls[0]!.srcPort);
+  assert.deepEqual(asked, [0x0afa0002, 0x0afa0102]);
+  const m = resolveLinks(config('198.18.0.0/24 -p80 -e lab-s --router-mac 02:00:00:00:00:0a --adapter[1] lab-s2 --router-mac[1] 02:00:00:00:00:0b'), d, true, false);
+  assert.deepEqual([...m[1]!.routerMac4], [2, 0, 0, 0, 0, 0x0b]);
+  assert.deepEqual([...m[0]!.routerMac4], [2, 0, 0, 0, 0, 0x0a]);
+});
+
+test('resolveLinks: an unknown or down interface at any index is an error naming it, before anything is sent', () => {
+  const asked: number[] = [];
+  const d = { ...deps(new Map([[0x0afa0002, GW_MAC]]), asked), listInterfaces: () => [SCAN_IF, { ...SCAN_IF2, up: false }] };
+  assert.throws(() => resolveLinks(config('198.18.0.0/24 -p80 -e lab-s --adapter[1] lab-s2 --adapter[2] eth9 --router-mac[2] 02:00:00:00:00:01'), d, true, false),
+    (e: unknown) => e instanceof ScanError && e.message === 'adapter[1] lab-s2: interface is down (ip link set lab-s2 up)');
+  assert.throws(() => resolveLinks(config('198.18.0.0/24 -p80 -e lab-s --adapter[1] eth9'), d, true, false),
+    (e: unknown) => e instanceof ScanError && e.message === 'adapter[1] eth9: no such interface (--iflist lists them)');
+  assert.throws(() => resolveLinks(config('198.18.0.0/24 -p80 -e eth8 --adapter[1] lab-s'), d, true, false),
+    (e: unknown) => e instanceof ScanError && e.message === 'eth8: no such interface (--iflist lists them)');
+  assert.deepEqual(asked, [], 'no ARP went out on any adapter');
 });
