@@ -28,6 +28,10 @@ PKGS=(iproute2 iptables nftables tcpdump masscan libxml2-utils xsltproc nmap jq
 # Banners II real servers of test/lab/banners3.test.ts: SMB, RDP, MySQL, DNS over TCP, Sun RPC, X11
 BANNERS3_PKGS=(samba xrdp mariadb-server dnsmasq-base rpcbind tigervnc-standalone-server)
 PKGS+=("${BANNERS3_PKGS[@]}")
+# UDP banners of test/lab/banners-udp*.test.ts: NTP (ntpsec), CoAP (libcoap's coap-server),
+# IKE (strongSwan's charon, swanctl), SNMP (snmpd); NetBIOS is samba's nmbd (above).
+UDP_BANNER_PKGS=(ntpsec libcoap3-bin strongswan-charon strongswan-swanctl snmpd)
+PKGS+=("${UDP_BANNER_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
