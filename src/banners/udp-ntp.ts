@@ -4,7 +4,8 @@
  *  - mode 4 (server), the answer to the mode-3 client request (RFC 5905 §7.3 packet header):
  *    `NTPv4 server leap=0 stratum=2 refid=192.0.2.1 precision=-24 poll=6 rootdelay=0.001
  *    rootdisp=0.020 time=2026-12-03T22:47:45Z`. A stratum-0 reply is a kiss-o'-death
- *    (RFC 5905 §7.4): its reference ID is the kiss code, shown as `kiss=RATE`; a stratum-1
+ *    (RFC 5905 §7.4): its reference ID is the kiss code, shown as `kiss=RATE` (when it is
+ *    ASCII; chrony's unsynchronised replies carry zero there: `refid=0.0.0.0`); a stratum-1
  *    reference ID is ASCII (`refid=GPS`); above that an IPv4 address (or, from an IPv6
  *    server, the first four octets of an address hash: shown dotted all the same).
  *  - mode 6 (control), the answer to READVAR (RFC 9327 §2): `readvar <the variables>`, the
@@ -77,7 +78,9 @@ function serverReply(b: Uint8Array, off: number, len: number): string | null {
     // Reference Identifier field can be used to convey messages useful for status reporting
     // and access control. These are called Kiss-o'-Death (KoD) packets and the ASCII
     // messages they convey are called kiss codes."
-    parts.push(`kiss=${asciiRefid(b, refAt) ?? ipv4At(b, refAt)}`);
+    // chrony, unsynchronised, sends stratum 0 with a zero reference ID: no kiss code.
+    const kiss = asciiRefid(b, refAt);
+    parts.push(kiss !== null ? `kiss=${kiss}` : `refid=${ipv4At(b, refAt)}`);
   } else if (stratum === 1) {
     parts.push(`refid=${asciiRefid(b, refAt) ?? ipv4At(b, refAt)}`);
   } else {

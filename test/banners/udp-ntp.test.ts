@@ -1,7 +1,8 @@
 /**
  * The `ntp` banner (src/banners/udp-ntp.ts) on real replies to tidescan's NTP probes
  * (udp-payloads.ts NTP_PROBES, cookie 0x1234), captured in a test namespace from ntpsec 1.2.2
- * (`ntpd -n`, no time source: it answers unsynchronised), and on vectors built by hand from
+ * (`ntpd -n`, no time source: it answers unsynchronised) and chrony 4.3 (`chronyd -d -x`, with
+ * `local stratum 10` and without a time source; it has no mode 6), and on vectors built by hand from
  * RFC 5905 §7.3/§7.4 (server replies, kiss-o'-death), RFC 9327 §2 (a control error response)
  * and ntpd's ntp_request.h (mode-7 monlist replies, which ntpsec and chrony never send);
  * truncations at every length, and random and mutated bytes through the out-of-bounds guard.
@@ -26,6 +27,10 @@ const READVAR = hex(
   '2c2070726f636573736f723d227838365f3634222c0d0a73797374656d3d224c696e75782f362e31382e34342d66632d7631323532222c2076657273' +
   '696f6e3d226e747064206e74707365632d312e322e32222c0d0a636c6b5f77616e6465723d302e3030303030302c206d696e74633d300d0a0000');
 
+/** chrony 4.3's mode-4 answers: `local stratum 10` (reference ID 127.127.1.1), and unsynchronised (stratum 0, reference ID 0). */
+const CHRONY_LOCAL = hex('240a00e600000000000000007f7f0101eebc77631e3e9ff40000123474696465eebc77646b554367eebc77646b802ccc');
+const CHRONY_UNSYNC = hex('e40000e600010000000100000000000000000000000000000000123474696465eebc776f3845ab6feebc776f38733744');
+
 /** A server reply built from RFC 5905 §7.3: LI 0, VN 4, mode 4, `stratum`, poll 6, precision -20, reference ID `ref`, transmit 2024-01-01T00:00:00Z. */
 function server(stratum: number, ref: readonly number[]): Uint8Array {
   const b = new Uint8Array(48);
@@ -47,6 +52,13 @@ test('ntp: ntpsec answers the client request (mode 4), unsynchronised: kiss code
   // Our own request (mode 3) is not an answer.
   const req = SERVER.slice(); req[0] = 0x23;
   assert.equal(parseNtp(req, 0, req.length), null);
+});
+
+test('ntp: chrony answers the client request too, synchronised to its local clock or not', () => {
+  assert.equal(parseNtp(CHRONY_LOCAL, 0, CHRONY_LOCAL.length),
+    'NTPv4 server leap=0 stratum=10 refid=127.127.1.1 precision=-26 poll=0 rootdelay=0.000000 rootdisp=0.000000 time=2026-12-03T23:19:00Z');
+  assert.equal(parseNtp(CHRONY_UNSYNC, 0, CHRONY_UNSYNC.length),
+    'NTPv4 server leap=3 stratum=0 refid=0.0.0.0 precision=-26 poll=0 rootdelay=0.000015 rootdisp=0.000015 time=2026-12-03T23:19:11Z');
 });
 
 test('ntp: RFC 5905 reference IDs: an IPv4 address above stratum 1, ASCII at 1, kiss codes at 0', () => {
@@ -97,7 +109,7 @@ test("ntp: mode-7 monlist reply (ntpd's ntp_request.h info_monitor_1 layout), an
 });
 
 test('fuzz: random and mutated NTP replies never throw nor read outside [off, off + len)', () => {
-  const reals = [SERVER, READVAR, server(2, [10, 0, 0, 1])];
+  const reals = [SERVER, READVAR, CHRONY_UNSYNC];
   const input = fc.oneof(
     fc.uint8Array({ maxLength: 600 }),
     fc.tuple(fc.nat(2), fc.nat(600), fc.array(fc.tuple(fc.nat(599), fc.nat(255)), { maxLength: 8 })).map(([r, cut, muts]) => {
