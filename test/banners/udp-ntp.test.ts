@@ -58,7 +58,7 @@ test('ntp: chrony answers the client request too, synchronised to its local cloc
   assert.equal(parseNtp(CHRONY_LOCAL, 0, CHRONY_LOCAL.length),
     'NTPv4 server leap=0 stratum=10 refid=127.127.1.1 precision=-26 poll=0 rootdelay=0.000000 rootdisp=0.000000 time=2026-12-03T23:19:00Z');
   assert.equal(parseNtp(CHRONY_UNSYNC, 0, CHRONY_UNSYNC.length),
-    'NTPv4 server leap=3 stratum=0 refid=0.0.0.0 precision=-26 poll=0 rootdelay=0.000015 rootdisp=0.000015 time=2026-12-03T23:19:11Z');
+    'NTPv4 server leap=3 stratum=0 refid=0.0.0.0 precision=-26 poll=0 rootdelay=1.000000 rootdisp=1.000000 time=2026-12-03T23:19:11Z');
 });
 
 test('ntp: RFC 5905 reference IDs: an IPv4 address above stratum 1, ASCII at 1, kiss codes at 0', () => {
