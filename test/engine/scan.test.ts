@@ -241,6 +241,11 @@ test('UDP banners: a port answered twice gives one record and one banner; --rawu
   const line = raw.text.split('\n').find((l) => l.startsWith('banner ') && l.split(' ')[5] === 'unknown')!;
   assert.ok(line.includes('tide'), line);
   assert.equal(raw.config.banners, true, '--rawudp implies --banners');
+  // IPv6: the same.
+  const base = 0x20010db8000000000000000000000000n;
+  const six = await runSim(`[2001:db8::]/127 -pU:500 --banners --rate 1000000 --seed 3 --retries 1`, { udpOpen: [`${base + 1n}:500`], duplicateReplies: true });
+  assert.deepEqual(six.lines.filter((l) => l.startsWith('open')), ['open udp 500 2001:db8::1']);
+  assert.deepEqual(banners(six.text), ['udp 500 2001:db8::1 isakmp IKEv1 main-mode rcookie=0000000000000000']);
 });
 
 test('SCTP: INIT-ACK is open, ABORT closed', async () => {
