@@ -90,6 +90,13 @@ async function startNmbd(): Promise<void> {
   const p = lab.spawn('sink', 'sh', ['-c', 'exec setsid "$@" </dev/null', 'sh', ...nmbd], { timeoutMs: LIFE_MS });
   procs.push(p);
   await waitUdp(NBT_IP, 137, p);
+  // Ready when it answers a node status query (RFC 1002 §4.2.17, for `*`), from inside the sink.
+  const ask =
+    `const s=require('dgram').createSocket('udp4');const q=Buffer.from('abcd00000001000000000000'+'20434b'+'41'.repeat(30)+'0000210001','hex');` +
+    `const end=Date.now()+20000;s.on('message',()=>{console.log('ok');process.exit(0)});` +
+    `s.bind(0,()=>{const t=setInterval(()=>{if(Date.now()>end){console.log('no');process.exit(0)}s.send(q,137,process.argv[1])},300)});`;
+  const r = await lab.exec('sink', process.execPath, ['-e', ask, NBT_IP], { timeoutMs: 30_000 });
+  if (r.stdout.trim() !== 'ok') throw new Error(`nmbd does not answer: ${r.stdout}${r.stderr} ${p.stdout().slice(-1500)}`);
 }
 
 async function startCoap(): Promise<void> {
