@@ -25,7 +25,6 @@ import { parseCoap } from './udp-coap.js';
 /** Bytes of an unrecognised reply kept as its `unknown` banner. */
 export const UDP_UNKNOWN_BYTES = 64;
 
-
 /**
  * `dns-ver`: the character-strings of the first TXT answer of a DNS response, joined by a
  * space; null when it is not a response, has no TXT answer, or does not fit.
