@@ -36,6 +36,10 @@ PKGS+=("${STORE_PKGS[@]}")
 # by playwright-core (an npm dev dependency) through /usr/bin/chromium.
 REPORT_PKGS=(chromium)
 PKGS+=("${REPORT_PKGS[@]}")
+# UDP banners of test/lab/banners-udp*.test.ts: NTP (ntpsec), CoAP (libcoap's coap-server),
+# IKE (strongSwan's charon, swanctl), SNMP (snmpd); NetBIOS is samba's nmbd (above).
+UDP_BANNER_PKGS=(ntpsec libcoap3-bin strongswan-charon strongswan-swanctl snmpd)
+PKGS+=("${UDP_BANNER_PKGS[@]}")
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

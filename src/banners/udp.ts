@@ -8,48 +8,22 @@
  *    `sysName:<text> sysDescr:<text>` (RFC 1157 §4.1; BER as X.690);
  *  - 11211 `memcached`: the `stats` answer after the 8-byte UDP frame header (memcached
  *    protocol.txt "UDP protocol"), as `name=value` items separated by one space;
+ *  - 123 `ntp` (udp-ntp.ts), 137 `nbtstat` (udp-nbtstat.ts), 500 `isakmp` (udp-isakmp.ts),
+ *    5683 `coap` (udp-coap.ts);
  *  - anything else, or a reply the parser does not read: `unknown`, its first 64 bytes
  *    (the output escapes them).
+ * With --rawudp every reply also gets an `unknown` banner of its whole payload (`rawUdpBanner`).
  */
 import { berAt, type Tlv } from '../codec/ber.js';
 import type { AppName } from './module.js';
+import { inBounds, latin1, skipDnsName, u16 } from './udp-read.js';
+import { parseNtp } from './udp-ntp.js';
+import { parseNbtstat } from './udp-nbtstat.js';
+import { parseIsakmp } from './udp-isakmp.js';
+import { parseCoap } from './udp-coap.js';
 
 /** Bytes of an unrecognised reply kept as its `unknown` banner. */
 export const UDP_UNKNOWN_BYTES = 64;
-
-/** Labels walked in one DNS name (a name has at most 127 labels; pointers count too). */
-const DNS_MAX_STEPS = 128;
-
-function inBounds(buf: Uint8Array, off: number, len: number): boolean {
-  return Number.isInteger(off) && Number.isInteger(len) && off >= 0 && len >= 0 && off + len <= buf.length;
-}
-
-function latin1(buf: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += String.fromCharCode(buf[i]!);
-  return s;
-}
-
-/**
- * The offset just past the DNS name at `i` (message b[off, end)), or -1. A compression
- * pointer (two octets, top bits 11, RFC 1035 §4.1.4) ends the name where it stands.
- */
-function skipName(b: Uint8Array, i: number, end: number): number {
-  for (let steps = 0; steps < DNS_MAX_STEPS; steps++) {
-    if (i >= end) return -1;
-    const l = b[i]!;
-    if (l === 0) return i + 1;
-    if ((l & 0xc0) === 0xc0) return i + 2 <= end ? i + 2 : -1;
-    // 01 and 10 label types are reserved (RFC 1035 §4.1.4; RFC 6891 retired 01).
-    if ((l & 0xc0) !== 0) return -1;
-    i += 1 + l;
-  }
-  return -1;
-}
-
-function u16(b: Uint8Array, i: number): number {
-  return (b[i]! << 8) | b[i + 1]!;
-}
 
 /**
  * `dns-ver`: the character-strings of the first TXT answer of a DNS response, joined by a
@@ -65,12 +39,12 @@ export function parseDnsVersion(buf: Uint8Array, off: number, len: number): stri
   if (an === 0) return null;
   let i = off + 12;
   for (let q = 0; q < qd; q++) {
-    i = skipName(buf, i, end);
+    i = skipDnsName(buf, i, end);
     if (i < 0 || i + 4 > end) return null;
     i += 4;
   }
   for (let a = 0; a < an; a++) {
-    i = skipName(buf, i, end);
+    i = skipDnsName(buf, i, end);
     if (i < 0 || i + 10 > end) return null;
     const type = u16(buf, i);
     const rdlen = u16(buf, i + 8);
@@ -246,7 +220,22 @@ export function udpBanner(port: number, buf: Uint8Array, off: number, len: numbe
   if (port === 53) { app = 'dns-ver'; text = parseDnsVersion(buf, off, len); }
   else if (port === 161) { app = 'snmp'; text = parseSnmp(buf, off, len); }
   else if (port === 11211) { app = 'memcached'; text = parseMemcachedUdp(buf, off, len); }
+  else if (port === 123) { app = 'ntp'; text = parseNtp(buf, off, len); }
+  else if (port === 137) { app = 'nbtstat'; text = parseNbtstat(buf, off, len); }
+  else if (port === 500) { app = 'isakmp'; text = parseIsakmp(buf, off, len); }
+  else if (port === 5683) { app = 'coap'; text = parseCoap(buf, off, len); }
   if (app !== null && text !== null) return { app, text };
   const u = parseUnknownUdp(buf, off, len);
   return u === null ? null : { app: 'unknown', text: u };
+}
+
+/**
+ * --rawudp (reference masscan-compat §1.6, §7): the whole payload as an `unknown` banner, besides
+ * the port's own banner; null for an empty payload or when `first` (the reply's banner from
+ * udpBanner) is already exactly that.
+ */
+export function rawUdpBanner(first: UdpBanner | null, buf: Uint8Array, off: number, len: number): UdpBanner | null {
+  if (!inBounds(buf, off, len) || len === 0) return null;
+  const text = latin1(buf, off, off + len);
+  return first !== null && first.app === 'unknown' && first.text === text ? null : { app: 'unknown', text };
 }

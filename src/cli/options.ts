@@ -342,6 +342,7 @@ function bannerCheck(name: string, dropsCert: boolean): (d: Draft, v: string) =>
 }
 
 const HELLO_TYPES = ['ssl', 'http', 'smbv1'];
+const NTP_PROBE_NAMES = ['client', 'readvar', 'monlist'];
 const VULN_CHECKS = ['heartbleed', 'ticketbleed', 'poodle', 'sslv3', 'ntp-monlist'];
 
 function isBase64(s: string): boolean {
@@ -764,7 +765,7 @@ const DEFS: Def[] = [
     help: 'complete TCP connections and grab banners', apply: (d, v) => { if (parseBool(v)) d.banners = true; else bannersOff(d); } },
   { name: 'nobanners', effect: acts('banners'), aliases: ['nobanner'], kind: 'flag', state: 'field', group: 'banners',
     help: 'no banner grabbing', apply: (d, v) => { if (parseBool(v)) bannersOff(d); } },
-  { name: 'rawudp', effect: refused('raw:rawudp', 'banners'),
+  { name: 'rawudp', effect: acts('rawUdp'),
     kind: 'flag', state: 'raw', group: 'banners', help: 'also report raw UDP payloads (implies --banners)',
     apply: bannerCheck('rawudp', false) },
   { name: 'connection-timeout', effect: acts('connectionTimeout'),
@@ -879,6 +880,12 @@ const DEFS: Def[] = [
   { name: 'pcap-payloads', effect: acts('pcapPayloads'),
     aliases: ['pcap-payload'], kind: 'value', state: 'raw', group: 'banners', arg: '<file>',
     help: 'UDP payloads from a pcap file', apply: rawFile('pcap-payloads') },
+  { name: 'ntp-probe', effect: acts('ntpProbe'), kind: 'value', state: 'raw', group: 'banners', arg: '<client|readvar|monlist>', ours: true,
+    help: 'the UDP/123 probe: client (mode 3, default), readvar (mode 6) or monlist (mode 7, masscan\'s)', apply: (d, v, ctx) => {
+      const t = v.trim().toLowerCase();
+      if (!NTP_PROBE_NAMES.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, `unknown NTP probe (${NTP_PROBE_NAMES.join(', ')})`);
+      rawSet(d, 'ntp-probe', t);
+    } },
   { name: 'script', effect: refused('raw:script'),
     kind: 'value', state: 'raw', group: 'banners', arg: '<file>', help: 'script file',
     apply: rawFile('script') },

@@ -4,7 +4,7 @@
  * checked every value when it was parsed; this only gives them their types, so that no
  * code outside src/cli reads option names (`raw`). --echo still prints from `raw`.
  */
-import type { AppNumbering, HelloName, ScanConfig } from '../core/config.js';
+import type { AppNumbering, HelloName, NtpProbe, ScanConfig } from '../core/config.js';
 
 /** masscan's --connection-timeout default (seconds). */
 export const CONNECTION_TIMEOUT_S = 30;
@@ -17,7 +17,10 @@ export type RawOptionFields = Pick<
   | 'httpMethod' | 'httpUrl' | 'httpVersion' | 'httpHost' | 'httpUserAgent'
   | 'httpHeaders' | 'httpFieldRemove' | 'httpCookies' | 'httpPayload'
   | 'tlsSni' | 'identify' | 'nmapPayloads' | 'pcapPayloads' | 'readscanNumbering' | 'template'
+  | 'ntpProbe' | 'rawUdp'
 >;
+
+const NTP_PROBES: readonly NtpProbe[] = ['client', 'readvar', 'monlist'];
 
 const HELLO_TYPES: readonly HelloName[] = ['http', 'ssl', 'smbv1'];
 
@@ -61,6 +64,8 @@ export function rawOptionFields(raw: ReadonlyMap<string, readonly string[]>): Ra
     identify: last('no-identify') !== 'true',
     nmapPayloads: last('nmap-payloads'),
     pcapPayloads: last('pcap-payloads'),
+    ntpProbe: NTP_PROBES.find((t) => t === last('ntp-probe')) ?? 'client',
+    rawUdp: last('rawudp') === 'true',
     template: Object.freeze({
       tcpMss: last('tcp-mss'),
       tcpWscale: last('tcp-wscale'),

@@ -53,6 +53,8 @@ export type OutputFormatName = FormatName | StoreFormatName | 'redis';
 
 /** The probe --hello sends on every port. */
 export type HelloName = 'http' | 'ssl' | 'smbv1';
+/** The UDP/123 probes (--ntp-probe): NTP mode 3, mode 6 READVAR, mode 7 monlist. */
+export type NtpProbe = 'client' | 'readvar' | 'monlist';
 /** Banner app-protocol numbering of --readscan input files (output/app-proto.ts). */
 export type AppNumbering = 'head' | '1.3.2';
 
@@ -214,6 +216,10 @@ export interface ScanConfig {
   /** --nmap-payloads / --pcap-payloads: UDP payload files. */
   readonly nmapPayloads: string | undefined;
   readonly pcapPayloads: string | undefined;
+  /** --ntp-probe: the UDP/123 probe (default client, mode 3). */
+  readonly ntpProbe: NtpProbe;
+  /** --rawudp: every UDP reply also gets an `unknown` banner of its whole payload. */
+  readonly rawUdp: boolean;
 
   // --- readscan ---
   readonly readscanFiles: readonly string[];

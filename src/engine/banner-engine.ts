@@ -24,7 +24,7 @@ import { formatIpv4 } from '../wire/bytes.js';
 import { formatIPv6Words } from '../target/ipv6.js';
 import { cookie4, cookie6, type CookieKey } from '../crypto/cookie.js';
 import type { TcpTemplate4, TcpTemplate6 } from './template.js';
-import { udpBanner } from '../banners/udp.js';
+import { rawUdpBanner, udpBanner, type UdpBanner } from '../banners/udp.js';
 
 /** What a reconnect needs: the SYN cookie key, SYN templates and our source ports. */
 export interface Redialer {
@@ -45,6 +45,8 @@ export interface BannerSetup {
   /** Connection slots. */
   readonly capacity: number;
   readonly config: BannerConfig;
+  /** --rawudp: every UDP reply also gets an `unknown` banner of its whole payload. */
+  readonly rawUdp?: boolean | undefined;
 }
 
 /** A banner found, as it leaves the receive side (plain data: posted to the main thread). */
@@ -95,6 +97,7 @@ export class BannerEngine implements StackHost {
    */
   private now = 0;
   frameDrops = 0;
+  private readonly rawUdp: boolean;
 
   constructor(
     setup: BannerSetup,
@@ -120,6 +123,7 @@ export class BannerEngine implements StackHost {
       mss: MSS,
     }, this);
     this.banners = buildBanners(setup.config);
+    this.rawUdp = setup.rawUdp === true;
     this.sessions = new Array<BannerSession | undefined>(cap);
     this.collectors = new Array<BannerCollector | undefined>(cap);
     this.ttls = new Uint8Array(cap);
@@ -155,7 +159,15 @@ export class BannerEngine implements StackHost {
    */
   udpReply(buf: Uint8Array, d: Decoded): void {
     const b = udpBanner(d.srcPort, buf, d.payloadOff, d.payloadLen);
-    if (b === null) return;
+    if (b !== null) this.emitUdp(d, b);
+    // --rawudp (reference §7): the whole payload too, as masscan reports it.
+    if (this.rawUdp) {
+      const raw = rawUdpBanner(b, buf, d.payloadOff, d.payloadLen);
+      if (raw !== null) this.emitUdp(d, raw);
+    }
+  }
+
+  private emitUdp(d: Decoded, b: UdpBanner): void {
     const ip = d.ipVersion === 4 ? [d.src >>> 0] : [d.src6[0]!, d.src6[1]!, d.src6[2]!, d.src6[3]!];
     this.counters.banners++;
     this.emit({

@@ -66,5 +66,6 @@ export function bannerSetup(c: ScanConfig): BannerSetup {
     connectionTimeoutMs: Math.round(c.connectionTimeout * 1000),
     capacity: connectionCapacity(c.rate, config.helloTimeoutMs),
     config,
+    rawUdp: c.rawUdp,
   };
 }

@@ -166,7 +166,8 @@ export interface ClassifyContext {
 
 /**
  * Where a UDP reply echoes the cookie of our probe (udp-payloads.ts puts it in the probe):
- * - ID16_AT / INT31_AT: the same field as the probe's, at the same offset (a DNS, NetBIOS,
+ * - ID16_AT / INT31_AT: the same field as the probe's, at the same offset (or at the payload's
+ *   echoOffset: an NTP reply's origin timestamp repeats our transmit timestamp) (a DNS, NetBIOS,
  *   memcached id, a CoAP message id; an ONC RPC xid, the ISAKMP initiator cookie, the DTLS
  *   record sequence number, which a HelloVerifyRequest copies, RFC 6347 §4.2.1);
  * - SNMP: the response PDU's request-id (RFC 1157 §4.1.4: "identical to the request-id
@@ -948,7 +949,7 @@ export function classifyContext(s: ReceiveSetup): ClassifyContext {
   const udpEchoPorts = Int32Array.from(echo, (e) => e.port);
   const udpEchoRule = Uint8Array.from(echo, (e) =>
     e.port === SNMP_PORT ? UdpEcho.SNMP : e.port === L2TP_PORT ? UdpEcho.L2TP : e.cookie === 'id16' ? UdpEcho.ID16_AT : UdpEcho.INT31_AT);
-  const udpEchoOff = Int32Array.from(echo, (e) => e.cookieOffset);
+  const udpEchoOff = Int32Array.from(echo, (e) => e.echoOffset ?? e.cookieOffset);
   return {
     oprotos,
     targets6: ranges6Words(s.targets6),

@@ -26,7 +26,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadUdpPayloadFiles } from './payload-files.js';
-import type { UdpPayloadEntry } from './udp-payloads.js';
+import { ntpProbeEntry, type UdpPayloadEntry } from './udp-payloads.js';
 import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js';
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
 import type { ScanConfig } from '../core/config.js';
@@ -224,10 +224,14 @@ export async function runScanWith(config: ScanConfig, options: ScanOptions, env:
   if (!(config.rate > 0)) throw new ScanError('ERR_BAD_RATE', `rate=${config.rate}: expected a rate above 0 packets/second`);
 
   // UDP payload files are read before anything starts, so a bad file fails the scan at once.
-  const udpPayloads = await loadUdpPayloadFiles({
-    nmapPayloads: config.nmapPayloads,
-    pcapPayloads: config.pcapPayloads,
-  });
+  // --ntp-probe other than the default goes first: a file's entry for 123 still wins.
+  const udpPayloads = [
+    ...(config.ntpProbe !== 'client' ? [ntpProbeEntry(config.ntpProbe)] : []),
+    ...await loadUdpPayloadFiles({
+      nmapPayloads: config.nmapPayloads,
+      pcapPayloads: config.pcapPayloads,
+    }),
+  ];
 
   // --- links: one per adapter (adapter[n]) ---
   let links: readonly ResolvedLink[];

@@ -44,6 +44,11 @@ export interface UdpPayload {
   readonly cookieOffset: number;
   /** What it is, for --help and logs. */
   readonly description: string;
+  /**
+   * Where the reply echoes the cookie field, when not at cookieOffset (the NTP client request:
+   * its transmit timestamp comes back as the reply's origin timestamp).
+   */
+  readonly echoOffset?: number;
 }
 
 /**
@@ -53,6 +58,11 @@ export interface UdpPayload {
 export interface UdpPayloadEntry {
   readonly port: number;
   readonly bytes: Uint8Array;
+  /**
+   * A built-in alternative of the port's probe chosen by name (NTP_PROBES: --ntp-probe),
+   * with its own cookie field; `bytes` is then its bytes.
+   */
+  readonly builtin?: string;
 }
 
 /** Width in bytes of a cookie field. */
@@ -177,8 +187,31 @@ const PORTMAP_NULL = rpcNullCall(100000, 2);
 const NFS_NULL = rpcNullCall(100003, 3);
 
 // ---------------------------------------------------------------------------------------
-// 123: NTP mode 7 (ntpd's private mode; RFC 5905 §7.3 reserves mode 7 "for private use")
+// 123: NTP (RFC 5905). Three probes; the client request is the default (see NTP_PROBES).
 // ---------------------------------------------------------------------------------------
+
+/**
+ * NTP client request (RFC 5905 §7.3 packet header, mode 3 "client", version 4: first octet
+ * LI 0 | VN 4 | Mode 3 = 0x23), every field zero but the transmit timestamp, as the NTP data
+ * minimization draft (draft-ietf-ntp-data-minimization) has a client send it. RFC 5905 §8: a
+ * server copies the request's transmit timestamp into its reply's origin timestamp (reply
+ * offset 24), so the cookie goes into the transmit timestamp's seconds (int31 at 40, echoed at
+ * 24); its fraction holds "tide". 48 bytes. Every NTP server answers it (ntpsec, chrony,
+ * ntpd, w32time), with the default access rules of each.
+ */
+const NTP_CLIENT_COOKIE_AT = 40;
+const NTP_CLIENT_ECHO_AT = 24;
+const NTP_CLIENT = freeze(cat([0x23, 0, 0, 0], zeros(36), u32(0), ascii('tide')));
+
+/**
+ * NTP control message READVAR (RFC 9327 §2: mode 6; first octet LI 0 | VN 2 | Mode 6 = 0x16;
+ * R|E|M|OpCode = 0x02 "read variables"; sequence = the cookie, id16 at 2, which the response
+ * repeats; status 0; association ID 0 = the system variables; offset 0; count 0: no data).
+ * 12 bytes. ntpd and ntpsec answer it (version, system, stratum, ...) unless `restrict ...
+ * noquery` (Debian's default ntp.conf has it); chrony has no mode 6.
+ */
+const NTP_READVAR_SEQ_AT = 2;
+const NTP_READVAR = freeze(cat([0x16, 0x02], u16(0), u16(0), u16(0), u16(0), u16(0)));
 
 /**
  * ntpd's mode-7 request header (ntpdc's wire format): R|M|VN(3)|Mode(3) = 0x17 (a request,
@@ -186,6 +219,7 @@ const NFS_NULL = rpcNullCall(100003, 3);
  * (MON_GETLIST_1, "monlist"); Err(4)|Nitems(12) = 0; MBZ(4)|Itemsize(12) = 0; then a zeroed
  * data area up to 48 bytes. This is the request §10.1 describes: it finds the servers that
  * still answer monlist (the amplifiers). No field of the reply echoes ours: no cookie.
+ * ntpsec and chrony have no mode 7 and never answer it.
  */
 const NTP_MONLIST = freeze(cat([0x17, 0x00, 0x03, 0x2a], u16(0), u16(0), zeros(40)));
 
@@ -631,8 +665,29 @@ const QUAKE3_GETSTATUS = freeze(cat([0xff, 0xff, 0xff, 0xff], ascii('getstatus\n
 // The registry
 // ---------------------------------------------------------------------------------------
 
-function entry(port: number, bytes: Uint8Array, description: string, cookie: CookieField = 'none', cookieOffset = 0): UdpPayload {
-  return { port, bytes, cookie, cookieOffset, description };
+function entry(port: number, bytes: Uint8Array, description: string, cookie: CookieField = 'none', cookieOffset = 0, echoOffset?: number): UdpPayload {
+  return echoOffset === undefined ? { port, bytes, cookie, cookieOffset, description } : { port, bytes, cookie, cookieOffset, description, echoOffset };
+}
+
+/**
+ * The NTP probes of port 123 by name (--ntp-probe): `client` (mode 3, the default: current
+ * servers answer only this one), `readvar` (mode 6 READVAR: the server's version text) and
+ * `monlist` (mode 7: masscan's probe, which finds the old ntpd amplifiers).
+ */
+export const NTP_PROBES: Readonly<Record<'client' | 'readvar' | 'monlist', UdpPayload>> = {
+  client: entry(123, NTP_CLIENT, 'NTP mode 3 client request', 'int31', NTP_CLIENT_COOKIE_AT, NTP_CLIENT_ECHO_AT),
+  readvar: entry(123, NTP_READVAR, 'NTP mode 6 READVAR', 'id16', NTP_READVAR_SEQ_AT),
+  monlist: entry(123, NTP_MONLIST, 'NTP mode 7 monlist request'),
+};
+export type NtpProbeName = keyof typeof NTP_PROBES;
+
+/** The built-in alternatives by the name a UdpPayloadEntry's `builtin` gives. */
+const BUILTIN_ALTERNATIVES: ReadonlyMap<string, UdpPayload> = new Map(
+  (Object.keys(NTP_PROBES) as NtpProbeName[]).map((k) => [`ntp-${k}`, NTP_PROBES[k]]));
+
+/** The --ntp-probe entry for a scan's payload list (before the payload files: they win). */
+export function ntpProbeEntry(name: NtpProbeName): UdpPayloadEntry {
+  return { port: 123, bytes: NTP_PROBES[name].bytes, builtin: `ntp-${name}` };
 }
 
 /** The built-in payloads, by port: one registry array (DESIGN.md §4.4). */
@@ -643,7 +698,7 @@ export const BUILTIN_UDP_PAYLOADS: readonly UdpPayload[] = [
   entry(53, DNS_VERSION_BIND, 'DNS version.bind TXT CHAOS', 'id16', 0),
   entry(69, TFTP_RRQ, 'TFTP read request'),
   entry(111, PORTMAP_NULL, 'portmap NULL call', 'int31', 0),
-  entry(123, NTP_MONLIST, 'NTP mode 7 monlist request'),
+  NTP_PROBES.client,
   entry(137, NETBIOS_NBSTAT, 'NetBIOS node status *', 'id16', 0),
   entry(138, NETBIOS_BROWSER, 'NetBIOS datagram browser host announcement'),
   entry(161, SNMP_GET_PUBLIC, 'SNMPv1 GET public sysName.0 sysDescr.0', 'int31', SNMP_REQUEST_ID_AT),
@@ -700,7 +755,7 @@ export class UdpPayloadTable {
   }
 
   /** Add or replace the payload of `port` (from --nmap-payloads / --pcap-payloads). */
-  set(port: number, bytes: Uint8Array, cookie: CookieField = 'none', cookieOffset = 0, description = 'user payload'): void {
+  set(port: number, bytes: Uint8Array, cookie: CookieField = 'none', cookieOffset = 0, description = 'user payload', echoOffset?: number): void {
     if (!(Number.isInteger(port) && port >= 0 && port <= 0xffff)) throw new RangeError(`UDP payload port ${port}`);
     if (bytes.length > MAX_UDP_PAYLOAD) throw new RangeError(`UDP payload for port ${port}: ${bytes.length} bytes, at most ${MAX_UDP_PAYLOAD}`);
     const width = cookieFieldWidth(cookie);
@@ -708,7 +763,10 @@ export class UdpPayloadTable {
     // The cookie field is kept zero in the stored bytes (templates sum the constant bytes).
     const copy = bytes.slice();
     copy.fill(0, cookieOffset, cookieOffset + width);
-    this.byPort.set(port, { port, bytes: copy, cookie, cookieOffset: width === 0 ? 0 : cookieOffset, description });
+    const off = width === 0 ? 0 : cookieOffset;
+    this.byPort.set(port, echoOffset === undefined || width === 0
+      ? { port, bytes: copy, cookie, cookieOffset: off, description }
+      : { port, bytes: copy, cookie, cookieOffset: off, description, echoOffset });
   }
 
   /** The payload for `port`, or undefined (empty datagram). */
@@ -725,7 +783,8 @@ export class UdpPayloadTable {
 /**
  * The table a scan uses: the built-ins, then `entries` in order (a later entry for a port
  * replaces an earlier one and the built-in). User payloads are sent exactly as given: no cookie
- * is written into them (masscan does the same for file payloads). An entry that is not a port
+ * is written into them (masscan does the same for file payloads); an entry that names a built-in
+ * alternative (`builtin`: --ntp-probe) is that probe, cookie field included. An entry that is not a port
  * 0..65535 with at most MAX_UDP_PAYLOAD bytes (the loaders never make one) is a ScanError.
  */
 export function buildPayloadTable(entries: readonly UdpPayloadEntry[] = []): UdpPayloadTable {
@@ -734,7 +793,9 @@ export function buildPayloadTable(entries: readonly UdpPayloadEntry[] = []): Udp
     if (!(Number.isInteger(e.port) && e.port >= 0 && e.port <= 0xffff) || !(e.bytes instanceof Uint8Array) || e.bytes.length > MAX_UDP_PAYLOAD) {
       throw new ScanError('ERR_BAD_OPTION', `UDP payload for port ${String(e.port)}: not a port with at most ${MAX_UDP_PAYLOAD} bytes`);
     }
-    t.set(e.port, e.bytes, 'none', 0, 'user payload');
+    const alt = e.builtin === undefined ? undefined : BUILTIN_ALTERNATIVES.get(e.builtin);
+    if (alt !== undefined) t.set(alt.port, alt.bytes, alt.cookie, alt.cookieOffset, alt.description, alt.echoOffset);
+    else t.set(e.port, e.bytes, 'none', 0, 'user payload');
   }
   return t;
 }

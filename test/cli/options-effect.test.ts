@@ -159,7 +159,6 @@ const REFUSED_SAMPLES: Record<string, { index?: string; value: string }> = {
   debug: { value: 'if' },
   redis: { value: '127.0.0.1:6379' },
   'redis-pwd': { value: 'secret' },
-  rawudp: { value: 'true' },
   heartbleed: { value: 'true' },
   ticketbleed: { value: 'true' },
   vuln: { value: 'poodle' },
@@ -210,7 +209,7 @@ test("refused options' own refusals (nmap options, --banner1) still fail", () =>
 
 test('a refused option that asks for what is already so is accepted and changes nothing', () => {
   const base = parse(BASE);
-  for (const argv of [['--debug-level', '0'], ['--heartbleed=false'], ['--rawudp=0'], ['--ticketbleed=off'], ['--badsum=false']]) {
+  for (const argv of [['--debug-level', '0'], ['--heartbleed=false'], ['--ticketbleed=off'], ['--badsum=false']]) {
     assert.deepStrictEqual(parse([...BASE, ...argv]), base, argv.join(' '));
   }
   assert.deepStrictEqual(parseText(`${BASE_TEXT}debug-level = 0\nheartbleed = false\n`), parseText(BASE_TEXT));

@@ -106,6 +106,8 @@ const SAMPLES: Record<string, string[][]> = {
   'no-firewall': [['--no-firewall']],
   'nmap-payloads': [['--nmap-payloads', 'nmap-payloads']],
   'pcap-payloads': [['--pcap-payloads', 'udp.pcap']],
+  rawudp: [['--rawudp'], ['--rawudp', '--nobanners']],
+  'ntp-probe': [['--ntp-probe', 'readvar'], ['--ntp-probe', 'MONLIST'], ['--ntp-probe', 'client']],
   pfring: [['--pfring']],
   sendq: [['--sendq']],
   readscan: [['--readscan', 'a.bin', 'b.bin']],
@@ -395,6 +397,7 @@ test('bad values name the option and the value', () => {
     [['--capture', 'servername'], /^--capture servername: not supported yet$/],
     [['--capture', 'html,heartbleed'], /^--capture heartbleed: not supported yet$/],
     [['--hello', 'ftp'], /unknown hello type/],
+    [['--ntp-probe', 'mode7'], /^--ntp-probe "mode7": unknown NTP probe \(client, readvar, monlist\)/],
     [['--http-header', 'nocolon'], /needs both a name and a value/],
     [['--hello-string[80]', '!!'], /not base64/],
     // a refused option is refused whatever its value

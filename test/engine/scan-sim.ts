@@ -53,7 +53,7 @@ export interface SimOptions {
   readonly arp?: ReadonlyMap<string, Uint8Array>;
   /** SCTP open ports as `ip:port`. */
   readonly sctpOpen?: Iterable<string>;
-  /** Answer each SYN-ACK twice (a target retransmitting). */
+  /** Answer each SYN-ACK twice (a target retransmitting), and each UDP probe of an open port. */
   readonly duplicateReplies?: boolean;
   /** Answer closed TCP ports with nothing instead of RST (filtered). */
   readonly silentClosed?: boolean;
@@ -125,7 +125,8 @@ export class SimNet {
         this.udpPayloads.set(d.dstPort, Buffer.from(frame.subarray(d.payloadOff, d.payloadOff + d.payloadLen)).toString('hex'));
         if (this.udpOpen.has(`${them}:${d.dstPort}`)) {
           const req = frame.slice(d.payloadOff, d.payloadOff + d.payloadLen);
-          return [udpReply(d, req.length > 0 ? req : new Uint8Array([1, 2, 3, 4]))];
+          const r = udpReply(d, req.length > 0 ? req : new Uint8Array([1, 2, 3, 4]));
+          return this.o.duplicateReplies === true ? [r, r.slice()] : [r];
         }
         if (d.ipVersion !== 4) return [];
         return [icmpUnreachable(frame, d)];

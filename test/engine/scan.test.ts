@@ -50,6 +50,8 @@ interface SimRun {
   readonly code: number;
   /** `status proto port ip` lines of the list output, sorted. */
   readonly lines: string[];
+  /** The list output as written. */
+  readonly text: string;
   readonly sim: SimNet;
   readonly paused: number | undefined;
   readonly stderr: string;
@@ -113,7 +115,7 @@ async function runSim(
   }
   const text = existsSync(out) ? readFileSync(out, 'utf8') : '';
   const lines = text.split('\n').filter((l) => l !== '' && !l.startsWith('#')).map((l) => l.split(' ').slice(0, 4).join(' ')).sort();
-  return { code, lines, sim, paused, stderr, config: cfg };
+  return { code, lines, text, sim, paused, stderr, config: cfg };
 }
 
 /** 64 targets x 3 ports; a fixed set of open TCP ports. */
@@ -219,6 +221,31 @@ test('UDP: open from a reply, closed from ICMP port unreachable; ICMP echo; dedu
   const open = r.lines.filter((l) => l.startsWith('open'));
   assert.deepEqual(open, ['open icmp 0 10.0.0.2', 'open icmp 0 10.0.0.3', 'open udp 53 10.0.0.1']);
   assert.equal(r.lines.filter((l) => l.startsWith('closed udp')).length, 7);
+});
+
+test('UDP banners: a port answered twice gives one record and one banner; --rawudp adds the whole payload once', async () => {
+  // The sim echoes each probe: the ISAKMP proposal comes back (its initiator cookie is ours),
+  // twice per probe and once more per retry: 4 replies of the same port.
+  const banners = (text: string): string[] => text.split('\n').filter((l) => l.startsWith('banner '))
+    .map((l) => { const w = l.split(' '); return `${w[1]} ${w[2]} ${w[3]} ${w[5]} ${w.slice(6).join(' ').slice(0, 40)}`; });
+  const r = await runSim(`10.0.0.0/31 -pU:500 --banners --rate 1000000 --seed 3 --retries 1`, { udpOpen: ['10.0.0.1:500'], duplicateReplies: true });
+  assert.equal(r.sim.probes.get('udp 10.0.0.1:500'), 2);
+  assert.deepEqual(r.lines.filter((l) => l.startsWith('open')), ['open udp 500 10.0.0.1']);
+  assert.deepEqual(banners(r.text), ['udp 500 10.0.0.1 isakmp IKEv1 main-mode rcookie=0000000000000000']);
+  const raw = await runSim(`10.0.0.0/31 -pU:500 --rawudp --rate 1000000 --seed 3 --retries 1`, { udpOpen: ['10.0.0.1:500'], duplicateReplies: true });
+  const b = banners(raw.text);
+  assert.equal(b.length, 2, raw.text);
+  assert.match(b[0]!, /^udp 500 10\.0\.0\.1 isakmp IKEv1 main-mode /);
+  // The unknown banner holds all 320 bytes of the echoed proposal (the list format escapes them).
+  assert.match(b[1]!, /^udp 500 10\.0\.0\.1 unknown /);
+  const line = raw.text.split('\n').find((l) => l.startsWith('banner ') && l.split(' ')[5] === 'unknown')!;
+  assert.ok(line.includes('tide'), line);
+  assert.equal(raw.config.banners, true, '--rawudp implies --banners');
+  // IPv6: the same.
+  const base = 0x20010db8000000000000000000000000n;
+  const six = await runSim(`[2001:db8::]/127 -pU:500 --banners --rate 1000000 --seed 3 --retries 1`, { udpOpen: [`${base + 1n}:500`], duplicateReplies: true });
+  assert.deepEqual(six.lines.filter((l) => l.startsWith('open')), ['open udp 500 2001:db8::1']);
+  assert.deepEqual(banners(six.text), ['udp 500 2001:db8::1 isakmp IKEv1 main-mode rcookie=0000000000000000']);
 });
 
 test('SCTP: INIT-ACK is open, ABORT closed', async () => {

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   UdpPayloadTable, BUILTIN_UDP_PAYLOADS, writePayloadCookie, cookieFieldValue, cookieFieldWidth, MAX_UDP_PAYLOAD,
-  buildPayloadTable, crc32, ZEROACCESS_KEY, type UdpPayload,
+  buildPayloadTable, crc32, ZEROACCESS_KEY, NTP_PROBES, ntpProbeEntry, type UdpPayload,
 } from '../../src/engine/udp-payloads.js';
 import { CookieKey, cookie4 } from '../../src/crypto/cookie.js';
 import { UdpTemplate4 } from '../../src/engine/template.js';
@@ -122,8 +122,46 @@ test('ONC RPC (RFC 5531 §9): portmap v2 and NFS v3 NULL calls, xid = cookie', (
   checkRpcNull(2049, 100003, 3);
 });
 
-test('NTP (RFC 5905 §7.3 mode field): 48-byte mode-7 monlist request 17 00 03 2a', () => {
-  const b = payload(123).bytes;
+test('NTP (RFC 5905 §7.3): the default probe is a 48-byte mode-3 client request, cookie in the transmit timestamp', () => {
+  const p = payload(123);
+  assert.equal(p, NTP_PROBES.client);
+  assert.deepEqual([p.cookie, p.cookieOffset, p.echoOffset], ['int31', 40, 24]);
+  const b = sent(123, 0x89abcdef);
+  assert.equal(b.length, 48);
+  const r = new Reader(b);
+  const first = r.u8();
+  assert.equal(first & 7, 3); // mode 3 (client)
+  assert.equal((first >>> 3) & 7, 4); // version 4
+  assert.equal(first >>> 6, 0); // LI 0
+  // Everything else zero (data minimization), but the transmit timestamp: cookie, "tide".
+  assert.ok(r.take(39).every((x) => x === 0));
+  assert.equal(r.u32(), 0x09abcdef);
+  assert.equal(text(r.take(4)), 'tide');
+  r.end();
+});
+
+test('NTP (RFC 9327 §2): the readvar probe is a 12-byte mode-6 READVAR, sequence = cookie', () => {
+  const p = NTP_PROBES.readvar;
+  assert.deepEqual([p.port, p.cookie, p.cookieOffset, p.echoOffset], [123, 'id16', 2, undefined]);
+  const b = p.bytes.slice();
+  writePayloadCookie(p, b, 0, 0x89abcdef);
+  const r = new Reader(b);
+  const first = r.u8();
+  assert.equal(first & 7, 6); // mode 6 (control)
+  assert.equal((first >>> 3) & 7, 2); // version 2
+  assert.equal(r.u8(), 0x02); // R 0, E 0, M 0, opcode 2 (read variables)
+  assert.equal(r.u16(), 0xcdef); // sequence
+  assert.equal(r.u16(), 0); // status
+  assert.equal(r.u16(), 0); // association 0: the system variables
+  assert.equal(r.u16(), 0); // offset
+  assert.equal(r.u16(), 0); // count: no data
+  r.end();
+});
+
+test("NTP: masscan's probe stays as --ntp-probe monlist: 48-byte mode-7 monlist request 17 00 03 2a", () => {
+  const p = NTP_PROBES.monlist;
+  assert.equal(p.cookie, 'none');
+  const b = p.bytes;
   assert.equal(b.length, 48);
   const r = new Reader(b);
   const first = r.u8();
@@ -137,6 +175,18 @@ test('NTP (RFC 5905 §7.3 mode field): 48-byte mode-7 monlist request 17 00 03 2
   assert.equal(r.u16(), 0); // mbz, itemsize
   assert.ok(r.take(40).every((x) => x === 0));
   r.end();
+});
+
+test('--ntp-probe entries: the table gets the named probe with its cookie field; a later file entry still wins', () => {
+  for (const name of ['client', 'readvar', 'monlist'] as const) {
+    const t = buildPayloadTable([ntpProbeEntry(name)]);
+    assert.deepEqual(t.get(123), NTP_PROBES[name], name);
+  }
+  const t = buildPayloadTable([ntpProbeEntry('readvar'), { port: 123, bytes: Uint8Array.of(1, 2, 3) }]);
+  assert.deepEqual([hex(t.get(123)!.bytes), t.get(123)!.cookie], ['010203', 'none']);
+  // An unknown builtin name is a plain user payload.
+  const u = buildPayloadTable([{ port: 123, bytes: Uint8Array.of(9), builtin: 'ntp-nothing' }]);
+  assert.deepEqual([hex(u.get(123)!.bytes), u.get(123)!.cookie], ['09', 'none']);
 });
 
 /** Decode an RFC 1002 §4.1 encoded NetBIOS name: [name trimmed, suffix]. */
