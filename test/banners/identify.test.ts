@@ -12,7 +12,7 @@ import fc from 'fast-check';
 import { buildBanners, defaultBannerConfig, type BannerConfig, type Banners } from '../../src/banners/registry.js';
 import { BannerCollector, BannerSession, IDENTIFY_MAX, IDENTIFY_ORDER, type Identified } from '../../src/banners/session.js';
 import type { Conversation, TargetInfo } from '../../src/banners/module.js';
-import { bannerVector, guarded, latin1, text } from './helpers.js';
+import { bannerVector, guarded, latin1, RUNS, text } from './helpers.js';
 import { VulnServer } from '../lab/vuln-responder.js';
 
 const CFG: BannerConfig = { ...defaultBannerConfig('0.1.0'), randomBytes: (n) => new Uint8Array(n).fill(7), helloTimeoutMs: 2000 };
@@ -167,4 +167,21 @@ test('identify: a port with a hello sends it; the service is named after one han
   const r = identify(SERVERS['redis']!, 6379);
   assert.deepEqual(r.identified, { service: 'redis', handshakes: 1 });
   assert.deepEqual(r.sent, ['*1\r\n$4\r\ninfo\r\n']);
+});
+
+test('identify: fuzz: servers answering random bytes, silence or a close never cost more than the bound, nor throw', () => {
+  const answer = fc.oneof(
+    fc.uint8Array({ minLength: 1, maxLength: 40 }).map((b): Uint8Array | 'silent' | 'close' => b),
+    fc.constant<'silent'>('silent'),
+    fc.constant<'close'>('close'),
+  );
+  fc.assert(fc.property(fc.array(answer, { minLength: IDENTIFY_MAX, maxLength: IDENTIFY_MAX }), fc.option(fc.uint8Array({ minLength: 1, maxLength: 20 })), fc.double({ min: 0, max: 1, noNaN: true }), (answers, greeting, cut) => {
+    let i = 0;
+    const srv: SimServer = { ...(greeting === null ? {} : { greeting }), answer: () => answers[i++ % answers.length]! };
+    const r = identify(srv, 7777, B, cut);
+    assert.ok(r.connections <= IDENTIFY_MAX);
+    if (greeting !== null) assert.equal(r.connections, 1, 'a server that speaks first gets no probe');
+    // a random answer may even match a greeting rule (`SSH-2.`): any module may name it
+    if (r.identified !== null) assert.ok(B.module(r.identified.service) !== null && r.identified.handshakes === r.connections);
+  }), { numRuns: RUNS });
 });
