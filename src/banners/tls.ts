@@ -79,6 +79,8 @@ export type TlsVulnCheck = 'heartbleed' | 'ticketbleed';
  * padding). A vulnerable server answers the first with 16 KiB of its memory; a fixed one drops
  * it (RFC 6520 §4) and answers only the second, which gives a verdict without waiting for a
  * timeout. masscan's rule: a response whose payload_length is 16 or more is a bleed.
+ * NOTE: masscan also sends a warning alert (level 1, description 0x80) just before its
+ * heartbeat request; we do not: a vulnerable server answers the heartbeat without it.
  *
  * Ticketbleed (CVE-2016-9244): the ClientHello carries a session ticket and a 1-byte session
  * id. A vulnerable server that resumes on the ticket echoes a 32-byte session id: our byte,
