@@ -34,11 +34,12 @@ import { DETECT_MAX, type Banners, type Detected } from './registry.js';
 import { BANNER_CAPS, UnknownKeeper, capOf } from './caps.js';
 
 /**
- * The handshakes tried, in order, on a port without a hello whose server stays silent: LZR's
- * order begins with HTTP then TLS (between them most services on unexpected ports, USENIX
- * Security 2021); then the probes of the lab's other silent services, the cheapest answer
- * first: Redis INFO, memcached stats, SMB negotiate, RDP X.224. Services that greet (SSH,
- * FTP, SMTP, POP3, IMAP, VNC, MySQL, telnet) are read from their greeting without a probe.
+ * The handshakes tried, in order, on a port without a hello whose server stays silent: HTTP,
+ * then TLS (LZR, USENIX Security 2021: most services on unexpected ports are one or the
+ * other); then, in an order of our own (not taken from LZR), the probes of the other silent
+ * services tidescan reads, those answered by a line first: Redis INFO, memcached stats, SMB
+ * negotiate, RDP X.224. Services that greet (SSH, FTP, SMTP, POP3, IMAP, VNC, MySQL, telnet)
+ * are read from their greeting without a probe.
  */
 export const IDENTIFY_ORDER: readonly string[] = ['http', 'ssl', 'redis', 'memcached', 'smb', 'rdp'];
 
