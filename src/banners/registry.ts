@@ -8,7 +8,7 @@
  * modules need, as plain typed values). Adding a protocol is one line in BANNER_MODULES, plus
  * its ports in HELLO_PORTS and its greetings in DETECT_RULES.
  */
-import { TLS_APPS, tlsModule } from './tls.js';
+import { TLS_APPS, tlsModule, type TlsVulnCheck } from './tls.js';
 import { TlsScanKeys } from '../codec/tls13.js';
 import { randomBytes } from 'node:crypto';
 import type { AppName, BannerModule, TargetInfo } from './module.js';
@@ -49,6 +49,14 @@ export interface BannerConfig {
    * a silent server gets the handshakes of session.ts IDENTIFY_ORDER, one per connection.
    */
   readonly identify?: boolean | undefined;
+  /**
+   * --heartbleed, --ticketbleed (--vuln X): the TLS check run on every port (masscan: the SSL
+   * hello on ports 0..65534), see tls.ts VULN.
+   */
+  readonly vuln?: TlsVulnCheck | undefined;
+  /** --capture heartbleed / --capture ticketbleed: keep the leaked bytes as base64 banners. */
+  readonly captureHeartbleed?: boolean | undefined;
+  readonly captureTicketbleed?: boolean | undefined;
   /** Random bytes (the SSH KEXINIT cookie); node:crypto's when absent. Tests pass their own. */
   readonly randomBytes?: ((n: number) => Uint8Array) | undefined;
 }
@@ -94,7 +102,10 @@ export const BANNER_MODULES: readonly BannerModuleDef[] = [
     name: 'ssl',
     apps: TLS_APPS,
     description: 'TLS: version, cipher and names (ssl), certificates (X509, X509CA); TLS 1.3 decrypted',
-    prepare: (cfg, random) => tlsModule({ sni: cfg.tlsSni, captureCert: cfg.captureCert, keys: TlsScanKeys.generate(), random }),
+    prepare: (cfg, random) => tlsModule({
+      sni: cfg.tlsSni, captureCert: cfg.captureCert, keys: TlsScanKeys.generate(), random,
+      vuln: cfg.vuln, captureHeartbleed: cfg.captureHeartbleed, captureTicketbleed: cfg.captureTicketbleed,
+    }),
   },
   {
     name: 'ssh',
@@ -298,7 +309,10 @@ export class Banners {
         for (let q = a; q <= b; q++) this.helloModule[q] = m;
       }
     }
-    if (cfg.hello === 'http' || cfg.hello === 'ssl') {
+    if (cfg.vuln !== undefined) {
+      // masscan: a vulnerability check sends the SSL hello on every port
+      this.helloModule.fill(this.byName.get('ssl'));
+    } else if (cfg.hello === 'http' || cfg.hello === 'ssl') {
       // --hello http|ssl: that probe on every port (masscan: 0..65534)
       const m = this.byName.get(cfg.hello);
       this.helloModule.fill(m);

@@ -14,20 +14,58 @@
  * ports that are not theirs): on a port with no hello, a server that stays silent for the
  * hello timeout gets the handshakes of IDENTIFY_ORDER, one connection each, until one is
  * answered in a way detection reads. The first connection sends IDENTIFY_ORDER[0]; when the
- * answer shows the next protocol (TLS alert or record bytes to an HTTP request, nginx's
- * "plain HTTP request was sent to HTTPS port" page) or nothing comes before the connection
- * ends, the session asks the host to reconnect with the next attempt, which sends its
- * handshake at once. So a service costs at most IDENTIFY_ORDER.length handshakes.
+ * answer is not one detection reads (unknown bytes, a TLS alert or record to an HTTP request,
+ * nginx's "plain HTTP request was sent to HTTPS port" page), or nothing comes within the hello
+ * timeout or before the connection ends, the session asks the host to reconnect with the next
+ * attempt, which sends its handshake at once. An answer is read when it starts with one of
+ * the step's IDENTIFY_REPLIES (that module parses it) or matches a §9.2 greeting rule. So a
+ * service costs at most IDENTIFY_ORDER.length handshakes (IDENTIFY_MAX); the answer to the
+ * last one is kept whatever it is (`unknown` when nothing reads it).
+ *
+ * With identification on, a session that a module's parser read, and which wrote a banner
+ * of that protocol, names its service (`identified`: the module's name and the handshakes
+ * spent); the host reports it as the port's service.
  *
  * `BannerCollector` is a BannerOut that keeps one connection's banners, capped per AppName
  * (caps.ts), and lists them at the end in the order they were first written.
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
-import { DETECT_MAX, type Banners } from './registry.js';
+import { DETECT_MAX, type Banners, type Detected } from './registry.js';
 import { BANNER_CAPS, UnknownKeeper, capOf } from './caps.js';
 
-/** The handshakes tried, in order, on a port without a hello whose server stays silent. */
-export const IDENTIFY_ORDER: readonly string[] = ['http', 'ssl'];
+/**
+ * The handshakes tried, in order, on a port without a hello whose server stays silent: HTTP,
+ * then TLS (LZR, USENIX Security 2021: most services on unexpected ports are one or the
+ * other); then, in an order of our own (not taken from LZR), the probes of the other silent
+ * services tidescan reads, those answered by a line first: Redis INFO, memcached stats, SMB
+ * negotiate, RDP X.224. Services that greet (SSH, FTP, SMTP, POP3, IMAP, VNC, MySQL, telnet)
+ * are read from their greeting without a probe.
+ */
+export const IDENTIFY_ORDER: readonly string[] = ['http', 'ssl', 'redis', 'memcached', 'smb', 'rdp'];
+
+/** At most this many connections (handshakes) are spent identifying one port. */
+export const IDENTIFY_MAX = IDENTIFY_ORDER.length;
+
+/**
+ * The first bytes of an answer to each identification step's probe that its module reads
+ * (besides the §9.2 greeting rules, which are always tried): RESP bulk string or error
+ * (Redis), `STAT ` (memcached), a NetBIOS session message (SMB over TCP, RFC 1002 §4.3.1:
+ * type 0 or a negative/positive response), a TPKT header (RDP, RFC 1006: version 3).
+ */
+export const IDENTIFY_REPLIES: Readonly<Record<string, readonly string[]>> = {
+  http: ['HTTP/'],
+  ssl: ['\x16\x03', '\x15\x03'],
+  redis: ['$', '-NOAUTH', '-DENIED', '-ERR'],
+  memcached: ['STAT '],
+  smb: ['\x00\x00', '\x00\x01', '\x82', '\x83'],
+  rdp: ['\x03\x00'],
+};
+
+/** What identification found on a port: the service (module name) and the handshakes spent. */
+export interface Identified {
+  readonly service: string;
+  readonly handshakes: number;
+}
 
 /** nginx's answer to plain HTTP on a TLS port (its 497 page, sent with status 400). */
 const HTTPS_PORT_TITLE = 'The plain HTTP request was sent to HTTPS port';
@@ -66,6 +104,10 @@ export class BannerSession {
   private readonly out: BannerOut;
   /** The start of the title, while identifying (nginx's HTTPS-port page). */
   private title = '';
+  /** The module whose parser reads this connection (null: none yet, or unknown bytes). */
+  private reading: BannerModule | null = null;
+  /** Whether that parser wrote a banner other than `unknown`. */
+  private wrote = false;
 
   /**
    * `attempt` > 0: a reconnect for identification handshake IDENTIFY_ORDER[attempt], sent as
@@ -91,6 +133,15 @@ export class BannerSession {
   }
 
   /**
+   * With identification on: the service a module read on this connection (which wrote a
+   * banner of its own), and the handshakes (connections) spent on the port; else null.
+   */
+  get identified(): Identified | null {
+    if (this.b.config.identify === false || this.superseded || this.reading === null || !this.wrote) return null;
+    return { service: this.reading.name, handshakes: this.attempt + 1 };
+  }
+
+  /**
    * The connection is established. Returns when the host must call helloTimeout (now +
    * --hello-timeout; now for a reconnect), or undefined when this port has no hello and
    * identification is off: then we only wait for the server (the connection timeout ends it).
@@ -103,27 +154,36 @@ export class BannerSession {
 
   /**
    * The server stayed silent: send the port's hello, or the next identification handshake.
-   * Ignored once the server spoke.
+   * Ignored once the server spoke. Returns when to be called again (an identification
+   * handshake waits that long for its answer), or undefined.
    */
-  helloTimeout(_now: number): void {
-    if (this.state !== S.Waiting) return;
+  helloTimeout(now: number): number | undefined {
+    if (this.identifying >= 0) {
+      // the handshake drew no answer within the hello timeout: try the next one; an answer
+      // still undecided (fewer bytes than a rule needs) is decided on what came
+      if (this.state === S.HelloSent && this.received === 0) this.next();
+      else if (this.state === S.Detecting) this.settle();
+      return undefined;
+    }
+    if (this.state !== S.Waiting) return undefined;
     const h = this.attempt > 0 ? null : this.b.helloFor(this.t);
     if (h !== null) {
       this.helloModule = h.module;
       this.state = S.HelloSent;
       this.conv.send(h.bytes);
-      return;
+      return undefined;
     }
-    if (!this.canIdentify() || this.attempt >= IDENTIFY_ORDER.length) return;
+    if (!this.canIdentify() || this.attempt >= IDENTIFY_ORDER.length) return undefined;
     const m = this.b.module(IDENTIFY_ORDER[this.attempt]!);
     const bytes = m?.hello(this.t) ?? null;
-    if (m === null || bytes === null) return;
+    if (m === null || bytes === null) return undefined;
     this.identifying = this.attempt;
-    // The first handshake's answer goes through detection (a TLS server may answer an HTTP
-    // request with an alert); a later one's module reads its answer directly.
-    this.helloModule = this.attempt > 0 ? m : null;
+    // The answer goes through detection (a TLS server may answer an HTTP request with an
+    // alert, a Redis server a memcached probe with an error): see detecting().
+    this.helloModule = null;
     this.state = S.HelloSent;
     this.conv.send(bytes);
+    return now + this.b.config.helloTimeoutMs;
   }
 
   /** Ask for the next identification handshake on a new connection and close this one. */
@@ -144,13 +204,19 @@ export class BannerSession {
       this.title += text.slice(0, TITLE_WATCH - this.title.length);
       if (this.title.includes(HTTPS_PORT_TITLE)) this.next();
     };
+    // a module read the connection and wrote (its `unknown` too: MySQL's only name)
+    const wrote = (_app: AppName, n: number): void => {
+      if (n > 0 && this.reading !== null) this.wrote = true;
+    };
     return {
       append: (app, buf, off, len) => {
         if (app === 'title') seen(app, Buffer.from(buf.buffer, buf.byteOffset + off, Math.min(len, TITLE_WATCH)).toString('latin1'));
+        wrote(app, len);
         out.append(app, buf, off, len);
       },
       appendText: (app, text) => {
         seen(app, text);
+        wrote(app, text.length);
         out.appendText(app, text);
       },
       field: (app, name, value) => out.field(app, name, value),
@@ -193,27 +259,53 @@ export class BannerSession {
   end(_now: number): void {
     // An identification handshake that drew nothing at all: try the next one.
     if (this.identifying >= 0 && this.received === 0) this.next();
-    if (this.state === S.Detecting) {
-      // no more bytes: decide on what came
-      const pre = this.pre!;
-      const m = this.b.detect(pre, 0, this.preLen, this.t.port);
-      if (m !== null) {
-        this.startParser(m);
-        this.parser!.data(pre, 0, this.preLen);
-      } else {
-        this.state = S.Unknown;
-        this.unknown(pre, 0, this.preLen);
-      }
-    }
+    if (this.state === S.Detecting) this.settle();
     this.parser?.end();
     this.parser = null;
     this.pre = null;
     this.state = S.Done;
   }
 
+  /** No more bytes are awaited for detection: decide on what came. */
+  private settle(): void {
+    const pre = this.pre!;
+    const own = this.identifying >= 0 ? this.stepReply(pre, this.preLen) : null;
+    const m = own !== null && own !== 'more' ? own : this.b.detect(pre, 0, this.preLen, this.t.port);
+    if (m !== null) {
+      this.pre = null;
+      this.startParser(m);
+      this.parser!.data(pre, 0, this.preLen);
+      return;
+    }
+    if (this.identifying >= 0 && this.identifying + 1 < IDENTIFY_ORDER.length) {
+      this.next();
+      return;
+    }
+    this.pre = null;
+    this.state = S.Unknown;
+    this.unknown(pre, 0, this.preLen);
+  }
+
   private startParser(m: BannerModule): void {
+    this.reading = m;
     this.parser = m.open(this.t, this.out, this.conv);
     this.state = S.Parsing;
+  }
+
+  /** While identifying: the module of this step whose reply prefix `pre` starts with, or 'more'/null. */
+  private stepReply(pre: Uint8Array, n: number): BannerModule | 'more' | null {
+    const name = IDENTIFY_ORDER[this.identifying];
+    if (name === undefined) return null;
+    let more = false;
+    for (const p of IDENTIFY_REPLIES[name] ?? []) {
+      const k = Math.min(n, p.length);
+      let ok = true;
+      for (let i = 0; i < k; i++) if (pre[i] !== (p.charCodeAt(i) & 0xff)) { ok = false; break; }
+      if (!ok) continue;
+      if (k === p.length) return this.b.module(name);
+      more = true;
+    }
+    return more ? 'more' : null;
   }
 
   private detecting(buf: Uint8Array, off: number, len: number): void {
@@ -221,15 +313,27 @@ export class BannerSession {
     const n = Math.min(len, pre.length - this.preLen);
     for (let k = 0; k < n; k++) pre[this.preLen + k] = buf[off + k]!;
     this.preLen += n;
-    // RFC 8446 §5.1: a record starts with its content type (21 alert, 22 handshake) and a
-    // legacy version whose major byte is 3: a TLS server answering our identification
-    // handshake in its own protocol. The next handshake speaks it.
-    if (this.identifying >= 0 && this.preLen >= 2 && (pre[0] === 21 || pre[0] === 22) && pre[1] === 3) {
+    let d: Detected = 'unknown';
+    if (this.identifying >= 0) {
+      // the step's own answer: its module reads it
+      const own = this.stepReply(pre, this.preLen);
+      if (own === 'more' && this.preLen < pre.length) return;
+      if (own !== null && own !== 'more') d = own;
+      // RFC 8446 §5.1: a record starts with its content type (21 alert, 22 handshake) and a
+      // legacy version whose major byte is 3: a TLS server answering our identification
+      // handshake in its own protocol. The next handshake speaks it.
+      else if (this.preLen >= 2 && (pre[0] === 21 || pre[0] === 22) && pre[1] === 3 && IDENTIFY_ORDER[this.identifying] !== 'ssl') {
+        this.next();
+        return;
+      }
+    }
+    if (d === 'unknown') d = this.b.detectPrefix(pre, 0, this.preLen, this.t.port);
+    if (d === 'more' && this.preLen < pre.length) return;
+    if (typeof d === 'string' && this.identifying >= 0 && this.identifying + 1 < IDENTIFY_ORDER.length) {
+      // nothing reads this answer: the next handshake may
       this.next();
       return;
     }
-    const d = this.b.detectPrefix(pre, 0, this.preLen, this.t.port);
-    if (d === 'more' && this.preLen < pre.length) return;
     if (typeof d === 'string') {
       this.state = S.Unknown;
       this.pre = null;

@@ -24,6 +24,11 @@ import { createHash, createHmac, X509Certificate, type Hash } from 'node:crypto'
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import {
   buildClientHello,
+  buildHeartbeatRequest,
+  HeartbeatMessageType,
+  HeartbeatReader,
+  type ClientHelloParams,
+  type HeartbeatSink,
   parseCertificate,
   parseServerHello,
   tlsVersionToken,
@@ -49,7 +54,58 @@ export interface TlsModuleOptions {
   readonly keys: TlsScanKeys;
   /** Randomness (the scan's source): read once, 32 bytes, to key the per-target hello values. */
   readonly random: (n: number) => Uint8Array;
+  /**
+   * --heartbleed / --ticketbleed (--vuln X): the check this scan runs on every TLS
+   * connection (see VULN below); undefined: none.
+   */
+  readonly vuln?: TlsVulnCheck | undefined;
+  /** --capture heartbleed: the leaked bytes as a base64 `heartbleed` banner. */
+  readonly captureHeartbleed?: boolean | undefined;
+  /** --capture ticketbleed: the leaked session-id bytes as a base64 `ticketbleed` banner. */
+  readonly captureTicketbleed?: boolean | undefined;
 }
+
+/** The TLS vulnerability checks. */
+export type TlsVulnCheck = 'heartbleed' | 'ticketbleed';
+
+/**
+ * The texts of the vulnerability checks (reference masscan-compat §9.4: masscan's `vuln`
+ * texts; the `safe` ones follow its `poodle[no-SSLv3] ` form, for the verdicts masscan
+ * leaves unsaid).
+ *
+ * Heartbleed (CVE-2014-0160), masscan's way: the ClientHello offers the heartbeat extension;
+ * on a TLS <= 1.2 ServerHello we send at once a heartbeat request whose payload_length
+ * (0x4000) is larger than its payload (none), then an honest request (4 bytes of payload, 16 of
+ * padding). A vulnerable server answers the first with 16 KiB of its memory; a fixed one drops
+ * it (RFC 6520 §4) and answers only the second, which gives a verdict without waiting for a
+ * timeout. masscan's rule: a response whose payload_length is 16 or more is a bleed.
+ * NOTE: masscan also sends a warning alert (level 1, description 0x80) just before its
+ * heartbeat request; we do not: a vulnerable server answers the heartbeat without it.
+ *
+ * Ticketbleed (CVE-2016-9244): the ClientHello carries a session ticket and a 1-byte session
+ * id. A vulnerable server that resumes on the ticket echoes a 32-byte session id: our byte,
+ * then 31 bytes of its memory. A leak is reported when the ServerHello's session id is longer
+ * than ours, starts with our byte, and the server resumes (ChangeCipherSpec follows, no
+ * Certificate); a full handshake with a new session id is not one.
+ * NOTE: the ticket is our own bytes, not one the server issued, so only a server that resumes
+ * on any ticket is caught; reaching a real one needs a full handshake first (not done).
+ */
+export const VULN = {
+  HEARTBEAT: 'SSL[heartbeat] ',
+  HEARTBLEED: 'SSL[HEARTBLEED] ',
+  TICKETBLEED: 'SSL[ticketbleed] ',
+  NO_HEARTBEAT: 'heartbleed[no-heartbeat] ',
+  PATCHED: 'heartbleed[patched] ',
+  REFUSED: 'heartbleed[refused] ',
+  NO_LEAK: 'ticketbleed[no-leak] ',
+} as const;
+
+/** The payload_length of our Heartbleed probe (masscan's: 0x4000). */
+export const HEARTBLEED_LENGTH = 0x4000;
+/** masscan's rule: a heartbeat response this long or longer is a bleed. */
+export const HEARTBLEED_MIN = 16;
+/** The honest request's payload: a response of this length is the fixed server's answer. */
+const HEARTBEAT_PAYLOAD = Uint8Array.from(Buffer.from('tide', 'latin1'));
 
 /** Why a TLS parse ended early, as the `tls-error` field of the `ssl` record. */
 export type TlsBannerError =
@@ -97,16 +153,31 @@ export class TlsModule implements BannerModule {
     return { random: h.subarray(0, 32), sessionId: h.subarray(32, 64) };
   }
 
+  /** The session ticket of the Ticketbleed check to `t` (64 bytes, keyed like the hello values). */
+  private ticket(t: TargetInfo): Uint8Array {
+    return createHmac('sha512', this.key).update(`ticket ${t.ip} ${t.port}`).digest();
+  }
+
+  /**
+   * The ClientHello fields for `t` besides the key shares: random, session id (1 byte for the
+   * Ticketbleed check), server name, and the check's extension.
+   */
+  helloParams(t: TargetInfo): Omit<ClientHelloParams, 'keyShares'> {
+    const v = this.helloValues(t);
+    const vuln = this.opts.vuln;
+    return {
+      random: v.random,
+      sessionId: vuln === 'ticketbleed' ? v.sessionId.subarray(0, 1) : v.sessionId,
+      serverName: this.serverName(t),
+      heartbeat: vuln === 'heartbleed',
+      sessionTicket: vuln === 'ticketbleed' ? this.ticket(t) : undefined,
+    };
+  }
+
   /** The first ClientHello to `t`, as a record (deterministic for a given target). */
   clientHello(t: TargetInfo): Uint8Array {
-    const v = this.helloValues(t);
     const x = this.opts.keys.publicKey(TlsGroup.X25519) as Uint8Array;
-    return buildClientHello({
-      random: v.random,
-      sessionId: v.sessionId,
-      serverName: this.serverName(t),
-      keyShares: [{ group: TlsGroup.X25519, key: x }],
-    });
+    return buildClientHello({ ...this.helloParams(t), keyShares: [{ group: TlsGroup.X25519, key: x }] });
   }
 
   hello(t: TargetInfo): Uint8Array {
@@ -122,7 +193,26 @@ export function tlsModule(opts: TlsModuleOptions): BannerModule {
   return new TlsModule(opts);
 }
 
-class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
+/** Where a vulnerability check stands on one connection. */
+const Check = {
+  NONE: 0, // no check, or no verdict possible yet
+  HB_WAIT: 1, // heartbeat requests sent, waiting for a response
+  HB_BLEED: 2, // reading a bleeding response
+  HB_HONEST: 3, // reading the answer to the honest request
+  TB_RESUME: 4, // a longer session id starting with ours: does the server resume?
+  DONE: 5,
+} as const;
+type Check = (typeof Check)[keyof typeof Check];
+
+/** The most leaked bytes kept per connection (one bleeding response). */
+const LEAK_CAP = HEARTBLEED_LENGTH;
+
+class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink, HeartbeatSink {
+  private check: Check = Check.NONE;
+  private heartbeats: HeartbeatReader | null = null;
+  /** Leaked bytes gathered (heartbleed capture; the ticketbleed session id). */
+  private leak: Uint8Array | null = null;
+  private leakLen = 0;
   private phase: Phase = Phase.HELLO;
   /** Made at the first byte from the server: a connection that stays silent holds only this object. */
   private records: TlsRecordReader | null = null;
@@ -167,6 +257,13 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
     if (this.phase === Phase.DONE) return false;
     this.recType = type;
     this.alertFill = 0;
+    if (type === TlsContentType.HEARTBEAT) this.heartbeats?.recordStart();
+    if (type === TlsContentType.CHANGE_CIPHER_SPEC && this.check === Check.TB_RESUME) {
+      // RFC 5246 §7.3: an abbreviated handshake: ServerHello, then ChangeCipherSpec. The server
+      // resumed on our ticket with the session id it echoed: the leak is real.
+      this.ticketbleed();
+      return false;
+    }
     if (type === TlsContentType.APPLICATION_DATA && this.phase === Phase.PROTECTED) {
       // The whole record is needed: its tag is at the end. The header as received is the
       // additional data (RFC 8446 §5.2), so a server that wrote another legacy_record_version
@@ -208,9 +305,13 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
           this.recFill += len;
         }
         return;
+      case TlsContentType.HEARTBEAT:
+        if (this.heartbeats !== null && this.phase === Phase.CLEAR) {
+          if (!this.heartbeats.push(buf, off, len, this)) this.heartbeats = null;
+        }
+        return;
       default:
-        // change_cipher_spec (RFC 8446 §5: sent for middlebox compatibility; ignored) and
-        // heartbeat: skipped.
+        // change_cipher_spec (RFC 8446 §5: sent for middlebox compatibility; ignored).
         return;
     }
   }
@@ -255,7 +356,11 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
     this.out.appendText(SSL, ` ALERT(0x${hex2(level)}${hex2(description)}) `);
     // RFC 8446 §6: a fatal alert (level 2) closes the connection; a warning may be followed by
     // more (a 1.2 server's unrecognized_name warning, for instance).
-    if (level === 2) this.finish();
+    if (level === 2) {
+      if (this.check === Check.HB_WAIT) this.safe(VULN.REFUSED);
+      if (this.check === Check.TB_RESUME) this.safe(VULN.NO_LEAK);
+      this.finish();
+    }
   }
 
   // --- handshake messages ---
@@ -286,18 +391,23 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
       if (sh.helloRetry) return this.helloRetry(sh, body);
       return this.serverHello(sh, body);
     }
+    if (this.check === Check.TB_RESUME) {
+      // A full handshake: the session id was a new one, not our byte and memory.
+      this.safe(VULN.NO_LEAK);
+    }
     if (type === TlsHandshakeType.CERTIFICATE) {
       const certs = parseCertificate(body, this.phase === Phase.PROTECTED);
       if (typeof certs === 'string') return this.fail('certificate');
       this.certificates(certs);
-      return this.finish();
+      return this.waiting() ? true : this.finish();
     }
     // ServerHelloDone / Finished without a Certificate first: nothing more to learn.
-    return this.finish();
+    return this.waiting() ? true : this.finish();
   }
 
   private serverHello(sh: ServerHello, body: Uint8Array): boolean {
     this.out.appendText(SSL, `${tlsVersionToken(sh.version)}cipher:0x${sh.cipherSuite.toString(16)}`);
+    this.vulnHello(sh);
     if (sh.version !== TlsVersion.TLS13) {
       if (this.retry !== null) return this.fail('hello-retry');
       this.phase = Phase.CLEAR;
@@ -351,12 +461,9 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
       // HelloRetryRequest would not result in any change in the ClientHello."
       return this.retryRefused(hrr);
     }
-    const v = this.mod.helloValues(this.t);
     const ch1 = this.mod.clientHello(this.t).subarray(TLS_RECORD_HEADER_LEN);
     const ch2 = buildClientHello({
-      random: v.random,
-      sessionId: v.sessionId,
-      serverName: this.mod.serverName(this.t),
+      ...this.mod.helloParams(this.t),
       keyShares: [share],
       cookie: hrr.cookie ?? undefined,
       recordVersion: TlsVersion.TLS12,
@@ -387,6 +494,103 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink {
       const c = certs[i];
       this.out.appendText('X509CA', (i > 1 ? ' ' : '') + Buffer.from(c.buffer, c.byteOffset, c.length).toString('base64'));
     }
+  }
+
+  // --- vulnerability checks (VULN) ---
+
+  /** The check's first step, on the ServerHello. */
+  private vulnHello(sh: ServerHello): void {
+    const vuln = this.mod.opts.vuln;
+    if (vuln === undefined || this.check !== Check.NONE) return;
+    const legacy = sh.version < TlsVersion.TLS13;
+    if (vuln === 'heartbleed') {
+      // masscan: any non-zero mode byte is reported
+      if (sh.heartbeatMode > 0) this.out.appendText('vuln', VULN.HEARTBEAT);
+      // RFC 8446 has no heartbeat; a server without the extension does not answer heartbeats.
+      if (!legacy || sh.heartbeatMode < 0) {
+        this.safe(VULN.NO_HEARTBEAT);
+        return;
+      }
+      this.check = Check.HB_WAIT;
+      this.heartbeats = new HeartbeatReader();
+      const v = sh.version;
+      const bleed = buildHeartbeatRequest(v, HEARTBLEED_LENGTH, new Uint8Array(0));
+      const honest = buildHeartbeatRequest(v, HEARTBEAT_PAYLOAD.length, HEARTBEAT_PAYLOAD);
+      const both = new Uint8Array(bleed.length + honest.length);
+      both.set(bleed, 0);
+      both.set(honest, bleed.length);
+      this.conv.send(both);
+      return;
+    }
+    // ticketbleed: RFC 8446 §4.1.3 echoes legacy_session_id as sent, so a 1.3 server is safe
+    const ours = this.mod.helloParams(this.t).sessionId;
+    const sid = sh.sessionId;
+    if (legacy && sid.length > ours.length && sid[0] === ours[0]) {
+      this.leak = sid.slice(ours.length);
+      this.leakLen = this.leak.length;
+      this.check = Check.TB_RESUME;
+      return;
+    }
+    this.safe(VULN.NO_LEAK);
+  }
+
+  /** Whether the connection stays open for the check's answer after the certificate. */
+  private waiting(): boolean {
+    return this.check === Check.HB_WAIT || this.check === Check.HB_BLEED || this.check === Check.HB_HONEST;
+  }
+
+  private safe(text: string): void {
+    this.out.appendText('safe', text);
+    this.check = Check.DONE;
+  }
+
+  private ticketbleed(): void {
+    this.out.appendText('vuln', VULN.TICKETBLEED);
+    const leak = this.leak;
+    if (leak !== null && this.mod.opts.captureTicketbleed === true) {
+      this.out.appendText('ticketbleed', Buffer.from(leak.buffer, leak.byteOffset, this.leakLen).toString('base64'));
+    }
+    this.leak = null;
+    this.check = Check.DONE;
+    this.finish();
+  }
+
+  heartbeatStart(type: number, payloadLength: number): void {
+    if (type !== HeartbeatMessageType.RESPONSE || this.check !== Check.HB_WAIT) return;
+    if (payloadLength >= HEARTBLEED_MIN) {
+      this.out.appendText('vuln', VULN.HEARTBLEED);
+      this.check = Check.HB_BLEED;
+      if (this.mod.opts.captureHeartbleed === true) {
+        this.leak = new Uint8Array(Math.min(payloadLength, LEAK_CAP));
+        this.leakLen = 0;
+      }
+    } else {
+      this.check = Check.HB_HONEST;
+    }
+  }
+
+  heartbeatPayload(buf: Uint8Array, off: number, len: number): void {
+    const leak = this.leak;
+    if (this.check !== Check.HB_BLEED || leak === null) return;
+    const n = Math.min(len, leak.length - this.leakLen);
+    if (n > 0) leak.set(buf.subarray(off, off + n), this.leakLen);
+    this.leakLen += Math.max(0, n);
+  }
+
+  heartbeatEnd(): void {
+    if (this.check === Check.HB_HONEST) {
+      this.safe(VULN.PATCHED);
+      this.finish();
+      return;
+    }
+    if (this.check !== Check.HB_BLEED) return;
+    const leak = this.leak;
+    if (leak !== null) {
+      this.out.appendText('heartbleed', Buffer.from(leak.buffer, leak.byteOffset, this.leakLen).toString('base64'));
+    }
+    this.leak = null;
+    this.check = Check.DONE;
+    this.finish();
   }
 
   private finish(): boolean {
@@ -478,4 +682,4 @@ function splitAltNames(s: string): string[] {
 }
 
 /** The banners the TLS module produces. */
-export const TLS_APPS: readonly AppName[] = ['ssl', 'X509', 'X509CA'];
+export const TLS_APPS: readonly AppName[] = ['ssl', 'X509', 'X509CA', 'vuln', 'safe', 'heartbleed', 'ticketbleed'];

@@ -275,7 +275,7 @@ export function addOutput(format: OutputFormatName): (d: Draft, v: string, ctx: 
  * others are refused when turned on; turning them off changes nothing and is accepted (masscan's
  * echo writes `nocapture = servername`).
  */
-const ACTED_CAPTURE: readonly CaptureType[] = ['cert', 'html'];
+const ACTED_CAPTURE: readonly CaptureType[] = ['cert', 'html', 'heartbleed', 'ticketbleed'];
 
 function setCapture(on: boolean): (d: Draft, v: string, ctx: ApplyContext) => void {
   return (d, v, ctx) => {
@@ -320,7 +320,7 @@ function numableTemplate(name: string, max: number): (d: Draft, v: string, ctx: 
 }
 
 /** The raw flags that turn banners on (bannerCheck). */
-const IMPLY_BANNERS = ['rawudp', 'heartbleed', 'ticketbleed'];
+const IMPLY_BANNERS = ['rawudp', 'heartbleed', 'ticketbleed', 'vuln'];
 
 /**
  * Banners off. The checks that imply --banners go with them, or reading the config back
@@ -832,21 +832,26 @@ const DEFS: Def[] = [
     kind: 'value', state: 'raw', group: 'banners', arg: '<name>',
     help: 'remove a field from the HTTP probe', apply: rawString('http-field-remove', true) },
   { name: 'capture', effect: acts('capture'), kind: 'value', state: 'field', group: 'banners', arg: '<type>',
-    help: 'keep cert (default) or html; servername, heartbleed, ticketbleed: not supported yet', apply: setCapture(true) },
+    help: 'keep cert (default), html, heartbleed or ticketbleed (leaked bytes); servername: not supported yet', apply: setCapture(true) },
   { name: 'nocapture', effect: acts('capture'),
     aliases: ['no-capture'], kind: 'value', state: 'field', group: 'banners', arg: '<type>',
     help: 'do not keep that', apply: setCapture(false) },
-  { name: 'heartbleed', effect: refused('raw:heartbleed', 'banners'),
+  { name: 'heartbleed', effect: acts('vulnCheck', 'banners'),
     kind: 'flag', state: 'raw', group: 'banners', help: 'check for Heartbleed (implies --banners)',
     apply: bannerCheck('heartbleed', true) },
-  { name: 'ticketbleed', effect: refused('raw:ticketbleed', 'banners'),
+  { name: 'ticketbleed', effect: acts('vulnCheck', 'banners'),
     kind: 'flag', state: 'raw', group: 'banners', help: 'check for Ticketbleed (implies --banners)',
     apply: bannerCheck('ticketbleed', true) },
-  { name: 'vuln', effect: refused('raw:vuln'), kind: 'value', state: 'raw', group: 'banners', arg: '<check>',
-    help: 'vulnerability check: heartbleed, ticketbleed, poodle, ntp-monlist', apply: (d, v, ctx) => {
+  { name: 'vuln', effect: acts('vulnCheck', 'banners'), kind: 'value', state: 'raw', group: 'banners', arg: '<check>',
+    help: 'vulnerability check: heartbleed or ticketbleed (as --heartbleed, --ticketbleed); poodle, ntp-monlist: not supported yet',
+    apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (!VULN_CHECKS.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, `vuln check does not exist (${VULN_CHECKS.join(', ')})`);
-      rawSet(d, 'vuln', t === 'sslv3' ? 'poodle' : t);
+      if (t !== 'heartbleed' && t !== 'ticketbleed') throw new ScanError('ERR_USAGE', `${ctx.what} ${clipInput(t)}: ${NOT_SUPPORTED_YET}`);
+      rawSet(d, 'vuln', t);
+      // masscan: the same as --heartbleed / --ticketbleed (banners on, certificates not kept)
+      d.banners = true;
+      d.capture.delete('cert');
     } },
   { name: 'banner-types', effect: acts('bannerTypes'),
     aliases: ['banner-type', 'banner-apps', 'banner-app'], kind: 'value', state: 'field',

@@ -16,13 +16,20 @@ export type RawOptionFields = Pick<
   | 'connectionTimeout' | 'helloTimeout' | 'hello' | 'helloStrings'
   | 'httpMethod' | 'httpUrl' | 'httpVersion' | 'httpHost' | 'httpUserAgent'
   | 'httpHeaders' | 'httpFieldRemove' | 'httpCookies' | 'httpPayload'
-  | 'tlsSni' | 'identify' | 'nmapPayloads' | 'pcapPayloads' | 'readscanNumbering' | 'template'
+  | 'tlsSni' | 'identify' | 'vulnCheck' | 'nmapPayloads' | 'pcapPayloads' | 'readscanNumbering' | 'template'
   | 'ntpProbe' | 'rawUdp'
 >;
 
 const NTP_PROBES: readonly NtpProbe[] = ['client', 'readvar', 'monlist'];
 
 const HELLO_TYPES: readonly HelloName[] = ['http', 'ssl', 'smbv1'];
+
+function vulnCheck(vuln: string | undefined, heartbleed: boolean, ticketbleed: boolean): 'heartbleed' | 'ticketbleed' | undefined {
+  if (vuln === 'heartbleed' || vuln === 'ticketbleed') return vuln;
+  if (heartbleed) return 'heartbleed';
+  if (ticketbleed) return 'ticketbleed';
+  return undefined;
+}
 
 export function rawOptionFields(raw: ReadonlyMap<string, readonly string[]>): RawOptionFields {
   const last = (k: string): string | undefined => {
@@ -62,6 +69,8 @@ export function rawOptionFields(raw: ReadonlyMap<string, readonly string[]>): Ra
     httpPayload: last('http-payload'),
     tlsSni: last('tls-sni'),
     identify: last('no-identify') !== 'true',
+    // masscan checks one at a time; --vuln names the last one asked for
+    vulnCheck: vulnCheck(last('vuln'), last('heartbleed') === 'true', last('ticketbleed') === 'true'),
     nmapPayloads: last('nmap-payloads'),
     pcapPayloads: last('pcap-payloads'),
     ntpProbe: NTP_PROBES.find((t) => t === last('ntp-probe')) ?? 'client',

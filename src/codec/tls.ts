@@ -52,6 +52,10 @@ export const TlsExtension = {
   SUPPORTED_GROUPS: 10,
   EC_POINT_FORMATS: 11,
   SIGNATURE_ALGORITHMS: 13,
+  /** RFC 6520 §2: heartbeat; one byte, the HeartbeatMode. */
+  HEARTBEAT: 15,
+  /** RFC 5077 §3.2: SessionTicket TLS extension (a ticket to resume with, or empty). */
+  SESSION_TICKET: 35,
   SUPPORTED_VERSIONS: 43,
   COOKIE: 44,
   PSK_KEY_EXCHANGE_MODES: 45,
@@ -161,6 +165,16 @@ export interface ClientHelloParams {
    * generated after a HelloRetryRequest), where it MAY also be 0x0301". Default 0x0301.
    */
   readonly recordVersion?: number | undefined;
+  /**
+   * RFC 6520 §2: offer the heartbeat extension with mode peer_allowed_to_send (1), as the
+   * Heartbleed check does (a TLS <= 1.2 server that answers heartbeats says so with its own).
+   */
+  readonly heartbeat?: boolean | undefined;
+  /**
+   * RFC 5077 §3.2: a SessionTicket extension carrying these bytes (the Ticketbleed check
+   * sends one with a 1-byte session id, CVE-2016-9244).
+   */
+  readonly sessionTicket?: Uint8Array | undefined;
 }
 
 /** The server_name to send for `name`, or null when none may be sent. */
@@ -218,7 +232,9 @@ export function buildClientHello(p: ClientHelloParams): Uint8Array {
   let shareLen = 0;
   for (const s of p.keyShares) shareLen += 4 + s.key.length;
   const cookieLen = p.cookie === undefined ? 0 : 6 + p.cookie.length;
-  const extLen =
+  if (p.sessionTicket !== undefined && p.sessionTicket.length > 0xffff) throw new RangeError('session ticket above 65535 bytes');
+  const vulnLen = (p.heartbeat === true ? 5 : 0) + (p.sessionTicket === undefined ? 0 : 4 + p.sessionTicket.length);
+  const extLen = vulnLen +
     (sniBytes === null ? 0 : 9 + sniBytes.length) +
     (4 + 2 + 2 * SUPPORTED_GROUPS.length) +
     (4 + 2) + // ec_point_formats: one format
@@ -288,6 +304,16 @@ export function buildClientHello(p: ClientHelloParams): Uint8Array {
     w.u16(2 + p.cookie.length);
     w.u16(p.cookie.length);
     w.bytes(p.cookie);
+  }
+  if (p.sessionTicket !== undefined) {
+    w.u16(TlsExtension.SESSION_TICKET);
+    w.u16(p.sessionTicket.length);
+    w.bytes(p.sessionTicket);
+  }
+  if (p.heartbeat === true) {
+    w.u16(TlsExtension.HEARTBEAT);
+    w.u16(1);
+    w.u8(HeartbeatMode.PEER_ALLOWED_TO_SEND);
   }
   if (w.p !== w.b.length) throw new Error(`ClientHello size mismatch: wrote ${w.p} of ${w.b.length}`);
   return w.b;
@@ -524,6 +550,8 @@ export interface ServerHello {
   readonly keyShare: Uint8Array | null;
   /** cookie (HRR): the cookie's bytes, to echo; null when absent. */
   readonly cookie: Uint8Array | null;
+  /** RFC 6520 §2: the server's HeartbeatMode byte; -1 when the extension is absent. */
+  readonly heartbeatMode: number;
 }
 
 /** Parse a ServerHello (or HelloRetryRequest) body. Views into `body`; copies nothing. */
@@ -551,6 +579,7 @@ export function parseServerHello(body: Uint8Array): ServerHello | TlsError {
   let keyShareGroup = -1;
   let keyShare: Uint8Array | null = null;
   let cookie: Uint8Array | null = null;
+  let heartbeatMode = -1;
   // RFC 5246 §7.4.1.3: extensions may be absent altogether in a 1.2 (and older) ServerHello.
   if (p < n) {
     if (p + 2 > n) return 'truncated';
@@ -587,13 +616,18 @@ export function parseServerHello(body: Uint8Array): ServerHello | TlsError {
           cookie = body.subarray(p + 2, p + 2 + cl);
           break;
         }
+        case TlsExtension.HEARTBEAT:
+          // RFC 6520 §2: struct { HeartbeatMode mode; } HeartbeatExtension;
+          if (len !== 1) return 'malformed';
+          heartbeatMode = body[p];
+          break;
         default:
           break;
       }
       p += len;
     }
   }
-  return { legacyVersion, version, random, sessionId, cipherSuite, compression, helloRetry, keyShareGroup, keyShare, cookie };
+  return { legacyVersion, version, random, sessionId, cipherSuite, compression, helloRetry, keyShareGroup, keyShare, cookie, heartbeatMode };
 }
 
 /**
@@ -642,6 +676,124 @@ export interface TlsAlert {
 export function parseAlert(buf: Uint8Array, off: number, len: number): TlsAlert | TlsError {
   if (len < 2 || off < 0 || off + 2 > buf.length) return 'truncated';
   return { level: buf[off], description: buf[off + 1] };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Heartbeat (RFC 6520)
+
+export const HeartbeatMode = {
+  PEER_ALLOWED_TO_SEND: 1,
+  PEER_NOT_ALLOWED_TO_SEND: 2,
+} as const;
+
+export const HeartbeatMessageType = {
+  REQUEST: 1,
+  RESPONSE: 2,
+} as const;
+
+/** RFC 6520 §4: "The padding_length MUST be at least 16." */
+export const HEARTBEAT_MIN_PADDING = 16;
+
+/**
+ * A heartbeat record (content type 24) holding one HeartbeatMessage. `payloadLength` is the
+ * length field as written; `payload` the bytes actually sent. A `payloadLength` above
+ * `payload.length` with no padding is the Heartbleed probe: a server that trusts the field
+ * answers with that many bytes of its memory (CVE-2014-0160). Otherwise RFC 6520's form:
+ * the payload, then `HEARTBEAT_MIN_PADDING` bytes of padding.
+ */
+export function buildHeartbeatRequest(recordVersion: number, payloadLength: number, payload: Uint8Array): Uint8Array {
+  if (payloadLength < 0 || payloadLength > 0xffff) throw new RangeError('heartbeat payload_length is 16 bits');
+  const honest = payloadLength === payload.length;
+  const msgLen = 3 + payload.length + (honest ? HEARTBEAT_MIN_PADDING : 0);
+  const w = new Writer(TLS_RECORD_HEADER_LEN + msgLen);
+  w.u8(TlsContentType.HEARTBEAT);
+  w.u16(recordVersion);
+  w.u16(msgLen);
+  w.u8(HeartbeatMessageType.REQUEST);
+  w.u16(payloadLength);
+  w.bytes(payload);
+  // padding: zeros (RFC 6520 §4: random; its content is ignored by the receiver)
+  return w.b;
+}
+
+/** Where `HeartbeatReader` delivers a heartbeat message. */
+export interface HeartbeatSink {
+  /** A message's header: its type (1 request, 2 response) and payload_length field. */
+  heartbeatStart(type: number, payloadLength: number): void;
+  /** Payload bytes, in order, up to payload_length in all (never the padding). */
+  heartbeatPayload(buf: Uint8Array, off: number, len: number): void;
+  /** The payload is complete (the padding that follows is skipped). */
+  heartbeatEnd(): void;
+}
+
+/**
+ * HeartbeatMessages (RFC 6520 §4) over the fragments of heartbeat records, split anywhere.
+ * The payload may continue into the next heartbeat record (an implementation that writes a
+ * 16 KiB answer splits it at the record limit); the padding ends with its record. A type
+ * other than request or response stops the reader (encrypted or garbage): `error` is set.
+ * Never throws; reads only inside the ranges it is given.
+ */
+export class HeartbeatReader {
+  private hdr = 0;
+  private type = 0;
+  private length = 0;
+  private remaining = 0;
+  private padding = false;
+  error: TlsError | null = null;
+
+  /** A new heartbeat record begins: the padding of the message before it has ended. */
+  recordStart(): void {
+    if (this.padding) {
+      this.padding = false;
+      this.hdr = 0;
+    }
+  }
+
+  /** Fragment bytes of a heartbeat record; false once stopped. */
+  push(buf: Uint8Array, off: number, len: number, sink: HeartbeatSink): boolean {
+    if (this.error !== null) return false;
+    if (off < 0 || len < 0 || off + len > buf.length) {
+      this.error = 'truncated';
+      return false;
+    }
+    let i = off;
+    const end = off + len;
+    while (i < end) {
+      if (this.padding) return true; // the rest of this record is padding
+      if (this.hdr < 3) {
+        const b = buf[i++];
+        if (this.hdr === 0) {
+          if (b !== HeartbeatMessageType.REQUEST && b !== HeartbeatMessageType.RESPONSE) {
+            this.error = 'malformed';
+            return false;
+          }
+          this.type = b;
+          this.length = 0;
+        } else {
+          this.length = (this.length << 8) | b;
+        }
+        this.hdr++;
+        if (this.hdr === 3) {
+          this.remaining = this.length;
+          sink.heartbeatStart(this.type, this.length);
+          if (this.remaining === 0) {
+            this.padding = true;
+            sink.heartbeatEnd();
+          }
+        }
+        continue;
+      }
+      const n = Math.min(end - i, this.remaining);
+      sink.heartbeatPayload(buf, i, n);
+      i += n;
+      this.remaining -= n;
+      if (this.remaining === 0) {
+        this.padding = true;
+        sink.heartbeatEnd();
+      }
+    }
+    return true;
+  }
 }
 
 /** masscan's version token for a ServerHello version (reference masscan-compat §9.4). */

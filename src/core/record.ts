@@ -54,4 +54,23 @@ export interface BannerRecord {
   readonly fields?: Readonly<Record<string, string>> | undefined;
 }
 
-export type ScanRecord = StatusRecord | BannerRecord;
+/**
+ * The service found on an open port by identification (`--banners`, unless --no-identify):
+ * formats that have a service field in their port record write it there (JSON, NDJSON, XML
+ * `<service name=…>`, grepable `Ports:`); the others leave it out, so masscan's formats are
+ * unchanged when identification is off.
+ */
+export interface ServiceRecord {
+  readonly kind: 'service';
+  readonly timestamp: number;
+  readonly ip: IpAddress;
+  readonly ipProto: IpProtoNumber;
+  readonly port: number;
+  readonly ttl: number;
+  /** The service's name: the banner module that read it (`http`, `ssl`, `ssh`, `redis`, …). */
+  readonly service: string;
+  /** Connections (handshakes) spent to identify it, the first included. */
+  readonly handshakes: number;
+}
+
+export type ScanRecord = StatusRecord | BannerRecord | ServiceRecord;

@@ -63,6 +63,11 @@ export interface BannerFound {
   readonly fields?: Readonly<Record<string, string>> | undefined;
   /** The IP protocol of the port: 17 for a UDP reply's banner; absent for TCP (6). */
   readonly ipProto?: 17 | undefined;
+  /**
+   * Present: not a banner but the port's service as identification found it (`app` is
+   * `unknown` and `bytes` empty), and the handshakes (connections) it took.
+   */
+  readonly identified?: { readonly service: string; readonly handshakes: number } | undefined;
 }
 
 /** Counters published with the receive counters. */
@@ -247,7 +252,8 @@ export class BannerEngine implements StackHost {
   }
 
   appTimer(c: number, now: number): void {
-    this.sessions[c]?.helloTimeout(now);
+    const again = this.sessions[c]?.helloTimeout(now);
+    if (again !== undefined && this.sessions[c] !== undefined) this.stack.setAppTimer(c, again);
   }
 
   closed(c: number, _reason: CloseReason, now: number): void {
@@ -268,6 +274,10 @@ export class BannerEngine implements StackHost {
       ip = [this.w2[0]!, this.w2[1]!, this.w2[2]!, this.w2[3]!];
     }
     const time = this.unixSeconds();
+    const id = s.identified;
+    if (id !== null) {
+      this.emit({ version: v4 ? 4 : 6, ip, port: st.theirPort(c), ttl: this.ttls[c]!, time, app: 'unknown', bytes: new Uint8Array(0), identified: id });
+    }
     for (const r of out.items()) {
       this.counters.banners++;
       this.emit({ version: v4 ? 4 : 6, ip, port: st.theirPort(c), ttl: this.ttls[c]!, time, app: r.app, bytes: r.bytes, fields: r.fields });

@@ -47,6 +47,9 @@ export function bannerConfig(c: BannerFields, productVersion: string): BannerCon
     helloStrings: c.helloStrings,
     tlsSni: c.tlsSni,
     identify: c.identify,
+    vuln: c.vulnCheck,
+    captureHeartbleed: c.capture.includes('heartbleed'),
+    captureTicketbleed: c.capture.includes('ticketbleed'),
     helloTimeoutMs: Math.round(c.helloTimeout * 1000),
   };
 }
@@ -54,7 +57,7 @@ export function bannerConfig(c: BannerFields, productVersion: string): BannerCon
 /** The ScanConfig fields the banner modules read. */
 export type BannerFields = Pick<
   ScanConfig,
-  | 'capture' | 'hello' | 'helloStrings' | 'helloTimeout' | 'tlsSni' | 'identify'
+  | 'capture' | 'hello' | 'helloStrings' | 'helloTimeout' | 'tlsSni' | 'identify' | 'vulnCheck'
   | 'httpMethod' | 'httpUrl' | 'httpVersion' | 'httpHost' | 'httpUserAgent'
   | 'httpHeaders' | 'httpFieldRemove' | 'httpCookies' | 'httpPayload'
 >;

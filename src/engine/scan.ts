@@ -31,7 +31,7 @@ import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js'
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
 import type { ScanConfig } from '../core/config.js';
 import { ScanError, isScanError, type ErrorCode } from '../error.js';
-import type { BannerRecord, IpAddress, PortStatus, ScanRecord, StatusRecord } from '../core/record.js';
+import type { BannerRecord, IpAddress, PortStatus, ScanRecord, ServiceRecord, StatusRecord } from '../core/record.js';
 import type { BannerFound } from './banner-engine.js';
 import { bannerSetup } from './banner-setup.js';
 import { guardKernelRst, type RstGuard } from '../adapter/firewall.js';
@@ -196,11 +196,14 @@ export function recordFromRing(w: Uint32Array, o: number): StatusRecord {
   return base;
 }
 
-/** A banner from the receive side -> the BannerRecord output formats take. */
-export function bannerRecord(b: BannerFound): BannerRecord {
+/** A banner from the receive side -> the BannerRecord (or ServiceRecord) output formats take. */
+export function bannerRecord(b: BannerFound): BannerRecord | ServiceRecord {
   const ip: IpAddress = b.version === 6
     ? { version: 6, v6: wordsToIPv6(Uint32Array.from(b.ip)) }
     : { version: 4, v4: b.ip[0]! >>> 0 };
+  if (b.identified !== undefined) {
+    return { kind: 'service', timestamp: b.time, ip, ipProto: b.ipProto ?? 6, port: b.port, ttl: b.ttl, service: b.identified.service, handshakes: b.identified.handshakes };
+  }
   return {
     kind: 'banner', timestamp: b.time, ip, ipProto: b.ipProto ?? 6, port: b.port, service: b.app, ttl: b.ttl, banner: b.bytes,
     ...(b.fields !== undefined ? { fields: b.fields } : {}),

@@ -7,7 +7,7 @@
  */
 import type { FormatName } from '../core/config.js';
 import type { PortRange } from '../core/range.js';
-import type { BannerRecord, ScanRecord, StatusRecord } from '../core/record.js';
+import type { BannerRecord, ScanRecord, ServiceRecord, StatusRecord } from '../core/record.js';
 import type { ServiceNames } from './services.js';
 import type { Sink } from './sink.js';
 
@@ -67,6 +67,11 @@ export interface FormatState {
   header(w: Sink, first: ScanRecord | undefined): void;
   status(w: Sink, r: StatusRecord): void;
   banner(w: Sink, r: BannerRecord): void;
+  /**
+   * The service identification found on a port (ServiceRecord): formats whose port record
+   * has a service field write it; without this method the record is left out.
+   */
+  service?(w: Sink, r: ServiceRecord): void;
   /** The footer; `nowMs` is the wall clock at close. */
   footer(w: Sink, nowMs: number): void;
   /** Continue a document found in the file (append mode). */

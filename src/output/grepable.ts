@@ -14,7 +14,7 @@ import type { AppendState, FormatOptions, FormatState, OutputFormat, ScanMeta } 
 import { classRanges, gmtimeC, PORT_CLASSES } from './format.js';
 import { protoName } from './format.js';
 import { ipToString } from '../core/address.js';
-import type { BannerRecord, ScanRecord, StatusRecord } from '../core/record.js';
+import type { BannerRecord, ScanRecord, ServiceRecord, StatusRecord } from '../core/record.js';
 import type { ServiceNames } from './services.js';
 import type { Sink } from './sink.js';
 
@@ -59,6 +59,11 @@ class GrepableState implements FormatState {
     w.text(`Host: ${ipToString(r.ip)} ()\tPort: ${r.port}\tService: ${r.service}\tBanner: `);
     w.escaped(r.banner);
     w.text('\n');
+  }
+  /** Identification (ServiceRecord): a `Ports:` line whose service field is the one found. */
+  service(w: Sink, r: ServiceRecord): void {
+    w.text(`Timestamp: ${r.timestamp}\tHost: ${ipToString(r.ip)} ()\tPorts: ` +
+      `${r.port}/open/${protoName(r.ipProto)}//${r.service}//\n`);
   }
   footer(w: Sink, nowMs: number): void {
     w.text(`# tidescan done at ${gmtimeC(Math.floor(nowMs / 1000))}\n`);

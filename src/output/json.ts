@@ -18,7 +18,7 @@ import { bytesToLatin1, jsonMasscanEscapes } from './escape.js';
 import type { AppendState, FormatState, OutputFormat } from './format.js';
 import { protoName, reasonString } from './format.js';
 import { ipToString } from '../core/address.js';
-import type { BannerRecord, StatusRecord } from '../core/record.js';
+import type { BannerRecord, ServiceRecord, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 interface StatusPort { port: number; proto: string; status: string; reason: string; ttl: number; mac?: string }
@@ -51,6 +51,15 @@ class JsonState implements FormatState {
         service: { name: r.service, banner: bytesToLatin1(r.banner), ...r.fields },
       }],
     }));
+    w.text(this.count++ === 0 ? s + '\n' : ',\n' + s + '\n');
+  }
+  /** Identification (ServiceRecord): the port record with its service and the handshakes spent. */
+  service(w: Sink, r: ServiceRecord): void {
+    const s = JSON.stringify({
+      ip: ipToString(r.ip),
+      timestamp: String(r.timestamp),
+      ports: [{ port: r.port, proto: protoName(r.ipProto), service: { name: r.service, handshakes: r.handshakes } }],
+    });
     w.text(this.count++ === 0 ? s + '\n' : ',\n' + s + '\n');
   }
   footer(w: Sink): void {

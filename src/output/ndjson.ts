@@ -11,7 +11,7 @@ import { bytesToLatin1, jsonMasscanEscapes } from './escape.js';
 import type { AppendState, FormatState, OutputFormat } from './format.js';
 import { protoName, reasonString } from './format.js';
 import { ipToString } from '../core/address.js';
-import type { BannerRecord, StatusRecord } from '../core/record.js';
+import type { BannerRecord, ServiceRecord, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 interface StatusData { status: string; reason: string; ttl: number; mac?: string }
@@ -39,6 +39,17 @@ class NdjsonState implements FormatState {
       rec_type: 'banner',
       data: { service_name: r.service, banner: bytesToLatin1(r.banner), ...r.fields },
     })) + '\n');
+  }
+  /** Identification (ServiceRecord): `rec_type` `service`, the name and the handshakes spent. */
+  service(w: Sink, r: ServiceRecord): void {
+    w.text(JSON.stringify({
+      ip: ipToString(r.ip),
+      timestamp: String(r.timestamp),
+      port: r.port,
+      proto: protoName(r.ipProto),
+      rec_type: 'service',
+      data: { service_name: r.service, handshakes: r.handshakes },
+    }) + '\n');
   }
   footer(): void {}
   resume(_s: AppendState): void {}

@@ -235,6 +235,8 @@ export class OutputSet {
   /** Filters and writes one record to every output. */
   write(r: ScanRecord): void {
     if (this.closed) return;
+    // a format without a service field leaves the record out (and gets no header for it)
+    if (r.kind === 'service' && this.slots.every((s) => s.state.service === undefined)) return;
     if (r.kind === 'status') {
       if (r.status === 'open' ? !this.opts.showOpen : r.status === 'closed' ? !this.opts.showClosed : false) return;
     }
@@ -245,12 +247,14 @@ export class OutputSet {
     for (let i = 0; i < slots.length; i++) {
       const s = slots[i]!;
       if (s.closed) continue; // only after a failed reopen on rotation (error reported)
+      if (r.kind === 'service' && s.state.service === undefined) continue;
       if (!s.headerDone) {
         s.state.header(s.sink, r);
         s.headerDone = true;
       }
       if (r.kind === 'status') s.state.status(s.sink, r);
-      else s.state.banner(s.sink, r);
+      else if (r.kind === 'banner') s.state.banner(s.sink, r);
+      else s.state.service?.(s.sink, r);
     }
     // A file that reached its size is rotated right after the record that filled it.
     if (this.opts.rotateSize > 0) this.checkRotate(true);

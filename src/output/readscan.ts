@@ -118,6 +118,7 @@ export function recordKey(r: ScanRecord): number | string {
 export function recordText(r: ScanRecord): string {
   const ip = r.ip.version === 4 ? `4:${r.ip.v4}` : `6:${r.ip.v6}`;
   if (r.kind === 'status') return `s ${ip} ${r.ipProto} ${r.port} ${r.status}`;
+  if (r.kind === 'service') return `v ${ip} ${r.ipProto} ${r.port} ${r.service}`;
   return `b ${ip} ${r.ipProto} ${r.port} ${r.service} ${Buffer.from(r.banner.buffer, r.banner.byteOffset, r.banner.byteLength).toString('base64')}`;
 }
 

@@ -15,7 +15,7 @@
 import { createHash, X509Certificate } from 'node:crypto';
 import { AppendError } from './append-scan.js';
 import { ipToString } from '../core/address.js';
-import type { BannerRecord, IpAddress, ScanRecord, StatusRecord } from '../core/record.js';
+import type { BannerRecord, ServiceRecord, IpAddress, ScanRecord, StatusRecord } from '../core/record.js';
 import { escapeBanner } from './escape.js';
 import type { AppendState, FormatState, OutputFormat, ScanMeta, TailReader } from './format.js';
 import { protoName, reasonString } from './format.js';
@@ -183,6 +183,7 @@ export class ReportCollector {
     if (this.firstSeen === undefined || t < this.firstSeen) this.firstSeen = t;
     if (this.lastSeen === undefined || t > this.lastSeen) this.lastSeen = t;
     if (r.kind === 'status') this.status(r);
+    else if (r.kind === 'service') this.identified(r);
     else this.banner(r);
   }
 
@@ -258,6 +259,14 @@ export class ReportCollector {
     } else if (status === 'closed') {
       h.closed += d;
     }
+  }
+
+  /** Identification on any port named the port's service: that is the port's service. */
+  private identified(r: ServiceRecord): void {
+    const h = this.hosts.get(hostKey(r.ip));
+    if (h === undefined) return;
+    const p = this.ports.get(portKey(r.ip, h, protoName(r.ipProto), r.port));
+    if (p !== undefined) p.detected = r.service;
   }
 
   private banner(r: BannerRecord): void {

@@ -129,6 +129,10 @@ function recordsOf(v: unknown, out: ScanRecord[]): void {
         kind: 'banner', timestamp, ip, ipProto, port, service, ttl: 0, banner: bannerBytes(banner),
         fields: extraFields(data, ['service_name', 'banner']),
       });
+    } else if (v['rec_type'] === 'service') {
+      const service = data['service_name'];
+      if (typeof service !== 'string') bad('service without a "service_name" string');
+      out.push({ kind: 'service', timestamp, ip, ipProto, port, ttl: 0, service, handshakes: intOf(data['handshakes'], 'handshakes', 255, 0) });
     } else {
       bad(`unknown "rec_type" ${clip(String(v['rec_type']))}`);
     }
@@ -141,7 +145,10 @@ function recordsOf(v: unknown, out: ScanRecord[]): void {
     const ipProto = protoOf(p['proto']);
     const port = intOf(p['port'], 'port', 65535);
     const svc = p['service'];
-    if (svc !== undefined) {
+    if (isObject(svc) && typeof svc['name'] === 'string' && svc['banner'] === undefined && svc['handshakes'] !== undefined) {
+      // Identification's port record: the service and the handshakes spent (no banner).
+      out.push({ kind: 'service', timestamp, ip, ipProto, port, ttl: 0, service: svc['name'], handshakes: intOf(svc['handshakes'], 'handshakes', 255, 0) });
+    } else if (svc !== undefined) {
       if (!isObject(svc) || typeof svc['name'] !== 'string' || typeof svc['banner'] !== 'string') bad('bad "service"');
       out.push({
         kind: 'banner', timestamp, ip, ipProto, port, service: svc['name'], ttl: 0, banner: bannerBytes(svc['banner']),

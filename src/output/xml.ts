@@ -22,7 +22,7 @@ import type { AppendState, FormatOptions, FormatState, OutputFormat, ScanMeta } 
 import { classRanges, gmtimeC, localTimestr, PORT_CLASSES, reasonString } from './format.js';
 import { xmlAttr } from './escape.js';
 import { ipToString } from '../core/address.js';
-import type { BannerRecord, IpAddress, StatusRecord } from '../core/record.js';
+import type { BannerRecord, IpAddress, ServiceRecord, StatusRecord } from '../core/record.js';
 import type { Sink } from './sink.js';
 
 function portProtocol(ipProto: number): string | undefined {
@@ -112,6 +112,14 @@ class XmlState implements FormatState {
       `<service name="${xmlAttr(r.service)}" conf="10" method="probed"/><script id="banner" output="`);
     w.escaped(r.banner);
     w.text('"/></port></ports></host>\r\n');
+  }
+
+  /** Identification (ServiceRecord): the open port with nmap's `<service name=…>`, no script. */
+  service(w: Sink, r: ServiceRecord): void {
+    const proto = portProtocol(r.ipProto) ?? 'tcp';
+    w.text(`<host endtime="${r.timestamp}"><status state="up" reason="response" reason_ttl="${r.ttl}"/>` +
+      `${address(r.ip)}<ports><port protocol="${proto}" portid="${r.port}"><state state="open" reason="response" reason_ttl="${r.ttl}"/>` +
+      `<service name="${xmlAttr(r.service)}" conf="10" method="probed"/></port></ports></host>\r\n`);
   }
 
   footer(w: Sink, nowMs: number): void {

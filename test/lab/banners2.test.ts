@@ -7,8 +7,8 @@
  *
  * On the usual ports the port's hello or detection applies; on the others the session's
  * identification: a server that speaks first is detected from its first bytes (§9.2), a
- * silent one (memcached, redis) gets the identification handshakes (HTTP, then TLS), and what
- * it answers is kept as `unknown`.
+ * silent one (memcached, redis) gets the identification handshakes (HTTP, TLS, Redis INFO,
+ * memcached stats, ...) until one is answered.
  *
  * masscan 1.3.2 runs beside it on the same servers, as a new user runs it and with its
  * documented firewall work-around, and the test prints a per-service table of both.
@@ -101,18 +101,12 @@ function expected(s: Service, port: number): Map<string, Check> {
       ]);
     case 'telnet':
       return new Map([['telnet', (b: string) => / login:$/.test(b)]]);
+    // on a port without a hello, identification's handshakes reach them (session.ts
+    // IDENTIFY_ORDER: Redis INFO third, memcached stats fourth): the same banner as at home
     case 'memcached':
-      return usual
-        ? new Map([['memcached', (b: string) => /^pid=\d+ uptime=\d+ time=\d+ version=1\.6\.\d+ /.test(b)]])
-        // a silent server on a port without a hello gets identification's handshakes: memcached
-        // closes on the HTTP request and on the TLS ClientHello without a byte, so all there is
-        // is the TLS attempt's empty `ssl` record (its tls-error field says why)
-        : new Map([['ssl', (b: string) => b === '']]);
+      return new Map([['memcached', (b: string) => /^pid=\d+ uptime=\d+ time=\d+ version=1\.6\.\d+ /.test(b)]]);
     case 'redis':
-      return usual
-        ? new Map([['redis', (b: string) => /^redis_version=7\.\d+\.\d+ /.test(b) && b.includes(`tcp_port=${port}`)]])
-        // Redis answers identification's HTTP request line by line with errors: kept as `unknown`
-        : new Map([['unknown', (b: string) => b.startsWith("-ERR wrong number of arguments for 'get' command\r\n")]]);
+      return new Map([['redis', (b: string) => /^redis_version=7\.\d+\.\d+ /.test(b) && b.includes(`tcp_port=${port}`)]]);
     default:
       return new Map();
   }

@@ -15,7 +15,7 @@ import { jqValid, ourReadscan, requireTool, rmDir, tmpDir, v4, xmlValid } from '
 
 /** Records that pass the default filter (open, up and banners; closed needs --show closed). */
 function shownByDefault(records: readonly ScanRecord[]): number {
-  return records.filter((r) => r.kind === 'banner' || r.status !== 'closed').length;
+  return records.filter((r) => r.kind !== 'status' || r.status !== 'closed').length;
 }
 
 function lines(f: string): string[] {

@@ -46,6 +46,7 @@ function readText(bytes: Uint8Array, name = 'f.json', chunks: readonly number[] 
  */
 function asJsonKeeps(r: ScanRecord): ScanRecord {
   if (r.kind === 'status') return r.ipProto === 99 ? { ...r, ipProto: 255 } : r;
+  if (r.kind === 'service') return r;
   return { ...r, ttl: 0, fields: undefined };
 }
 
@@ -243,4 +244,19 @@ test('the command line: tidescan --report OUT FILES… with a missing, a damaged
   } finally {
     rmDir(dir);
   }
+});
+
+test('identification records (service name, handshakes) read back from JSON and NDJSON', () => {
+  const json = Buffer.from('[\n{"ip":"10.0.0.7","timestamp":"1700000003","ports":[{"port":7000,"proto":"tcp","service":{"name":"redis","handshakes":3}}]}\n]\n');
+  const nd = Buffer.from('{"ip":"10.0.0.7","timestamp":"1700000003","port":7000,"proto":"tcp","rec_type":"service","data":{"service_name":"redis","handshakes":3}}\n');
+  const want: ScanRecord = { kind: 'service', timestamp: 1700000003, ip: { version: 4, v4: 0x0a000007 }, ipProto: 6, port: 7000, ttl: 0, service: 'redis', handshakes: 3 };
+  for (const [bytes, name] of [[json, 'f.json'], [nd, 'f.ndjson']] as const) {
+    for (const chunks of [[bytes.length], [1], [7, 3]]) {
+      const r = readText(bytes, name, chunks);
+      assert.equal(r.error, undefined, name);
+      assert.deepEqual(r.records, [want], `${name} in chunks of ${chunks.join(',')}`);
+    }
+  }
+  // A service entry with neither a banner nor handshakes is still a bad line.
+  assert.match(readText(Buffer.from('{"ip":"10.0.0.7","timestamp":"1","ports":[{"port":1,"proto":"tcp","service":{"name":"x"}}]}\n')).error ?? '', /bad "service"/);
 });

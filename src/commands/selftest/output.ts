@@ -26,6 +26,7 @@ function memorySink(chunks: Uint8Array[]): Sink {
 
 function recordText(r: ScanRecord): string {
   const ip = r.ip.version === 4 ? formatIPv4(r.ip.v4) : formatIPv6(r.ip.v6);
+  if (r.kind === 'service') return `service ${r.timestamp} ${ip} ${r.ipProto} ${r.port} ${r.service} ${r.handshakes}`;
   return r.kind === 'status'
     ? `status ${r.timestamp} ${ip} ${r.ipProto} ${r.port} ${r.status} ${r.reason} ${r.ttl}`
     : `banner ${r.timestamp} ${ip} ${r.ipProto} ${r.port} ${r.service} ${r.ttl} ${toHex(r.banner)}`;
@@ -54,7 +55,7 @@ export const binaryUnit: SelftestUnit = {
     );
     state.header(sink, records[0]);
     for (const r of records) {
-      if (r.kind === 'status') state.status(sink, r); else state.banner(sink, r);
+      if (r.kind === 'status') state.status(sink, r); else if (r.kind === 'banner') state.banner(sink, r);
     }
     state.footer(sink, 0);
     sink.flush();

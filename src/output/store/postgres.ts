@@ -12,7 +12,7 @@ import { clipInput } from '../../target/parse.js';
 import type { IpAddress, ScanRecord } from '../../core/record.js';
 import { protoName, reasonString } from '../format.js';
 import { POSTGRES_SCHEMA, SCHEMA_VERSION, type ScanStatus } from './schema.js';
-import { storeError, type ResultStore, type ScanInfo, type ScanKey, type ScanProgressUpdate, type ScanRow, type StoreOptions } from './store.js';
+import { bannerRow, storeError, type ResultStore, type ScanInfo, type ScanKey, type ScanProgressUpdate, type ScanRow, type StoreOptions } from './store.js';
 
 /** An advisory lock id for schema creation (any constant; "tidescan" in ASCII). */
 const SCHEMA_LOCK = '7596472474411623790';
@@ -85,11 +85,11 @@ class Batch {
     this.size++;
     const addr = ipText(r.ip);
     const proto = protoName(r.ipProto);
-    if (r.kind === 'banner') {
+    if (r.kind !== 'status') {
+      const b = bannerRow(r);
       this.banners.push({
         scanId, addr, proto, port: r.port, service: r.service, ttl: r.ttl,
-        raw: Buffer.from(r.banner.buffer, r.banner.byteOffset, r.banner.byteLength),
-        fields: r.fields === undefined ? null : JSON.stringify(r.fields), seen: r.timestamp,
+        raw: Buffer.from(b.raw.buffer, b.raw.byteOffset, b.raw.byteLength), fields: b.fields, seen: r.timestamp,
       });
       return;
     }

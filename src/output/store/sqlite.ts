@@ -8,7 +8,7 @@ import { ScanError } from '../../error.js';
 import type { ScanRecord } from '../../core/record.js';
 import { protoName, reasonString } from '../format.js';
 import { addrBlob, SCHEMA_VERSION, SQLITE_SCHEMA, type ScanStatus } from './schema.js';
-import { storeError, type ResultStore, type ScanInfo, type ScanKey, type ScanProgressUpdate, type ScanRow, type StoreOptions } from './store.js';
+import { bannerRow, storeError, type ResultStore, type ScanInfo, type ScanKey, type ScanProgressUpdate, type ScanRow, type StoreOptions } from './store.js';
 
 type Database = BetterSqlite3.Database;
 type DatabaseCtor = typeof BetterSqlite3;
@@ -153,8 +153,8 @@ export class SqliteStore implements ResultStore {
         this.insPort.run(scanId, a, protoName(r.ipProto), r.port, r.status, reasonString(r.reason), r.ttl, r.mac ?? null,
           r.timestamp, r.timestamp);
       } else {
-        this.insBanner.run(scanId, a, protoName(r.ipProto), r.port, r.service, r.ttl, r.banner,
-          r.fields === undefined ? null : JSON.stringify(r.fields), r.timestamp);
+        const b = bannerRow(r);
+        this.insBanner.run(scanId, a, protoName(r.ipProto), r.port, r.service, r.ttl, b.raw, b.fields, r.timestamp);
       }
     }
     for (const [id, p] of this.progressOf) this.updProgress.run(p.resumeIndex, p.sent, p.replies, p.found, id);

@@ -55,7 +55,7 @@ import { createHash } from 'node:crypto';
 import { ScanError } from '../../error.js';
 import { ipv4ToString, ipv6ToString } from '../../core/address.js';
 import type { ScanConfig } from '../../core/config.js';
-import type { ScanRecord } from '../../core/record.js';
+import type { BannerRecord, ScanRecord, ServiceRecord } from '../../core/record.js';
 import { formatPortsForEcho } from '../../target/ports.js';
 import { clipInput } from '../../target/parse.js';
 import type { ScanStatus } from './schema.js';
@@ -290,4 +290,15 @@ export class StoreSink {
 export function storeError(where: string, what: string, e: unknown): ScanError {
   const why = e instanceof Error ? e.message : String(e);
   return new ScanError('ERR_FILE', `${clipInput(where)}: ${what}: ${clipInput(why, 200)}`);
+}
+
+/**
+ * A banner row of a banner or service record. A service record (identification on any port:
+ * the service a port speaks, found in `handshakes` connections) is a row with that service,
+ * no raw bytes, and fields `{"identified": "<handshakes>"}`, so `SELECT service FROM banner`
+ * names every identified port.
+ */
+export function bannerRow(r: BannerRecord | ServiceRecord): { readonly raw: Uint8Array; readonly fields: string | null } {
+  if (r.kind === 'service') return { raw: new Uint8Array(0), fields: JSON.stringify({ identified: String(r.handshakes) }) };
+  return { raw: r.banner, fields: r.fields === undefined ? null : JSON.stringify(r.fields) };
 }
