@@ -336,8 +336,8 @@ export class ScanJob extends EventTarget implements AsyncIterable<ScanRecord> {
 /** A scan with the given runner (tests run the engine over a simulated link). */
 export function scanWith(options: ScanOptions, runner: ScanRunner): ScanJob {
   const warnings: string[] = [];
-  const { signal, bufferSize } = libraryOptions(options);
   const config = configFromOptions(options, 'scan', apiParseIo(warnings));
+  const { signal, bufferSize } = libraryOptions(options);
   if (config.operation !== 'scan') throw new ScanError('ERR_USAGE', `not a scan: ${config.operation}`);
   return new ScanJob(config, signal, bufferSize, warnings, runner);
 }
