@@ -1,7 +1,8 @@
 /**
  * The library in the lab: a program that imports tidescan (test/lab/api-child.ts, run in the
  * scanner namespace) scans the sink through scan() over AF_PACKET and gets every record kind
- * from real answers: a port open (nginx on 80) and closed (the sink's kernel RSTs 81), the
+ * from real answers: a port open (nginx on 80, a UDP responder) and closed (the sink's kernel
+ * RSTs 81 and answers a closed UDP port with ICMP port unreachable), the
  * HTTP banner nginx sends (from the scanner's own address: tidescan keeps its kernel from
  * resetting the connection itself), the host up by ICMP echo (the sink's kernel answers for
  * its AnyIP range), and by ARP (the sink's veth address, with its MAC). Then aborting the
@@ -20,6 +21,8 @@ import { createLab, requireRoot, LAB_ADDR, type Lab } from './lab.js';
 import { startNginx, type NginxServer } from './servers.js';
 
 const CHILD = fileURLToPath(new URL('./api-child.js', import.meta.url));
+/** A UDP responder of the sink (the lab's services process) on 7777; 7778 is closed (ICMP port unreachable). */
+const UDP_IP = '198.18.0.30';
 
 let lab: Lab;
 let nginx: NginxServer;
@@ -30,6 +33,7 @@ before(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'tidescan-api-lab-'));
   lab = await createLab({ prefix: `ha${process.pid}`.slice(0, 9), ipv6: false });
   nginx = await startNginx(lab, { dir, lifetimeMs: 300_000 });
+  await lab.startServices({ udp: [{ host: UDP_IP, port: 7777 }], lifetimeMs: 300_000 });
 });
 
 after(async () => {
@@ -78,11 +82,14 @@ function link(): Json {
 test('scan() in the lab: port open and closed, an HTTP banner, host up by ICMP echo and by ARP', { timeout: 120_000 }, async () => {
   const ip = nginx.http.ip;
   const main = await child<ChildScan>(['scan', JSON.stringify({
-    targets: [ip], ports: [80, 81], ping: true, banners: true, rate: 1000, wait: 3, seed: '5', adapter: link(),
+    targets: [ip, UDP_IP], ports: '80,81,U:7777,U:7778', ping: true, banners: true, rate: 1000, wait: 3, seed: '5', adapter: link(),
   })]);
   const key = (r: ChildRecord): string => `${r.kind} ${r.proto} ${r.kind === 'banner' ? r.service : r.status} ${r.addr}:${r.port}`;
   const keys = new Set(main.records.map(key));
-  for (const k of [`port tcp open ${ip}:80`, `port tcp closed ${ip}:81`, `host icmp up ${ip}:0`, `banner tcp http ${ip}:80`]) {
+  for (const k of [
+    `port tcp open ${ip}:80`, `port tcp closed ${ip}:81`, `host icmp up ${ip}:0`, `banner tcp http ${ip}:80`,
+    `port udp open ${UDP_IP}:7777`, `port udp closed ${UDP_IP}:7778`, `host icmp up ${UDP_IP}:0`,
+  ]) {
     assert.ok(keys.has(k), `${k} in ${[...keys].join(', ')}`);
   }
   const open = main.records.find((r) => key(r) === `port tcp open ${ip}:80`)!;
@@ -96,8 +103,8 @@ test('scan() in the lab: port open and closed, an HTTP banner, host up by ICMP e
   assert.equal(main.summary.aborted, false);
   assert.equal(main.summary.resumeIndex, undefined, 'nothing to resume');
   assert.equal(main.summary.dropped, 0);
-  assert.equal(main.summary.sent, 3);
-  assert.ok(main.summary.found >= 2, `found ${main.summary.found}`);
+  assert.equal(main.summary.sent, 2 * 5);
+  assert.equal(main.summary.found, 4, "open 80, open U:7777, two echo replies");
 
   // ARP: the sink's veth address answers with its MAC (no router MAC: ARP goes to broadcast).
   const arp = await child<ChildScan>(['scan', JSON.stringify({
