@@ -14,6 +14,9 @@ import { scan, type ScanOptions, type ScanRecord } from '../../src/index.js';
 
 type Json = Record<string, unknown>;
 
+/** scan() returned a job (a later failure came through the iterator and `done`). */
+let returned = false;
+
 function options(text: string): ScanOptions & { abortAfterRecords?: number } {
   const o = JSON.parse(text) as Json;
   if (typeof o.seed === 'string') o.seed = BigInt(o.seed);
@@ -30,6 +33,7 @@ async function one(o: ScanOptions & { abortAfterRecords?: number }): Promise<Jso
   const { abortAfterRecords, ...rest } = o;
   const ac = new AbortController();
   const job = scan({ ...rest, signal: ac.signal });
+  returned = true;
   const events: Json[] = [];
   for (const t of ['start', 'stopping', 'paused', 'end', 'warning']) {
     job.addEventListener(t, (e) => events.push({ type: t, detail: (e as CustomEvent<unknown>).detail }));
@@ -81,6 +85,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((e: unknown) => {
-  process.stdout.write(`${JSON.stringify({ error: e instanceof Error ? e.message : String(e), code: (e as { code?: unknown }).code })}\n`);
+  process.stdout.write(`${JSON.stringify({ error: e instanceof Error ? e.message : String(e), code: (e as { code?: unknown }).code, returned })}\n`);
   process.exitCode = 1;
 });

@@ -66,13 +66,18 @@ interface ChildScan {
   readonly summary: { sent: number; replies: number; found: number; aborted: boolean; resumeIndex?: number; dropped: number };
 }
 
-/** The child program in the scanner namespace; its one JSON line. */
-async function child<T>(args: readonly string[], timeoutMs = 55_000): Promise<T> {
+/** The child program in the scanner namespace: its exit code and its one JSON line. */
+async function childRun<T>(args: readonly string[], timeoutMs: number): Promise<{ code: number | null; out: T; line: string; stderr: string }> {
   const p = await lab.spawnScanner(process.execPath, [CHILD, ...args], { timeoutMs, cwd: dir });
   const r = await p.done;
   const line = r.stdout.trim().split('\n').at(-1) ?? '';
-  assert.equal(r.code, 0, `child exited ${r.code}: ${line}\n${r.stderr.slice(0, 2000)}`);
-  return JSON.parse(line) as T;
+  return { code: r.code, out: JSON.parse(line === '' ? 'null' : line) as T, line, stderr: r.stderr };
+}
+
+async function child<T>(args: readonly string[], timeoutMs = 55_000): Promise<T> {
+  const r = await childRun<T>(args, timeoutMs);
+  assert.equal(r.code, 0, `child exited ${r.code}: ${r.line}\n${r.stderr.slice(0, 2000)}`);
+  return r.out;
 }
 
 function link(): Json {
@@ -113,6 +118,16 @@ test('scan() in the lab: port open and closed, an HTTP banner, host up by ICMP e
   assert.deepEqual(arp.records.map((r) => ({ kind: r.kind, proto: r.proto, addr: r.addr, mac: r.mac, status: r.status })), [
     { kind: 'host', proto: 'arp', addr: LAB_ADDR.sinkIp4, mac: LAB_ADDR.sinkMac, status: 'up' },
   ]);
+});
+
+test('a failure while running (no such interface) rejects with its code, after scan() returned', { timeout: 60_000 }, async () => {
+  const r = await childRun<{ error: string; code: string; returned: boolean }>(['scan', JSON.stringify({
+    targets: ['198.18.0.1'], ports: [80], adapter: { name: 'nosuch0', routerMac: LAB_ADDR.sinkMac }, wait: 0,
+  })], 30_000);
+  assert.equal(r.code, 1, r.line);
+  assert.equal(r.out.code, 'ERR_ADAPTER', r.line);
+  assert.match(r.out.error, /nosuch0/);
+  assert.equal(r.out.returned, true, 'scan() returned the job; the failure came through the iterator');
 });
 
 test('abort mid-scan, resume at resumeIndex: the two runs cover the scan exactly', { timeout: 120_000 }, async () => {
