@@ -451,7 +451,10 @@ class ScanRun {
     else await this.threadLoop();
     await this.shutdown();
     this.drainRecords();
-    this.emit({ type: 'end' });
+    this.emit({
+      type: 'end', sent: this.counters().probes, replies: this.ctl.rx(RF.VALID), found: this.ctl.rx(RF.FOUND),
+      kernelDrops: this.ctl.rx(RF.KERNEL_DROPS),
+    });
     if (this.failure !== undefined) throw this.failure;
     return 0;
   }

@@ -74,8 +74,11 @@ export type ScanEvent =
   | { readonly type: 'paused'; readonly resumeIndex: number }
   /** The workers did not exit in time and were terminated. */
   | { readonly type: 'forced-exit' }
-  /** Sending and waiting are over; only the sink's close follows. */
-  | { readonly type: 'end' };
+  /**
+   * Sending and waiting are over; only the sink's close follows. The final counts: probes
+   * sent, valid replies, records found (open/up, after de-duplication), kernel drops.
+   */
+  | { readonly type: 'end'; readonly sent: number; readonly replies: number; readonly found: number; readonly kernelDrops: number };
 
 export type ScanListener = (event: ScanEvent) => void;
 
