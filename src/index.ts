@@ -12,7 +12,7 @@
 export { scan, ScanJob } from './api/scan.js';
 export type { ScanJobEventMap, ScanProgress, ScanStartInfo, ScanSummary } from './api/scan.js';
 export type { ScanOptions, AdapterOptions, BannerOptions, ListOptions } from './api/options.js';
-export type { ScanRecord, PortRecord, HostRecord, BannerRecord, Proto } from './api/records.js';
+export type { ScanRecord, PortRecord, HostRecord, BannerRecord, ServiceRecord, Proto } from './api/records.js';
 export { listTargets } from './api/list.js';
 export type { ListedTarget } from './api/list.js';
 export { readScan } from './api/readscan.js';

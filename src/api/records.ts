@@ -9,9 +9,13 @@
  *  - 'host':   an address is up without a port: an ICMP echo (or timestamp) reply of --ping,
  *              or an ARP reply of --arpscan (with the MAC);
  *  - 'banner': what a service said (--banners), escaped as the output files escape it, with
- *              the raw bytes beside.
+ *              the raw bytes beside;
+ *  - 'service': the service a port speaks, found by identification on any port (--banners
+ *              without --no-identify), and the connections it took.
  */
-import type { BannerRecord as CoreBanner, ScanRecord as CoreRecord, StatusRecord as CoreStatus } from '../core/record.js';
+import type {
+  BannerRecord as CoreBanner, ScanRecord as CoreRecord, ServiceRecord as CoreService, StatusRecord as CoreStatus,
+} from '../core/record.js';
 import { ipToString } from '../core/address.js';
 import { escapeBanner } from '../output/escape.js';
 import { reasonString } from '../output/format.js';
@@ -72,7 +76,20 @@ export interface BannerRecord {
   readonly fields?: Readonly<Record<string, string>>;
 }
 
-export type ScanRecord = PortRecord | HostRecord | BannerRecord;
+/** The service identified on a port (`http`, `ssl`, `ssh`, `redis`, …); its banners follow as banner records. */
+export interface ServiceRecord {
+  readonly kind: 'service';
+  readonly addr: string;
+  readonly port: number;
+  readonly proto: 'tcp' | 'udp' | 'sctp' | 'other';
+  readonly ipProto: number;
+  readonly service: string;
+  /** Connections (handshakes) it took to identify, the first included. */
+  readonly handshakes: number;
+  readonly time: Date;
+}
+
+export type ScanRecord = PortRecord | HostRecord | BannerRecord | ServiceRecord;
 
 function protoOf(ipProto: number): Proto {
   switch (ipProto) {
@@ -109,7 +126,17 @@ function fromBanner(r: CoreBanner): BannerRecord {
   return r.fields !== undefined ? { ...b, fields: r.fields } : b;
 }
 
+function fromService(r: CoreService): ServiceRecord {
+  const p = protoOf(r.ipProto);
+  return {
+    kind: 'service', addr: ipToString(r.ip), port: r.port, proto: p === 'icmp' || p === 'arp' ? 'other' : p, ipProto: r.ipProto,
+    service: r.service, handshakes: r.handshakes, time: new Date(r.timestamp * 1000),
+  };
+}
+
 /** An engine record as the library's record. */
 export function toApiRecord(r: CoreRecord): ScanRecord {
-  return r.kind === 'banner' ? fromBanner(r) : fromStatus(r);
+  if (r.kind === 'banner') return fromBanner(r);
+  if (r.kind === 'service') return fromService(r);
+  return fromStatus(r);
 }

@@ -50,3 +50,10 @@ test('banner records: escaped text as in the outputs, raw bytes, parsed fields',
   assert.equal(udp.kind === 'banner' && udp.proto, 'udp');
   assert.equal('fields' in udp, false);
 });
+
+test('service records: the service identified on a port and the handshakes it took', () => {
+  const r = toApiRecord({ kind: 'service', timestamp: T, ip: V6, ipProto: 6, port: 7000, ttl: 64, service: 'redis', handshakes: 3 });
+  assert.deepEqual(r, {
+    kind: 'service', addr: '2001:db8::1', port: 7000, proto: 'tcp', ipProto: 6, service: 'redis', handshakes: 3, time: new Date(T * 1000),
+  });
+});

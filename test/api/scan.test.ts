@@ -38,7 +38,7 @@ async function collect(job: ScanJob): Promise<ScanRecord[]> {
 }
 
 function portKeys(rs: readonly ScanRecord[]): string[] {
-  return rs.map((r) => `${r.kind} ${r.proto} ${r.kind === 'banner' ? r.service : r.status} ${r.addr}:${r.port}`).sort();
+  return rs.map((r) => `${r.kind} ${r.proto} ${r.kind === 'banner' || r.kind === 'service' ? r.service : r.status} ${r.addr}:${r.port}`).sort();
 }
 
 /** What the job reported, by event type. */
