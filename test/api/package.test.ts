@@ -82,6 +82,7 @@ export function describe(r: ScanRecord): string {
     case 'port': return \`\${r.addr}:\${r.port}/\${r.proto} \${r.status} \${r.reason} ttl=\${r.ttl} \${r.time.toISOString()}\`;
     case 'host': return \`\${r.addr} up (\${r.proto}\${r.mac !== undefined ? ' ' + r.mac : ''})\`;
     case 'banner': return \`\${r.addr}:\${r.port} \${r.service} \${r.banner} (\${r.bytes.length} bytes)\`;
+    case 'service': return \`\${r.addr}:\${r.port} is \${r.service} (\${r.handshakes} handshakes)\`;
   }
 }
 
