@@ -21,12 +21,20 @@ if (typeof registerHooks !== 'function') {
 // Resolved here, by the overlay's own require (before the hook exists), not by nextResolve: the
 // default CommonJS resolution of require() ignores a parentURL given to it by a hook.
 const overlayRequire = createRequire(path.join(path.resolve(dir), 'overlay.cjs'));
+// On Node 24 require.resolve itself goes through the hook: `resolving` stops the recursion
+// (the inner call then resolves as usual, from the overlay's own path).
 const resolved = new Map();
+let resolving = false;
 function overlaid(specifier) {
-  if (!OVERLAID.some((p) => specifier === p || specifier.startsWith(`${p}/`))) return undefined;
+  if (resolving || !OVERLAID.some((p) => specifier === p || specifier.startsWith(`${p}/`))) return undefined;
   let url = resolved.get(specifier);
   if (url === undefined) {
-    url = pathToFileURL(overlayRequire.resolve(specifier)).href;
+    resolving = true;
+    try {
+      url = pathToFileURL(overlayRequire.resolve(specifier)).href;
+    } finally {
+      resolving = false;
+    }
     resolved.set(specifier, url);
   }
   return url;
