@@ -1,7 +1,8 @@
 /**
  * Linux AF_PACKET channels: the TypeScript side of native/afpacket.c. This is the only file
- * of tidescan that loads the addon (build/Release/tidescan_native.node, built by node-gyp
- * during `npm ci`).
+ * of tidescan that loads the addon: the prebuilt one shipped in the npm package
+ * (prebuilds/<platform>-<arch>/tidescan_native.node, made by `npm pack`), else the one node-gyp
+ * built (build/Release/tidescan_native.node, during `npm ci` or the install script's fallback).
  *
  * Transmit (DESIGN.md §3 "Transmit"): one socket per transmit worker, bound with protocol 0
  * (it receives nothing), PACKET_QDISC_BYPASS on. Two back ends behind one TxChannel:
@@ -57,28 +58,43 @@ export interface NativeAddon {
   readonly TX_DATA_OFFSET: number;
 }
 
-const NATIVE_PATH = '../../../build/Release/tidescan_native.node';
+/**
+ * Where the addon may be, relative to this file (dist/src/adapter/), in the order tried: the
+ * prebuilt one that the package ships (scripts/prebuild.cjs), then node-gyp's build. A file
+ * that exists but does not load (another libc, a foreign build) is passed over for the next.
+ */
+export const NATIVE_CANDIDATES: readonly string[] = [
+  `../../../prebuilds/${process.platform}-${process.arch}/tidescan_native.node`,
+  '../../../build/Release/tidescan_native.node',
+];
 let native: NativeAddon | undefined;
 
 /** Loads the addon once per thread (it is context-aware, so workers load their own copy). */
 export function loadNative(): NativeAddon {
   if (native !== undefined) return native;
   const require = createRequire(import.meta.url);
-  let path: string;
-  try {
-    path = require.resolve(NATIVE_PATH);
-  } catch {
-    throw new ScanError(
-      'ERR_NATIVE',
-      'native addon build/Release/tidescan_native.node is missing: run `npm ci` (it builds it with node-gyp)',
-    );
+  const failures: string[] = [];
+  for (const rel of NATIVE_CANDIDATES) {
+    let path: string;
+    try {
+      path = require.resolve(rel);
+    } catch {
+      continue;
+    }
+    try {
+      native = require(path) as NativeAddon;
+      return native;
+    } catch (e) {
+      const msg = e instanceof Error ? e.message : String(e);
+      failures.push(`${rel.slice('../../../'.length)} failed to load: ${msg.split('\n', 1)[0]!.slice(0, 160)}`);
+    }
   }
-  try {
-    native = require(path) as NativeAddon;
-  } catch (e) {
-    throw new ScanError('ERR_NATIVE', `native addon ${path} failed to load: ${e instanceof Error ? e.message : String(e)}`);
-  }
-  return native;
+  if (failures.length > 0) throw new ScanError('ERR_NATIVE', `native addon ${failures.join('; ')}`);
+  throw new ScanError(
+    'ERR_NATIVE',
+    `native addon is missing (prebuilds/${process.platform}-${process.arch}/tidescan_native.node or ` +
+      'build/Release/tidescan_native.node): run `npm rebuild tidescan` or, in a clone, `npm ci` (node-gyp builds it)',
+  );
 }
 
 /** Maps an error thrown by the addon to a one-line ScanError naming the interface. */
