@@ -3,10 +3,10 @@
  * named by options (in order), then applies excludes once at the end. All parsing and range
  * arithmetic is src/target's; this file only adapts it to the options table.
  */
-import { ScanError, oneLine } from '../error.js';
+import { ScanError } from '../error.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
 import {
-  parseTargetSpec, parseTargetFile, clipInput, quoteInput, QUOTE_MAX, type TargetParseOptions,
+  parseTargetSpec, parseTargetFile, clipInput, quoteInput, type TargetParseOptions,
 } from '../target/parse.js';
 import { parsePorts, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
 import type { Range4, Range6, PortRange, Operation } from '../core/config.js';
@@ -118,17 +118,12 @@ function withWhat(what: string, f: () => void): void {
 }
 
 function parsePortsNamed(what: string, spec: string, proto: Proto): PortRange[] {
-  try {
-    return parsePorts(spec, proto);
-  } catch (e) {
-    if (e instanceof ScanError) {
-      // src/target/ports.ts quotes the whole list; a long one is cut here like every value.
-      const shown = oneLine(spec);
-      const msg = shown.length > QUOTE_MAX ? e.message.replace(shown, clipInput(shown)) : e.message;
-      throw new ScanError(e.code, `${what}: ${msg}`);
-    }
-    throw e;
-  }
+  // src/target/ports.ts names the bad item and the list, each quoted and cut.
+  let out: PortRange[] = [];
+  withWhat(what, () => { out = parsePorts(spec, proto); });
+  // A blank list is no list: `-p ''` would otherwise end in "no ports were specified".
+  if (out.length === 0) throw new ScanError('ERR_BAD_PORT', `${what} ${quoteInput(spec)}: empty port list`);
+  return out;
 }
 
 /** The first `n` entries of the built-in top-ports list for `proto`, as ranges. */

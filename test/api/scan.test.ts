@@ -160,6 +160,11 @@ test('bad options throw from scan() with the command line code and message', () 
   const pairs: [Record<string, unknown>, string][] = [
     [{ targets: '10.0.0.0/33', ports: 80 }, '--range 10.0.0.0/33 -p80'],
     [{ targets: '10.0.0.1', ports: '80,70000' }, '--range 10.0.0.1 --ports 80,70000'],
+    // trailing text in a port list is refused, not cut (`80,x` once scanned 80 alone)
+    [{ targets: '10.0.0.1', ports: '80,x' }, '--range 10.0.0.1 --ports 80,x'],
+    [{ targets: '10.0.0.1', ports: [80, 'x'] }, '--range 10.0.0.1 --ports 80,x'],
+    [{ targets: '10.0.0.1', ports: [80, ''] }, '--range 10.0.0.1 --ports 80,'],
+    [{ targets: '10.0.0.1', ports: 80, excludePorts: '81,x' }, '--range 10.0.0.1 -p80 --exclude-ports 81,x'],
     [{ targets: '10.0.0.1', ports: 80, rate: -5 }, '--range 10.0.0.1 -p80 --rate -5'],
     [{ targets: '10.0.0.1', ports: 80, shard: { index: 5, count: 4 } }, '--range 10.0.0.1 -p80 --shard 5/4'],
     [{ targets: '10.0.0.1', ports: 80, adapter: { name: 'eth0', routerMac: 'zz' } }, '--range 10.0.0.1 -p80 --adapter eth0 --router-mac zz'],

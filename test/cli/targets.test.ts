@@ -1,0 +1,67 @@
+/**
+ * src/cli/targets.ts: every way a port list reaches the parser refuses a malformed one with
+ * one error naming the option and the bad item (`-p 80,x` once scanned port 80 alone).
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ScanError } from '../../src/error.js';
+import { parse, parseText } from './helpers.js';
+
+const BASE = ['10.0.0.0/24', '--seed', '7'];
+
+function refused(f: () => unknown, what: string): ScanError {
+  try {
+    f();
+  } catch (e) {
+    assert.ok(e instanceof ScanError, `${what}: ${String(e)}`);
+    return e;
+  }
+  assert.fail(`${what} was accepted`);
+}
+
+test('a malformed port list is an error naming the option and the bad item, on every path', () => {
+  const cases: [string[], RegExp][] = [
+    [['-p', '80,x'], /^-p: bad target port "x" in "80,x": not a port/],
+    [['-p80,x'], /^-p: bad target port "x" in "80,x"/],
+    [['--ports', '80,x'], /^--ports: bad target port "x" in "80,x"/],
+    [['--ports=80 443'], /^--ports: bad target port "443" in "80 443": expected a comma/],
+    [['-p', '80,'], /^-p: bad target port "" in "80,": empty item after a comma/],
+    [['-p', '5- 6'], /^-p: bad target port "6" in "5- 6"/],
+    [['-p', '4294967376'], /^-p: bad target port "4294967376": above 65535/],
+    [['-p', 'U:53,x'], /^-p: bad target port "x" in "U:53,x"/],
+    [['-p', 'T:80,U:'], /^-p: bad target port "U:" in "T:80,U:": no port after U:/],
+    [['-p', 'S:1,O:300'], /^-p: bad target port "O:300" in "S:1,O:300": above 255/],
+    [['-p', 'Q:5'], /^-p: bad target port "Q:5": unknown protocol prefix Q:/],
+    [['-pU:53x'], /^-p: bad target port "U:53x"/],
+    [['-p80', '--exclude-ports', '81,x'], /^--exclude-ports: bad target port "x" in "81,x"/],
+    [['--udp-ports', '53;54'], /^--udp-ports: bad target port "53;54"/],
+    [['--tcp-ports', '22-'], /^$/],
+    [['--oproto', '6,x'], /^--oproto: bad target port "x" in "O:6,x"/],
+    [['-p', ''], /^-p "": empty port list$/],
+    [['-p', ' # nothing'], /^-p " # nothing": empty port list$/],
+    [['-p80', '--exclude-ports', ' '], /^--exclude-ports " ": empty port list$/],
+  ];
+  for (const [argv, re] of cases) {
+    if (re.source === '^$') {
+      parse([...BASE, ...argv]); // accepted: `22-` is 22-65535
+      continue;
+    }
+    const e = refused(() => parse([...BASE, ...argv]), argv.join(' '));
+    assert.equal(e.code, 'ERR_BAD_PORT', e.message);
+    assert.match(e.message, re, argv.join(' '));
+  }
+  // a well-formed list still parses to what it says (comment after whitespace included)
+  const c = parse([...BASE, '-p', ' 0x50, U:53-54,T:443 # web']);
+  assert.deepEqual(c.ports, [{ begin: 80, end: 80 }, { begin: 443, end: 443 }, { begin: 65536 + 53, end: 65536 + 54 }]);
+});
+
+test('config file: `ports =` is held to the same grammar, and a long bad value is cut', () => {
+  const e = refused(() => parseText('range = 10.0.0.0/24\nports = 80,x\n'), 'ports = 80,x');
+  assert.equal(e.code, 'ERR_BAD_PORT');
+  assert.match(e.message, /bad target port "x" in "80,x"/);
+  const ok = parseText('range = 10.0.0.0/24\nports = 80 # comment\n');
+  assert.deepEqual(ok.ports, [{ begin: 80, end: 80 }]);
+  const long = refused(() => parseText(`range = 10.0.0.0/24\nports = 80,${'7'.repeat(22_000)}\n`), '22 KB ports');
+  assert.ok(long.message.length < 300, `${long.message.length} characters`);
+  assert.match(long.message, /bad target port "7{80}\.\.\." in "80,7{37}\.\.\.": above 65535/);
+});
