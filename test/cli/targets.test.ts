@@ -65,3 +65,29 @@ test('config file: `ports =` is held to the same grammar, and a long bad value i
   assert.ok(long.message.length < 300, `${long.message.length} characters`);
   assert.match(long.message, /bad target port "7{80}\.\.\." in "80,7{37}\.\.\.": above 65535/);
 });
+
+test('no option cuts trailing text: a value with junk appended is refused or means something else', async () => {
+  // The class of `-p 80,x` (scanned 80): walk the options table, and for every value that
+  // parses, append junk; the result must be an error or a different configuration, never the
+  // configuration of the value without the junk.
+  const { OPTIONS } = await import('../../src/cli/options.js');
+  const ser = (c: unknown): string => JSON.stringify(c, (_k, v: unknown) =>
+    (typeof v === 'bigint' ? String(v) : v instanceof Map ? [...v] : v instanceof Set ? [...v] : v));
+  const goods = ['7', '10.0.0.9', '00:11:22:33:44:55', '1.5', '10s', '40000-40001', '80,443', 'U:53', '1/2', '10.0.0.0/30'];
+  const junk = ['x', ' x', ',x', '#x', '.5', ':'];
+  let checked = 0;
+  for (const o of OPTIONS) {
+    if (o.kind === 'flag') continue;
+    for (const good of goods) {
+      let a: string;
+      try { a = ser(parse([...BASE, '-p80', `--${o.name}`, good])); } catch { continue; }
+      for (const j of junk) {
+        let b: string;
+        try { b = ser(parse([...BASE, '-p80', `--${o.name}`, good + j])); } catch { checked++; continue; }
+        checked++;
+        assert.notEqual(b, a, `--${o.name} ${JSON.stringify(good + j)} is read as ${JSON.stringify(good)}`);
+      }
+    }
+  }
+  assert.ok(checked > 200, `${checked} pairs checked`);
+});
