@@ -101,8 +101,11 @@ function explainEmpty(e: ScanError, t: TargetDraft): ScanError {
     return new ScanError(e.code, `target IP address list empty: every address of ${listGiven(g.include)} ` +
       `was removed by ${listGiven(g.exclude)}`);
   }
-  if (e.code === 'ERR_NO_PORTS' && g.ports.length > 0 && g.excludePorts.length > 0) {
-    return new ScanError(e.code, `no ports left: every port of ${listGiven(g.ports)} was removed by ${listGiven(g.excludePorts)}`);
+  if (e.code === 'ERR_NO_PORTS' && g.ports.length > 0) {
+    if (t.ports.length === 0) return new ScanError(e.code, `no ports: ${listGiven(g.ports)} gave none`);
+    if (g.excludePorts.length > 0) {
+      return new ScanError(e.code, `no ports left: every port of ${listGiven(g.ports)} was removed by ${listGiven(g.excludePorts)}`);
+    }
   }
   return e;
 }

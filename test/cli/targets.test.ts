@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ScanError } from '../../src/error.js';
-import { parse, parseText } from './helpers.js';
+import { parse, parseText, testIo } from './helpers.js';
 
 const BASE = ['10.0.0.0/24', '--seed', '7'];
 
@@ -90,4 +90,35 @@ test('no option cuts trailing text: a value with junk appended is refused or mea
     }
   }
   assert.ok(checked > 200, `${checked} pairs checked`);
+});
+
+test('issue 11 item 8: a reversed range names itself on every path; "empty" names its cause; quotes are cut', () => {
+  const io = testIo({ 'rev.txt': '10.0.0.1\n10.0.0.9-10.0.0.3\n', 'none.txt': '# nothing\n' });
+  const cases: [() => unknown, string, RegExp][] = [
+    [() => parse(['10.0.0.5-10.0.0.1', '-p80']), 'ERR_BAD_RANGE', /^bad IP address\/range: "10\.0\.0\.5-10\.0\.0\.1": the range ends below its start$/],
+    [() => parse(['10.0.0.1', '-p80', '--exclude', '10.0.0.5-10.0.0.1']), 'ERR_BAD_RANGE', /^--exclude: .*"10\.0\.0\.5-10\.0\.0\.1": the range ends below/],
+    [() => parseText('range = 10.0.0.5-10.0.0.1\nports = 80\n'), 'ERR_BAD_RANGE', /^test\.conf:1: range: bad IP address\/range: "10\.0\.0\.5-10\.0\.0\.1": the range ends below/],
+    [() => parseText('range = 10.0.0.1\nports = 80\nexclude = 10.0.0.5-10.0.0.1\n'), 'ERR_BAD_RANGE', /^test\.conf:3: exclude: .*"10\.0\.0\.5-10\.0\.0\.1"/],
+    [() => parse(['10.0.0.1', '-p80', '--excludefile', 'rev.txt'], io), 'ERR_BAD_RANGE', /rev\.txt:2:1: bad range on line #2: "10\.0\.0\.9-10\.0\.0\.3"/],
+    [() => parse(['-iL', 'none.txt', '-p80'], io), 'ERR_EMPTY_TARGETS', /include file "none\.txt" \(no addresses in it\) gave no addresses$/],
+    [() => parse(['10.0.0.1', '-p80', '--exclude', '10.0.0.0/8']), 'ERR_EMPTY_TARGETS', /every address of 10\.0\.0\.1 was removed by --exclude 10\.0\.0\.0\/8$/],
+    [() => parse(['10.0.0.1', '--top-ports', '0']), 'ERR_NO_PORTS', /^no ports: --top-ports 0 gave none$/],
+    [() => parse(['10.0.0.1', '-p', '80', '--exclude-ports', '1-100']), 'ERR_NO_PORTS', /^no ports left: every port of -p 80 was removed by --exclude-ports 1-100$/],
+    [() => parse(['10.0.0.1']), 'ERR_NO_PORTS', /^no ports were specified: use -p/],
+    [() => parse(['-p80']), 'ERR_EMPTY_TARGETS', /^target IP address list empty: give targets/],
+  ];
+  for (const [f, code, re] of cases) {
+    const e = refused(f, re.source);
+    assert.equal(e.code, code, e.message);
+    assert.match(e.message, re);
+  }
+  // a config file's 22 KB value is quoted cut to ~80 characters, whichever option holds it
+  for (const line of [`range = 10.0.0.1-${'9'.repeat(22_000)}`, `exclude = ${'1'.repeat(22_000)}`,
+    `ports = 80,${'x'.repeat(22_000)}`, `adapter-mac = ${'z'.repeat(22_000)}`, `rate = 5${'q'.repeat(22_000)}`,
+    `source-port = 4${'0'.repeat(22_000)}`]) {
+    const text = `range = 10.0.0.1\nports = 80\n${line}\n`;
+    const e = refused(() => parseText(text), line.slice(0, 20));
+    assert.ok(e.message.length < 300, `${line.slice(0, 20)}: ${e.message.length} characters`);
+    assert.match(e.message, /\.\.\./, line.slice(0, 20));
+  }
 });
