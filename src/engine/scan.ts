@@ -401,7 +401,7 @@ class ScanRun {
       routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
       answer4: link.answer4, answer6: link.answer6, noreset: c.noreset, arpscan: c.arpscan, targets4: c.targets4,
       ports: c.ports, targets6: c.targets6, udpPayloads, banners,
-      dataLength: template.dataLength, bpf: c.bpf, packetTrace: c.packetTrace, debug: c.debug,
+      dataLength: template.dataLength, tcpOptions: template.tcpOptions, bpf: c.bpf, packetTrace: c.packetTrace, debug: c.debug,
     }));
     let total = 0;
     let end = 0;
