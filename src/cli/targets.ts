@@ -65,12 +65,12 @@ export class TargetDraft {
   }
 
   addPorts(what: string, spec: string, proto: Proto): void {
-    this.given.ports.push(`${what} ${clipInput(spec)}`);
+    this.given.ports.push(`${what} ${shownPorts(spec)}`);
     for (const r of parsePortsNamed(what, spec, proto)) this.ports.push(r);
   }
 
   excludePortSpec(what: string, spec: string, proto: Proto): void {
-    this.given.excludePorts.push(`${what} ${clipInput(spec)}`);
+    this.given.excludePorts.push(`${what} ${shownPorts(spec)}`);
     for (const r of parsePortsNamed(what, spec, proto)) this.excludePorts.push(r);
   }
 
@@ -78,6 +78,11 @@ export class TargetDraft {
     if (list.length > 0) this.given.ports.push('--top-ports');
     for (const r of list) this.ports.push(r);
   }
+}
+
+/** A port list as the "empty" messages show it: bare, cut to QUOTE_MAX; a blank one quoted. */
+function shownPorts(spec: string): string {
+  return /^\s*(#|$)/.test(spec) ? quoteInput(spec) : clipInput(spec);
 }
 
 /** Up to three of the inputs (each already cut to QUOTE_MAX): `--range 10.0.0.5, include file "t" and 2 more`. */
@@ -124,8 +129,8 @@ function parsePortsNamed(what: string, spec: string, proto: Proto): PortRange[] 
   // src/target/ports.ts names the bad item and the list, each quoted and cut.
   let out: PortRange[] = [];
   withWhat(what, () => { out = parsePorts(spec, proto); });
-  // A blank list is no list: `-p ''` would otherwise end in "no ports were specified".
-  if (out.length === 0) throw new ScanError('ERR_BAD_PORT', `${what} ${quoteInput(spec)}: empty port list`);
+  // A blank list adds nothing (`ports = ` is how --echo and paused.conf write no ports, as
+  // masscan's do); a scan left with no ports then names it ("no ports: -p "" gave none").
   return out;
 }
 

@@ -71,7 +71,7 @@ function regionBase(v: number): number {
 //   comment := '#' ... to the end, where the '#' starts the text or follows whitespace
 // - numbers are C strtoul base 0 as in masscan (0x50 = 80, 010 = 8), and must end where the
 //   item or the range's `-` does (`08`, `80x`, `0x` are errors, not 0 / 80 / 0);
-// - a blank text (or only a comment) is the empty list; the command line refuses it;
+// - a blank text (or only a comment) is the empty list (`ports = ` in --echo and paused.conf);
 // - `-M` is 1..M, `N-` is N..max, `-` is 1..max (max 65535, 255 for O:);
 // - every other text is an error naming the item: masscan stops silently at the first token
 //   that does not fit (`80,abc` scans 80, `5- 6` scans 5-65535, `4294967376` scans 80),

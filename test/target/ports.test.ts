@@ -136,7 +136,7 @@ test('parsePorts: the error names the bad item, quoted and cut to ~80 characters
   assert.match(msg('U:53,T:'), /"T:" in "U:53,T:": no port after T:/);
   assert.match(msg('80,'), /"" in "80,": empty item after a comma/);
   assert.match(msg('80,,90'), /"" in "80,,90": empty item/);
-  assert.deepEqual(parsePorts('  # nothing'), [], 'blank is the empty list (the command line refuses it)');
+  assert.deepEqual(parsePorts('  # nothing'), [], 'blank is the empty list (a scan then says which option gave no ports)');
   assert.match(msg('4294967376'), /^bad target port "4294967376": above 65535/);
   assert.match(msg('O:256'), /"O:256": above 255/);
   assert.match(msg('90-80'), /"90-80": range end is below its start/);
