@@ -22,9 +22,9 @@ const US = ip4('10.250.0.1');
 const OUR_ISS = 0x11223344;
 
 /** A SYN-ACK from 10.0.0.5:80 to us with `options`. */
-function synAck(options: TcpOption[]): Uint8Array {
+function synAck(options: TcpOption[], acked = 1): Uint8Array {
   const repr: TcpRepr = {
-    srcPort: 80, dstPort: 40000, seq: 7000, ack: OUR_ISS + 1, flags: TcpFlags.SYN | TcpFlags.ACK, window: 64240, urgent: 0,
+    srcPort: 80, dstPort: 40000, seq: 7000, ack: OUR_ISS + acked, flags: TcpFlags.SYN | TcpFlags.ACK, window: 64240, urgent: 0,
     options, payload: new Uint8Array(0),
   };
   const tcpLen = tcpBufferLen(repr);
@@ -38,22 +38,27 @@ function synAck(options: TcpOption[]): Uint8Array {
 
 /** What our side sends after the SYN-ACK: [window field, payload length] per segment. */
 function answer(args: string, options: TcpOption[]): [number, number][] {
+  return segments(args, options).map(([w, n]) => [w, n]);
+}
+
+/** [window field, payload length, seq] of each segment our side sends after the SYN-ACK. */
+function segments(args: string, options: TcpOption[], acked = 1): [number, number, number][] {
   const frames = FrameRing.create(1 << 16, 1514);
   const setup = bannerSetup(simConfig(`10.0.0.5 -p80 --banners ${args}`));
   const engine = new BannerEngine(setup, new SegmentBuilder4({ srcMac: SCANNER_MAC, dstMac: ROUTER_MAC }, 64), null, frames,
     () => undefined, () => 0);
-  const f = synAck(options);
+  const f = synAck(options, acked);
   const d = new Decoded();
   assert.equal(decodeFrame(f, 0, f.length, d), 'ok');
   engine.synAck(f, d, 0);
   // The server stays silent: at the hello timeout the HTTP hello goes out.
   for (let t = 0; t <= setup.helloTimeoutMs + 50; t += 25) engine.poll(t);
-  const out: [number, number][] = [];
+  const out: [number, number, number][] = [];
   const buf = new Uint8Array(2048);
   for (let n = frames.pop(buf, 0); n > 0; n = frames.pop(buf, 0)) {
     const o = new Decoded();
     assert.equal(decodeFrame(buf, 0, n, o), 'ok');
-    out.push([o.tcpWindow, o.payloadLen]);
+    out.push([o.tcpWindow, o.payloadLen, o.tcpSeq]);
   }
   return out;
 }
@@ -76,4 +81,14 @@ test('--tcp-wscale: a SYN-ACK with a window scale turns scaling on, and our wind
   assert.equal(answer('--tcp-wscale 7', [{ kind: 'mss', mss: 1460 }])[0]![0], 65535);
   // We did not offer it: the peer's option (which it should not send) changes nothing.
   assert.equal(answer('', [{ kind: 'mss', mss: 1460 }, { kind: 'nop' }, { kind: 'window-scale', shift: 10 }])[0]![0], 65535);
+});
+
+test('--data-length: our sequence numbers start at the SYN-ACK\'s ack, whether the peer took the SYN\'s data or not', () => {
+  // A Linux listener acks the SYN only (ISS + 1); a peer that accepts data in a SYN acks it too.
+  for (const acked of [1, 21]) {
+    const segs = segments('--data-length 20', [{ kind: 'mss', mss: 1460 }], acked);
+    assert.equal(segs.length, 2, JSON.stringify(segs));
+    assert.equal(segs[0]![2], (OUR_ISS + acked) >>> 0, 'the ACK');
+    assert.equal(segs[1]![2], (OUR_ISS + acked) >>> 0, 'the hello\'s first byte');
+  }
 });
