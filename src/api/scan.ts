@@ -47,7 +47,11 @@ export interface ScanProgress {
   readonly resumeIndex: number;
   /** Milliseconds of `wait` left once sending is over; undefined while sending. */
   readonly waitLeftMs: number | undefined;
-  /** Records the queue could not hold so far. */
+  /**
+   * Records lost so far: the ones the queue (`bufferSize`) could not hold while the consumer
+   * was behind, plus the ones the engine's record ring could not hold (receive worker to the
+   * main thread, full for 20 ms).
+   */
   readonly dropped: number;
 }
 
@@ -72,7 +76,11 @@ export interface ScanSummary {
   readonly aborted: boolean;
   /** Where to resume (`resume: { index }`) when the scan stopped before its end; else undefined. */
   readonly resumeIndex: number | undefined;
-  /** Records that did not fit the queue (`bufferSize`) while the consumer was behind. */
+  /**
+   * Records found and lost: the ones that did not fit the queue (`bufferSize`) while the
+   * consumer was behind, plus the ones the engine's record ring could not hold. Every record
+   * found is either yielded or counted here.
+   */
   readonly dropped: number;
 }
 
@@ -236,7 +244,8 @@ export class ScanJob extends EventTarget implements AsyncIterable<ScanRecord> {
         this.emit('progress', {
           percent: p.percent, etaMs: p.etaSeconds * 1000, pps: p.pps, sent: p.sent, total: p.total, replies: p.replies,
           found: p.found, kernelDrops: p.kernelDrops, resumeIndex: p.resumeIndex,
-          waitLeftMs: p.waitLeftSeconds === undefined ? undefined : p.waitLeftSeconds * 1000, dropped: this.queue.dropped,
+          waitLeftMs: p.waitLeftSeconds === undefined ? undefined : p.waitLeftSeconds * 1000,
+          dropped: this.queue.dropped + p.recordDrops,
         });
         return undefined;
       }
@@ -255,7 +264,7 @@ export class ScanJob extends EventTarget implements AsyncIterable<ScanRecord> {
       case 'end':
         return {
           sent: e.sent, replies: e.replies, found: e.found, kernelDrops: e.kernelDrops,
-          aborted: this.graceful.signal.aborted, resumeIndex: this.resumeIndex, dropped: this.queue.dropped,
+          aborted: this.graceful.signal.aborted, resumeIndex: this.resumeIndex, dropped: this.queue.dropped + e.recordDrops,
         };
     }
   }

@@ -271,6 +271,8 @@ class Parser {
     const d = this.d;
     const operation: Operation = d.operation ?? 'scan';
     if (!d.scanTypeGiven) d.scanTcp = true;
+    // `--top-ports 0` adds nothing; it is remembered so that "no ports" can name it.
+    if (d.topPorts === 0) d.targets.given.ports.push('--top-ports 0');
     if (d.topPorts !== undefined && d.topPorts > 0) {
       if (d.scanTcp || !d.scanUdp) d.targets.addPortRanges(topPortRanges(d.topPorts, 'tcp'));
       if (d.scanUdp) d.targets.addPortRanges(topPortRanges(d.topPorts, 'udp'));

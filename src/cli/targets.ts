@@ -3,10 +3,10 @@
  * named by options (in order), then applies excludes once at the end. All parsing and range
  * arithmetic is src/target's; this file only adapts it to the options table.
  */
-import { ScanError, oneLine } from '../error.js';
+import { ScanError } from '../error.js';
 import { RangeList4, RangeList6 } from '../target/range-list.js';
 import {
-  parseTargetSpec, parseTargetFile, clipInput, quoteInput, QUOTE_MAX, type TargetParseOptions,
+  parseTargetSpec, parseTargetFile, clipInput, quoteInput, type TargetParseOptions,
 } from '../target/parse.js';
 import { parsePorts, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
 import type { Range4, Range6, PortRange, Operation } from '../core/config.js';
@@ -65,12 +65,12 @@ export class TargetDraft {
   }
 
   addPorts(what: string, spec: string, proto: Proto): void {
-    this.given.ports.push(`${what} ${clipInput(spec)}`);
+    this.given.ports.push(`${what} ${shownPorts(spec)}`);
     for (const r of parsePortsNamed(what, spec, proto)) this.ports.push(r);
   }
 
   excludePortSpec(what: string, spec: string, proto: Proto): void {
-    this.given.excludePorts.push(`${what} ${clipInput(spec)}`);
+    this.given.excludePorts.push(`${what} ${shownPorts(spec)}`);
     for (const r of parsePortsNamed(what, spec, proto)) this.excludePorts.push(r);
   }
 
@@ -78,6 +78,11 @@ export class TargetDraft {
     if (list.length > 0) this.given.ports.push('--top-ports');
     for (const r of list) this.ports.push(r);
   }
+}
+
+/** A port list as the "empty" messages show it: bare, cut to QUOTE_MAX; a blank one quoted. */
+function shownPorts(spec: string): string {
+  return /^\s*(#|$)/.test(spec) ? quoteInput(spec) : clipInput(spec);
 }
 
 /** Up to three of the inputs (each already cut to QUOTE_MAX): `--range 10.0.0.5, include file "t" and 2 more`. */
@@ -101,8 +106,11 @@ function explainEmpty(e: ScanError, t: TargetDraft): ScanError {
     return new ScanError(e.code, `target IP address list empty: every address of ${listGiven(g.include)} ` +
       `was removed by ${listGiven(g.exclude)}`);
   }
-  if (e.code === 'ERR_NO_PORTS' && g.ports.length > 0 && g.excludePorts.length > 0) {
-    return new ScanError(e.code, `no ports left: every port of ${listGiven(g.ports)} was removed by ${listGiven(g.excludePorts)}`);
+  if (e.code === 'ERR_NO_PORTS' && g.ports.length > 0) {
+    if (t.ports.length === 0) return new ScanError(e.code, `no ports: ${listGiven(g.ports)} gave none`);
+    if (g.excludePorts.length > 0) {
+      return new ScanError(e.code, `no ports left: every port of ${listGiven(g.ports)} was removed by ${listGiven(g.excludePorts)}`);
+    }
   }
   return e;
 }
@@ -118,17 +126,12 @@ function withWhat(what: string, f: () => void): void {
 }
 
 function parsePortsNamed(what: string, spec: string, proto: Proto): PortRange[] {
-  try {
-    return parsePorts(spec, proto);
-  } catch (e) {
-    if (e instanceof ScanError) {
-      // src/target/ports.ts quotes the whole list; a long one is cut here like every value.
-      const shown = oneLine(spec);
-      const msg = shown.length > QUOTE_MAX ? e.message.replace(shown, clipInput(shown)) : e.message;
-      throw new ScanError(e.code, `${what}: ${msg}`);
-    }
-    throw e;
-  }
+  // src/target/ports.ts names the bad item and the list, each quoted and cut.
+  let out: PortRange[] = [];
+  withWhat(what, () => { out = parsePorts(spec, proto); });
+  // A blank list adds nothing (`ports = ` is how --echo and paused.conf write no ports, as
+  // masscan's do); a scan left with no ports then names it ("no ports: -p "" gave none").
+  return out;
 }
 
 /** The first `n` entries of the built-in top-ports list for `proto`, as ranges. */

@@ -47,6 +47,8 @@ export interface BannerSetup {
   readonly config: BannerConfig;
   /** --rawudp: every UDP reply also gets an `unknown` banner of its whole payload. */
   readonly rawUdp?: boolean | undefined;
+  /** The window-scale shift our SYNs offer (--tcp-wscale); absent: none. */
+  readonly wscale?: number | undefined;
 }
 
 /** A banner found, as it leaves the receive side (plain data: posted to the main thread). */
@@ -79,6 +81,8 @@ export interface BannerCounters {
 
 /** Our receive window and segment size (RFC 9293 §3.7.1: the default send MSS is 536; we take 1460 on Ethernet). */
 const WINDOW = 65535;
+/** TCP header bytes before the options. */
+const TCP_FIXED_HEADER = 20;
 const MSS = 1460;
 /** Chunks of the stack's buffer pool. */
 const CHUNK = 2048;
@@ -126,6 +130,7 @@ export class BannerEngine implements StackHost {
       maxRetries: 4,
       window: WINDOW,
       mss: MSS,
+      wscale: setup.wscale,
     }, this);
     this.banners = buildBanners(setup.config);
     this.rawUdp = setup.rawUdp === true;
@@ -137,11 +142,17 @@ export class BannerEngine implements StackHost {
   /** A valid SYN-ACK (decoded into d): open a connection, or re-ACK a duplicate. */
   synAck(buf: Uint8Array, d: Decoded, now: number): void {
     this.now = now;
-    const mssAt = findTcpOption(buf, d.transportOff, d.tcpHeaderLen, TcpOptionKind.MSS);
-    const mss = mssAt >= 0 && mssAt + 4 <= d.transportOff + d.tcpHeaderLen ? getU16(buf, mssAt + 2) : 0;
+    // The options follow the 20-byte fixed header (findTcpOption scans [off, off + len)).
+    const optOff = d.transportOff + TCP_FIXED_HEADER;
+    const optLen = d.tcpHeaderLen - TCP_FIXED_HEADER;
+    const optEnd = optOff + optLen;
+    const mssAt = findTcpOption(buf, optOff, optLen, TcpOptionKind.MSS);
+    const mss = mssAt >= 0 && mssAt + 4 <= optEnd && buf[mssAt + 1] === 4 ? getU16(buf, mssAt + 2) : 0;
+    const wsAt = findTcpOption(buf, optOff, optLen, TcpOptionKind.WINDOW_SCALE);
+    const ws = wsAt >= 0 && wsAt + 3 <= optEnd && buf[wsAt + 1] === 3 ? buf[wsAt + 2]! : -1;
     const c = d.ipVersion === 4
-      ? this.stack.synAck4(now, d.src | 0, d.srcPort, d.dst | 0, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpWindow, mss)
-      : this.stack.synAck6(now, d.src6, d.srcPort, d.dst6, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpWindow, mss);
+      ? this.stack.synAck4(now, d.src | 0, d.srcPort, d.dst | 0, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpWindow, mss, ws)
+      : this.stack.synAck6(now, d.src6, d.srcPort, d.dst6, d.dstPort, d.tcpSeq | 0, d.tcpAck | 0, d.tcpWindow, mss, ws);
     if (c < 0) this.counters.refused++;
     else this.ttls[c] = d.ttl;
   }

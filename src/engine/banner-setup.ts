@@ -2,6 +2,7 @@
  * The banner part of a receive worker's set-up, from the scan's options (reference
  * masscan-compat.md §1.6, §9.1).
  */
+import { tcpOptionsFor } from './template.js';
 import type { ScanConfig } from '../core/config.js';
 import type { BannerConfig } from '../banners/registry.js';
 import type { BannerSetup } from './banner-engine.js';
@@ -70,5 +71,15 @@ export function bannerSetup(c: ScanConfig): BannerSetup {
     capacity: connectionCapacity(c.rate, config.helloTimeoutMs),
     config,
     rawUdp: c.rawUdp,
+    wscale: synWscale(c),
   };
+}
+
+/** The window-scale shift of our SYNs (--tcp-wscale), undefined when they offer none. */
+function synWscale(c: ScanConfig): number | undefined {
+  const t = c.template;
+  for (const o of tcpOptionsFor(t.tcpMss, t.tcpWscale, t.tcpSackok, t.tcpTsecho)) {
+    if (o.kind === 'window-scale') return o.shift > 14 ? 14 : o.shift;
+  }
+  return undefined;
 }

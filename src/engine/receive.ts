@@ -71,11 +71,11 @@ import { R } from './ring.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from '../crypto/cookie.js';
 import { DedupTable } from './dedup.js';
 import { Responder } from '../link/responder.js';
-import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6, ipv6Bytes, ipv6Words } from './template.js';
+import { ICMP_TIMESTAMP_REPLY, TcpTemplate4, TcpTemplate6, ipv6Bytes, ipv6Words, synPayload } from './template.js';
 import { PORT_ARP, PORT_ICMP_TIMESTAMP, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame, type DecodeResult } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
-import { TcpFlags } from '../wire/tcp.js';
+import { TcpFlags, type TcpOption } from '../wire/tcp.js';
 import { SctpChunkType } from '../wire/sctp.js';
 import { getI32, getU16, getU32 } from '../wire/bytes.js';
 import type { Range6 } from '../core/config.js';
@@ -894,6 +894,13 @@ export interface ReceiveSetup {
   readonly banners?: BannerSetup | undefined;
   /** --data-length of the SYNs (their replies acknowledge it). Absent: 0. */
   readonly dataLength?: number | undefined;
+  /**
+   * The TCP options of the scan's SYNs (--tcp-mss, --tcp-wscale, --tcp-sackok, --tcp-tsecho).
+   * Our RSTs carry them too, as masscan's RST is built from the SYN's template (reference
+   * §6.2: "same options"), and so do the banner stack's reconnect SYNs (with the SYN's data).
+   * Absent: the default template's (MSS 1460).
+   */
+  readonly tcpOptions?: readonly TcpOption[] | undefined;
   /** --bpf: a tcpdump expression frames must also match (rx-worker compiles it). */
   readonly bpf?: string | undefined;
   /** --packet-trace: the receive worker prints a RCVD line per accepted reply. */
@@ -982,11 +989,12 @@ export function buildReceiver(
 ): Receiver {
   const ctx = classifyContext(s);
   const zeroMac = (m: Uint8Array): boolean => m.every((b) => b === 0);
+  const rstTcp = { kind: 'rst' as const, options: s.tcpOptions };
   const rst4 = !s.noreset && frames !== null && s.src4 !== undefined && !zeroMac(s.routerMac4)
-    ? new TcpTemplate4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan, srcIp: s.src4.begin, ttl: s.ttl }, { kind: 'rst' })
+    ? new TcpTemplate4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan, srcIp: s.src4.begin, ttl: s.ttl }, rstTcp)
     : null;
   const rst6 = !s.noreset && frames !== null && s.src6 !== undefined && !zeroMac(s.routerMac6)
-    ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: ipv6Bytes(s.src6), hopLimit: s.ttl }, { kind: 'rst' })
+    ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: ipv6Bytes(s.src6), hopLimit: s.ttl }, rstTcp)
     : null;
   const responder = frames !== null && (s.answer4 || s.answer6)
     ? new Responder({
@@ -996,6 +1004,8 @@ export function buildReceiver(
     : null;
   const key = new CookieKey(s.seed);
   const bs = s.banners;
+  // The reconnect SYNs are the probes' SYNs: the same options and data.
+  const synTcp = { options: s.tcpOptions, payload: (s.dataLength ?? 0) > 0 ? synPayload(s.seed, s.dataLength ?? 0) : undefined };
   const banners = bs !== undefined
     ? new BannerEngine(
       bs,
@@ -1005,10 +1015,10 @@ export function buildReceiver(
       {
         key,
         syn4: s.src4 !== undefined && !zeroMac(s.routerMac4)
-          ? new TcpTemplate4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan, srcIp: s.src4.begin, ttl: s.ttl })
+          ? new TcpTemplate4({ srcMac: s.srcMac, dstMac: s.routerMac4, vlan: s.vlan, srcIp: s.src4.begin, ttl: s.ttl }, synTcp)
           : null,
         syn6: s.src6 !== undefined && !zeroMac(s.routerMac6)
-          ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: ipv6Bytes(s.src6), hopLimit: s.ttl })
+          ? new TcpTemplate6({ srcMac: s.srcMac, dstMac: s.routerMac6, vlan: s.vlan, srcIp: ipv6Bytes(s.src6), hopLimit: s.ttl }, synTcp)
           : null,
         portBegin: s.srcPort.begin,
         portEnd: s.srcPort.end,

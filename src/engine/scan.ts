@@ -82,6 +82,8 @@ export interface ScanEnv {
     readonly rxs?: readonly RxChannel[];
     /** Called after every inline round (tests use it to stop the scan at a chosen point). */
     readonly onRound?: () => void;
+    /** Records the record ring holds (a power of two; default RECORD_RING_CAPACITY): tests of its drops. */
+    readonly recordRingCapacity?: number;
   };
 }
 
@@ -372,7 +374,7 @@ class ScanRun {
     const c = config;
     this.nics = links.length;
     for (let a = 0; a < this.nics; a++) {
-      this.records.push(RecordRing.create(RECORD_RING_CAPACITY));
+      this.records.push(RecordRing.create(env.inline?.recordRingCapacity ?? RECORD_RING_CAPACITY));
       this.frames.push(FrameRing.create(FRAME_RING_BYTES, 1514));
     }
     // The send lock of --tx-arbiter serialises every worker of the scan: with one worker per
@@ -399,7 +401,7 @@ class ScanRun {
       routerMac4: link.routerMac4, routerMac6: link.routerMac6, vlan: c.vlan, ttl: c.ttl,
       answer4: link.answer4, answer6: link.answer6, noreset: c.noreset, arpscan: c.arpscan, targets4: c.targets4,
       ports: c.ports, targets6: c.targets6, udpPayloads, banners,
-      dataLength: template.dataLength, bpf: c.bpf, packetTrace: c.packetTrace, debug: c.debug,
+      dataLength: template.dataLength, tcpOptions: template.tcpOptions, bpf: c.bpf, packetTrace: c.packetTrace, debug: c.debug,
     }));
     let total = 0;
     let end = 0;
@@ -453,7 +455,7 @@ class ScanRun {
     this.drainRecords();
     this.emit({
       type: 'end', sent: this.counters().probes, replies: this.ctl.rx(RF.VALID), found: this.ctl.rx(RF.FOUND),
-      kernelDrops: this.ctl.rx(RF.KERNEL_DROPS),
+      kernelDrops: this.ctl.rx(RF.KERNEL_DROPS), recordDrops: this.ctl.rx(RF.RECORD_DROPS),
     });
     if (this.failure !== undefined) throw this.failure;
     return 0;
@@ -711,6 +713,7 @@ class ScanRun {
         replies: this.ctl.rx(RF.VALID),
         found: this.ctl.rx(RF.FOUND),
         kernelDrops: this.ctl.rx(RF.KERNEL_DROPS),
+        recordDrops: this.ctl.rx(RF.RECORD_DROPS),
         resumeIndex: pauseIndex(this.handles.map((h) => this.ctl.w(h.thread, WF.PROGRESS))),
         waitLeftSeconds: waiting ? Math.max(0, Math.ceil((this.waitUntil - now) / 1000)) : undefined,
         infinite: this.config.infinite ? { synps: this.probeRate.rate(), ackps: this.ackRate.rate() } : undefined,

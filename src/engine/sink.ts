@@ -51,6 +51,11 @@ export interface ScanProgress {
   readonly found: number;
   /** Frames the kernel dropped before the receiver read them. */
   readonly kernelDrops: number;
+  /**
+   * Records lost because the record ring (receive worker to the thread that writes the sink)
+   * was full for 20 ms: found, then dropped before any sink saw them.
+   */
+  readonly recordDrops: number;
   /** The index a resume would start from if the scan stopped now (safe lower bound). */
   readonly resumeIndex: number;
   /** Seconds left of --wait while waiting for late replies; undefined while sending. */
@@ -76,9 +81,13 @@ export type ScanEvent =
   | { readonly type: 'forced-exit' }
   /**
    * Sending and waiting are over; only the sink's close follows. The final counts: probes
-   * sent, valid replies, records found (open/up, after de-duplication), kernel drops.
+   * sent, valid replies, records found (open/up, after de-duplication), kernel drops, and
+   * records lost to a full record ring (ScanProgress.recordDrops).
    */
-  | { readonly type: 'end'; readonly sent: number; readonly replies: number; readonly found: number; readonly kernelDrops: number };
+  | {
+    readonly type: 'end'; readonly sent: number; readonly replies: number; readonly found: number;
+    readonly kernelDrops: number; readonly recordDrops: number;
+  };
 
 export type ScanListener = (event: ScanEvent) => void;
 

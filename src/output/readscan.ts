@@ -18,6 +18,7 @@
  */
 import * as nodeFs from 'node:fs';
 import { ScanError } from '../error.js';
+import { quoteInput } from '../target/parse.js';
 import { PORT_ARP, PORT_ICMP_BASE, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../core/ports.js';
 import type { AppNumbering } from './app-proto.js';
 import { BANNER_TYPE_IDS } from './app-proto.js';
@@ -173,7 +174,7 @@ class ReadscanFilter {
       for (const t of config.bannerTypes) {
         const ids = BANNER_TYPE_IDS.get(t);
         if (ids === undefined) {
-          throw new ScanError('ERR_BAD_OPTION', `--banner-type: unknown banner type: ${t} ` +
+          throw new ScanError('ERR_BAD_OPTION', `--banner-type: unknown banner type: ${quoteInput(t)} ` +
             `(known: ${[...BANNER_TYPE_IDS.keys()].join(' ')})`);
         }
         for (const id of ids) this.bannerIds.add(id);

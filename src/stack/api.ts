@@ -53,8 +53,14 @@ export interface StackOptions {
   readonly rtoMs: number;
   /** Retransmissions of one segment before giving up with a RST ('retries'). */
   readonly maxRetries: number;
-  /** Our advertised receive window (at most 65535: we never offer window scaling). */
+  /** Our receive window (at most 65535). */
   readonly window: number;
+  /**
+   * The window-scale shift our SYNs offer (--tcp-wscale, 0..14); absent: none offered. When
+   * the peer's SYN-ACK carries a window scale too (RFC 7323 §2.2), its window fields are
+   * shifted left by its shift and ours are `window` shifted right by this one.
+   */
+  readonly wscale?: number | undefined;
   /** Largest payload we put in one segment (min of this and the peer's MSS). */
   readonly mss: number;
   /** TIME-WAIT duration in ms (default 1000; 0: closed as soon as it is entered). */

@@ -8,8 +8,10 @@
  * Choices (documented where they apply, listed here):
  *  - ACKs: each call that accepts data or a FIN answers with one ACK (piggybacked on data we
  *    send in the same call when there is some); no delayed ACK.
- *  - Our receive window is constant (options.window, at most 65535: we never offer window
- *    scaling): in-order bytes go straight to the host, so the window never fills.
+ *  - Our receive window is constant (options.window, at most 65535): in-order bytes go
+ *    straight to the host, so the window never fills. When our SYN offered a window scale
+ *    (options.wscale, --tcp-wscale) and the SYN-ACK has one too, the window fields are scaled
+ *    both ways (RFC 7323 §2.3): theirs shifted left by their shift, ours right by ours.
  *  - Out-of-order segments inside the window wait in pool chunks, a few per connection,
  *    until the gap fills (reorder.ts says which are kept); queued data waits in the send
  *    queue until acknowledged (sendq.ts).
@@ -63,6 +65,16 @@ export class TcpStack {
   readonly wheel: TimerWheel;
   private readonly host: StackHost;
   private readonly rcvWnd: number;
+  /** Our offered window-scale shift, -1 when our SYNs offer none. */
+  private readonly ourWscale: number;
+  /** Per connection: the peer's window-scale shift (0 when scaling is off). */
+  private readonly sndShift: Uint8Array;
+  /**
+   * Per connection: our window field, rcvWnd >> our shift when scaling is on (at least 1, so
+   * the peer never sees a zero window; the peer's window is then never above rcvWnd, except
+   * for a rcvWnd below 2^shift, where the segments past rcvWnd are dropped and resent).
+   */
+  private readonly rcvField: Uint16Array;
   private readonly mssCap: number;
   private readonly rtoMs: number;
   private readonly maxRetries: number;
@@ -91,6 +103,9 @@ export class TcpStack {
     this.wheel = new TimerWheel(o.capacity, o.wheelSlots ?? 8192, o.tickMs ?? 8);
     this.rcvWnd = int('window', o.window, 1, 0x7fffffff) > 65535 ? 65535 : o.window;
     this.mssCap = int('mss', o.mss, 1, 65535);
+    this.ourWscale = o.wscale === undefined ? -1 : int('wscale', o.wscale, 0, 14);
+    this.sndShift = new Uint8Array(o.capacity);
+    this.rcvField = new Uint16Array(o.capacity);
     this.rtoMs = int('rtoMs', o.rtoMs, 1, 0x3fffffff);
     this.maxRetries = int('maxRetries', o.maxRetries, 0, 30);
     this.connTimeoutMs = int('connectionTimeoutMs', o.connectionTimeoutMs, 1, 0x3fffffff);
@@ -107,11 +122,12 @@ export class TcpStack {
    * A valid SYN-ACK (the engine checked the SYN cookie: ack - 1 == cookie). Creates the
    * connection and ACKs it (then host.opened), or re-ACKs a duplicate SYN-ACK of an existing
    * one. Returns the connection id, or -1 when the table or the buffer pool is full (counted
-   * in counters.refused). `theirMss` 0 (or less): no MSS option.
+   * in counters.refused). `theirMss` 0 (or less): no MSS option. `theirWscale` -1: no window
+   * scale option (the SYN-ACK's own window is never scaled).
    * NOTE: addresses and sequence numbers may be given as u32 or as their int32 bits
    * (`x | 0`); on the hot path pass int32: a u32 above 2^31 crossing a call is a heap number.
    */
-  synAck4(now: number, theirIp: number, theirPort: number, ourIp: number, ourPort: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number): number {
+  synAck4(now: number, theirIp: number, theirPort: number, ourIp: number, ourPort: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number, theirWscale = -1): number {
     const t = this.table;
     const x = t.find4(theirIp, theirPort, ourIp, ourPort);
     if (x >= 0) return this.dupSynAck(x);
@@ -123,10 +139,10 @@ export class TcpStack {
     t.theirPort[c] = theirPort;
     t.ourPort[c] = ourPort;
     t.hash4(c);
-    return this.open(c, now, theirSeq | 0, ourSeq | 0, theirWindow, theirMss > 0 ? theirMss : DEFAULT_MSS4);
+    return this.open(c, now, theirSeq | 0, ourSeq | 0, theirWindow, theirMss > 0 ? theirMss : DEFAULT_MSS4, theirWscale);
   }
 
-  synAck6(now: number, theirIp: Uint32Array, theirPort: number, ourIp: Uint32Array, ourPort: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number): number {
+  synAck6(now: number, theirIp: Uint32Array, theirPort: number, ourIp: Uint32Array, ourPort: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number, theirWscale = -1): number {
     const t = this.table;
     const x = t.find6(theirIp, theirPort, ourIp, ourPort);
     if (x >= 0) return this.dupSynAck(x);
@@ -137,7 +153,7 @@ export class TcpStack {
     t.theirPort[c] = theirPort;
     t.ourPort[c] = ourPort;
     t.hash6(c);
-    return this.open(c, now, theirSeq | 0, ourSeq | 0, theirWindow, theirMss > 0 ? theirMss : DEFAULT_MSS6);
+    return this.open(c, now, theirSeq | 0, ourSeq | 0, theirWindow, theirMss > 0 ? theirMss : DEFAULT_MSS6, theirWscale);
   }
 
   /** A SYN-ACK for an existing connection: our ACK was lost, or the server repeats itself. */
@@ -160,8 +176,14 @@ export class TcpStack {
     return c;
   }
 
-  private open(c: number, now: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number): number {
+  private open(c: number, now: number, theirSeq: number, ourSeq: number, theirWindow: number, theirMss: number, theirWscale: number): number {
     const t = this.table;
+    // RFC 7323 §2.2: scaling is on only when both SYNs carry the option; a shift above 14
+    // "MUST" be used as 14 (§2.3). The SYN-ACK's own window is not scaled.
+    const scaled = this.ourWscale >= 0 && theirWscale >= 0;
+    this.sndShift[c] = scaled ? (theirWscale > 14 ? 14 : theirWscale) : 0;
+    const field = scaled ? this.rcvWnd >>> this.ourWscale : this.rcvWnd;
+    this.rcvField[c] = field > 0 ? field : 1;
     const rel = this.rel(now);
     // RFC 9293 §3.10.7.3 (SYN-SENT): "If SND.UNA > ISS (our SYN has been ACKed), change the
     // connection state to ESTABLISHED, form an ACK segment <SEQ=SND.NXT><ACK=RCV.NXT><CTL=ACK>
@@ -310,7 +332,7 @@ export class TcpStack {
       const wl1 = t.sndWl1[c];
       if (seqLt(wl1, seq) || (wl1 === seq && !seqGt(t.sndWl2[c], ack))) {
         const was = t.sndWnd[c];
-        t.sndWnd[c] = window;
+        t.sndWnd[c] = window << this.sndShift[c]; // at most 65535 << 14 < 2^30
         t.sndWl1[c] = seq;
         t.sndWl2[c] = ack;
         if (was === 0 && window > 0) {
@@ -584,7 +606,7 @@ export class TcpStack {
     const ack = this.table.rcvNxt[c];
     this.outC = c;
     this.outAck = ack;
-    this.host.output(c, flags, seq, ack, this.rcvWnd, buf, off, len);
+    this.host.output(c, flags, seq, ack, this.rcvField[c], buf, off, len);
   }
 
   // ---------------------------------------------------------------- timers

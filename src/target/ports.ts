@@ -3,6 +3,7 @@
  * --top-ports, over masscan's internal port encoding (core/ports.ts).
  */
 import { ScanError } from '../error.js';
+import { quoteInput } from './parse.js';
 import { prefixCounts } from './range-list.js';
 import { NMAP_TOP_TCP_BY_FREQUENCY, NMAP_TOP_UDP_BY_FREQUENCY } from './top-ports-data.js';
 
@@ -63,17 +64,21 @@ function regionBase(v: number): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Grammar (reference §2.3, checked against masscan 1.3.2):
-//   list   := item (ws* ',' ws* item)*      whitespace also allowed before the first item
-//   item   := [prefix] (num | num '-' [num] | '-' [num])
-//   prefix := letter ':'  (T U S O I, any case; sticky for the items that follow)
-// - numbers are C strtoul base 0 (0x50 = 80, 010 = 8, 08 = 0 then junk), cast to 32 bits;
-// - `-M` is 1..M and `N-` is N..max (max 65535, 255 for O:);
-// - parsing stops silently at the first token that does not fit (`80,abc` = 80; `#` too);
-// - fatal: a letter followed by ':' that is not a known prefix, a number above max, end < begin.
+// Grammar (reference §2.3; masscan 1.3.2's numbers and range forms, but strict):
+//   list    := ws* item (ws* ',' ws* item)* ws* [comment]
+//   item    := [prefix] (num | num '-' [num] | '-' [num])
+//   prefix  := letter ':'  (T U S O I, any case; sticky for the items that follow)
+//   comment := '#' ... to the end, where the '#' starts the text or follows whitespace
+// - numbers are C strtoul base 0 as in masscan (0x50 = 80, 010 = 8), and must end where the
+//   item or the range's `-` does (`08`, `80x`, `0x` are errors, not 0 / 80 / 0);
+// - a blank text (or only a comment) is the empty list (`ports = ` in --echo and paused.conf);
+// - `-M` is 1..M, `N-` is N..max, `-` is 1..max (max 65535, 255 for O:);
+// - every other text is an error naming the item: masscan stops silently at the first token
+//   that does not fit (`80,abc` scans 80, `5- 6` scans 5-65535, `4294967376` scans 80),
+//   tidescan refuses (`80,x` is `bad target port "x" in "80,x": ...`). Also refused: an
+//   empty item (`80,,90`, `80,`), a prefix without a port (`U:`), an unknown
+//   prefix, a number above max, end < begin.
 // ---------------------------------------------------------------------------------------------
-
-const MAX64 = (1n << 64n) - 1n;
 
 function isDigit(c: number): boolean {
   return c >= 0x30 && c <= 0x39;
@@ -88,8 +93,12 @@ function isSpace(c: number): boolean {
   return c === 0x20 || (c >= 0x09 && c <= 0x0d);
 }
 
-/** C strtoul(s + i, &end, 0) truncated to unsigned 32 bits; s[i] is a digit. */
-function strtoul32(s: string, i: number): { value: number; next: number } {
+/**
+ * A number at s[i] (a digit), C strtoul base 0: `0x..` hex, `0..` octal, else decimal.
+ * `value` saturates at 2^32 (anything that large is above every max); `next` is past the
+ * last digit of the base.
+ */
+function readNumber(s: string, i: number): { value: number; next: number } {
   let base = 10;
   if (s.charCodeAt(i) === 0x30) {
     const x = s.charCodeAt(i + 1);
@@ -100,15 +109,13 @@ function strtoul32(s: string, i: number): { value: number; next: number } {
       base = 8;
     }
   }
-  let v = 0n;
-  const B = BigInt(base);
+  let v = 0;
   for (; i < s.length; i++) {
     const d = hexVal(s.charCodeAt(i));
     if (d >= base) break;
-    if (v <= MAX64) v = v * B + BigInt(d); // past 2^64 strtoul saturates; keep eating digits
+    v = Math.min(v * base + d, 0x100000000);
   }
-  const value = v > MAX64 ? 0xffffffff : Number(v & 0xffffffffn);
-  return { value, next: i };
+  return { value: v, next: i };
 }
 
 const PREFIX_BASE: Record<string, number> = { t: 0, u: 65536, s: 131072, i: 196608, o: 196864 };
@@ -117,10 +124,14 @@ function protoBase(p: DefaultProto): number {
   return p === 'udp' ? PORT_UDP_BASE : p === 'sctp' ? PORT_SCTP_BASE : PORT_TCP_BASE;
 }
 
+const PORT_HELP = 'ports are 0..65535: N, N-M, -M, N-, each with an optional T: U: S: O: I:';
+
 /**
- * Parses a port list (`-p`, `--ports`, `--exclude-ports`) into internal-value ranges in the
- * order given (not merged). `defaultProto` applies until the first prefix.
- * Throws ScanError('ERR_BAD_PORT') naming `spec` on the fatal cases of the grammar above.
+ * Parses a port list (`-p`, `--ports`, `--exclude-ports`, config `ports =`, the library's
+ * `ports`) into internal-value ranges in the order given (not merged). `defaultProto`
+ * applies until the first prefix. Either the whole text is a list of the grammar above and
+ * the result is exactly what it says, or it throws ScanError('ERR_BAD_PORT') naming the bad
+ * item and the list (each quoted, at most QUOTE_MAX characters).
  */
 export function parsePorts(spec: string, defaultProto: DefaultProto = 'tcp'): PortRange[] {
   const out: PortRange[] = [];
@@ -128,49 +139,70 @@ export function parsePorts(spec: string, defaultProto: DefaultProto = 'tcp'): Po
   let base = protoBase(defaultProto);
   let max = 65535;
   let i = 0;
-  const bad = (why: string): ScanError =>
-    new ScanError('ERR_BAD_PORT', `bad target port: ${spec}${why} (a port is a number [0..65535])`);
+  const bad = (from: number, why: string): ScanError => {
+    let to = spec.indexOf(',', from);
+    if (to < 0) to = n;
+    const item = spec.slice(from, to).trim();
+    // the list is context: a shorter quote, so that the line stays short with a long item
+    const where = item === spec.trim() ? '' : ` in ${quoteInput(spec, 40)}`;
+    return new ScanError('ERR_BAD_PORT', `bad target port ${quoteInput(item)}${where}: ${why} (${PORT_HELP})`);
+  };
+  // '#' at i starts a comment when it starts the text or follows whitespace.
+  const comment = (at: number): boolean =>
+    spec.charCodeAt(at) === 0x23 && (at === 0 || isSpace(spec.charCodeAt(at - 1)));
   for (;;) {
     while (i < n && isSpace(spec.charCodeAt(i))) i++;
-    if (i >= n) break;
+    const itemStart = i;
+    if (i >= n || comment(i)) {
+      if (out.length === 0) return out; // empty, blank or only a comment: no ports (the callers decide)
+      throw bad(itemStart, 'empty item after a comma');
+    }
     let c = spec.charCodeAt(i);
+    if (c === 0x2c) throw bad(itemStart, 'empty item');
     const lower = c | 0x20;
-    if (lower >= 0x61 && lower <= 0x7a) {
-      if (spec.charCodeAt(i + 1) !== 0x3a /* : */) break; // `80,abc`: silent stop
+    let itemBase = base;
+    let itemMax = max;
+    if (lower >= 0x61 && lower <= 0x7a && spec.charCodeAt(i + 1) === 0x3a /* : */) {
       const b = PREFIX_BASE[String.fromCharCode(lower)];
-      if (b === undefined) throw bad(` (bad port character = ${spec[i]})`);
-      base = b;
-      max = b === PORT_OPROTO_BASE ? 255 : 65535;
+      if (b === undefined) throw bad(itemStart, `unknown protocol prefix ${spec[i]}:`);
+      itemBase = b;
+      itemMax = b === PORT_OPROTO_BASE ? 255 : 65535;
       i += 2;
       c = spec.charCodeAt(i);
+      if (!isDigit(c) && c !== 0x2d) throw bad(itemStart, `no port after ${spec[itemStart]}:`);
     }
     // `a`, `a-b`, `a-` (to max), `-b` (from 1), `-` (1 to max)
     let begin: number;
     if (isDigit(c)) {
-      const r = strtoul32(spec, i);
+      const r = readNumber(spec, i);
       begin = r.value;
       i = r.next;
     } else if (c === 0x2d /* - */) {
       begin = 1;
     } else {
-      break; // silent stop (`,80`, `U:,80`, `#...`)
+      throw bad(itemStart, 'not a port');
     }
     let end = begin;
     if (spec.charCodeAt(i) === 0x2d) {
       i++;
       if (isDigit(spec.charCodeAt(i))) {
-        const r = strtoul32(spec, i);
+        const r = readNumber(spec, i);
         end = r.value;
         i = r.next;
       } else {
-        end = max;
+        end = itemMax;
       }
     }
-    if (begin > max || end > max) throw bad('');
-    if (end < begin) throw bad('');
+    const stop = spec.charCodeAt(i);
+    if (i < n && stop !== 0x2c && !isSpace(stop)) throw bad(itemStart, 'not a port');
+    if (begin > itemMax || end > itemMax) throw bad(itemStart, `above ${itemMax}`);
+    if (end < begin) throw bad(itemStart, 'range end is below its start');
+    base = itemBase;
+    max = itemMax;
     out.push({ begin: base + begin, end: base + end });
     while (i < n && isSpace(spec.charCodeAt(i))) i++;
-    if (spec.charCodeAt(i) !== 0x2c /* , */) break;
+    if (i >= n || comment(i)) break;
+    if (spec.charCodeAt(i) !== 0x2c /* , */) throw bad(i, 'expected a comma before it');
     i++;
   }
   return out;

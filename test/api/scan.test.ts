@@ -18,14 +18,14 @@ const OPEN = ['10.0.0.1:80', '10.0.0.200:22', '10.0.0.77:443', '10.0.0.128:80', 
 const BASE: ScanOptions = { targets: '10.0.0.0/24', ports: [22, 80, 443], rate: 1_000_000, seed: 21n, wait: 0 };
 
 /** The engine over the simulated link, in this thread (the engine tests' way). */
-function simRunner(sim: SimNet, onRound?: () => void): ScanRunner {
+function simRunner(sim: SimNet, onRound?: () => void, recordRingCapacity?: number): ScanRunner {
   return (config, options) => {
     const link = createMemoryLink({ batch: 64, responder: sim.respond, maxQueue: 1 << 20 });
     const env: ScanEnv = {
       nowMs: () => performance.now(),
       unixMs: () => 1_700_000_000_000,
       cores: 1,
-      inline: { link: simLink(), openTx: () => link.tx, rx: link.rx, onRound },
+      inline: { link: simLink(), openTx: () => link.tx, rx: link.rx, onRound, recordRingCapacity },
     };
     return runScanWith({ ...config, txThreads: 1 }, options, env);
   };
@@ -136,6 +136,20 @@ test('a slow consumer: the queue holds bufferSize records, the rest are counted 
   assert.equal(n + s2.dropped, 768);
 });
 
+test('records the engine\'s record ring could not hold are counted in dropped too (progress and summary)', async () => {
+  // A ring of 16 records and 64 replies a round: the receiver finds more than the ring holds
+  // before the main thread drains it, and drops the rest after waiting 20 ms for room.
+  const job = scanWith({ ...BASE, targets: '10.0.0.0/26', bufferSize: 100_000 }, simRunner(new SimNet({ tcpOpen: OPEN }), undefined, 16));
+  const events = recordEvents(job);
+  const records = await collect(job);
+  const summary = await job.done;
+  assert.ok(summary.dropped > 0, 'the ring dropped records');
+  assert.equal(records.length + summary.dropped, 64 * 3, 'every record found is yielded or counted');
+  assert.equal(job.buffered, 0);
+  const progress = events.get('progress') as { dropped: number }[];
+  for (const p of progress) assert.ok(p.dropped <= summary.dropped);
+});
+
 test('bad options throw from scan() with the command line code and message', () => {
   const cli = (args: string): ScanError => {
     try {
@@ -160,6 +174,11 @@ test('bad options throw from scan() with the command line code and message', () 
   const pairs: [Record<string, unknown>, string][] = [
     [{ targets: '10.0.0.0/33', ports: 80 }, '--range 10.0.0.0/33 -p80'],
     [{ targets: '10.0.0.1', ports: '80,70000' }, '--range 10.0.0.1 --ports 80,70000'],
+    // trailing text in a port list is refused, not cut (`80,x` once scanned 80 alone)
+    [{ targets: '10.0.0.1', ports: '80,x' }, '--range 10.0.0.1 --ports 80,x'],
+    [{ targets: '10.0.0.1', ports: [80, 'x'] }, '--range 10.0.0.1 --ports 80,x'],
+    [{ targets: '10.0.0.1', ports: [80, ''] }, '--range 10.0.0.1 --ports 80,'],
+    [{ targets: '10.0.0.1', ports: 80, excludePorts: '81,x' }, '--range 10.0.0.1 -p80 --exclude-ports 81,x'],
     [{ targets: '10.0.0.1', ports: 80, rate: -5 }, '--range 10.0.0.1 -p80 --rate -5'],
     [{ targets: '10.0.0.1', ports: 80, shard: { index: 5, count: 4 } }, '--range 10.0.0.1 -p80 --shard 5/4'],
     [{ targets: '10.0.0.1', ports: 80, adapter: { name: 'eth0', routerMac: 'zz' } }, '--range 10.0.0.1 -p80 --adapter eth0 --router-mac zz'],

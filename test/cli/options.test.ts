@@ -415,7 +415,7 @@ test('bad values name the option and the value', () => {
     [['--rotate-size', '1q'], /^--rotate-size "1q"/],
     [['--exclude', '1.2.3'], /^--exclude: bad IP address\/range: "1.2.3"/],
     [['--range', '10.0.0.0/33'], /^--range: bad IP address\/range/],
-    [['-p', '70000'], /^-p: bad target port: 70000/],
+    [['-p', '70000'], /^-p: bad target port "70000": above 65535/],
     [['--rate'], /^--rate: missing value/],
     [['-oX'], /^-oX: missing value/],
     [['-oX', ' '], /^-oX: missing output filename/],

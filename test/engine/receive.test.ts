@@ -13,8 +13,8 @@ import {
 import { UdpPacket, emitUdp } from '../../src/wire/udp.js';
 import { CookieKey, cookie4, cookie6, ICMP_ECHO_PORT } from '../../src/crypto/cookie.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
-import { TcpFlags } from '../../src/wire/tcp.js';
-import { ProbeSet4, ProbeSet6 } from '../../src/engine/template.js';
+import { TcpFlags, TcpOptionKind, findTcpOption } from '../../src/wire/tcp.js';
+import { ProbeSet4, ProbeSet6, tcpOptionsFor } from '../../src/engine/template.js';
 import { FrameRing, RecordRing, R } from '../../src/engine/ring.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, tcpReply, icmpUnreachable } from './scan-sim.js';
 import { EtherType, EthernetFrame, emitEthernet } from '../../src/wire/ethernet.js';
@@ -255,6 +255,37 @@ test('the Receiver dedups, records in the ring, and queues one RST per SYN-ACK',
   assert.equal(d.srcPort, SPORT);
   assert.equal(d.tcpFlags, TcpFlags.RST);
   assert.equal(d.tcpSeq, (cookie4(KEY, ip4('10.0.0.5'), 80, ME, SPORT) + 1) >>> 0);
+});
+
+test('the RST carries the SYN template\'s options (masscan builds it from the same template): MSS alone by default', () => {
+  const rstOf = (tcpOptions: ReturnType<typeof tcpOptionsFor> | undefined): { d: Decoded; out: Uint8Array } => {
+    const frames = FrameRing.create(1 << 16, 1514);
+    const r = buildReceiver({ ...SETUP, tcpOptions }, RecordRing.create(64), frames, () => 1234, null);
+    const reply = answer(new SimNet({ tcpOpen: ['10.0.0.5:80'] }), probe4(ip4('10.0.0.5'), 80));
+    r.handle(reply, 0, reply.length, 0, 0);
+    r.flush();
+    const out = new Uint8Array(2048);
+    const n = frames.pop(out, 0);
+    const d = new Decoded();
+    assert.equal(decodeFrame(out, 0, n, d), 'ok');
+    assert.equal(d.tcpFlags, TcpFlags.RST);
+    assert.equal(d.payloadLen, 0, 'no data in the RST (--data-length is for SYNs)');
+    return { d, out };
+  };
+  const opt = (x: { d: Decoded; out: Uint8Array }, kind: number): number =>
+    findTcpOption(x.out, x.d.transportOff + 20, x.d.tcpHeaderLen - 20, kind);
+  const plain = rstOf(undefined);
+  assert.equal(plain.d.tcpHeaderLen, 24, 'default: MSS 1460 only');
+  assert.ok(opt(plain, TcpOptionKind.MSS) >= 0);
+  assert.equal(opt(plain, TcpOptionKind.WINDOW_SCALE), -1);
+  const all = rstOf(tcpOptionsFor('1200', '7', 'enable', 'enable'));
+  assert.equal(all.d.tcpHeaderLen, 20 + 4 + 4 + 4 + 12, 'MSS, NOP WS, NOP NOP SACKOK, NOP NOP TS');
+  const mss = opt(all, TcpOptionKind.MSS);
+  assert.equal((all.out[mss + 2]! << 8) | all.out[mss + 3]!, 1200);
+  assert.equal(all.out[opt(all, TcpOptionKind.WINDOW_SCALE) + 2], 7);
+  assert.ok(opt(all, TcpOptionKind.SACK_PERMITTED) >= 0);
+  assert.ok(opt(all, TcpOptionKind.TIMESTAMP) >= 0);
+  assert.equal(all.d.tcpWindow, 1200);
 });
 
 test('fuzz: the receiver never throws on arbitrary frames and on mutated replies', () => {

@@ -544,3 +544,36 @@ test('stack: sequence numbers wrap around 2^32', () => {
   assert.equal(s.pool.inUse, 0);
   ok(s);
 });
+
+test('stack: window scaling (RFC 7323) is on only when both SYNs carry it; then both window fields are scaled', () => {
+  const data = new Uint8Array(100).fill(0x61);
+  // Returns our ACK's window field and how many bytes go out before the peer's next ACK, after
+  // the peer's ACK advertised a window field of 5.
+  const run = (wscale: number | undefined, theirWscale: number): { ackWindow: number; sent: number } => {
+    const rec = new Rec();
+    const s = new TcpStack({ ...OPTS, window: 8192, mss: 100, wscale }, rec);
+    const c = s.synAck4(0, THEM, 80, US, 40000, ISS_THEM, ISS_US + 1, 10, 1460, theirWscale);
+    const ackWindow = rec.take()[0]!.window;
+    seg(s, 1, 0, 0, A, '', 5);
+    rec.take();
+    assert.equal(s.send(c, data, 0, data.length, 2), true);
+    const sent = rec.take().reduce((n, o) => n + o.data.length, 0);
+    ok(s);
+    return { ackWindow, sent };
+  };
+  // Both offered: their field 5 is 5 << 3 = 40 bytes; ours is 8192 >> 7 = 64.
+  assert.deepEqual(run(7, 3), { ackWindow: 64, sent: 40 });
+  // Only one side: no scaling either way (RFC 7323 §2.2).
+  assert.deepEqual(run(7, -1), { ackWindow: 8192, sent: 5 });
+  assert.deepEqual(run(undefined, 3), { ackWindow: 8192, sent: 5 });
+  // A shift above 14 is used as 14 (§2.3); our field is never 0 (8192 >> 14 is 0: 1 is sent).
+  assert.deepEqual(run(14, 20), { ackWindow: 1, sent: 100 });
+  // The SYN-ACK's own window is never scaled: before any ACK, 10 bytes may go out.
+  const rec = new Rec();
+  const s = new TcpStack({ ...OPTS, window: 8192, mss: 100, wscale: 7 }, rec);
+  const c = s.synAck4(0, THEM, 80, US, 40000, ISS_THEM, ISS_US + 1, 10, 1460, 3);
+  rec.take();
+  s.send(c, data, 0, data.length, 1);
+  assert.equal(rec.take().reduce((n, o) => n + o.data.length, 0), 10);
+  assert.throws(() => new TcpStack({ ...OPTS, wscale: 15 }, new Rec()), /wscale=15/);
+});

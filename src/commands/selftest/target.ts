@@ -148,7 +148,7 @@ export const ipv6Unit: SelftestUnit = {
 
 export const portsUnit: SelftestUnit = {
   name: 'ports',
-  what: 'port grammar: prefixes stick, strtoul numbers, silent stops, merges, fatal errors',
+  what: 'port grammar: prefixes stick, strtoul numbers, trailing text refused, merges, fatal errors',
   run() {
     const flat = (spec: string): string => parsePorts(spec).map((r) => (r.begin === r.end ? `${r.begin}` : `${r.begin}-${r.end}`)).join(',');
     eq(flat('80'), '80', 'ports "80"');
@@ -158,7 +158,7 @@ export const portsUnit: SelftestUnit = {
     eq(flat('65530-'), '65530-65535', '"N-" runs to 65535');
     eq(flat(`O:250-`), `${PORT_OPROTO_BASE + 250}-${PORT_OPROTO_BASE + 255}`, '"O:N-" runs to 255');
     eq(flat('s:5'), `${PORT_SCTP_BASE + 5}`, 'lower-case SCTP prefix');
-    eq(flat('80,abc'), '80', 'parse stops silently at "abc"');
+    throwsScan(() => parsePorts('80,abc'), 'ERR_BAD_PORT', '"80,abc" is refused (masscan stops silently at "abc")');
     eq(flat('80 # comment'), '80', '"#" ends the list');
     eq(flat('0'), '0', 'port 0 is valid');
     eq(flat(' 22 , 443'), '22,443', 'whitespace around items');
