@@ -215,13 +215,13 @@ export interface UdpBanner {
  * that is not its usual one, probed with a payload of --nmap-payloads / --pcap-payloads): the
  * parsers whose replies carry a structure that random bytes rarely have, most demanding first
  * (an SNMP GetResponse with our OIDs; a DNS response with a TXT answer; memcached's frame
- * header with STAT lines; a NetBIOS node status response; an ISAKMP header; an NTP reply).
+ * header and a first `STAT ` line; a NetBIOS node status response; an ISAKMP header; an NTP reply).
  * CoAP is not tried: a 4-byte header reads too much.
  */
 const UDP_IDENTIFY: readonly [AppName, (buf: Uint8Array, off: number, len: number) => string | null][] = [
-  ['snmp', (b, o, n) => parseSnmp(b, o, n)],
+  ['snmp', parseSnmp],
   ['dns-ver', parseDnsVersion],
-  ['memcached', (b, o, n) => parseMemcachedUdp(b, o, n)],
+  ['memcached', (b, o, n) => (n >= 13 && latin1(b, o + 8, o + 13) === 'STAT ' ? parseMemcachedUdp(b, o, n) : null)],
   ['nbtstat', parseNbtstat],
   ['isakmp', parseIsakmp],
   ['ntp', (b, o, n) => (n >= 48 && ((b[o]! >>> 3) & 7) >= 2 && ((b[o]! >>> 3) & 7) <= 4 ? parseNtp(b, o, n) : null)],

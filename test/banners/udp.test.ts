@@ -121,6 +121,11 @@ test('udpBanner with identification: a port without a parser gets the parser tha
   assert.equal(udpBanner(11311, MEMCACHED, 0, MEMCACHED.length, true)?.app, 'memcached');
   // a port that has its own parser keeps it (no identification): unknown as before
   assert.equal(udpBanner(161, MEMCACHED, 0, MEMCACHED.length, true)?.app, 'unknown');
+  // an NTP server reply (mode 4) is not memcached's frame (its first line is no STAT line)
+  const ntp = new Uint8Array(48);
+  ntp[0] = 0x24;
+  ntp.set(Buffer.from('INIT', 'latin1'), 12);
+  assert.equal(udpBanner(1123, ntp, 0, ntp.length, true)?.app, 'ntp');
   const junk = Uint8Array.from(Buffer.from('hello, not a known protocol\r\n', 'latin1'));
   assert.deepEqual(udpBanner(4000, junk, 0, junk.length, true), { app: 'unknown', text: 'hello, not a known protocol\r\n' });
 });
