@@ -424,11 +424,24 @@ export class BannerCollector implements BannerOut {
     (e.fields ??= {})[name] = value;
   }
 
-  /** The banners, in the order first written; empty ones without fields are left out. */
+  /**
+   * The banners, in the order first written; empty ones without fields are left out.
+   * `X509CA` is one record per certificate, as masscan HEAD ends its record after each chain
+   * certificate: the TLS module writes them separated by one space (base64 has none).
+   */
   items(): BannerItem[] {
     const out: BannerItem[] = [];
     for (const [app, e] of this.entries) {
       if (e.len === 0 && e.fields === undefined) continue;
+      if (app === 'X509CA' && e.fields === undefined) {
+        let from = 0;
+        for (let i = 0; i <= e.len; i++) {
+          if (i < e.len && e.buf[i] !== 0x20) continue;
+          if (i > from) out.push({ app, bytes: e.buf.slice(from, i) });
+          from = i + 1;
+        }
+        continue;
+      }
       const bytes = e.buf.slice(0, e.len);
       out.push(e.fields === undefined ? { app, bytes } : { app, bytes, fields: { ...e.fields } });
     }

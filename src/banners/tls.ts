@@ -7,7 +7,8 @@
  * - `ssl`: `TLS/1.2 cipher:0xc02f, <CN>, <SAN>, ...` (the version token, the suite in hex, then
  *   `, name` for the leaf's subject CN and each DNS subjectAltName), alerts as ` ALERT(0xLLDD) `;
  * - `X509`: base64 DER of the leaf; `X509CA`: base64 DER of each further certificate, separated
- *   by one space (only with `captureCert`). Never cut short here, whatever the size.
+ *   by one space here, one record each once collected (session.ts BannerCollector, as masscan
+ *   HEAD); only with `captureCert`. Never cut short here, whatever the size.
  * After the Certificate the connection is closed (conv.close()).
  *
  * HelloRetryRequest: supported in the same connection (RFC 8446 §4.1.4). A server that wants
