@@ -323,5 +323,8 @@ test('every service of the lab on its usual port and an unusual one: tidescan ge
   const failures = rs.filter((x) => !ok(ts, x)).map((x) =>
     `${x.service} ${key(x)}: ${JSON.stringify([...(ts.get(key(x)) ?? new Map<string, string>())].map(([n, v]) => `${n}=${v.slice(0, 80)}`))}`);
   assert.deepEqual(failures, [], 'tidescan misses a banner');
+  // no empty banner record (an identification attempt that got nothing leaves none)
+  const empty = (await readFile(out, 'utf8')).split('\n').filter((l) => l.includes('"rec_type":"banner"') && /"banner":""/.test(l));
+  assert.deepEqual(empty, [], 'empty banner records');
   assert.equal(rs.length, 36);
 });
