@@ -23,7 +23,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -144,31 +144,12 @@ before(async () => {
   await startUdpServers();
 });
 
-/**
- * xrdp (fork=true) forks a child per connection with its parent's command line; one the scan
- * left half-open outlives the listener and holds the lab's pipe. Those children of this run
- * are found by their config path (in this run's own temp dir) and killed by PID.
- */
-function killXrdpChildren(): void {
-  const mark = path.join(dir, 'xrdp') + path.sep;
-  for (const d of readdirSync('/proc')) {
-    if (!/^\d+$/.test(d)) continue;
-    try {
-      if (readFileSync(`/proc/${d}/cmdline`, 'latin1').includes(mark)) process.kill(Number(d), 'SIGKILL');
-    } catch {
-      /* gone */
-    }
-  }
-}
-
 after(async () => {
-  if (dir !== undefined) killXrdpChildren();
   for (const p of procs) p.kill('SIGTERM');
   const killer = setTimeout(() => { for (const p of procs) p.kill('SIGKILL'); }, 5000);
   await Promise.all(procs.map((p) => p.done));
   clearTimeout(killer);
   await Promise.all([s2?.stop(), nginx?.stop(), sshd?.stop(), samba?.stop(), xrdp?.stop(), maria?.stop(), dns?.stop()]);
-  if (dir !== undefined) killXrdpChildren();
   await lab?.destroy();
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });

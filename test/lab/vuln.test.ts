@@ -58,6 +58,8 @@ before(async () => {
   await startResponder(SSL3, 'sslv3');
   await startResponder(SSL3_SCSV, 'sslv3-scsv');
   await startMonlistResponder();
+  // masscan 1.3.2 exits only while packets keep reaching it (LAB.md): the sink's trickle.
+  await lab.startServices({ trickle: true, lifetimeMs: 240_000 });
 });
 
 /**
@@ -149,7 +151,7 @@ test('--ticketbleed (and --vuln ticketbleed): the resuming responder leaks 31 by
 test('masscan 1.3.2 beside it cannot run the checks: --heartbleed, --ticketbleed and --vuln fail on its own no-capture', async () => {
   // Its checks set `no-capture cert` internally, an option name its 1.3.2 parser does not
   // know: it exits before sending anything. So there is nothing of masscan's to compare here.
-  for (const check of [['--heartbleed'], ['--ticketbleed'], ['--vuln', 'heartbleed'], ['--vuln', 'ticketbleed']]) {
+  for (const check of [['--heartbleed'], ['--ticketbleed'], ['--vuln', 'heartbleed'], ['--vuln', 'ticketbleed'], ['--vuln', 'poodle']]) {
     const r = await runMasscan(lab, [...check, '--range', BLEEDS, '-p', '443', '--rate', '1000', '--wait', '1'], { cwd: dir, maxSeconds: 20 });
     assert.equal(r.code, 1, describeRun(r));
     assert.match(r.stderr, /CONF: unknown config option: no-capture=cert/, describeRun(r));
@@ -194,4 +196,12 @@ test('--vuln ntp-monlist: masscan\'s mode-7 probe; the monlist answer is the ntp
   const plain = await udp(['--banners'], 'monlist-plain');
   assert.equal(plain.get(`${MONLIST} ntp`), undefined, JSON.stringify([...plain]));
   console.log(`--vuln ntp-monlist: ${MONLIST} ntp ${JSON.stringify(got.get(`${MONLIST} ntp`))}`);
+  // masscan 1.3.2 beside it: its UDP/123 payload is this mode-7 monlist request already; its
+  // ntp record names the request and the size, and it has no vuln record either
+  const mout = path.join(dir, 'masscan-monlist.json');
+  await runMasscan(lab, ['--banners', '--range', MONLIST, '-pU:123', '--rate', '1000', '--wait', '3', '-oD', mout], { cwd: dir, maxSeconds: 30 });
+  const m = await banners(mout);
+  console.log(`masscan 1.3.2 -pU:123: ${MONLIST} ntp ${JSON.stringify(m.get(`${MONLIST} ntp`))}, vuln ${JSON.stringify(m.get(`${MONLIST} vuln`))}`);
+  assert.match(m.get(`${MONLIST} ntp`) ?? '', /MON_GETLIST_1/, JSON.stringify([...m]));
+  assert.equal(m.get(`${MONLIST} vuln`), undefined);
 });
