@@ -108,6 +108,15 @@ export class BannerSession {
   private reading: BannerModule | null = null;
   /** Whether that parser wrote a banner other than `unknown`. */
   private wrote = false;
+  /**
+   * While identifying: the answer's first bytes (what detection held), kept until the module
+   * that reads them writes text, and the fields it set before that (a TLS parse error's
+   * `tls-error`). A module that writes no text at all did not read the answer: the next
+   * handshake is tried, and after the last one the bytes are `unknown` (no empty record).
+   */
+  private firstBytes: Uint8Array | null = null;
+  private pendingFields: [AppName, string, string][] | null = null;
+  private readonly rawOut: BannerOut;
 
   /**
    * `attempt` > 0: a reconnect for identification handshake IDENTIFY_ORDER[attempt], sent as
@@ -120,6 +129,7 @@ export class BannerSession {
     private readonly conv: Conversation,
     private readonly attempt = 0,
   ) {
+    this.rawOut = out;
     this.out = this.watchTitle(out);
   }
 
@@ -206,7 +216,12 @@ export class BannerSession {
     };
     // a module read the connection and wrote (its `unknown` too: MySQL's only name)
     const wrote = (_app: AppName, n: number): void => {
-      if (n > 0 && this.reading !== null) this.wrote = true;
+      if (n > 0 && this.reading !== null && !this.wrote) {
+        this.wrote = true;
+        const f = this.pendingFields;
+        this.pendingFields = null;
+        if (f !== null) for (const [a, k, v] of f) out.field(a, k, v);
+      }
     };
     return {
       append: (app, buf, off, len) => {
@@ -219,7 +234,10 @@ export class BannerSession {
         wrote(app, text.length);
         out.appendText(app, text);
       },
-      field: (app, name, value) => out.field(app, name, value),
+      field: (app, name, value) => {
+        if (this.firstBytes !== null && !this.wrote) (this.pendingFields ??= []).push([app, name, value]);
+        else out.field(app, name, value);
+      },
     };
   }
 
@@ -261,6 +279,17 @@ export class BannerSession {
     if (this.identifying >= 0 && this.received === 0) this.next();
     if (this.state === S.Detecting) this.settle();
     this.parser?.end();
+    const first = this.firstBytes;
+    if (first !== null && !this.wrote && !this.superseded && this.reading !== null) {
+      // the step's module read nothing it could write (a TLS record that does not parse)
+      this.firstBytes = null;
+      this.pendingFields = null;
+      if (this.identifying + 1 < IDENTIFY_ORDER.length) this.next();
+      else {
+        this.reading = null;
+        this.unknownKept.keep(this.rawOut, first, 0, first.length);
+      }
+    }
     this.parser = null;
     this.pre = null;
     this.state = S.Done;
@@ -273,6 +302,7 @@ export class BannerSession {
     const m = own !== null && own !== 'more' ? own : this.b.detect(pre, 0, this.preLen, this.t.port);
     if (m !== null) {
       this.pre = null;
+      if (this.identifying >= 0) this.firstBytes = pre.slice(0, this.preLen);
       this.startParser(m);
       this.parser!.data(pre, 0, this.preLen);
       return;
@@ -341,6 +371,7 @@ export class BannerSession {
       if (this.state === S.Unknown) this.unknown(buf, off + n, len - n);
       return;
     }
+    if (this.identifying >= 0) this.firstBytes = pre.slice(0, this.preLen);
     this.startParser(d);
     this.pre = null;
     this.parser!.data(pre, 0, this.preLen);
@@ -424,11 +455,24 @@ export class BannerCollector implements BannerOut {
     (e.fields ??= {})[name] = value;
   }
 
-  /** The banners, in the order first written; empty ones without fields are left out. */
+  /**
+   * The banners, in the order first written; empty ones without fields are left out.
+   * `X509CA` is one record per certificate, as masscan HEAD ends its record after each chain
+   * certificate: the TLS module writes them separated by one space (base64 has none).
+   */
   items(): BannerItem[] {
     const out: BannerItem[] = [];
     for (const [app, e] of this.entries) {
       if (e.len === 0 && e.fields === undefined) continue;
+      if (app === 'X509CA' && e.fields === undefined) {
+        let from = 0;
+        for (let i = 0; i <= e.len; i++) {
+          if (i < e.len && e.buf[i] !== 0x20) continue;
+          if (i > from) out.push({ app, bytes: e.buf.slice(from, i) });
+          from = i + 1;
+        }
+        continue;
+      }
       const bytes = e.buf.slice(0, e.len);
       out.push(e.fields === undefined ? { app, bytes } : { app, bytes, fields: { ...e.fields } });
     }

@@ -7,7 +7,8 @@
  * - `ssl`: `TLS/1.2 cipher:0xc02f, <CN>, <SAN>, ...` (the version token, the suite in hex, then
  *   `, name` for the leaf's subject CN and each DNS subjectAltName), alerts as ` ALERT(0xLLDD) `;
  * - `X509`: base64 DER of the leaf; `X509CA`: base64 DER of each further certificate, separated
- *   by one space (only with `captureCert`). Never cut short here, whatever the size.
+ *   by one space here, one record each once collected (session.ts BannerCollector, as masscan
+ *   HEAD); only with `captureCert`. Never cut short here, whatever the size.
  * After the Certificate the connection is closed (conv.close()).
  *
  * HelloRetryRequest: supported in the same connection (RFC 8446 §4.1.4). A server that wants
@@ -24,6 +25,7 @@ import { createHash, createHmac, X509Certificate, type Hash } from 'node:crypto'
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import {
   buildClientHello,
+  buildSsl3ClientHello,
   buildHeartbeatRequest,
   HeartbeatMessageType,
   HeartbeatReader,
@@ -66,7 +68,7 @@ export interface TlsModuleOptions {
 }
 
 /** The TLS vulnerability checks. */
-export type TlsVulnCheck = 'heartbleed' | 'ticketbleed';
+export type TlsVulnCheck = 'heartbleed' | 'ticketbleed' | 'poodle';
 
 /**
  * The texts of the vulnerability checks (reference masscan-compat §9.4: masscan's `vuln`
@@ -89,6 +91,14 @@ export type TlsVulnCheck = 'heartbleed' | 'ticketbleed';
  * Certificate); a full handshake with a new session id is not one.
  * NOTE: the ticket is our own bytes, not one the server issued, so only a server that resumes
  * on any ticket is caught; reaching a real one needs a full handshake first (not done).
+ *
+ * POODLE (CVE-2014-3566), masscan's way (--vuln poodle / sslv3): the ClientHello is an SSL 3.0
+ * one (codec buildSsl3ClientHello, with TLS_FALLBACK_SCSV). A ServerHello means the server
+ * speaks SSL 3.0: `vuln` gets ` POODLE ` (after `SSL[v3] `, which every SSL 3.0 ServerHello
+ * gets, as in masscan). A fatal alert is the verdict `safe`: inappropriate_fallback (86)
+ * `poodle[TLS_FALLBACK_SCSV] `; handshake_failure (40) `poodle[no-SSLv3] `; any other
+ * `poodle[no-SSLv3] ` with the alert in the `ssl` record as usual (masscan writes no ALERT text
+ * for 86 and 40 under this check).
  */
 export const VULN = {
   HEARTBEAT: 'SSL[heartbeat] ',
@@ -98,6 +108,10 @@ export const VULN = {
   PATCHED: 'heartbleed[patched] ',
   REFUSED: 'heartbleed[refused] ',
   NO_LEAK: 'ticketbleed[no-leak] ',
+  SSL3: 'SSL[v3] ',
+  POODLE: ' POODLE ',
+  NO_SSL3: 'poodle[no-SSLv3] ',
+  FALLBACK_SCSV: 'poodle[TLS_FALLBACK_SCSV] ',
 } as const;
 
 /** The payload_length of our Heartbleed probe (masscan's: 0x4000). */
@@ -176,6 +190,7 @@ export class TlsModule implements BannerModule {
 
   /** The first ClientHello to `t`, as a record (deterministic for a given target). */
   clientHello(t: TargetInfo): Uint8Array {
+    if (this.opts.vuln === 'poodle') return buildSsl3ClientHello(this.helloValues(t).random);
     const x = this.opts.keys.publicKey(TlsGroup.X25519) as Uint8Array;
     return buildClientHello({ ...this.helloParams(t), keyShares: [{ group: TlsGroup.X25519, key: x }] });
   }
@@ -353,6 +368,14 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink, He
   }
 
   private alert(level: number, description: number): void {
+    if (this.mod.opts.vuln === 'poodle' && level === 2 && this.check === Check.NONE) {
+      // RFC 7507 §3: inappropriate_fallback(86); RFC 5246 §7.2.2: handshake_failure(40)
+      this.safe(description === 86 ? VULN.FALLBACK_SCSV : VULN.NO_SSL3);
+      if (description === 86 || description === 40) {
+        this.finish();
+        return;
+      }
+    }
     this.out.appendText(SSL, ` ALERT(0x${hex2(level)}${hex2(description)}) `);
     // RFC 8446 §6: a fatal alert (level 2) closes the connection; a warning may be followed by
     // more (a 1.2 server's unrecognized_name warning, for instance).
@@ -407,6 +430,8 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink, He
 
   private serverHello(sh: ServerHello, body: Uint8Array): boolean {
     this.out.appendText(SSL, `${tlsVersionToken(sh.version)}cipher:0x${sh.cipherSuite.toString(16)}`);
+    // masscan: every SSL 3.0 ServerHello is a `vuln` of its own
+    if (sh.version === TlsVersion.SSL3) this.out.appendText('vuln', VULN.SSL3);
     this.vulnHello(sh);
     if (sh.version !== TlsVersion.TLS13) {
       if (this.retry !== null) return this.fail('hello-retry');
@@ -503,6 +528,12 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink, He
     const vuln = this.mod.opts.vuln;
     if (vuln === undefined || this.check !== Check.NONE) return;
     const legacy = sh.version < TlsVersion.TLS13;
+    if (vuln === 'poodle') {
+      // masscan appends it on any ServerHello to its SSL 3.0 hello
+      this.out.appendText('vuln', VULN.POODLE);
+      this.check = Check.DONE;
+      return;
+    }
     if (vuln === 'heartbleed') {
       // masscan: any non-zero mode byte is reported
       if (sh.heartbeatMode > 0) this.out.appendText('vuln', VULN.HEARTBEAT);

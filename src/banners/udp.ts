@@ -211,10 +211,28 @@ export interface UdpBanner {
 }
 
 /**
- * The banner of a reply from UDP port `port` (payload buf[off, off + len)): the port's own
- * parser, else `unknown`; null for an empty payload.
+ * Identification of a UDP reply on a port that has no parser of its own (a service on a port
+ * that is not its usual one, probed with a payload of --nmap-payloads / --pcap-payloads): the
+ * parsers whose replies carry a structure that random bytes rarely have, most demanding first
+ * (an SNMP GetResponse with our OIDs; a DNS response with a TXT answer; memcached's frame
+ * header and a first `STAT ` line; a NetBIOS node status response; an ISAKMP header; an NTP reply).
+ * CoAP is not tried: a 4-byte header reads too much.
  */
-export function udpBanner(port: number, buf: Uint8Array, off: number, len: number): UdpBanner | null {
+const UDP_IDENTIFY: readonly [AppName, (buf: Uint8Array, off: number, len: number) => string | null][] = [
+  ['snmp', parseSnmp],
+  ['dns-ver', parseDnsVersion],
+  ['memcached', (b, o, n) => (n >= 13 && latin1(b, o + 8, o + 13) === 'STAT ' ? parseMemcachedUdp(b, o, n) : null)],
+  ['nbtstat', parseNbtstat],
+  ['isakmp', parseIsakmp],
+  ['ntp', (b, o, n) => (n >= 48 && ((b[o]! >>> 3) & 7) >= 2 && ((b[o]! >>> 3) & 7) <= 4 ? parseNtp(b, o, n) : null)],
+];
+
+/**
+ * The banner of a reply from UDP port `port` (payload buf[off, off + len)): the port's own
+ * parser, else (with `identify`, on a port without a parser) the first of UDP_IDENTIFY that
+ * reads it, else `unknown`; null for an empty payload.
+ */
+export function udpBanner(port: number, buf: Uint8Array, off: number, len: number, identify = false): UdpBanner | null {
   let app: AppName | null = null;
   let text: string | null = null;
   if (port === 53) { app = 'dns-ver'; text = parseDnsVersion(buf, off, len); }
@@ -225,6 +243,12 @@ export function udpBanner(port: number, buf: Uint8Array, off: number, len: numbe
   else if (port === 500) { app = 'isakmp'; text = parseIsakmp(buf, off, len); }
   else if (port === 5683) { app = 'coap'; text = parseCoap(buf, off, len); }
   if (app !== null && text !== null) return { app, text };
+  if (app === null && identify) {
+    for (const [a, parse] of UDP_IDENTIFY) {
+      const t = parse(buf, off, len);
+      if (t !== null) return { app: a, text: t };
+    }
+  }
   const u = parseUnknownUdp(buf, off, len);
   return u === null ? null : { app: 'unknown', text: u };
 }

@@ -843,15 +843,15 @@ const DEFS: Def[] = [
     kind: 'flag', state: 'raw', group: 'banners', help: 'check for Ticketbleed (implies --banners)',
     apply: bannerCheck('ticketbleed', true) },
   { name: 'vuln', effect: acts('vulnCheck', 'banners'), kind: 'value', state: 'raw', group: 'banners', arg: '<check>',
-    help: 'vulnerability check: heartbleed or ticketbleed (as --heartbleed, --ticketbleed); poodle, ntp-monlist: not supported yet',
+    help: 'vulnerability check: heartbleed or ticketbleed (as --heartbleed, --ticketbleed), poodle (or sslv3: an SSL 3.0 hello), ' +
+      'ntp-monlist (the UDP/123 probe is mode-7 monlist, as --ntp-probe monlist)',
     apply: (d, v, ctx) => {
       const t = v.trim().toLowerCase();
       if (!VULN_CHECKS.includes(t)) fail('ERR_BAD_OPTION', ctx.what, v, `vuln check does not exist (${VULN_CHECKS.join(', ')})`);
-      if (t !== 'heartbleed' && t !== 'ticketbleed') throw new ScanError('ERR_USAGE', `${ctx.what} ${clipInput(t)}: ${NOT_SUPPORTED_YET}`);
-      rawSet(d, 'vuln', t);
-      // masscan: the same as --heartbleed / --ticketbleed (banners on, certificates not kept)
+      rawSet(d, 'vuln', t === 'sslv3' ? 'poodle' : t);
+      // masscan: banners on; the TLS checks also stop keeping certificates
       d.banners = true;
-      d.capture.delete('cert');
+      if (t !== 'ntp-monlist') d.capture.delete('cert');
     } },
   { name: 'banner-types', effect: acts('bannerTypes'),
     aliases: ['banner-type', 'banner-apps', 'banner-app'], kind: 'value', state: 'field',

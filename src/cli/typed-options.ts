@@ -24,8 +24,8 @@ const NTP_PROBES: readonly NtpProbe[] = ['client', 'readvar', 'monlist'];
 
 const HELLO_TYPES: readonly HelloName[] = ['http', 'ssl', 'smbv1'];
 
-function vulnCheck(vuln: string | undefined, heartbleed: boolean, ticketbleed: boolean): 'heartbleed' | 'ticketbleed' | undefined {
-  if (vuln === 'heartbleed' || vuln === 'ticketbleed') return vuln;
+function vulnCheck(vuln: string | undefined, heartbleed: boolean, ticketbleed: boolean): 'heartbleed' | 'ticketbleed' | 'poodle' | undefined {
+  if (vuln === 'heartbleed' || vuln === 'ticketbleed' || vuln === 'poodle') return vuln;
   if (heartbleed) return 'heartbleed';
   if (ticketbleed) return 'ticketbleed';
   return undefined;
@@ -73,7 +73,8 @@ export function rawOptionFields(raw: ReadonlyMap<string, readonly string[]>): Ra
     vulnCheck: vulnCheck(last('vuln'), last('heartbleed') === 'true', last('ticketbleed') === 'true'),
     nmapPayloads: last('nmap-payloads'),
     pcapPayloads: last('pcap-payloads'),
-    ntpProbe: NTP_PROBES.find((t) => t === last('ntp-probe')) ?? 'client',
+    // --vuln ntp-monlist: masscan's monlist probe, unless --ntp-probe names another
+    ntpProbe: NTP_PROBES.find((t) => t === last('ntp-probe')) ?? (last('vuln') === 'ntp-monlist' ? 'monlist' : 'client'),
     rawUdp: last('rawudp') === 'true',
     template: Object.freeze({
       tcpMss: last('tcp-mss'),

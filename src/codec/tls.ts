@@ -716,6 +716,39 @@ export function buildHeartbeatRequest(recordVersion: number, payloadLength: numb
   return w.b;
 }
 
+/**
+ * The cipher suites of our SSLv3 ClientHello (the POODLE check): the CBC suites SSL 3.0 servers
+ * offered (RFC 6101 Appendix A.6; the AES ones from RFC 3268, usable in SSL 3.0), then
+ * TLS_FALLBACK_SCSV (RFC 7507 §6, 0x5600): a server that knows a higher version and honours
+ * the signal answers inappropriate_fallback (86) instead of downgrading.
+ */
+export const SSL3_CIPHER_SUITES: readonly number[] = [0x0035, 0x002f, 0x000a, 0x0005, 0x0004, 0x5600];
+
+/**
+ * An SSL 3.0 ClientHello as one record (RFC 6101 §5.6.1.2): record and client_version 3.0,
+ * `random` (32 bytes), no session id, SSL3_CIPHER_SUITES, the null compression method and no
+ * extensions (SSL 3.0 has none). A server that still speaks SSL 3.0 answers with a ServerHello
+ * of version 3.0; one that does not, with an alert.
+ */
+export function buildSsl3ClientHello(random: Uint8Array): Uint8Array {
+  if (random.length !== 32) throw new RangeError('ClientHello.random must be 32 bytes');
+  const bodyLen = 2 + 32 + 1 + 2 + 2 * SSL3_CIPHER_SUITES.length + 2;
+  const w = new Writer(TLS_RECORD_HEADER_LEN + TLS_HANDSHAKE_HEADER_LEN + bodyLen);
+  w.u8(TlsContentType.HANDSHAKE);
+  w.u16(TlsVersion.SSL3);
+  w.u16(TLS_HANDSHAKE_HEADER_LEN + bodyLen);
+  w.u8(TlsHandshakeType.CLIENT_HELLO);
+  w.u24(bodyLen);
+  w.u16(TlsVersion.SSL3);
+  w.bytes(random);
+  w.u8(0);
+  w.u16(2 * SSL3_CIPHER_SUITES.length);
+  for (const c of SSL3_CIPHER_SUITES) w.u16(c);
+  w.u8(1);
+  w.u8(0);
+  return w.b;
+}
+
 /** Where `HeartbeatReader` delivers a heartbeat message. */
 export interface HeartbeatSink {
   /** A message's header: its type (1 request, 2 response) and payload_length field. */

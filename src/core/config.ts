@@ -213,8 +213,8 @@ export interface ScanConfig {
   readonly tlsSni: string | undefined;
   /** False with --no-identify: no identification probes on ports without a hello. */
   readonly identify: boolean;
-  /** --heartbleed / --ticketbleed / --vuln heartbleed|ticketbleed: the TLS check of every port. */
-  readonly vulnCheck: 'heartbleed' | 'ticketbleed' | undefined;
+  /** --heartbleed / --ticketbleed / --vuln heartbleed|ticketbleed|poodle: the TLS check of every port. */
+  readonly vulnCheck: 'heartbleed' | 'ticketbleed' | 'poodle' | undefined;
   /** --nmap-payloads / --pcap-payloads: UDP payload files. */
   readonly nmapPayloads: string | undefined;
   readonly pcapPayloads: string | undefined;

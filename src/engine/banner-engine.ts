@@ -107,6 +107,8 @@ export class BannerEngine implements StackHost {
   private now = 0;
   frameDrops = 0;
   private readonly rawUdp: boolean;
+  /** Identification on (default): a UDP reply on a port without a parser is tried with every parser. */
+  private readonly udpIdentify: boolean;
 
   constructor(
     setup: BannerSetup,
@@ -134,6 +136,7 @@ export class BannerEngine implements StackHost {
     }, this);
     this.banners = buildBanners(setup.config);
     this.rawUdp = setup.rawUdp === true;
+    this.udpIdentify = setup.config.identify !== false;
     this.sessions = new Array<BannerSession | undefined>(cap);
     this.collectors = new Array<BannerCollector | undefined>(cap);
     this.ttls = new Uint8Array(cap);
@@ -174,7 +177,7 @@ export class BannerEngine implements StackHost {
    * (banners/udp.ts), emitted at once, as one datagram is the whole answer.
    */
   udpReply(buf: Uint8Array, d: Decoded): void {
-    const b = udpBanner(d.srcPort, buf, d.payloadOff, d.payloadLen);
+    const b = udpBanner(d.srcPort, buf, d.payloadOff, d.payloadLen, this.udpIdentify);
     if (b !== null) this.emitUdp(d, b);
     // --rawudp (reference §7): the whole payload too, as masscan reports it.
     if (this.rawUdp) {

@@ -145,6 +145,23 @@ test('identify: a server that never answers costs exactly the bound, and nothing
   assert.deepEqual(r.sent.length, IDENTIFY_MAX);
 });
 
+test('identify: a TLS-looking answer the ssl module cannot parse is no record: the next handshakes are tried', () => {
+  // answers every probe with a truncated ServerHello (a record header, then a 2-byte body):
+  // before, the ssl step stopped there with an empty `ssl` record holding only tls-error
+  const broken: SimServer = { answer: () => latin1('\x16\x03\x03\x00\x06\x02\x00\x00\x02\x03\x03') };
+  const r = identify(broken, 7777);
+  assert.equal(r.connections, IDENTIFY_MAX, 'every handshake is tried');
+  assert.equal(r.identified, null);
+  assert.equal(r.banners.get('ssl'), undefined);
+  // after the last one, the answer's bytes are the unknown banner
+  assert.equal(r.banners.get('unknown'), '\x16\x03\x03\x00\x06\x02\x00\x00\x02\x03\x03');
+  assert.deepEqual([...r.banners.keys()], ['unknown']);
+  // a TLS answer that parses keeps its record and fields as before
+  const ok = identify(SERVERS['ssl']!, 7777);
+  assert.equal(ok.identified?.service, 'ssl');
+  assert.match(ok.banners.get('ssl') ?? '', /^TLS\/1\.2 cipher:0xc02f/);
+});
+
 test('identify: the same at any split of every answer', () => {
   fc.assert(fc.property(fc.constantFrom('http', 'ssl', 'redis', 'memcached', 'smb', 'rdp', 'ssh'), fc.double({ min: 0, max: 1, noNaN: true }), (srv, cut) => {
     assert.deepEqual(identify(SERVERS[srv]!, 7777, B, cut), identify(SERVERS[srv]!, 7777));

@@ -138,6 +138,12 @@ test('collector: caps, X509 not cut, order of first write, text bytes, fields', 
   assert.equal(items[3]!.bytes.length, 3_000_000);
   assert.equal(capOf('X509CA'), BANNER_CAPS.x509);
   assert.ok(BANNER_CAPS.x509 >= Math.ceil((2 ** 24 - 1) / 3) * 4);
+  // X509CA: one record per chain certificate (masscan HEAD ends the record after each)
+  const ca = new BannerCollector();
+  ca.appendText('X509', 'LEAF');
+  ca.appendText('X509CA', 'INTER1');
+  ca.appendText('X509CA', ' ROOT2==');
+  assert.deepEqual(ca.items().map((i) => [i.app, text(i.bytes)]), [['X509', 'LEAF'], ['X509CA', 'INTER1'], ['X509CA', 'ROOT2==']]);
   // a custom cap
   const small = new BannerCollector(() => 3);
   small.appendText('ssh', 'abcdef');

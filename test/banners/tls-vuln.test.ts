@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { TlsModule, VULN, HEARTBLEED_LENGTH, type TlsVulnCheck } from '../../src/banners/tls.js';
 import { TlsScanKeys } from '../../src/codec/tls13.js';
-import { buildClientHello, buildHeartbeatRequest, HeartbeatReader, parseServerHello, type HeartbeatSink } from '../../src/codec/tls.js';
+import { buildClientHello, buildHeartbeatRequest, HeartbeatReader, parseServerHello, SSL3_CIPHER_SUITES, type HeartbeatSink } from '../../src/codec/tls.js';
 import { BannerCollector } from '../../src/banners/session.js';
 import type { Conversation, TargetInfo } from '../../src/banners/module.js';
 import { guarded } from '../fuzz/guard.js';
@@ -128,8 +128,57 @@ test('vuln: ticketbleed: a resumed 32-byte session id starting with our byte lea
   assert.equal(s.banners.get('safe'), VULN.NO_LEAK);
 });
 
+test('vuln: poodle: the hello is SSL 3.0 (record and client_version 3.0, TLS_FALLBACK_SCSV, no extensions)', () => {
+  const h = Buffer.from(mod('poodle').hello(T));
+  assert.equal(h[0], 22);
+  assert.equal(h.readUInt16BE(1), 0x0300);
+  const seen = parseClientHelloBody(h.subarray(9));
+  assert.ok(seen !== null);
+  assert.equal(seen.version, 0x0300);
+  assert.deepEqual(seen.ciphers, [...SSL3_CIPHER_SUITES]);
+  assert.ok(seen.ciphers.includes(0x5600));
+  assert.equal(seen.sessionId.length, 0);
+  assert.equal(seen.heartbeat, false);
+  // no extensions: the body ends with the compression methods (one, null)
+  assert.equal(h.length, 9 + 2 + 32 + 1 + 2 + 2 * SSL3_CIPHER_SUITES.length + 2);
+});
+
+test('vuln: poodle: an SSL 3.0 server: ssl SSLv3, vuln SSL[v3] and POODLE, as masscan', () => {
+  const r = converse(mod('poodle'), 'sslv3');
+  assert.equal(r.banners.get('ssl'), 'SSLv3 cipher:0x2f');
+  assert.equal(r.banners.get('vuln'), VULN.SSL3 + VULN.POODLE);
+  assert.equal(r.banners.get('vuln'), 'SSL[v3]  POODLE ');
+  assert.equal(r.banners.get('safe'), undefined);
+});
+
+test('vuln: poodle: the fatal alerts are the verdict safe: 86 TLS_FALLBACK_SCSV, 40 and others no-SSLv3', () => {
+  const s = converse(mod('poodle'), 'sslv3-scsv');
+  assert.equal(s.banners.get('safe'), 'poodle[TLS_FALLBACK_SCSV] ');
+  assert.equal(s.banners.get('ssl'), undefined, 'masscan writes no ALERT text for 86 under this check');
+  assert.equal(s.banners.get('vuln'), undefined);
+  assert.equal(s.closed, true);
+  const alert = (level: number, d: number): Map<string, string> => {
+    const out = new BannerCollector();
+    let closed = false;
+    const p = mod('poodle').open(T, out, { send: () => undefined, close: () => { closed = true; } });
+    p.data(Uint8Array.from([21, 3, 0, 0, 2, level, d]), 0, 7);
+    p.end();
+    assert.equal(closed, level === 2);
+    return new Map(out.items().map((i) => [i.app, Buffer.from(i.bytes).toString('latin1')]));
+  };
+  assert.deepEqual([...alert(2, 40)], [['safe', VULN.NO_SSL3]]);
+  // protocol_version (70): what an SSL 3.0-less OpenSSL (nginx) answers
+  assert.deepEqual([...alert(2, 70)], [['safe', VULN.NO_SSL3], ['ssl', ' ALERT(0x0246) ']]);
+  // a warning is no verdict
+  assert.deepEqual([...alert(1, 112)], [['ssl', ' ALERT(0x0170) ']]);
+  // without the check, an SSL 3.0 ServerHello is still a vuln of its own (masscan's BANNER_VERSION)
+  const plain = converse(new TlsModule({ captureCert: false, keys: KEYS, random: (n) => new Uint8Array(n).fill(1) }), 'sslv3');
+  assert.equal(plain.banners.get('vuln'), undefined, 'our usual hello is TLS: the SSL 3.0 responder refuses it');
+});
+
 test('vuln: the verdicts are the same at any split of the server stream', () => {
-  for (const [check, mode] of [['heartbleed', 'heartbleed'], ['heartbleed', 'patched'], ['ticketbleed', 'ticketbleed']] as const) {
+  for (const [check, mode] of [['heartbleed', 'heartbleed'], ['heartbleed', 'patched'], ['ticketbleed', 'ticketbleed'],
+    ['poodle', 'sslv3'], ['poodle', 'sslv3-scsv']] as const) {
     const whole = converse(mod(check), mode);
     fc.assert(fc.property(fc.uniqueArray(fc.nat(16_600), { maxLength: 8 }), (raw) => {
       const r = converse(mod(check), mode, [...raw].sort((a, b) => a - b));

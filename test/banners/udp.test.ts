@@ -115,6 +115,21 @@ test('udpBanner: each port its parser, else unknown of the first 64 bytes', () =
   assert.equal(parseUnknownUdp(DNS, -1, 2), null);
 });
 
+test('udpBanner with identification: a port without a parser gets the parser that reads the reply, else unknown', () => {
+  assert.deepEqual(udpBanner(5353, DNS, 0, DNS.length, true), { app: 'dns-ver', text: 'dnsmasq-2.90' });
+  assert.deepEqual(udpBanner(1161, SNMP, 0, SNMP.length, true), { app: 'snmp', text: 'sysName:hx12-sink sysDescr:tidescan-lab snmpd' });
+  assert.equal(udpBanner(11311, MEMCACHED, 0, MEMCACHED.length, true)?.app, 'memcached');
+  // a port that has its own parser keeps it (no identification): unknown as before
+  assert.equal(udpBanner(161, MEMCACHED, 0, MEMCACHED.length, true)?.app, 'unknown');
+  // an NTP server reply (mode 4) is not memcached's frame (its first line is no STAT line)
+  const ntp = new Uint8Array(48);
+  ntp[0] = 0x24;
+  ntp.set(Buffer.from('INIT', 'latin1'), 12);
+  assert.equal(udpBanner(1123, ntp, 0, ntp.length, true)?.app, 'ntp');
+  const junk = Uint8Array.from(Buffer.from('hello, not a known protocol\r\n', 'latin1'));
+  assert.deepEqual(udpBanner(4000, junk, 0, junk.length, true), { app: 'unknown', text: 'hello, not a known protocol\r\n' });
+});
+
 test('fuzz: random and mutated replies never throw nor read outside [off, off + len)', () => {
   const reals = [DNS, SNMP, MEMCACHED];
   const parsers = [parseDnsVersion, parseSnmp, parseMemcachedUdp, parseUnknownUdp];
@@ -136,5 +151,6 @@ test('fuzz: random and mutated replies never throw nor read outside [off, off + 
       assert.equal(r, p(b, 0, b.length));
     }
     for (const port of [53, 161, 11211, 1]) udpBanner(port, g, pad, b.length);
+    udpBanner(1, g, pad, b.length, true);
   }), { numRuns: 2000, seed: 0x12 });
 });

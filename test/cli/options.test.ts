@@ -102,7 +102,7 @@ const SAMPLES: Record<string, string[][]> = {
   'no-identify': [['--no-identify'], ['--no-identify=false']],
   heartbleed: [['--heartbleed'], ['--heartbleed', '--capture', 'heartbleed']],
   ticketbleed: [['--ticketbleed'], ['--ticketbleed', '--capture', 'ticketbleed']],
-  vuln: [['--vuln', 'heartbleed'], ['--vuln', 'ticketbleed']],
+  vuln: [['--vuln', 'heartbleed'], ['--vuln', 'ticketbleed'], ['--vuln', 'poodle'], ['--vuln', 'sslv3'], ['--vuln', 'ntp-monlist']],
   'banner-types': [['--banner-types', 'http', '--banner-type', 'ssh']],
   'readscan-numbering': [['--readscan-numbering', '1.3.2']],
   noreset: [['--noreset']],
@@ -398,8 +398,6 @@ test('bad values name the option and the value', () => {
     [['--show', 'bogus'], /unknown 'show' spec/],
     [['--capture', 'bogus'], /unknown capture type/],
     [['--capture', 'servername'], /^--capture servername: not supported yet$/],
-    [['--vuln', 'poodle'], /^--vuln poodle: not supported yet$/],
-    [['--vuln', 'ntp-monlist'], /^--vuln ntp-monlist: not supported yet$/],
     [['--hello', 'ftp'], /unknown hello type/],
     [['--ntp-probe', 'mode7'], /^--ntp-probe "mode7": unknown NTP probe \(client, readvar, monlist\)/],
     [['--http-header', 'nocolon'], /needs both a name and a value/],
@@ -432,4 +430,20 @@ test('bad values name the option and the value', () => {
   for (const [argv, re] of cases) {
     assert.throws(() => parse([...BASE, ...argv]), (e: Error) => re.test(e.message), `${argv.join(' ')}`);
   }
+});
+
+test('--vuln poodle (or sslv3) is the TLS check poodle, banners on, no certificates; --vuln ntp-monlist is the monlist probe', () => {
+  for (const v of ['poodle', 'sslv3']) {
+    const c = parse(['10.0.0.1', '-p443', '--vuln', v]);
+    assert.equal(c.vulnCheck, 'poodle');
+    assert.equal(c.banners, true);
+    assert.equal(c.capture.includes('cert'), false);
+  }
+  const n = parse(['10.0.0.1', '-pU:123', '--vuln', 'ntp-monlist']);
+  assert.equal(n.ntpProbe, 'monlist');
+  assert.equal(n.vulnCheck, undefined);
+  assert.equal(n.banners, true);
+  assert.equal(n.capture.includes('cert'), true);
+  // an explicit --ntp-probe names the probe
+  assert.equal(parse(['10.0.0.1', '-pU:123', '--vuln', 'ntp-monlist', '--ntp-probe', 'readvar']).ntpProbe, 'readvar');
 });

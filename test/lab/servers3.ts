@@ -12,7 +12,7 @@
  * (scripts/setup.sh, BANNERS3_PKGS).
  */
 import { execFile } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Lab, LabProcess } from './lab.js';
 
@@ -116,7 +116,33 @@ export async function startXrdp(lab: Lab, o: { dir: string; ip?: string; ports?:
     procs.push(lab.spawn('sink', '/usr/sbin/xrdp', ['-n', '-c', ini], { timeoutMs: o.lifetimeMs ?? 600_000 }));
   }
   await waitPorts(lab, procs, ip, ports);
-  return { ip, ports, stop: stopAll(procs) };
+  const stop = stopAll(procs);
+  return {
+    ip, ports,
+    stop: async () => {
+      killByConfigDir(d);
+      await stop();
+      killByConfigDir(d);
+    },
+  };
+}
+
+/**
+ * xrdp (fork=true) forks a child per connection with its parent's command line; one a scan
+ * left half-open outlives the listener and holds the lab's pipe open (the test never exits).
+ * Those of this run are found by their config path (in the run's own temp dir `d`) and
+ * killed by PID.
+ */
+function killByConfigDir(d: string): void {
+  const mark = `${d}/`;
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      if (readFileSync(`/proc/${e}/cmdline`, 'latin1').includes(mark)) process.kill(Number(e), 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  }
 }
 
 export interface MariadbServer extends Server3 {

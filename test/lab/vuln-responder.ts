@@ -12,7 +12,12 @@
  *   is dropped (RFC 6520 §4: "silently discarded"), and an honest one echoed;
  * - `ticketbleed`: a ClientHello with a session ticket and a session id shorter than 32 bytes
  *   is "resumed": the ServerHello echoes a 32-byte session id (ours, then memory), then
- *   ChangeCipherSpec and an (opaque) Finished; without a ticket, a full handshake.
+ *   ChangeCipherSpec and an (opaque) Finished; without a ticket, a full handshake;
+ * - `sslv3`: a server that still speaks SSL 3.0 (POODLE, CVE-2014-3566) and predates RFC 7507:
+ *   a ClientHello of version 3.0 gets an SSL 3.0 ServerHello (record version 3.0, no
+ *   extensions), the Certificate and ServerHelloDone;
+ * - `sslv3-scsv`: the same server, patched with RFC 7507: a ClientHello below TLS 1.2 that
+ *   offers TLS_FALLBACK_SCSV (0x5600) gets the fatal inappropriate_fallback alert (86).
  *
  * `node vuln-responder.js --listen IP:PORT --mode heartbleed|patched|ticketbleed
  *  [--cert FILE.der] [--lifetime MS]` runs it (bounded: it exits after its lifetime; the
@@ -22,13 +27,19 @@ import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
-export type VulnMode = 'heartbleed' | 'patched' | 'ticketbleed';
+export type VulnMode = 'heartbleed' | 'patched' | 'ticketbleed' | 'sslv3' | 'sslv3-scsv';
+
+const MODES: readonly VulnMode[] = ['heartbleed', 'patched', 'ticketbleed', 'sslv3', 'sslv3-scsv'];
 
 /** The server's "memory": what a bleed reveals (the lab test looks for this text). */
 export const LEAK_MEMORY = Buffer.from('tidescan-lab secret memory: user=admin password=hunter2 session=0123456789abcdef; ', 'latin1');
 
 /** What the responder read from a ClientHello. */
 export interface ClientHelloSeen {
+  /** client_version (0x0300 for SSL 3.0). */
+  readonly version: number;
+  /** The cipher suites offered. */
+  readonly ciphers: readonly number[];
   readonly sessionId: Buffer;
   readonly heartbeat: boolean;
   readonly ticket: Buffer | null;
@@ -42,7 +53,11 @@ export function parseClientHelloBody(b: Buffer): ClientHelloSeen | null {
   if (b.length < p + 1 + sidLen + 2) return null;
   const sessionId = b.subarray(p + 1, p + 1 + sidLen);
   p += 1 + sidLen;
-  p += 2 + b.readUInt16BE(p);
+  const ciphers: number[] = [];
+  const csEnd = p + 2 + b.readUInt16BE(p);
+  if (csEnd > b.length) return null;
+  for (let k = p + 2; k + 2 <= csEnd; k += 2) ciphers.push(b.readUInt16BE(k));
+  p = csEnd;
   if (b.length < p + 1) return null;
   p += 1 + b[p]!;
   let heartbeat = false;
@@ -59,13 +74,13 @@ export function parseClientHelloBody(b: Buffer): ClientHelloSeen | null {
       p += 4 + len;
     }
   }
-  return { sessionId, heartbeat, ticket };
+  return { version: b.readUInt16BE(0), ciphers, sessionId, heartbeat, ticket };
 }
 
-function record(type: number, body: Buffer): Buffer {
+function record(type: number, body: Buffer, version = 0x0303): Buffer {
   const h = Buffer.alloc(5);
   h[0] = type;
-  h.writeUInt16BE(0x0303, 1);
+  h.writeUInt16BE(version, 1);
   h.writeUInt16BE(body.length, 3);
   return Buffer.concat([h, body]);
 }
@@ -126,6 +141,7 @@ export class VulnServer {
     }
     this.hello = h;
     const random = Buffer.alloc(32, 0x5a);
+    if (this.mode === 'sslv3' || this.mode === 'sslv3-scsv') return this.sslv3(h, random);
     if (this.mode === 'ticketbleed' && h.ticket !== null && h.ticket.length > 0 && h.sessionId.length > 0 && h.sessionId.length < 32) {
       // "resume": the session id is 32 bytes whatever the client sent (the F5 bug)
       const sid = Buffer.concat([h.sessionId, memory(32 - h.sessionId.length)]);
@@ -136,15 +152,30 @@ export class VulnServer {
     const sid = Buffer.alloc(32, 0x33);
     const sh = serverHello(random, sid, h.heartbeat && this.mode !== 'ticketbleed');
     const parts = [sh];
-    if (this.certDer !== null) {
-      const entry = Buffer.alloc(3);
-      entry.writeUIntBE(this.certDer.length, 0, 3);
-      const list = Buffer.alloc(3);
-      list.writeUIntBE(3 + this.certDer.length, 0, 3);
-      parts.push(handshake(11, Buffer.concat([list, entry, this.certDer])));
-    }
+    if (this.certDer !== null) parts.push(certificate(this.certDer));
     parts.push(handshake(14, Buffer.alloc(0)));
     return record(22, Buffer.concat(parts));
+  }
+
+  /** The SSL 3.0 server's answer (modes sslv3, sslv3-scsv). */
+  private sslv3(h: ClientHelloSeen, random: Buffer): Buffer {
+    // RFC 7507 §3: "If TLS_FALLBACK_SCSV appears in ClientHello.cipher_suites and the highest
+    // protocol version supported by the server is higher than the version indicated in
+    // ClientHello.client_version, the server MUST respond with a fatal inappropriate_fallback alert"
+    if (this.mode === 'sslv3-scsv' && h.version < 0x0303 && h.ciphers.includes(0x5600)) {
+      this.closed = true;
+      return record(21, Buffer.from([2, 86]), h.version);
+    }
+    if (h.version !== 0x0300 || !h.ciphers.includes(0x002f)) {
+      this.closed = true;
+      return record(21, Buffer.from([2, 40]), 0x0300);
+    }
+    const body = Buffer.concat([Buffer.from([0x03, 0x00]), random, Buffer.from([32]), Buffer.alloc(32, 0x33), Buffer.from([0x00, 0x2f, 0x00])]);
+    const parts = [handshake(2, body)];
+    if (this.certDer !== null) parts.push(certificate(this.certDer));
+    parts.push(handshake(14, Buffer.alloc(0)));
+    this.closed = true;
+    return record(22, Buffer.concat(parts), 0x0300);
   }
 
   private heartbeat(rec: Buffer): Buffer {
@@ -163,6 +194,15 @@ export class VulnServer {
     for (let i = 0; i < msg.length; i += 16384) out.push(record(24, msg.subarray(i, i + 16384)));
     return Buffer.concat(out);
   }
+}
+
+/** A Certificate handshake message of one certificate (RFC 5246 §7.4.2). */
+function certificate(der: Buffer): Buffer {
+  const entry = Buffer.alloc(3);
+  entry.writeUIntBE(der.length, 0, 3);
+  const list = Buffer.alloc(3);
+  list.writeUIntBE(3 + der.length, 0, 3);
+  return handshake(11, Buffer.concat([list, entry, der]));
 }
 
 function serverHello(random: Buffer, sid: Buffer, heartbeat: boolean): Buffer {
@@ -184,15 +224,15 @@ function main(argv: readonly string[]): void {
   const listen = arg('--listen') ?? '';
   const m = /^(.+):(\d+)$/.exec(listen);
   const mode = arg('--mode');
-  if (m === null || (mode !== 'heartbleed' && mode !== 'patched' && mode !== 'ticketbleed')) {
-    process.stderr.write('usage: vuln-responder --listen IP:PORT --mode heartbleed|patched|ticketbleed [--cert F.der] [--lifetime MS]\n');
+  if (m === null || !MODES.includes(mode as VulnMode)) {
+    process.stderr.write(`usage: vuln-responder --listen IP:PORT --mode ${MODES.join('|')} [--cert F.der] [--lifetime MS]\n`);
     process.exit(2);
   }
   const certFile = arg('--cert');
   const cert = certFile === undefined ? null : readFileSync(certFile);
   const lifetime = Number(arg('--lifetime') ?? 300_000);
   const server = createServer((s) => {
-    const v = new VulnServer(mode, cert);
+    const v = new VulnServer(mode as VulnMode, cert);
     s.setTimeout(10_000, () => s.destroy());
     s.on('error', () => s.destroy());
     s.on('data', (d) => {
