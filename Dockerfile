@@ -5,7 +5,8 @@
 #   docker build -t tidescan:latest .
 #
 # Debian-based Node.js 20 (the project's floor). The build stage runs `npm ci`, which runs
-# the package's own scripts: `install` builds the native addon from native/ with node-gyp
+# the package's own scripts: `install` (scripts/install-native.cjs: no prebuilt addon in a
+# checkout) builds the native addon from native/ with node-gyp
 # (the full node image has python3, make and gcc), and `prepare` compiles the TypeScript
 # (tsc -p .) into dist/. The dev dependencies are then pruned. The runtime stage is the slim
 # image with what the program loads, plus two Debian packages it runs: nft (nftables: with
@@ -19,6 +20,7 @@ FROM node:20-bookworm AS build
 WORKDIR /app
 COPY package.json package-lock.json binding.gyp tsconfig.json ./
 COPY native/ native/
+COPY scripts/install-native.cjs scripts/native-build.cjs scripts/
 COPY src/ src/
 COPY bin/ bin/
 RUN npm ci && npm prune --omit=dev

@@ -117,7 +117,16 @@ test('Dockerfile: every build-context path copied exists, is not .dockerignored,
   const run = INS.filter((i) => i.op === 'RUN' && i.stage === 0).map((i) => i.args).join(' && ');
   assert.match(run, /\bnpm ci\b/);
   const pkg = JSON.parse(readFileSync(path.join(REPO, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
-  assert.match(pkg.scripts['install'] ?? '', /node-gyp rebuild/);
+  // The install script (a checkout has no prebuilt addon) runs node-gyp rebuild: it and the
+  // helper it requires are copied.
+  const install = /^node (scripts\/[\w.-]+\.cjs)$/.exec(pkg.scripts['install'] ?? '')?.[1];
+  assert.ok(install !== undefined, `install script: ${pkg.scripts['install']}`);
+  const scriptsCopied = INS.filter((i) => i.op === 'COPY' && i.stage === 0).map((i) => copyParts(i.args)).filter((c) => c.dest === 'scripts/').flatMap((c) => c.sources);
+  assert.ok(scriptsCopied.includes(install), `${install} is copied`);
+  for (const m of readFileSync(path.join(REPO, install), 'utf8').matchAll(/require\('\.\/([\w.-]+)'\)/g)) {
+    assert.ok(scriptsCopied.includes(`scripts/${m[1]}`), `scripts/${m[1]} (required by ${install}) is copied`);
+  }
+  assert.match(readFileSync(path.join(REPO, 'scripts', 'native-build.cjs'), 'utf8'), /rebuild/);
   assert.match(pkg.scripts['prepare'] ?? '', /tsc -p \./);
 });
 
@@ -138,8 +147,8 @@ test('Dockerfile: the runtime stage takes what the build makes, where the progra
   assert.ok(existsSync(path.join(REPO, 'build', 'Release', 'tidescan_native.node')), 'build/Release/tidescan_native.node (node-gyp)');
   // The addon path of afpacket.ts, from /app/dist/src/adapter/, is where the image puts it.
   const afpacket = readFileSync(path.join(REPO, 'src', 'adapter', 'afpacket.ts'), 'utf8');
-  const rel = /NATIVE_PATH = '([^']+)'/.exec(afpacket)?.[1];
-  assert.ok(rel !== undefined);
+  const rel = /'(\.\.\/[^']*build\/Release\/tidescan_native\.node)'/.exec(afpacket)?.[1];
+  assert.ok(rel !== undefined, 'afpacket.ts loads build/Release/tidescan_native.node');
   assert.equal(path.posix.resolve('/app/dist/src/adapter', rel), dest('/app/build/Release/tidescan_native.node'));
   // The launcher imports dist/src/cli/main.js, which the image has under /app/dist/src/.
   const launcher = readFileSync(path.join(REPO, 'bin', 'tidescan.js'), 'utf8');
