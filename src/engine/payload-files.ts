@@ -43,7 +43,7 @@ import { ScanError, isScanError } from '../error.js';
 import { readPcap, type PcapCapture } from '../adapter/pcap-file.js';
 import { Decoded, LinkType, decodeFrame } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
-import { MAX_UDP_PAYLOAD, type UdpPayloadEntry } from './udp-payloads.js';
+import { MAX_UDP_PAYLOAD, type UdpPayloadEntry } from '../probes/udp-payloads.js';
 
 // ---------------------------------------------------------------------------------------
 // nmap-payloads

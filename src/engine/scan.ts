@@ -26,7 +26,7 @@
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { loadUdpPayloadFiles } from './payload-files.js';
-import { ntpProbeEntry, type UdpPayloadEntry } from './udp-payloads.js';
+import { ntpProbeEntry, type UdpPayloadEntry } from '../probes/udp-payloads.js';
 import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js';
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
 import type { ScanConfig } from '../core/config.js';
@@ -40,7 +40,8 @@ import { wordsToIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
 import { ICMP_ECHO_PORT } from '../crypto/cookie.js';
 import { isStopNow, type RecordSink, type ScanEvent, type ScanKind, type ScanListener, type ScanStart, type ScanStopSignals } from './sink.js';
-import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
+import { buildReceiver, type ReceiveSetup } from './receive.js';
+import { RecStatus } from '../probes/reply.js';
 import { resolveLinks, type ResolveDeps, type ResolvedLink } from '../link/resolve.js';
 import { FrameRing, R, RecordRing } from './ring.js';
 import { MovingRate, percentDone } from './status.js';
@@ -50,7 +51,7 @@ import {
 } from './transmit.js';
 import { publishRx, type RxWorkerData } from './rx-worker.js';
 import type { TxOpen, TxWorkerData } from './tx-worker.js';
-import { templateSetup } from './template.js';
+import { templateSetup } from '../probes/tcp-syn.js';
 
 /** Who receives a scan's records and events, and how it is stopped (sink.ts). */
 export interface ScanOptions extends ScanStopSignals {

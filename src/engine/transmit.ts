@@ -47,9 +47,11 @@ import { indexSlice, sliceLength, type IndexSlice } from '../target/shard.js';
 import { CookieKey } from '../crypto/cookie.js';
 import type { FrameRing } from './ring.js';
 import { SourceChooser } from '../link/source.js';
-import { DEFAULT_TEMPLATE, ProbeSet4, ProbeSet6, ipv6Bytes, synPayload, type TemplateSetup } from './template.js';
+import { DEFAULT_TEMPLATE, synPayload, type TemplateSetup } from '../probes/tcp-syn.js';
+import { ProbeSet4, ProbeSet6 } from '../probes/probe-set.js';
+import { ipv6Bytes } from '../probes/frame.js';
 import { Throttle } from './throttle.js';
-import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';
+import { buildPayloadTable, type UdpPayloadEntry } from '../probes/udp-payloads.js';
 import { TxArbiter, TxMode, type ArbiterDecision, type TxArbiterSetting } from './tx-arbiter.js';
 
 // ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ import type { ScanMeta } from '../../src/output/format.js';
 import type { StatusRecord } from '../../src/core/record.js';
 import { recordFromRing } from '../../src/engine/scan.js';
 import { RecordRing, R } from '../../src/engine/ring.js';
-import { RecStatus, OPROTO_PORT_BASE, ICMP_TIMESTAMP_PORT } from '../../src/engine/receive.js';
+import { RecStatus, OPROTO_PORT_BASE, ICMP_TIMESTAMP_PORT } from '../../src/probes/reply.js';
 import { options, testIo, tmpDir, rmDir, xmlValid, jqValid, requireTool, ourReadscan } from '../output/helpers.js';
 
 const TS = 1700000000;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseNmapPayloads, parsePcapPayloads, loadUdpPayloadFiles } from '../../src/engine/payload-files.js';
-import { MAX_UDP_PAYLOAD, BUILTIN_UDP_PAYLOADS, buildPayloadTable, type UdpPayloadEntry } from '../../src/engine/udp-payloads.js';
+import { MAX_UDP_PAYLOAD, BUILTIN_UDP_PAYLOADS, buildPayloadTable, type UdpPayloadEntry } from '../../src/probes/udp-payloads.js';
 import { ScanError, isScanError } from '../../src/error.js';
 import { internetChecksum } from '../../src/wire/checksum.js';
 

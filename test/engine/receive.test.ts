@@ -6,15 +6,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { gcsDuring } from './gc-count.js';
 import fc from 'fast-check';
-import {
-  classify, classifyContext, classifyFrame, receiveDebugLines, classifyPartial, buildReceiver, inRanges4, inRanges6, ranges4Words, ranges6Words, oprotoReportable,
-  Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE, UdpEcho, udpReplyEchoes, type ReceiveSetup,
-} from '../../src/engine/receive.js';
+import { classify, classifyContext, classifyFrame, classifyPartial, ranges4Words, ranges6Words } from '../../src/probes/classify.js';
+import { receiveDebugLines, buildReceiver, type ReceiveSetup } from '../../src/engine/receive.js';
+import { inRanges4, inRanges6, Verdict, RecStatus, ICMP_TIMESTAMP_PORT, OPROTO_PORT_BASE } from '../../src/probes/reply.js';
+import { oprotoReportable } from '../../src/probes/ip-proto.js';
+import { UdpEcho, udpReplyEchoes } from '../../src/probes/udp.js';
 import { UdpPacket, emitUdp } from '../../src/wire/udp.js';
 import { CookieKey, cookie4, cookie6, ICMP_ECHO_PORT } from '../../src/crypto/cookie.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { TcpFlags } from '../../src/wire/tcp.js';
-import { ProbeSet4, ProbeSet6 } from '../../src/engine/template.js';
+import { ProbeSet4, ProbeSet6 } from '../../src/probes/probe-set.js';
 import { FrameRing, RecordRing, R } from '../../src/engine/ring.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, tcpReply, icmpUnreachable } from './scan-sim.js';
 import { EtherType, EthernetFrame, emitEthernet } from '../../src/wire/ethernet.js';

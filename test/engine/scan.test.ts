@@ -19,8 +19,7 @@ import { OutputSink, SignalStop, consoleListener, type SignalSource } from '../.
 import { R } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
-import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions } from './scan-sim.js';
-import { SIM_IO, simConfig, simLink } from './scan-sim.js';
+import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions, SIM_IO, simConfig, simLink } from './scan-sim.js';
 
 const io = SIM_IO;
 

@@ -7,7 +7,7 @@ import {
 } from '../../src/engine/transmit.js';
 import { CookieKey } from '../../src/crypto/cookie.js';
 import { TxMode } from '../../src/engine/tx-arbiter.js';
-import { ProbeSet4 } from '../../src/engine/template.js';
+import { ProbeSet4 } from '../../src/probes/probe-set.js';
 import { FrameRing } from '../../src/engine/ring.js';
 import { Blackrock } from '../../src/target/blackrock.js';
 import { Picker, Target } from '../../src/target/picker.js';

@@ -18,8 +18,7 @@
 import assert from 'node:assert/strict';
 import { LAB_ADDR, type Lab } from './lab.js';
 import { canonIp } from './scenario.js';
-import { oprotoPayloadLen } from '../../src/engine/template.js';
-import { oprotoReportable } from '../../src/engine/receive.js';
+import { oprotoPayloadLen, oprotoReportable } from '../../src/probes/ip-proto.js';
 
 /** One question: an echo request (`I:0`), a timestamp request (`I:1`, IPv4), or a bare header of protocol n (`O:n`). */
 export type KernelQuestion =
