@@ -25,7 +25,6 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { loadUdpPayloadFiles } from './payload-files.js';
 import { ntpProbeEntry, type UdpPayloadEntry } from '../probes/udp-payloads.js';
 import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js';
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
@@ -58,6 +57,12 @@ export interface ScanOptions extends ScanStopSignals {
   /** The sink, or a factory called once the link is resolved (so no file is made for a scan that cannot start). */
   readonly sink: RecordSink | ((start: ScanStart) => RecordSink);
   readonly onEvent?: ScanListener | undefined;
+  /**
+   * The entries of --nmap-payloads / --pcap-payloads, read by the caller (cli/payload-files.ts
+   * `loadUdpPayloadFiles`, as -iL files are read in cli). A config naming such a file without
+   * them is refused: the engine reads no files of its own.
+   */
+  readonly udpPayloads?: readonly UdpPayloadEntry[] | undefined;
 }
 
 /** Everything of the outside world a scan uses; `defaultEnv()` is the real one. */
@@ -227,14 +232,14 @@ export async function runScanWith(config: ScanConfig, options: ScanOptions, env:
   const need6 = plan.count6 > 0;
   if (!(config.rate > 0)) throw new ScanError('ERR_BAD_RATE', `rate=${config.rate}: expected a rate above 0 packets/second`);
 
-  // UDP payload files are read before anything starts, so a bad file fails the scan at once.
+  // UDP payload files were read by the caller (options.udpPayloads), before anything started.
   // --ntp-probe other than the default goes first: a file's entry for 123 still wins.
+  if ((config.nmapPayloads !== undefined || config.pcapPayloads !== undefined) && options.udpPayloads === undefined) {
+    throw new ScanError('ERR_BAD_OPTION', 'payload files (--nmap-payloads/--pcap-payloads) must be read by the caller: pass ScanOptions.udpPayloads');
+  }
   const udpPayloads = [
     ...(config.ntpProbe !== 'client' ? [ntpProbeEntry(config.ntpProbe)] : []),
-    ...await loadUdpPayloadFiles({
-      nmapPayloads: config.nmapPayloads,
-      pcapPayloads: config.pcapPayloads,
-    }),
+    ...(options.udpPayloads ?? []),
   ];
 
   // --- links: one per adapter (adapter[n]) ---

@@ -20,6 +20,7 @@ import { R } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions, SIM_IO, simConfig, simLink } from './scan-sim.js';
+import { loadUdpPayloadFiles } from '../../src/cli/payload-files.js';
 
 const io = SIM_IO;
 
@@ -104,6 +105,8 @@ async function runSim(
   let code: number;
   try {
     code = await runScanWith(scanCfg, {
+      // Payload files are read by the caller, as cli/run-scan.ts does.
+      udpPayloads: await loadUdpPayloadFiles(scanCfg),
       sink: (start) => OutputSink.open(scanCfg, start, 'test', err),
       onEvent: (e) => { if (e.type === 'start') stop.attach(); print(e); },
       signal: stop.stop.signal,
