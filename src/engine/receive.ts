@@ -11,7 +11,7 @@
  * The per-frame path allocates nothing (ARP/NDP answers excepted, see responder.ts).
  */
 import type { FrameRing, RecordRing } from './ring.js';
-import { R } from './ring.js';
+import { RecordWord } from './ring.js';
 import { CookieKey } from '../crypto/cookie.js';
 import { DedupTable } from './dedup.js';
 import { Responder } from '../link/responder.js';
@@ -192,21 +192,21 @@ export class Receiver {
     }
     const v = this.v;
     const w = ring.data;
-    w[off + R.KIND] = RecordKind.STATUS;
-    w[off + R.TIME] = tsSec > 0 ? tsSec : this.p.wallClock();
-    w[off + R.VERSION] = v.version;
-    w[off + R.IP0] = v.ip[0]; w[off + R.IP1] = v.ip[1]; w[off + R.IP2] = v.ip[2]; w[off + R.IP3] = v.ip[3];
-    w[off + R.PROTO] = v.proto;
-    w[off + R.PORT] = v.port;
-    w[off + R.STATUS] = v.status;
-    w[off + R.REASON] = v.reason;
-    w[off + R.TTL] = v.ttl;
+    w[off + RecordWord.KIND] = RecordKind.STATUS;
+    w[off + RecordWord.TIME] = tsSec > 0 ? tsSec : this.p.wallClock();
+    w[off + RecordWord.VERSION] = v.version;
+    w[off + RecordWord.IP0] = v.ip[0]; w[off + RecordWord.IP1] = v.ip[1]; w[off + RecordWord.IP2] = v.ip[2]; w[off + RecordWord.IP3] = v.ip[3];
+    w[off + RecordWord.PROTO] = v.proto;
+    w[off + RecordWord.PORT] = v.port;
+    w[off + RecordWord.STATUS] = v.status;
+    w[off + RecordWord.REASON] = v.reason;
+    w[off + RecordWord.TTL] = v.ttl;
     if (v.macOff >= 0) {
-      w[off + R.MAC_HI] = getU16(buf, v.macOff);
-      w[off + R.MAC_LO] = getU32(buf, v.macOff + 2);
-      w[off + R.AUX0] = 1;
+      w[off + RecordWord.MAC_HI] = getU16(buf, v.macOff);
+      w[off + RecordWord.MAC_LO] = getU32(buf, v.macOff + 2);
+      w[off + RecordWord.AUX0] = 1;
     } else {
-      w[off + R.MAC_HI] = 0; w[off + R.MAC_LO] = 0; w[off + R.AUX0] = 0;
+      w[off + RecordWord.MAC_HI] = 0; w[off + RecordWord.MAC_LO] = 0; w[off + RecordWord.AUX0] = 0;
     }
     this.counters.records++;
     if (v.status !== RecStatus.CLOSED) this.counters.found++;

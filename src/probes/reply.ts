@@ -6,9 +6,9 @@
  */
 import { PORT_ARP, PORT_ICMP_TIMESTAMP, PORT_OPROTO_BASE, PORT_SCTP_BASE, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded } from '../wire/decode.js';
-/** Record ring: kinds (word R.KIND). */
+/** Record ring: kinds (word RecordWord.KIND). */
 export const RecordKind = { STATUS: 1 } as const;
-/** Record ring: statuses (word R.STATUS). */
+/** Record ring: statuses (word RecordWord.STATUS). */
 export const RecStatus = { OPEN: 1, CLOSED: 2, UP: 3 } as const;
 
 /** Internal port bases (target/ports.ts encoding). */

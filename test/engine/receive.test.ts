@@ -16,7 +16,7 @@ import { CookieKey, cookie4, cookie6, ICMP_ECHO_PORT } from '../../src/crypto/co
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { TcpFlags } from '../../src/wire/tcp.js';
 import { ProbeSet4, ProbeSet6 } from '../../src/probes/probe-set.js';
-import { FrameRing, RecordRing, R } from '../../src/engine/ring.js';
+import { FrameRing, RecordRing, RecordWord } from '../../src/engine/ring.js';
 import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, tcpReply, icmpUnreachable } from './scan-sim.js';
 import { EtherType, EthernetFrame, emitEthernet } from '../../src/wire/ethernet.js';
 import { Ipv4Packet, emitIpv4 } from '../../src/wire/ipv4.js';
@@ -243,7 +243,7 @@ test('the Receiver dedups, records in the ring, and queues one RST per SYN-ACK',
   assert.equal(r.counters.records, 1);
   assert.equal(r.counters.rstQueued, 3);
   const got: number[][] = [];
-  records.drain((w, o) => { got.push([w[o + R.STATUS], w[o + R.IP0], w[o + R.PORT], w[o + R.TIME]]); });
+  records.drain((w, o) => { got.push([w[o + RecordWord.STATUS], w[o + RecordWord.IP0], w[o + RecordWord.PORT], w[o + RecordWord.TIME]]); });
   assert.deepEqual(got, [[RecStatus.OPEN, ip4('10.0.0.5'), 80, 1234]]);
   // The RST: from us, to the target, seq = their ack, flags RST only.
   const out = new Uint8Array(2048);
@@ -552,7 +552,7 @@ test('the Receiver records O: verdicts from frames the decoder could not finish,
   assert.equal(r.counters.undecodable, 1);
   assert.equal(r.counters.found, 2, 'closed does not count toward found=');
   const got: number[][] = [];
-  records.drain((w, o) => { got.push([w[o + R.STATUS]!, w[o + R.PROTO]!, w[o + R.PORT]!, w[o + R.IP0]!, w[o + R.TIME]!]); });
+  records.drain((w, o) => { got.push([w[o + RecordWord.STATUS]!, w[o + RecordWord.PROTO]!, w[o + RecordWord.PORT]!, w[o + RecordWord.IP0]!, w[o + RecordWord.TIME]!]); });
   assert.deepEqual(got, [
     [RecStatus.CLOSED, 47, 47, T1, 99],
     [RecStatus.OPEN, 1, 1, T1, 1700000000],
