@@ -3,16 +3,16 @@
  * classifier of the replies and of the ICMP errors that quote our probes.
  * See frame.ts for how templates are patched.
  */
+import { Ipv4Field, IPV4_HEADER_LEN } from '../wire/ipv4.js';
+import { SctpChunkField, SctpField, SctpChunkType } from '../wire/sctp.js';
+import { Icmpv4Field, ICMPV4_HEADER_LEN, Icmpv4Packet, emitIcmpv4 } from '../wire/icmpv4.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from '../crypto/cookie.js';
 import { Decoded } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
-import { SctpChunkType } from '../wire/sctp.js';
 import { getI32, getU16, setU16, setU32 } from '../wire/bytes.js';
 import { foldChecksum, sumWords } from '../wire/checksum.js';
 import { EtherType } from '../wire/ethernet.js';
-import { IPV4_HEADER_LEN, Ipv4Field } from '../wire/ipv4.js';
 import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
-import { ICMPV4_HEADER_LEN, Icmpv4Field, Icmpv4Packet, emitIcmpv4 } from '../wire/icmpv4.js';
 import { ICMPV6_HEADER_LEN, Icmpv6Field, Icmpv6Packet, emitIcmpv6 } from '../wire/icmpv6.js';
 import { Ipv4Options, Ipv6Options, PF_DST6, PF_DST_IP, PF_SEQ, PF_SRC_IP, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
 import { oprotoFromQuote } from './ip-proto.js';
@@ -235,7 +235,7 @@ export function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, ke
       if (code !== 0 || !c.icmpTimestamp || !inRanges4(c.targets4, d.src)) return 0;
       const t = d.transportOff;
       const ck = cookie4(key, d.src, ICMP_TIMESTAMP_PORT, d.dst, 0);
-      if (((getU16(buf, t + 4) << 16) | getU16(buf, t + 6)) !== (ck | 0)) return 0;
+      if (((getU16(buf, t + Icmpv4Field.IDENT) << 16) | getU16(buf, t + Icmpv4Field.SEQ)) !== (ck | 0)) return 0;
       setTheirs4(v, d.src);
       v.proto = IpProtocol.ICMP; v.port = 1; v.internalPort = ICMP_TIMESTAMP_PORT;
       v.status = RecStatus.OPEN;
@@ -282,12 +282,16 @@ export function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, ke
     // (sctp.ts), 16 bytes into the SCTP packet: checked when the quote reaches it (Linux
     // and RFC 1812 routers quote far more than RFC 792's 8 bytes).
     if (d.innerSeq !== 0) return 0;
-    const it = v4 ? d.transportOff + 8 + ((buf[d.transportOff + 8] & 0x0f) << 2) : d.upper.offset;
-    if (it + 20 <= d.ipEnd && d.ipEnd <= buf.length && buf[it + 12] === SctpChunkType.INIT) {
+    // The quoted SCTP packet: after the quoted IPv4 header (its IHL), or where the decoder
+    // found the quoted IPv6 header's upper layer; its first chunk after the common header.
+    const quote = d.transportOff + Icmpv4Field.DATA;
+    const sctp = v4 ? quote + ((buf[quote + Ipv4Field.VER_IHL] & 0x0f) << 2) : d.upper.offset;
+    const chunk = sctp + SctpField.CHUNKS;
+    if (chunk + SctpChunkField.INITIATE_TAG + 4 <= d.ipEnd && d.ipEnd <= buf.length && buf[chunk + SctpChunkField.TYPE] === SctpChunkType.INIT) {
       const ck = v4
         ? cookie4(key, d.innerDst, internal, d.innerSrc, d.innerSrcPort)
         : cookie6(key, d.innerDst6, 0, d.innerSrc6, 0, internal, d.innerSrcPort);
-      if ((getI32(buf, it + 16) >>> 0) !== ck) return 0;
+      if ((getI32(buf, chunk + SctpChunkField.INITIATE_TAG) >>> 0) !== ck) return 0;
     }
   }
   if (v4) setTheirs4(v, d.innerDst); else setTheirs6(v, d.innerDst6);

@@ -2,14 +2,16 @@
  * Other IP protocols (`O:n`): bare IP headers of protocol n, their templates, and the
  * classifier of what answers them. See frame.ts for how templates are patched.
  */
+import { IPV4_HEADER_LEN, Ipv4Field } from '../wire/ipv4.js';
+import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
+import { Icmpv4Field } from '../wire/icmpv4.js';
+import { Icmpv6Field } from '../wire/icmpv6.js';
+import { getI32, getU16, setU16, setU32 } from '../wire/bytes.js';
 import { CookieKey, cookie4, cookie6 } from '../crypto/cookie.js';
 import { Decoded } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
-import { getI32, getU16, setU16, setU32 } from '../wire/bytes.js';
 import { foldChecksum } from '../wire/checksum.js';
 import { EtherType } from '../wire/ethernet.js';
-import { IPV4_HEADER_LEN, Ipv4Field } from '../wire/ipv4.js';
-import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
 import { Ipv4Options, Ipv6Options, PF_DST6, PF_DST_IP, PF_DST_PORT, PF_SEQ, PF_SRC_IP, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
 import { ClassifyContext, OPROTO_PORT_BASE, RecStatus, RecordKind, Verdict, fromTarget, inRanges4, inRanges6, isOurIp4, setTheirs4, setTheirs6 } from './reply.js';
 
@@ -180,11 +182,6 @@ export class OprotoTemplate6 {
   }
 }
 
-/** Offset of the next-header field in an IPv6 header: a parameter problem's pointer for us. */
-const IP6_NEXT_HEADER_OFF = 6;
-const IP4_HEADER = 20;
-const IP6_HEADER = 40;
-
 /**
  * Whether protocol n can be reported as an other-protocol record: not 0 (ARP in records, and
  * IPv6 hop-by-hop), 1 (ICMP), 6 (TCP), 17 (UDP), 58 (ICMPv6), 132 (SCTP), whose numbers
@@ -206,36 +203,40 @@ export function oprotoFromQuote(buf: Uint8Array, d: Decoded, c: ClassifyContext,
   const t = d.transportOff;
   const end = d.ipEnd;
   if (t < 0 || end > buf.length) return 0;
-  const q = t + 8;
   let n: number;
   if (d.ipVersion === 4) {
-    if (q + IP4_HEADER > end) return 0;
-    if (buf[q] >>> 4 !== 4 || (buf[q] & 0x0f) < 5) return 0;
-    n = buf[q + 9];
+    // The quoted IPv4 header (RFC 792: "Internet Header + 64 bits of Original Data Datagram").
+    const q = t + Icmpv4Field.DATA;
+    if (q + IPV4_HEADER_LEN > end) return 0;
+    const verIhl = buf[q + Ipv4Field.VER_IHL];
+    if (verIhl >>> 4 !== 4 || (verIhl & 0x0f) < 5) return 0;
+    n = buf[q + Ipv4Field.PROTOCOL];
     if (!oprotoReportable(n)) return 0;
-    const me = getI32(buf, q + 12) >>> 0;
+    const me = getI32(buf, q + Ipv4Field.SRC) >>> 0;
     if (!isOurIp4(c, me)) return 0;
-    const them = getI32(buf, q + 16) >>> 0;
+    const them = getI32(buf, q + Ipv4Field.DST) >>> 0;
     if (c.oprotos[n] !== 1 || !inRanges4(c.targets4, them)) return 0;
     const ck = cookie4(key, them, OPROTO_PORT_BASE + n, me, 0);
-    if (((them ^ n ^ ck) & 0xffff) !== getU16(buf, q + 4)) return 0;
+    if (((them ^ n ^ ck) & 0xffff) !== getU16(buf, q + Ipv4Field.IDENT)) return 0;
     setTheirs4(v, them);
   } else {
-    if (q + IP6_HEADER > end || !c.has6) return 0;
-    if (buf[q] >>> 4 !== 6) return 0;
+    // The quoted IPv6 header (RFC 4443 §2.4 (c): as much of the invoking packet as fits).
+    const q = t + Icmpv6Field.INVOKING;
+    if (q + IPV6_HEADER_LEN > end || !c.has6) return 0;
+    if (buf[q + Ipv6Field.VER_TC_FLOW] >>> 4 !== 6) return 0;
     // RFC 4443 §3.4: "Pointer: Identifies the octet offset within the invoking packet where
     // the error was detected": our probes have no extension headers, so it must name the
     // fixed header's next-header field, else the complaint is about something else.
-    if (status === RecStatus.CLOSED && (getU16(buf, t + 4) !== 0 || getU16(buf, t + 6) !== IP6_NEXT_HEADER_OFF)) return 0;
-    n = buf[q + 6];
+    if (status === RecStatus.CLOSED && getI32(buf, t + Icmpv6Field.POINTER) !== Ipv6Field.NEXT_HEADER) return 0;
+    n = buf[q + Ipv6Field.NEXT_HEADER];
     if (!oprotoReportable(n)) return 0;
     const me = c.ip6;
-    for (let i = 0; i < 4; i++) if (getI32(buf, q + 8 + 4 * i) !== (me[i] | 0)) return 0;
+    for (let i = 0; i < 4; i++) if (getI32(buf, q + Ipv6Field.SRC + 4 * i) !== (me[i] | 0)) return 0;
     const them = v.ip;
-    for (let i = 0; i < 4; i++) them[i] = getI32(buf, q + 24 + 4 * i);
+    for (let i = 0; i < 4; i++) them[i] = getI32(buf, q + Ipv6Field.DST + 4 * i);
     if (c.oprotos[n] !== 1 || !inRanges6(c.targets6, them)) return 0;
     const ck = cookie6(key, them, 0, me, 0, OPROTO_PORT_BASE + n, 0);
-    const flow = ((buf[q + 1] & 0x0f) << 16) | getU16(buf, q + 2);
+    const flow = getI32(buf, q + Ipv6Field.VER_TC_FLOW) & 0xfffff;
     if (flow !== (ck & 0xfffff)) return 0;
     v.version = 6;
   }
