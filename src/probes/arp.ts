@@ -6,8 +6,11 @@ import { Decoded } from '../wire/decode.js';
 import { ArpOperation, ARP_ETH_IPV4_LEN, ArpField, ArpPacket, emitArp } from '../wire/arp.js';
 import { setU32 } from '../wire/bytes.js';
 import { EtherType } from '../wire/ethernet.js';
-import { Ipv4Options, PF_DST_IP, PF_SRC_IP, PROBE_FIELDS, bad, checkLink, emitLink, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Options, PROBE_FIELDS, bad, checkLink, emitLink, linkHeaderLen, paddedLen } from './frame.js';
 import { ARP_PORT, ClassifyContext, RecStatus, RecordKind, Verdict, inRanges4, isOurIp4, setTheirs4 } from './reply.js';
+
+/** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
+const PF_SRC_IP = 0, PF_DST_IP = 1;
 
 // ---------------------------------------------------------------------------------------
 // ARP who-has (--arpscan).

@@ -14,9 +14,12 @@ import { foldChecksum, sumWords } from '../wire/checksum.js';
 import { EtherType } from '../wire/ethernet.js';
 import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
 import { ICMPV6_HEADER_LEN, Icmpv6Field, Icmpv6Packet, emitIcmpv6 } from '../wire/icmpv6.js';
-import { Ipv4Options, Ipv6Options, PF_DST6, PF_DST_IP, PF_SEQ, PF_SRC_IP, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
 import { oprotoFromQuote } from './ip-proto.js';
 import { ClassifyContext, ICMP_TIMESTAMP_PORT, RecStatus, RecordKind, SCTP_BASE, UDP_BASE, Verdict, fromTarget, hasPort, inRanges4, inRanges6, isOurIp4, isOurIp6, isOurPort, setTheirs4, setTheirs6 } from './reply.js';
+
+/** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
+const PF_SRC_IP = 0, PF_DST_IP = 1, PF_SEQ = 4, PF_DST6 = 5;
 
 /** ICMP echo data: 48 bytes 0x08..0x37 (the classic ping pattern after a timestamp). */
 export const ECHO_DATA: Uint8Array = Uint8Array.from({ length: 48 }, (_, i) => 0x08 + i);

@@ -12,8 +12,11 @@ import { Decoded } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
 import { foldChecksum } from '../wire/checksum.js';
 import { EtherType } from '../wire/ethernet.js';
-import { Ipv4Options, Ipv6Options, PF_DST6, PF_DST_IP, PF_DST_PORT, PF_SEQ, PF_SRC_IP, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
 import { ClassifyContext, OPROTO_PORT_BASE, RecStatus, RecordKind, Verdict, fromTarget, inRanges4, inRanges6, isOurIp4, setTheirs4, setTheirs6 } from './reply.js';
+
+/** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
+const PF_SRC_IP = 0, PF_DST_IP = 1, PF_DST_PORT = 2, PF_SEQ = 4, PF_DST6 = 5;
 
 // ---------------------------------------------------------------------------------------
 // Other IP protocols (`O:n`, masscan's "IP protocol scan", internal port 196864 + n).

@@ -6,12 +6,15 @@ import { CookieKey, cookie4Hash, cookie6Hash } from '../crypto/cookie.js';
 import type { Target } from '../target/picker.js';
 import { UdpPayloadTable } from './udp-payloads.js';
 import { ArpTemplate } from './arp.js';
-import { Ipv4Options, Ipv6Options, PF_DST6, PF_DST_IP, PF_DST_PORT, PF_SEQ, PF_SRC_IP, PF_SRC_PORT, PROBE_FIELDS } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS } from './frame.js';
 import { EchoTemplate4, EchoTemplate6 } from './icmp.js';
 import { OprotoTemplate4, OprotoTemplate6 } from './ip-proto.js';
 import { SctpTemplate4, SctpTemplate6 } from './sctp.js';
 import { TcpOptions, TcpTemplate4, TcpTemplate6 } from './tcp-syn.js';
 import { UdpTemplate4, UdpTemplate6 } from './udp.js';
+
+/** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
+const PF_SRC_IP = 0, PF_DST_IP = 1, PF_DST_PORT = 2, PF_SRC_PORT = 3, PF_SEQ = 4, PF_DST6 = 5;
 
 // ---------------------------------------------------------------------------------------
 // Dispatch by internal port, with the cookie, and per-slot bookkeeping.

@@ -13,8 +13,11 @@ import { IPV4_HEADER_LEN, Ipv4Field } from '../wire/ipv4.js';
 import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
 import { UDP_HEADER_LEN, UdpField, UdpPacket, emitUdp } from '../wire/udp.js';
 import { UdpPayloadTable } from './udp-payloads.js';
-import { Ipv4Options, Ipv6Options, PF_DST6, PF_DST_IP, PF_DST_PORT, PF_SEQ, PF_SRC_IP, PF_SRC_PORT, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
 import { ClassifyContext, RecStatus, RecordKind, UDP_BASE, Verdict, fromTarget, hasPort, isOurPort, setTheirs4, setTheirs6 } from './reply.js';
+
+/** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
+const PF_SRC_IP = 0, PF_DST_IP = 1, PF_DST_PORT = 2, PF_SRC_PORT = 3, PF_SEQ = 4, PF_DST6 = 5;
 
 // ---------------------------------------------------------------------------------------
 // UDP: one base frame per payload variant; patch writes the whole variant (payloads differ
