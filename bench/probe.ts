@@ -27,7 +27,8 @@ import { RangeList4, RangeList6 } from '../src/target/range-list.js';
 import { PortList, topPorts } from '../src/target/ports.js';
 import { indexSlice } from '../src/target/shard.js';
 import { CookieKey, cookie4 } from '../src/crypto/cookie.js';
-import { ProbeSet4, TcpTemplate4 } from '../src/engine/template.js';
+import { ProbeSet4 } from '../src/probes/probe-set.js';
+import { TcpTemplate4 } from '../src/probes/tcp-syn.js';
 import { SourceChooser } from '../src/link/source.js';
 import { writeResult, fmtPps } from './lib/results.js';
 

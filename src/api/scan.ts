@@ -25,6 +25,7 @@ import { isStopNow, type RecordSink, type ScanEvent, type ScanKind } from '../en
 import type { ScanOptions as EngineOptions } from '../engine/scan.js';
 import { apiParseIo, configFromOptions, libraryOptions, type ScanOptions } from './options.js';
 import { toApiRecord, type ScanRecord } from './records.js';
+import { loadUdpPayloadFiles } from '../cli/payload-files.js';
 
 /** 'progress' detail: one sample, about once a second. */
 export interface ScanProgress {
@@ -106,8 +107,10 @@ type AnyListener = Parameters<EventTarget['addEventListener']>[1];
 export type ScanRunner = (config: ScanConfig, options: EngineOptions) => Promise<number>;
 
 const defaultRunner: ScanRunner = async (config, options) => {
+  // Payload files are read here, as the command line reads them (cli/run-scan.ts).
+  const udpPayloads = options.udpPayloads ?? await loadUdpPayloadFiles(config);
   const engine: typeof import('../engine/scan.js') = await import('../engine/scan.js');
-  return engine.runScan(config, options);
+  return engine.runScan(config, { ...options, udpPayloads });
 };
 
 /** After `break`/stop(): force the end if no exact pause point came within this time. */

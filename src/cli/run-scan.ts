@@ -16,6 +16,7 @@ import { TIDESCAN_VERSION } from '../engine/version.js';
 import { ScanStopController, type RecordSink, type ScanEvent, type ScanListener, type ScanStart } from '../engine/sink.js';
 import { isStoreKind, openStore, scanInfoFrom, StoreSink } from '../output/store/store.js';
 import { openScanRow, resumeFromRow } from '../output/store/resume.js';
+import { loadUdpPayloadFiles } from './payload-files.js';
 
 /** OutputSet as a RecordSink; close() reports the files that failed on `err`. */
 export class OutputSink implements RecordSink {
@@ -186,6 +187,9 @@ export async function openStoreSinks(config: ScanConfig, commandLine: string, un
 export async function runScanCommand(asked: ScanConfig): Promise<number> {
   const err: TextWriter = (t) => void process.stderr.write(t);
   const commandLine = process.argv.slice(2).join(' ');
+  // Payload files are read here, as -iL files are, before anything is opened: a bad file
+  // fails the scan at once; the engine gets their entries as data.
+  const udpPayloads = await loadUdpPayloadFiles(asked);
   const stores = await openStoreSinks(asked, commandLine, Date.now());
   const resumed = stores.length === 0 ? asked : resumeFromRow(asked, stores[0]!.store.where, stores[0]!.row, err);
   if (resumed === undefined) {
@@ -206,6 +210,7 @@ export async function runScanCommand(asked: ScanConfig): Promise<number> {
   try {
     const engine: typeof import('../engine/scan.js') = await import('../engine/scan.js');
     code = await engine.runScan(config, {
+      udpPayloads,
       sink: (start) => {
         const sinks: RecordSink[] = [...stores];
         if (withFiles) sinks.unshift(OutputSink.open(fileConfig, start, commandLine, err));

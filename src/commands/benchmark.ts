@@ -34,10 +34,11 @@ import { topPorts, PORT_UDP_BASE } from '../target/ports.js';
 import { Decoded, decodeFrame } from '../wire/decode.js';
 import { TcpFlags } from '../wire/tcp.js';
 import { CookieKey, cookie4, cookie6 } from '../crypto/cookie.js';
-import { ProbeSet4, ProbeSet6 } from '../engine/template.js';
-import { classify, classifyContext, Verdict } from '../engine/receive.js';
+import { ProbeSet4, ProbeSet6 } from '../probes/probe-set.js';
+import { classify, classifyContext } from '../probes/classify.js';
+import { Verdict } from '../probes/reply.js';
 import { ScanControl, STEP_DONE, Transmitter, type TransmitSetup } from '../engine/transmit.js';
-import { UdpPayloadTable } from '../engine/udp-payloads.js';
+import { UdpPayloadTable } from '../probes/udp-payloads.js';
 import { TIDESCAN_VERSION } from '../engine/version.js';
 import { reprTcp4 } from './selftest/fixtures.js';
 import { writeLineSync } from './fd-writer.js';
@@ -246,9 +247,7 @@ function classifyItem(): (n: number) => number {
   const v = new Verdict();
   // The context a scan of 198.18.0.0/15 port 80 builds: the SYN-ACK passes every check.
   const ctx = classifyContext({
-    seed: SEED, src4: { begin: SRC_IP, end: SRC_IP }, src6: undefined, srcPort: { begin: SRC_PORT, end: SRC_PORT },
-    srcMac: MAC_US, routerMac4: MAC_ROUTER, routerMac6: new Uint8Array(6), vlan: undefined, ttl: 255,
-    answer4: false, answer6: false, noreset: false, arpscan: false,
+    src4: { begin: SRC_IP, end: SRC_IP }, src6: undefined, srcPort: { begin: SRC_PORT, end: SRC_PORT }, arpscan: false,
     targets4: [{ begin: DST_BASE, end: DST_BASE + DST_COUNT - 1 }], targets6: [], ports: [{ begin: 80, end: 80 }],
   });
   return (n) => {

@@ -19,11 +19,10 @@ import { BannerCollector, BannerSession } from '../banners/session.js';
 import type { AppName, Conversation, TargetInfo } from '../banners/module.js';
 import type { Decoded } from '../wire/decode.js';
 import { TcpFlags, TcpOptionKind, findTcpOption } from '../wire/tcp.js';
-import { getU16 } from '../wire/bytes.js';
-import { formatIpv4 } from '../wire/bytes.js';
+import { getU16, formatIpv4 } from '../wire/bytes.js';
 import { formatIPv6Words } from '../target/ipv6.js';
 import { cookie4, cookie6, type CookieKey } from '../crypto/cookie.js';
-import type { TcpTemplate4, TcpTemplate6 } from './template.js';
+import type { TcpTemplate4, TcpTemplate6 } from '../probes/tcp-syn.js';
 import { rawUdpBanner, udpBanner, type UdpBanner } from '../banners/udp.js';
 
 /** What a reconnect needs: the SYN cookie key, SYN templates and our source ports. */

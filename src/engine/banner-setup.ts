@@ -2,7 +2,7 @@
  * The banner part of a receive worker's set-up, from the scan's options (reference
  * masscan-compat.md §1.6, §9.1).
  */
-import { tcpOptionsFor } from './template.js';
+import { tcpOptionsFor } from '../probes/tcp-syn.js';
 import type { ScanConfig } from '../core/config.js';
 import type { BannerConfig } from '../banners/registry.js';
 import type { BannerSetup } from './banner-engine.js';

@@ -115,14 +115,14 @@ abstract class SpscBase {
   }
 }
 
-/** Default words per record: see `R` for the suggested layout. */
+/** Default words per record: see `RecordWord` for the suggested layout. */
 export const RECORD_WORDS = 16;
 
 /**
  * A suggested layout of a 16-word status/event record (the orchestration code owns the
  * meaning; these names keep producer and consumer agreed).
  */
-export const R = {
+export const RecordWord = {
   KIND: 0, // what the record is (status, banner chunk, counter, log line id...)
   TIME: 1, // unix seconds
   VERSION: 2, // 4 or 6

@@ -13,24 +13,10 @@ import { isScanError } from '../error.js';
 import { buildReceiver, receiveDebugLines, type Receiver, type ReceiveSetup } from './receive.js';
 import type { BannerFound } from './banner-engine.js';
 import { FrameRing, RecordRing } from './ring.js';
-import { RF, ScanControl } from './transmit.js';
+import { RxCounter, RxState, ScanControl } from './transmit.js';
 import { solicitedNodeAddress } from '../link/responder.js';
 import { PacketTracer } from './trace.js';
 
-/**
- * The receive worker's state word (ScanControl.rxState()): the main thread sends no probe
- * before RECEIVING (replies could be lost), and reads STOPPED or FAILED after shutdown.
- */
-export const RxState = {
-  /** Spawned; the receive ring is not open yet. */
-  STARTING: 0,
-  /** The ring is open and frames are being decoded. */
-  RECEIVING: 1,
-  /** Shut down cleanly: the last records and counters are published. */
-  STOPPED: 2,
-  /** Failed; an { type: 'error' } message says why. */
-  FAILED: 3,
-} as const;
 
 export interface RxWorkerData {
   readonly setup: ReceiveSetup;
@@ -71,17 +57,17 @@ function runTcpdump(args: readonly string[]): { status: number | null; stdout: s
 /** Copy a receiver's counters into the control block. */
 export function publishRx(ctl: ScanControl, r: Receiver, kernelDrops: number, a = 0): void {
   const c = r.counters;
-  ctl.setRx(RF.FRAMES, c.frames, a);
-  ctl.setRx(RF.VALID, c.valid, a);
-  ctl.setRx(RF.RECORDS, c.records, a);
-  ctl.setRx(RF.FOUND, c.found, a);
-  ctl.setRx(RF.DUPLICATES, c.duplicates, a);
-  ctl.setRx(RF.RECORD_DROPS, c.recordDrops, a);
-  ctl.setRx(RF.FRAME_DROPS, c.frameDrops, a);
-  ctl.setRx(RF.KERNEL_DROPS, kernelDrops, a);
-  ctl.setRx(RF.RST, c.rstQueued, a);
-  ctl.setRx(RF.ANSWERS, c.answersQueued, a);
-  ctl.setRx(RF.UNDECODABLE, c.undecodable, a);
+  ctl.setRxCounter(RxCounter.FRAMES, c.frames, a);
+  ctl.setRxCounter(RxCounter.VALID, c.valid, a);
+  ctl.setRxCounter(RxCounter.RECORDS, c.records, a);
+  ctl.setRxCounter(RxCounter.FOUND, c.found, a);
+  ctl.setRxCounter(RxCounter.DUPLICATES, c.duplicates, a);
+  ctl.setRxCounter(RxCounter.RECORD_DROPS, c.recordDrops, a);
+  ctl.setRxCounter(RxCounter.FRAME_DROPS, c.frameDrops, a);
+  ctl.setRxCounter(RxCounter.KERNEL_DROPS, kernelDrops, a);
+  ctl.setRxCounter(RxCounter.RST, c.rstQueued, a);
+  ctl.setRxCounter(RxCounter.ANSWERS, c.answersQueued, a);
+  ctl.setRxCounter(RxCounter.UNDECODABLE, c.undecodable, a);
 }
 
 async function main(): Promise<void> {

@@ -25,8 +25,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { loadUdpPayloadFiles } from './payload-files.js';
-import { ntpProbeEntry, type UdpPayloadEntry } from './udp-payloads.js';
+import { ntpProbeEntry, type UdpPayloadEntry } from '../probes/udp-payloads.js';
 import { TxMode, describeDecision, type ArbiterDecision } from './tx-arbiter.js';
 import type { RxChannel, TxChannel } from '../adapter/adapter.js';
 import type { ScanConfig } from '../core/config.js';
@@ -40,23 +39,30 @@ import { wordsToIPv6 } from '../target/ipv6.js';
 import { formatMac } from '../wire/bytes.js';
 import { ICMP_ECHO_PORT } from '../crypto/cookie.js';
 import { isStopNow, type RecordSink, type ScanEvent, type ScanKind, type ScanListener, type ScanStart, type ScanStopSignals } from './sink.js';
-import { buildReceiver, RecStatus, type ReceiveSetup } from './receive.js';
+import { buildReceiver, type ReceiveSetup } from './receive.js';
+import { RecStatus } from '../probes/reply.js';
 import { resolveLinks, type ResolveDeps, type ResolvedLink } from '../link/resolve.js';
-import { FrameRing, R, RecordRing } from './ring.js';
+import { FrameRing, RecordWord, RecordRing } from './ring.js';
 import { MovingRate, percentDone } from './status.js';
 import {
-  Cmd, MAX_RX, MAX_TX_WORKERS, RF, ScanControl, STEP_DONE, Transmitter, WF, WState,
+  Cmd, MAX_RX, MAX_TX_WORKERS, RxCounter, RxState, ScanControl, STEP_DONE, Transmitter, TxCounter, WState,
   planFromRanges, plannedProbes, type TransmitSetup,
 } from './transmit.js';
 import { publishRx, type RxWorkerData } from './rx-worker.js';
 import type { TxOpen, TxWorkerData } from './tx-worker.js';
-import { templateSetup } from './template.js';
+import { templateSetup } from '../probes/tcp-syn.js';
 
 /** Who receives a scan's records and events, and how it is stopped (sink.ts). */
 export interface ScanOptions extends ScanStopSignals {
   /** The sink, or a factory called once the link is resolved (so no file is made for a scan that cannot start). */
   readonly sink: RecordSink | ((start: ScanStart) => RecordSink);
   readonly onEvent?: ScanListener | undefined;
+  /**
+   * The entries of --nmap-payloads / --pcap-payloads, read by the caller (cli/payload-files.ts
+   * `loadUdpPayloadFiles`, as -iL files are read in cli). A config naming such a file without
+   * them is refused: the engine reads no files of its own.
+   */
+  readonly udpPayloads?: readonly UdpPayloadEntry[] | undefined;
 }
 
 /** Everything of the outside world a scan uses; `defaultEnv()` is the real one. */
@@ -177,21 +183,21 @@ function statusWord(s: number): PortStatus {
 
 /** A record of the record ring -> the StatusRecord output formats take. */
 export function recordFromRing(w: Uint32Array, o: number): StatusRecord {
-  const ip: IpAddress = w[o + R.VERSION] === 6
-    ? { version: 6, v6: wordsToIPv6(w, o + R.IP0) }
-    : { version: 4, v4: w[o + R.IP0] >>> 0 };
+  const ip: IpAddress = w[o + RecordWord.VERSION] === 6
+    ? { version: 6, v6: wordsToIPv6(w, o + RecordWord.IP0) }
+    : { version: 4, v4: w[o + RecordWord.IP0] >>> 0 };
   const base = {
     kind: 'status' as const,
-    timestamp: w[o + R.TIME],
+    timestamp: w[o + RecordWord.TIME],
     ip,
-    ipProto: w[o + R.PROTO],
-    port: w[o + R.PORT],
-    status: statusWord(w[o + R.STATUS]),
-    reason: w[o + R.REASON],
-    ttl: w[o + R.TTL],
+    ipProto: w[o + RecordWord.PROTO],
+    port: w[o + RecordWord.PORT],
+    status: statusWord(w[o + RecordWord.STATUS]),
+    reason: w[o + RecordWord.REASON],
+    ttl: w[o + RecordWord.TTL],
   };
-  if (w[o + R.AUX0] === 1) {
-    const hi = w[o + R.MAC_HI], lo = w[o + R.MAC_LO];
+  if (w[o + RecordWord.AUX0] === 1) {
+    const hi = w[o + RecordWord.MAC_HI], lo = w[o + RecordWord.MAC_LO];
     const mac = new Uint8Array([hi >>> 8, hi & 0xff, lo >>> 24, (lo >>> 16) & 0xff, (lo >>> 8) & 0xff, lo & 0xff]);
     return { ...base, mac: formatMac(mac) };
   }
@@ -228,14 +234,14 @@ export async function runScanWith(config: ScanConfig, options: ScanOptions, env:
   const need6 = plan.count6 > 0;
   if (!(config.rate > 0)) throw new ScanError('ERR_BAD_RATE', `rate=${config.rate}: expected a rate above 0 packets/second`);
 
-  // UDP payload files are read before anything starts, so a bad file fails the scan at once.
+  // UDP payload files were read by the caller (options.udpPayloads), before anything started.
   // --ntp-probe other than the default goes first: a file's entry for 123 still wins.
+  if ((config.nmapPayloads !== undefined || config.pcapPayloads !== undefined) && options.udpPayloads === undefined) {
+    throw new ScanError('ERR_BAD_OPTION', 'payload files (--nmap-payloads/--pcap-payloads) must be read by the caller: pass ScanOptions.udpPayloads');
+  }
   const udpPayloads = [
     ...(config.ntpProbe !== 'client' ? [ntpProbeEntry(config.ntpProbe)] : []),
-    ...await loadUdpPayloadFiles({
-      nmapPayloads: config.nmapPayloads,
-      pcapPayloads: config.pcapPayloads,
-    }),
+    ...(options.udpPayloads ?? []),
   ];
 
   // --- links: one per adapter (adapter[n]) ---
@@ -454,8 +460,8 @@ class ScanRun {
     await this.shutdown();
     this.drainRecords();
     this.emit({
-      type: 'end', sent: this.counters().probes, replies: this.ctl.rx(RF.VALID), found: this.ctl.rx(RF.FOUND),
-      kernelDrops: this.ctl.rx(RF.KERNEL_DROPS), recordDrops: this.ctl.rx(RF.RECORD_DROPS),
+      type: 'end', sent: this.counters().probes, replies: this.ctl.rxCounter(RxCounter.VALID), found: this.ctl.rxCounter(RxCounter.FOUND),
+      kernelDrops: this.ctl.rxCounter(RxCounter.KERNEL_DROPS), recordDrops: this.ctl.rxCounter(RxCounter.RECORD_DROPS),
     });
     if (this.failure !== undefined) throw this.failure;
     return 0;
@@ -523,7 +529,7 @@ class ScanRun {
     // Probes go out only once replies can be received, on every adapter.
     const deadline = this.env.nowMs() + 10_000;
     for (const a of receiving) {
-      while (this.ctl.rxState(a) === 0 && this.failure === undefined) {
+      while (this.ctl.rxState(a) === RxState.STARTING && this.failure === undefined) {
         if (this.env.nowMs() > deadline) throw new ScanError('ERR_ADAPTER', `${this.links[a]!.ifname}: the receive ring did not open within 10 s`);
         await sleep(5);
       }
@@ -647,7 +653,7 @@ class ScanRun {
       if (ok) {
         // Every worker is at a batch boundary: stop exactly at the furthest frontier.
         let s = 0;
-        for (const h of this.handles) s = Math.max(s, this.ctl.w(h.thread, WF.FRONTIER));
+        for (const h of this.handles) s = Math.max(s, this.ctl.txCounter(h.thread, TxCounter.FRONTIER));
         this.stopAt = s;
         this.ctl.setStopAt(s);
         this.ctl.setCmd(Cmd.DRAIN);
@@ -680,7 +686,7 @@ class ScanRun {
     if (this.pausedWritten) return;
     let idx: number;
     if (!aborted && Number.isFinite(this.stopAt)) idx = this.stopAt;
-    else idx = pauseIndex(this.handles.map((h) => this.ctl.w(h.thread, WF.PROGRESS)));
+    else idx = pauseIndex(this.handles.map((h) => this.ctl.txCounter(h.thread, TxCounter.PROGRESS)));
     if (idx >= this.sliceEnd) return;
     this.pausedWritten = true;
     this.emit({ type: 'paused', resumeIndex: idx });
@@ -689,8 +695,8 @@ class ScanRun {
   private counters(): { probes: number; frames: number } {
     let probes = 0, frames = 0;
     for (const h of this.handles) {
-      probes += this.ctl.w(h.thread, WF.PROBES);
-      frames += this.ctl.w(h.thread, WF.FRAMES);
+      probes += this.ctl.txCounter(h.thread, TxCounter.PROBES);
+      frames += this.ctl.txCounter(h.thread, TxCounter.FRAMES);
     }
     return { probes, frames };
   }
@@ -700,7 +706,7 @@ class ScanRun {
     const sec = now / 1000;
     this.rate.sample(sec, probes + frames);
     this.probeRate.sample(sec, probes);
-    this.ackRate.sample(sec, this.ctl.rx(RF.VALID));
+    this.ackRate.sample(sec, this.ctl.rxCounter(RxCounter.VALID));
     const waiting = this.phase === 'waiting';
     this.emit({
       type: 'progress',
@@ -710,11 +716,11 @@ class ScanRun {
         etaSeconds: this.probeRate.eta(probes, this.totalProbes, this.config.rate),
         sent: probes,
         total: this.totalProbes,
-        replies: this.ctl.rx(RF.VALID),
-        found: this.ctl.rx(RF.FOUND),
-        kernelDrops: this.ctl.rx(RF.KERNEL_DROPS),
-        recordDrops: this.ctl.rx(RF.RECORD_DROPS),
-        resumeIndex: pauseIndex(this.handles.map((h) => this.ctl.w(h.thread, WF.PROGRESS))),
+        replies: this.ctl.rxCounter(RxCounter.VALID),
+        found: this.ctl.rxCounter(RxCounter.FOUND),
+        kernelDrops: this.ctl.rxCounter(RxCounter.KERNEL_DROPS),
+        recordDrops: this.ctl.rxCounter(RxCounter.RECORD_DROPS),
+        resumeIndex: pauseIndex(this.handles.map((h) => this.ctl.txCounter(h.thread, TxCounter.PROGRESS))),
         waitLeftSeconds: waiting ? Math.max(0, Math.ceil((this.waitUntil - now) / 1000)) : undefined,
         infinite: this.config.infinite ? { synps: this.probeRate.rate(), ackps: this.ackRate.rate() } : undefined,
       },

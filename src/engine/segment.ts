@@ -13,7 +13,7 @@ import { IpProtocol } from '../wire/ip.js';
 import { IPV4_HEADER_LEN, Ipv4Field, Ipv4Flags } from '../wire/ipv4.js';
 import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
 import { TCP_HEADER_LEN, TcpField } from '../wire/tcp.js';
-import { emitLink, linkHeaderLen, type LinkOptions } from './template.js';
+import { emitLink, linkHeaderLen, type LinkOptions } from '../probes/frame.js';
 
 /** Ethernet's minimum frame without the FCS (the NIC adds it). */
 const MIN_FRAME = 60;

@@ -47,9 +47,11 @@ import { indexSlice, sliceLength, type IndexSlice } from '../target/shard.js';
 import { CookieKey } from '../crypto/cookie.js';
 import type { FrameRing } from './ring.js';
 import { SourceChooser } from '../link/source.js';
-import { DEFAULT_TEMPLATE, ProbeSet4, ProbeSet6, ipv6Bytes, synPayload, type TemplateSetup } from './template.js';
+import { DEFAULT_TEMPLATE, synPayload, type TemplateSetup } from '../probes/tcp-syn.js';
+import { ProbeSet4, ProbeSet6 } from '../probes/probe-set.js';
+import { ipv6Bytes } from '../probes/frame.js';
 import { Throttle } from './throttle.js';
-import { buildPayloadTable, type UdpPayloadEntry } from './udp-payloads.js';
+import { buildPayloadTable, type UdpPayloadEntry } from '../probes/udp-payloads.js';
 import { TxArbiter, TxMode, type ArbiterDecision, type TxArbiterSetting } from './tx-arbiter.js';
 
 // ---------------------------------------------------------------------------------------
@@ -79,17 +81,32 @@ const INT_WORDS = I_WSTATE + MAX_TX_WORKERS;
 const F_BASE_BYTES = 1024;
 const F_STOP_AT = 0;
 const F_WORKER = 8;
-/** Float64 slots per transmit worker. */
-export const WF = { PROGRESS: 0, FRONTIER: 1, PROBES: 2, FRAMES: 3, DROPPED: 4, BATCHES: 5, TOTAL: 6, PASS: 7 } as const;
+/** Float64 slots per transmit worker: its counters (ScanControl.txCounter). */
+export const TxCounter = { PROGRESS: 0, FRONTIER: 1, PROBES: 2, FRAMES: 3, DROPPED: 4, BATCHES: 5, TOTAL: 6, PASS: 7 } as const;
 const WF_SLOTS = 8;
 const F_RX = F_WORKER + MAX_TX_WORKERS * WF_SLOTS;
-/** Float64 slots of the receive worker. */
-export const RF = {
+/** Float64 slots of a receive worker: its counters (ScanControl.rxCounter). */
+export const RxCounter = {
   FRAMES: 0, VALID: 1, RECORDS: 2, FOUND: 3, DUPLICATES: 4, RECORD_DROPS: 5, FRAME_DROPS: 6,
   KERNEL_DROPS: 7, RST: 8, ANSWERS: 9, UNDECODABLE: 10,
 } as const;
 const RF_SLOTS = 16;
 const F_WORDS = F_RX + MAX_RX * RF_SLOTS;
+
+/**
+ * The receive worker's state word (ScanControl.rxState()): the main thread sends no probe
+ * before RECEIVING (replies could be lost), and reads STOPPED or FAILED after shutdown.
+ */
+export const RxState = {
+  /** Spawned; the receive ring is not open yet. */
+  STARTING: 0,
+  /** The ring is open and frames are being decoded. */
+  RECEIVING: 1,
+  /** Shut down cleanly: the last records and counters are published. */
+  STOPPED: 2,
+  /** Failed; an { type: 'error' } message says why. */
+  FAILED: 3,
+} as const;
 
 /**
  * Shared scan state in one SharedArrayBuffer. Commands and states are Int32 words accessed
@@ -183,23 +200,24 @@ export class ScanControl {
   setRxState(s: number, a = 0): void {
     Atomics.store(this.i32, I_RX_STATE + a, s);
   }
-  w(t: number, field: number): number {
+  /** Transmit worker t's counter `field` (TxCounter). */
+  txCounter(t: number, field: number): number {
     return this.f64[F_WORKER + t * WF_SLOTS + field];
   }
-  setW(t: number, field: number, v: number): void {
+  setTxCounter(t: number, field: number, v: number): void {
     this.f64[F_WORKER + t * WF_SLOTS + field] = v;
   }
   /** A receive counter, summed over the receive workers (adapters). */
-  rx(field: number): number {
+  rxCounter(field: number): number {
     let sum = 0;
     for (let a = 0; a < MAX_RX; a++) sum += this.f64[F_RX + a * RF_SLOTS + field];
     return sum;
   }
   /** Receive worker `a`'s own counter. */
-  rxOf(field: number, a: number): number {
+  rxCounterOf(field: number, a: number): number {
     return this.f64[F_RX + a * RF_SLOTS + field];
   }
-  setRx(field: number, v: number, a = 0): void {
+  setRxCounter(field: number, v: number, a = 0): void {
     this.f64[F_RX + a * RF_SLOTS + field] = v;
   }
 }
@@ -415,7 +433,7 @@ export class Transmitter {
     this.winStart = this.slice.start;
     this.winEnd = this.windowEnd(this.winStart);
     this.pos = this.slice.start;
-    ctl.setW(this.thread, WF.TOTAL, plannedProbes(this.slice, this.retries));
+    ctl.setTxCounter(this.thread, TxCounter.TOTAL, plannedProbes(this.slice, this.retries));
     this.publish();
   }
 
@@ -448,13 +466,13 @@ export class Transmitter {
     const c = this.ctl, t = this.thread;
     // Frames built but not sent (SERIAL mode) must not count as done: a paused.conf written on
     // an abort resumes from PROGRESS. The last value, from before they were built, is safe.
-    if (this.pending === 0) c.setW(t, WF.PROGRESS, this.progress());
-    c.setW(t, WF.FRONTIER, this.frontier());
-    c.setW(t, WF.PROBES, this.probes);
-    c.setW(t, WF.FRAMES, this.framesSent);
-    c.setW(t, WF.DROPPED, this.dropped);
-    c.setW(t, WF.BATCHES, this.batches);
-    c.setW(t, WF.PASS, this.repeat);
+    if (this.pending === 0) c.setTxCounter(t, TxCounter.PROGRESS, this.progress());
+    c.setTxCounter(t, TxCounter.FRONTIER, this.frontier());
+    c.setTxCounter(t, TxCounter.PROBES, this.probes);
+    c.setTxCounter(t, TxCounter.FRAMES, this.framesSent);
+    c.setTxCounter(t, TxCounter.DROPPED, this.dropped);
+    c.setTxCounter(t, TxCounter.BATCHES, this.batches);
+    c.setTxCounter(t, TxCounter.PASS, this.repeat);
   }
 
   /** Lower the end of the slice to `stopAt` (DRAIN): nothing at or above it is sent. */
@@ -547,16 +565,16 @@ export class Transmitter {
 
   private totalProbes(): number {
     let sum = 0;
-    for (let t = 0; t < this.threads; t++) sum += t === this.thread ? this.probes : this.ctl.w(t, WF.PROBES);
+    for (let t = 0; t < this.threads; t++) sum += t === this.thread ? this.probes : this.ctl.txCounter(t, TxCounter.PROBES);
     return sum;
   }
 
   private finish(): void {
     if (!this.finished) {
       // PROGRESS/FRONTIER stay where the loop is when aborted (resume from the minimum).
-      this.ctl.setW(this.thread, WF.PROGRESS, this.progress());
-      this.ctl.setW(this.thread, WF.FRONTIER, this.frontier());
-      this.ctl.setW(this.thread, WF.PROBES, this.probes);
+      this.ctl.setTxCounter(this.thread, TxCounter.PROGRESS, this.progress());
+      this.ctl.setTxCounter(this.thread, TxCounter.FRONTIER, this.frontier());
+      this.ctl.setTxCounter(this.thread, TxCounter.PROBES, this.probes);
       this.aborted = true;
       this.finished = true;
       this.ctl.setWorkerState(this.thread, WState.DONE);
@@ -724,7 +742,7 @@ export class Transmitter {
       this.slotFam.fill(0);
     }
     this.framesSent += total;
-    this.ctl.setW(this.thread, WF.FRAMES, this.framesSent);
+    this.ctl.setTxCounter(this.thread, TxCounter.FRAMES, this.framesSent);
     return total;
   }
 }

@@ -38,6 +38,10 @@ export const Icmpv6Field = {
   RA_LIFETIME: 6,
   RA_REACHABLE: 8,
   RA_RETRANS: 12,
+  /** Parameter problem: where in the invoking packet the error lies (RFC 4443 §3.4). */
+  POINTER: 4,
+  /** Error messages: the invoking packet, quoted (RFC 4443 §2.4 (c)). */
+  INVOKING: 8,
 } as const;
 
 export const Icmpv6Type = {

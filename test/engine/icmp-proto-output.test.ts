@@ -16,8 +16,8 @@ import { ServiceTable } from '../../src/output/services.js';
 import type { ScanMeta } from '../../src/output/format.js';
 import type { StatusRecord } from '../../src/core/record.js';
 import { recordFromRing } from '../../src/engine/scan.js';
-import { RecordRing, R } from '../../src/engine/ring.js';
-import { RecStatus, OPROTO_PORT_BASE, ICMP_TIMESTAMP_PORT } from '../../src/engine/receive.js';
+import { RecordRing, RecordWord } from '../../src/engine/ring.js';
+import { RecStatus, OPROTO_PORT_BASE, ICMP_TIMESTAMP_PORT } from '../../src/probes/reply.js';
 import { options, testIo, tmpDir, rmDir, xmlValid, jqValid, requireTool, ourReadscan } from '../output/helpers.js';
 
 const TS = 1700000000;
@@ -39,9 +39,9 @@ function engineRecords(): StatusRecord[] {
     const o = ring.reserve();
     const w = ring.data;
     w.fill(0, o, o + ring.words);
-    w[o + R.KIND] = 1; w[o + R.TIME] = TS; w[o + R.VERSION] = version;
-    w[o + R.IP0] = ip[0]!; w[o + R.IP1] = ip[1] ?? 0; w[o + R.IP2] = ip[2] ?? 0; w[o + R.IP3] = ip[3] ?? 0;
-    w[o + R.PROTO] = proto; w[o + R.PORT] = port; w[o + R.STATUS] = status; w[o + R.TTL] = ttl;
+    w[o + RecordWord.KIND] = 1; w[o + RecordWord.TIME] = TS; w[o + RecordWord.VERSION] = version;
+    w[o + RecordWord.IP0] = ip[0]!; w[o + RecordWord.IP1] = ip[1] ?? 0; w[o + RecordWord.IP2] = ip[2] ?? 0; w[o + RecordWord.IP3] = ip[3] ?? 0;
+    w[o + RecordWord.PROTO] = proto; w[o + RecordWord.PORT] = port; w[o + RecordWord.STATUS] = status; w[o + RecordWord.TTL] = ttl;
   };
   put(4, [0xc6120005], 1, 1, RecStatus.OPEN, 64); // timestamp reply
   put(4, [0xc6120005], 47, 47, RecStatus.CLOSED, 64); // GRE: protocol unreachable

@@ -16,11 +16,11 @@ import { pausedConfText } from '../../src/cli/echo.js';
 import type { ScanConfig } from '../../src/core/config.js';
 import { recordFromRing, runScanWith, type ScanEnv } from '../../src/engine/scan.js';
 import { OutputSink, SignalStop, consoleListener, type SignalSource } from '../../src/cli/run-scan.js';
-import { R } from '../../src/engine/ring.js';
+import { RecordWord } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
-import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions } from './scan-sim.js';
-import { SIM_IO, simConfig, simLink } from './scan-sim.js';
+import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions, SIM_IO, simConfig, simLink } from './scan-sim.js';
+import { loadUdpPayloadFiles } from '../../src/cli/payload-files.js';
 
 const io = SIM_IO;
 
@@ -105,6 +105,8 @@ async function runSim(
   let code: number;
   try {
     code = await runScanWith(scanCfg, {
+      // Payload files are read by the caller, as cli/run-scan.ts does.
+      udpPayloads: await loadUdpPayloadFiles(scanCfg),
       sink: (start) => OutputSink.open(scanCfg, start, 'test', err),
       onEvent: (e) => { if (e.type === 'start') stop.attach(); print(e); },
       signal: stop.stop.signal,
@@ -314,12 +316,12 @@ test('--nmap-payloads and --pcap-payloads payloads go out over the built-ins; a 
 
 test('recordFromRing: an ARP record carries its MAC as lower-case aa:bb:cc:dd:ee:ff; others have none', () => {
   const w = new Uint32Array(16);
-  w[R.KIND] = 1; w[R.TIME] = 1700000000; w[R.VERSION] = 4; w[R.IP0] = 0x0a000007;
-  w[R.STATUS] = 3; w[R.MAC_HI] = 0x02ab; w[R.MAC_LO] = 0x0c0d0ef0; w[R.AUX0] = 1;
+  w[RecordWord.KIND] = 1; w[RecordWord.TIME] = 1700000000; w[RecordWord.VERSION] = 4; w[RecordWord.IP0] = 0x0a000007;
+  w[RecordWord.STATUS] = 3; w[RecordWord.MAC_HI] = 0x02ab; w[RecordWord.MAC_LO] = 0x0c0d0ef0; w[RecordWord.AUX0] = 1;
   assert.deepEqual(recordFromRing(w, 0), {
     kind: 'status', timestamp: 1700000000, ip: { version: 4, v4: 0x0a000007 }, ipProto: 0, port: 0,
     status: 'up', reason: 0, ttl: 0, mac: '02:ab:0c:0d:0e:f0',
   });
-  w[R.AUX0] = 0;
+  w[RecordWord.AUX0] = 0;
   assert.equal('mac' in recordFromRing(w, 0), false);
 });

@@ -11,8 +11,7 @@ import { runScanWith, type ScanEnv } from '../../src/engine/scan.js';
 import { CollectingSink, ScanStopController, isStopNow, type ScanEvent, type ScanStopSignals } from '../../src/engine/sink.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
 import type { ScanRecord } from '../../src/core/record.js';
-import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4 } from './scan-sim.js';
-import { SIM_IO, simConfig, simLink } from './scan-sim.js';
+import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, SIM_IO, simConfig, simLink } from './scan-sim.js';
 
 const io = SIM_IO;
 

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { gcsDuring } from './gc-count.js';
 import { createMemoryLink } from '../../src/adapter/memory.js';
 import {
-  Cmd, ScanControl, STEP_DONE, Transmitter, WF, WState, planFromRanges, windowSize, type TransmitSetup,
+  Cmd, ScanControl, STEP_DONE, Transmitter, TxCounter, WState, planFromRanges, windowSize, type TransmitSetup,
 } from '../../src/engine/transmit.js';
 import { CookieKey } from '../../src/crypto/cookie.js';
 import { TxMode } from '../../src/engine/tx-arbiter.js';
-import { ProbeSet4 } from '../../src/engine/template.js';
+import { ProbeSet4 } from '../../src/probes/probe-set.js';
 import { FrameRing } from '../../src/engine/ring.js';
 import { Blackrock } from '../../src/target/blackrock.js';
 import { Picker, Target } from '../../src/target/picker.js';
@@ -58,8 +58,8 @@ test('every probe sent is the template-built frame of shuffle(i), in -sL order',
     const n = set.fill(buf, 0, 0, SRC, tg.ip4, tg.port, 40000);
     assert.equal(hex(sent[i]), hex(buf.subarray(0, n)), `probe ${i}`);
   }
-  assert.equal(ctl.w(0, WF.PROBES), plan.range);
-  assert.equal(ctl.w(0, WF.PROGRESS), plan.range);
+  assert.equal(ctl.txCounter(0, TxCounter.PROBES), plan.range);
+  assert.equal(ctl.txCounter(0, TxCounter.PROGRESS), plan.range);
   assert.equal(ctl.workerState(0), WState.DONE);
 });
 
@@ -140,7 +140,7 @@ test('pause then drain to the furthest frontier sends exactly the indices below 
     for (const tr of clockTrs) tr.step();
     for (let t = 0; t < threads; t++) assert.equal(ctl.workerState(t), WState.PAUSED);
     let S = 0;
-    for (let t = 0; t < threads; t++) S = Math.max(S, ctl.w(t, WF.FRONTIER));
+    for (let t = 0; t < threads; t++) S = Math.max(S, ctl.txCounter(t, TxCounter.FRONTIER));
     ctl.setStopAt(S);
     ctl.setCmd(Cmd.DRAIN);
     for (let guard = 0; guard < 10_000; guard++) {
@@ -199,12 +199,12 @@ test('serial send mode: builds in chunks while the lock is held elsewhere, then 
   t.step();
   assert.equal(link.sent.length, 0, 'nothing sent while the lock is held');
   assert.equal(t.probes, 32, 'two quarter-batch chunks built');
-  assert.equal(ctl.w(0, WF.PROGRESS), 0, 'built, unsent probes are not published as done (an abort resumes from here)');
+  assert.equal(ctl.txCounter(0, TxCounter.PROGRESS), 0, 'built, unsent probes are not published as done (an abort resumes from here)');
   ctl.unlockTx();
   t.step();
   assert.equal(link.sent.length, 48, 'the chunks go out together once the lock is free');
   assert.equal(t.batches, 1);
-  assert.equal(ctl.w(0, WF.PROGRESS), 48);
+  assert.equal(ctl.txCounter(0, TxCounter.PROGRESS), 48);
   // PAUSE flushes what was built: progress never counts a probe that is not on the wire.
   assert.ok(ctl.tryLockTx());
   t.step();
@@ -213,7 +213,7 @@ test('serial send mode: builds in chunks while the lock is held elsewhere, then 
   ctl.setCmd(Cmd.PAUSE);
   t.step();
   assert.equal(link.sent.length, t.probes);
-  assert.equal(ctl.w(0, WF.PROGRESS), t.probes);
+  assert.equal(ctl.txCounter(0, TxCounter.PROGRESS), t.probes);
 });
 
 test('serial and parallel send modes put the same probes on the wire', () => {

@@ -32,7 +32,7 @@ import { startNginx, startSshd, type NginxServer, type SshdServer } from './serv
 import { startServers2, type Servers2 } from './servers2.js';
 import { startDnsmasq, startMariadb, startSamba, startXrdp, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
 import { describeRun, linkArgs, runMasscan, runTidescan } from './harness.js';
-import { BUILTIN_UDP_PAYLOADS, NTP_PROBES } from '../../src/engine/udp-payloads.js';
+import { BUILTIN_UDP_PAYLOADS, NTP_PROBES } from '../../src/probes/udp-payloads.js';
 
 const LIFE_MS = 400_000;
 const DNS_IP = '198.18.5.53';

@@ -17,7 +17,7 @@
  *   (44: parameter problem code 0 about the fragment header, not about the protocol) -> nothing.
  * - TCP 6, UDP 17, IGMP 2 (IPv4) with no payload: dropped silently -> nothing.
  * - SCTP 132 and 0: protocol unreachable, but those numbers mean SCTP and ARP in a record,
- *   so tidescan reports no O: record for them (receive.ts): expectedRecords applies that rule.
+ *   so tidescan reports no O: record for them (probes/ip-proto.ts): expectedRecords applies that rule.
  *
  * masscan 1.3.2 (checked here, in the same lab): it sends the timestamp requests with the
  * cookie in id:seq (identical ICMP bytes for the same --seed) but reports no reply (its ICMP

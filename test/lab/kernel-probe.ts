@@ -6,7 +6,7 @@
  * no test carries a list of which IP protocols this kernel build handles (that list changes
  * with the kernel: PIM, 103, went from "dropped" to "protocol unreachable" once).
  *
- * The probes have the shapes of tidescan's (template.ts), because the answer can depend on
+ * The probes have the shapes of tidescan's (src/probes/), because the answer can depend on
  * the bytes (GRE's 4-byte header): a bare IPv4/IPv6 header of protocol n followed by
  * `oprotoPayloadLen(n)` zero bytes; ICMP(v6) echo requests; ICMP timestamp requests. Each
  * carries its own index (IPv4 identification / IPv6 flow label / ICMP sequence number), so
@@ -18,8 +18,7 @@
 import assert from 'node:assert/strict';
 import { LAB_ADDR, type Lab } from './lab.js';
 import { canonIp } from './scenario.js';
-import { oprotoPayloadLen } from '../../src/engine/template.js';
-import { oprotoReportable } from '../../src/engine/receive.js';
+import { oprotoPayloadLen, oprotoReportable } from '../../src/probes/ip-proto.js';
 
 /** One question: an echo request (`I:0`), a timestamp request (`I:1`, IPv4), or a bare header of protocol n (`O:n`). */
 export type KernelQuestion =
@@ -183,9 +182,10 @@ export async function askSinkKernel(lab: Lab, questions: readonly KernelQuestion
 
 /**
  * The `-oL` records (`status proto port ip`, as harness.parseList gives them) that a correct
- * tidescan scan gives for these answers: receive.ts's rules applied to what the kernel said.
+ * tidescan scan gives for these answers: the classifiers' rules (src/probes/) applied to what
+ * the kernel said.
  * - echo reply -> `open icmp 0`; timestamp reply (IPv4) -> `open icmp 1`;
- * - O:n, for a protocol that can be reported (receive.ts's oprotoReportable: not 0, 1, 6,
+ * - O:n, for a protocol that can be reported (probes/ip-proto.ts oprotoReportable: not 0, 1, 6,
  *   17, 58 or 132, whose numbers mean other things in a record):
  *   ICMP protocol unreachable (3/2), or ICMPv6 parameter problem "unrecognized next header"
  *   (4/1) pointing at the fixed header's next-header field (6) -> `closed err n`;

@@ -63,7 +63,7 @@ test('--tcp-mss/--tcp-wscale/--tcp-sackok/--tcp-tsecho/--data-length/--min-packe
     }
     assert.ok(syns.length >= 1);
     // The listener's SYN-ACK acks the SYN only, the closed port's RST acks the data too:
-    // both are ours (receive.ts), so both are reported.
+    // both are ours (probes/tcp-syn.ts classifyTcp), so both are reported.
     const l = await readList(out);
     assertExactly(l.records, new Set(['open tcp 8080 198.18.0.60', 'closed tcp 8081 198.18.0.60']), 'records');
   });

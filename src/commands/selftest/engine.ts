@@ -13,9 +13,12 @@ import { UdpPacket, emitUdp } from '../../wire/udp.js';
 import { Icmpv4Packet, emitIcmpv4 } from '../../wire/icmpv4.js';
 import { SipKey, sip16, sip40 } from '../../crypto/siphash.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6, tcpAckMatches4, cookieId16, cookieSnmp } from '../../crypto/cookie.js';
-import { ProbeSet4, ProbeSet6, TcpTemplate4, ipv6Bytes, ipv6Words } from '../../engine/template.js';
-import { classify, classifyContext, Verdict, RecStatus, RecordKind, type ClassifyContext } from '../../engine/receive.js';
-import { BUILTIN_UDP_PAYLOADS, UdpPayloadTable, buildPayloadTable, cookieFieldWidth, writePayloadCookie } from '../../engine/udp-payloads.js';
+import { ProbeSet4, ProbeSet6 } from '../../probes/probe-set.js';
+import { TcpTemplate4 } from '../../probes/tcp-syn.js';
+import { ipv6Bytes, ipv6Words } from '../../probes/frame.js';
+import { classify, classifyContext } from '../../probes/classify.js';
+import { Verdict, RecStatus, RecordKind, type ClassifyContext } from '../../probes/reply.js';
+import { BUILTIN_UDP_PAYLOADS, UdpPayloadTable, buildPayloadTable, cookieFieldWidth, writePayloadCookie } from '../../probes/udp-payloads.js';
 import { DedupTable } from '../../engine/dedup.js';
 import { Sink } from '../../output/sink.js';
 import { check, eq, eqBytes, Xorshift, type SelftestUnit } from './harness.js';
@@ -133,9 +136,8 @@ export const templateUnit: SelftestUnit = {
 /** Our scan's constants (192.0.2.50, port 40000) as the receive side derives them (classifyContext). */
 function ourClassifyContext(): ClassifyContext {
   return classifyContext({
-    seed: 1n, src4: { begin: ME, end: ME }, src6: ME6, srcPort: { begin: MY_PORT, end: MY_PORT },
-    srcMac: MAC_US, routerMac4: MAC_ROUTER, routerMac6: MAC_ROUTER, vlan: undefined, ttl: 255,
-    answer4: false, answer6: false, noreset: false, arpscan: false, targets4: [{ begin: THEM, end: THEM }],
+    src4: { begin: ME, end: ME }, src6: ME6, srcPort: { begin: MY_PORT, end: MY_PORT },
+    arpscan: false, targets4: [{ begin: THEM, end: THEM }],
     targets6: [{ begin: THEM6, end: THEM6 }],
     ports: [{ begin: 80, end: 80 }, { begin: 443, end: 443 }, { begin: PORT_UDP_BASE + 53, end: PORT_UDP_BASE + 53 }, { begin: ICMP_ECHO_PORT, end: ICMP_ECHO_PORT }],
   });

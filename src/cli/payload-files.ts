@@ -1,8 +1,9 @@
 /**
  * User UDP payloads from files: `--nmap-payloads F` (reference masscan-compat.md §10.2) and
  * `--pcap-payloads F` (§10.3). Both give plain `{ port, bytes }` entries (structured-cloneable,
- * one per port, last one wins) that `buildPayloadTable` (udp-payloads.ts; each transmitter builds its own)
- * lays over the built-ins.
+ * one per port, last one wins) that `buildPayloadTable` (probes/udp-payloads.ts; each transmitter
+ * builds its own) lays over the built-ins. They are read here, in cli, as -iL files are, and handed
+ * to the engine as data (ScanOptions.udpPayloads).
  *
  * nmap-payloads grammar, as accepted here (masscan's, plus what nmap's own file uses):
  *
@@ -43,7 +44,7 @@ import { ScanError, isScanError } from '../error.js';
 import { readPcap, type PcapCapture } from '../adapter/pcap-file.js';
 import { Decoded, LinkType, decodeFrame } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
-import { MAX_UDP_PAYLOAD, type UdpPayloadEntry } from './udp-payloads.js';
+import { MAX_UDP_PAYLOAD, type UdpPayloadEntry } from '../probes/udp-payloads.js';
 
 // ---------------------------------------------------------------------------------------
 // nmap-payloads

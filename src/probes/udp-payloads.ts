@@ -9,14 +9,14 @@
  * Each payload is written here from its protocol specification (cited above its builder),
  * with small builder functions; none is copied from masscan.
  *
- * Cookie placement. The template (template.ts) writes the probe's 32-bit cookie into one field
+ * Cookie placement. The template (udp.ts) writes the probe's 32-bit cookie into one field
  * per payload, of one of two kinds, at any offset:
  *   - 'id16':  the low 16 bits, big-endian (DNS/NetBIOS/memcached id, CoAP message id, L2TP
  *              assigned tunnel id);
  *   - 'int31': the low 31 bits as a big-endian u32 (SNMP request-id, ONC RPC xid, the first
  *              half of the ISAKMP initiator cookie, the low half of the DTLS record sequence).
  * Every transaction id of §10.1 that a reply echoes fits one of these two, so no new kind (and
- * no change to template.ts) is needed. 31 rather than 32 bits keeps BER INTEGERs positive;
+ * no change to udp.ts) is needed. 31 rather than 32 bits keeps BER INTEGERs positive;
  * for the other fields it costs one bit of the match and keeps one code path. A 64-bit ISAKMP
  * cookie would need the transmitter to carry the full 64-bit hash per probe: not worth it.
  * Contract with the template: the stored bytes hold zero in the cookie field (it sums the

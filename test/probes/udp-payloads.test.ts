@@ -1,11 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import {
-  UdpPayloadTable, BUILTIN_UDP_PAYLOADS, writePayloadCookie, cookieFieldValue, cookieFieldWidth, MAX_UDP_PAYLOAD,
-  buildPayloadTable, crc32, ZEROACCESS_KEY, NTP_PROBES, ntpProbeEntry, type UdpPayload,
-} from '../../src/engine/udp-payloads.js';
+import { UdpPayloadTable, BUILTIN_UDP_PAYLOADS, writePayloadCookie, cookieFieldValue, cookieFieldWidth, MAX_UDP_PAYLOAD, buildPayloadTable, crc32, ZEROACCESS_KEY, NTP_PROBES, ntpProbeEntry, type UdpPayload } from '../../src/probes/udp-payloads.js';
 import { CookieKey, cookie4 } from '../../src/crypto/cookie.js';
-import { UdpTemplate4 } from '../../src/engine/template.js';
+import { UdpTemplate4 } from '../../src/probes/udp.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { isScanError } from '../../src/error.js';
 

@@ -6,8 +6,8 @@ import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync, readFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseNmapPayloads, parsePcapPayloads, loadUdpPayloadFiles } from '../../src/engine/payload-files.js';
-import { MAX_UDP_PAYLOAD, BUILTIN_UDP_PAYLOADS, buildPayloadTable, type UdpPayloadEntry } from '../../src/engine/udp-payloads.js';
+import { parseNmapPayloads, parsePcapPayloads, loadUdpPayloadFiles } from '../../src/cli/payload-files.js';
+import { MAX_UDP_PAYLOAD, BUILTIN_UDP_PAYLOADS, buildPayloadTable, type UdpPayloadEntry } from '../../src/probes/udp-payloads.js';
 import { ScanError, isScanError } from '../../src/error.js';
 import { internetChecksum } from '../../src/wire/checksum.js';
 

@@ -7,14 +7,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { gcsDuring } from './gc-count.js';
-import {
-  TcpTemplate4, TcpTemplate6, UdpTemplate4, ProbeSet4, DEFAULT_TEMPLATE, emitLink, linkHeaderLen,
-  synPayload, tcpOptionsFor, templateSetup, type LinkOptions, type TcpOptions,
-} from '../../src/engine/template.js';
+import { gcsDuring } from '../engine/gc-count.js';
+import { TcpTemplate4, TcpTemplate6, DEFAULT_TEMPLATE, synPayload, tcpOptionsFor, templateSetup, type TcpOptions } from '../../src/probes/tcp-syn.js';
+import { UdpTemplate4 } from '../../src/probes/udp.js';
+import { ProbeSet4 } from '../../src/probes/probe-set.js';
+import { emitLink, linkHeaderLen, type LinkOptions } from '../../src/probes/frame.js';
 import { CookieKey, cookie4 } from '../../src/crypto/cookie.js';
-import { UdpPayloadTable } from '../../src/engine/udp-payloads.js';
-import { classify, classifyContext, Verdict, RecStatus, type ReceiveSetup } from '../../src/engine/receive.js';
+import { UdpPayloadTable } from '../../src/probes/udp-payloads.js';
+import { classify, classifyContext } from '../../src/probes/classify.js';
+import { Verdict, RecStatus } from '../../src/probes/reply.js';
+import { type ReceiveSetup } from '../../src/engine/receive.js';
 import { EtherType } from '../../src/wire/ethernet.js';
 import { IpProtocol } from '../../src/wire/ip.js';
 import { Ipv4Packet, emitIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
@@ -22,7 +24,7 @@ import { TcpFlags, TcpPacket, emitTcp, parseTcp, tcpBufferLen, type TcpRepr } fr
 import { UdpPacket, parseUdp } from '../../src/wire/udp.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { Target } from '../../src/target/picker.js';
-import { SCANNER_MAC, ROUTER_MAC, tcpReply } from './scan-sim.js';
+import { SCANNER_MAC, ROUTER_MAC, tcpReply } from '../engine/scan-sim.js';
 import { rawOptionFields } from '../../src/cli/typed-options.js';
 
 /** The template of options kept as the CLI keeps them (raw), through the CLI's typed fields. */
