@@ -22,15 +22,11 @@
  * parser rebuilds the same bytes at ServerHello time for the transcript hash.
  */
 import { createHash, createHmac, X509Certificate, type Hash } from 'node:crypto';
+import { buildHeartbeatRequest, buildSsl3ClientHello, HeartbeatMessageType, HeartbeatReader, type HeartbeatSink } from '../codec/tls-vuln.js';
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import {
   buildClientHello,
-  buildSsl3ClientHello,
-  buildHeartbeatRequest,
-  HeartbeatMessageType,
-  HeartbeatReader,
   type ClientHelloParams,
-  type HeartbeatSink,
   parseCertificate,
   parseServerHello,
   tlsVersionToken,
