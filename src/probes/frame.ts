@@ -38,7 +38,7 @@
 import { ScanError } from '../error.js';
 import { setU16, setU32 } from '../wire/bytes.js';
 import { sumWords } from '../wire/checksum.js';
-import { EthernetFrame, ETHERNET_HEADER_LEN, MAC_LEN, VLAN_TAG_LEN, emitEthernet } from '../wire/ethernet.js';
+import { EtherType, EthernetFrame, ETHERNET_HEADER_LEN, MAC_LEN, VLAN_TAG_LEN, emitEthernet } from '../wire/ethernet.js';
 import { IPV4_HEADER_LEN, Ipv4Field, Ipv4Packet, emitIpv4 } from '../wire/ipv4.js';
 import { IPV6_ADDR_LEN, IPV6_HEADER_LEN, Ipv6Field, Ipv6Packet, emitIpv6 } from '../wire/ipv6.js';
 import { ipv6ToWords } from '../target/ipv6.js';
@@ -188,4 +188,43 @@ export function ip6Words(a: Uint8Array): Uint32Array {
   const w = new Uint32Array(4);
   for (let i = 0; i < 4; i++) w[i] = ((a[4 * i] << 24) | (a[4 * i + 1] << 16) | (a[4 * i + 2] << 8) | a[4 * i + 3]) >>> 0;
   return w;
+}
+
+/** A probe's constant frame under construction (setup only): the buffer and where its layers start. */
+export interface ProbeBase {
+  /** The frame: link header and IP header written, transport bytes zero. */
+  readonly frame: Uint8Array;
+  /** Frame length (padded on Ethernet). */
+  readonly len: number;
+  /** Offset of the IP header. */
+  readonly l2: number;
+  /** Offset of the IP payload (transport header). */
+  readonly l4: number;
+  /** IPv4: the constant header sum (emitIp4Base); IPv6: the constant pseudo-header sum (emitIp6Base). */
+  readonly sum: number;
+}
+
+/**
+ * The link and IPv4 headers of a probe base carrying `payloadLen` bytes after the IP header,
+ * in a buffer with room for `extra` more (a payload patch() may add). Setup only.
+ */
+export function buildBase4(link: Ipv4Options, ttl: number, proto: number, payloadLen: number, extra = 0): ProbeBase {
+  const l2 = linkHeaderLen(link);
+  const l4 = l2 + IPV4_HEADER_LEN;
+  const len = paddedLen(link, l4 + payloadLen + extra);
+  const frame = new Uint8Array(len);
+  emitLink(link, EtherType.IPV4, frame);
+  const sum = emitIp4Base(frame, l2, proto, payloadLen, ttl, link.srcIp);
+  return { frame, len, l2, l4, sum };
+}
+
+/** buildBase4 over IPv6 (`hopLimit` checked by checkLink6). Setup only. */
+export function buildBase6(link: Ipv6Options, hopLimit: number, proto: number, payloadLen: number, extra = 0): ProbeBase {
+  const l2 = linkHeaderLen(link);
+  const l4 = l2 + IPV6_HEADER_LEN;
+  const len = paddedLen(link, l4 + payloadLen + extra);
+  const frame = new Uint8Array(len);
+  emitLink(link, EtherType.IPV6, frame);
+  const sum = emitIp6Base(frame, l2, link.srcIp, proto, payloadLen, hopLimit);
+  return { frame, len, l2, l4, sum };
 }
