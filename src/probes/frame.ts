@@ -58,6 +58,15 @@ export const MIN_ETHERNET_FRAME = 60;
 export const ProbeField = { SRC_IP: 0, DST_IP: 1, DST_PORT: 2, SRC_PORT: 3, SEQ: 4, DST6: 5 } as const;
 /** Length of a probe-field array: DST6 takes four words (5..8). */
 export const PROBE_FIELDS = 9;
+const PF_DST6 = 5;
+
+/**
+ * f[DST6..+3] = dst[dstOff..+3] (the v6 patch()/fill() wrappers). Typed array to typed array:
+ * allocation-free whether or not V8 inlines it.
+ */
+export function setDst6(f: Uint32Array, dst: Uint32Array, dstOff: number): void {
+  f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+}
 // Each template file repeats the slots it reads as its own module constants (PF_SRC_IP = 0,
 // ...): an imported binding is a cell load per use in the patch loops, measured as ~3-8 ns
 // more per TcpTemplate4.patch (bench/probe 'patch') than constants of the same module.

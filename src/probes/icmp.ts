@@ -13,7 +13,7 @@ import { getI32, getU16, setU16, setU32 } from '../wire/bytes.js';
 import { foldChecksum, sumWords } from '../wire/checksum.js';
 import { Ipv6Field } from '../wire/ipv6.js';
 import { ICMPV6_HEADER_LEN, Icmpv6Field, Icmpv6Packet, emitIcmpv6 } from '../wire/icmpv6.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, buildBase4, buildBase6 } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, buildBase4, buildBase6 , setDst6 } from './frame.js';
 import { oprotoFromQuote } from './ip-proto.js';
 import { ClassifyContext, ICMP_TIMESTAMP_PORT, RecStatus, RecordKind, SCTP_BASE, UDP_BASE, Verdict, fromTarget, hasPort, inRanges4, inRanges6, isOurIp4, isOurIp6, isOurPort, setTheirs4, setTheirs6 } from './reply.js';
 
@@ -173,7 +173,7 @@ export class EchoTemplate6 {
   /** cookie: cookie6(key, dst, me, 196608 (echo) or 196609 (timestamp), 0). */
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, cookie: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_SEQ] = cookie;
     return this.patchFields(slot, off, f);
   }

@@ -11,7 +11,7 @@ import { CookieKey, cookie4, cookie6 } from '../crypto/cookie.js';
 import { Decoded } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
 import { foldChecksum } from '../wire/checksum.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, paddedLen, buildBase4, buildBase6 } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, paddedLen, buildBase4, buildBase6 , setDst6 } from './frame.js';
 import { ClassifyContext, OPROTO_PORT_BASE, RecStatus, RecordKind, Verdict, fromTarget, inRanges4, inRanges6, isOurIp4, setTheirs4, setTheirs6 } from './reply.js';
 
 /** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
@@ -158,7 +158,7 @@ export class OprotoTemplate6 {
   /** dst[dstOff..+3]: the target as four words; cookie: cookie6(key, dst, me, 196864 + proto, 0). */
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, proto: number, cookie: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_DST_PORT] = proto; f[PF_SEQ] = cookie;
     return this.patchFields(slot, off, f);
   }

@@ -6,7 +6,7 @@ import { CookieKey, cookie4Hash, cookie6Hash } from '../crypto/cookie.js';
 import type { Target } from '../target/picker.js';
 import { UdpPayloadTable } from './udp-payloads.js';
 import { ArpTemplate } from './arp.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS , setDst6 } from './frame.js';
 import { EchoTemplate4, EchoTemplate6 } from './icmp.js';
 import { OprotoTemplate4, OprotoTemplate6 } from './ip-proto.js';
 import { SctpTemplate4, SctpTemplate6 } from './sctp.js';
@@ -234,7 +234,7 @@ export class ProbeSet6 {
    */
   fill(buf: Uint8Array, off: number, slot: number, dst: Uint32Array, dstOff: number, port: number, srcPort: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_SRC_PORT] = srcPort;
     return this.fillFields(buf, off, slot, port);
   }

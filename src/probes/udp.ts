@@ -12,7 +12,7 @@ import { IPV4_HEADER_LEN, Ipv4Field } from '../wire/ipv4.js';
 import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
 import { UDP_HEADER_LEN, UdpField, UdpPacket, emitUdp } from '../wire/udp.js';
 import { UdpPayloadTable } from './udp-payloads.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, linkHeaderLen, buildBase4, buildBase6 } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, linkHeaderLen, buildBase4, buildBase6 , setDst6 } from './frame.js';
 import { ClassifyContext, RecStatus, RecordKind, UDP_BASE, Verdict, fromTarget, hasPort, isOurPort, setTheirs4, setTheirs6 } from './reply.js';
 
 /** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
@@ -245,7 +245,7 @@ export class UdpTemplate6 {
 
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, cookie: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = cookie;
     return this.patchFields(slot, off, f);
   }
