@@ -218,22 +218,22 @@ export interface ProbeBase {
  * in a buffer with room for `extra` more (a payload patch() may add). Setup only.
  */
 export function buildBase4(link: Ipv4Options, ttl: number, proto: number, payloadLen: number, extra = 0): ProbeBase {
-  const l2 = linkHeaderLen(link);
-  const l4 = l2 + IPV4_HEADER_LEN;
-  const len = paddedLen(link, l4 + payloadLen + extra);
-  const frame = new Uint8Array(len);
-  emitLink(link, EtherType.IPV4, frame);
-  const sum = emitIp4Base(frame, l2, proto, payloadLen, ttl, link.srcIp);
-  return { frame, len, l2, l4, sum };
+  const b = linkedFrame(link, EtherType.IPV4, IPV4_HEADER_LEN, payloadLen + extra);
+  return { ...b, sum: emitIp4Base(b.frame, b.l2, proto, payloadLen, ttl, link.srcIp) };
 }
 
 /** buildBase4 over IPv6 (`hopLimit` checked by checkLink6). Setup only. */
 export function buildBase6(link: Ipv6Options, hopLimit: number, proto: number, payloadLen: number, extra = 0): ProbeBase {
+  const b = linkedFrame(link, EtherType.IPV6, IPV6_HEADER_LEN, payloadLen + extra);
+  return { ...b, sum: emitIp6Base(b.frame, b.l2, link.srcIp, proto, payloadLen, hopLimit) };
+}
+
+/** A zeroed frame with room for an IP header of `ipLen` and `room` bytes after it, its link header written. */
+function linkedFrame(link: LinkOptions, etherType: number, ipLen: number, room: number): Omit<ProbeBase, 'sum'> {
   const l2 = linkHeaderLen(link);
-  const l4 = l2 + IPV6_HEADER_LEN;
-  const len = paddedLen(link, l4 + payloadLen + extra);
+  const l4 = l2 + ipLen;
+  const len = paddedLen(link, l4 + room);
   const frame = new Uint8Array(len);
-  emitLink(link, EtherType.IPV6, frame);
-  const sum = emitIp6Base(frame, l2, link.srcIp, proto, payloadLen, hopLimit);
-  return { frame, len, l2, l4, sum };
+  emitLink(link, etherType, frame);
+  return { frame, len, l2, l4 };
 }
