@@ -38,7 +38,7 @@
 import { ScanError } from '../error.js';
 import { setU16, setU32 } from '../wire/bytes.js';
 import { sumWords } from '../wire/checksum.js';
-import { EthernetFrame, ETHERNET_HEADER_LEN, MAC_LEN, VLAN_TAG_LEN, emitEthernet } from '../wire/ethernet.js';
+import { EtherType, EthernetFrame, ETHERNET_HEADER_LEN, MAC_LEN, VLAN_TAG_LEN, emitEthernet } from '../wire/ethernet.js';
 import { IPV4_HEADER_LEN, Ipv4Field, Ipv4Packet, emitIpv4 } from '../wire/ipv4.js';
 import { IPV6_ADDR_LEN, IPV6_HEADER_LEN, Ipv6Field, Ipv6Packet, emitIpv6 } from '../wire/ipv6.js';
 import { ipv6ToWords } from '../target/ipv6.js';
@@ -58,6 +58,15 @@ export const MIN_ETHERNET_FRAME = 60;
 export const ProbeField = { SRC_IP: 0, DST_IP: 1, DST_PORT: 2, SRC_PORT: 3, SEQ: 4, DST6: 5 } as const;
 /** Length of a probe-field array: DST6 takes four words (5..8). */
 export const PROBE_FIELDS = 9;
+const PF_DST6 = 5;
+
+/**
+ * f[DST6..+3] = dst[dstOff..+3] (the v6 patch()/fill() wrappers). Typed array to typed array:
+ * allocation-free whether or not V8 inlines it.
+ */
+export function setDst6(f: Uint32Array, dst: Uint32Array, dstOff: number): void {
+  f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+}
 // Each template file repeats the slots it reads as its own module constants (PF_SRC_IP = 0,
 // ...): an imported binding is a cell load per use in the patch loops, measured as ~3-8 ns
 // more per TcpTemplate4.patch (bench/probe 'patch') than constants of the same module.
@@ -188,4 +197,43 @@ export function ip6Words(a: Uint8Array): Uint32Array {
   const w = new Uint32Array(4);
   for (let i = 0; i < 4; i++) w[i] = ((a[4 * i] << 24) | (a[4 * i + 1] << 16) | (a[4 * i + 2] << 8) | a[4 * i + 3]) >>> 0;
   return w;
+}
+
+/** A probe's constant frame under construction (setup only): the buffer and where its layers start. */
+export interface ProbeBase {
+  /** The frame: link header and IP header written, transport bytes zero. */
+  readonly frame: Uint8Array;
+  /** Frame length (padded on Ethernet). */
+  readonly len: number;
+  /** Offset of the IP header. */
+  readonly l2: number;
+  /** Offset of the IP payload (transport header). */
+  readonly l4: number;
+  /** IPv4: the constant header sum (emitIp4Base); IPv6: the constant pseudo-header sum (emitIp6Base). */
+  readonly sum: number;
+}
+
+/**
+ * The link and IPv4 headers of a probe base carrying `payloadLen` bytes after the IP header,
+ * in a buffer with room for `extra` more (a payload patch() may add). Setup only.
+ */
+export function buildBase4(link: Ipv4Options, ttl: number, proto: number, payloadLen: number, extra = 0): ProbeBase {
+  const b = linkedFrame(link, EtherType.IPV4, IPV4_HEADER_LEN, payloadLen + extra);
+  return { ...b, sum: emitIp4Base(b.frame, b.l2, proto, payloadLen, ttl, link.srcIp) };
+}
+
+/** buildBase4 over IPv6 (`hopLimit` checked by checkLink6). Setup only. */
+export function buildBase6(link: Ipv6Options, hopLimit: number, proto: number, payloadLen: number, extra = 0): ProbeBase {
+  const b = linkedFrame(link, EtherType.IPV6, IPV6_HEADER_LEN, payloadLen + extra);
+  return { ...b, sum: emitIp6Base(b.frame, b.l2, link.srcIp, proto, payloadLen, hopLimit) };
+}
+
+/** A zeroed frame with room for an IP header of `ipLen` and `room` bytes after it, its link header written. */
+function linkedFrame(link: LinkOptions, etherType: number, ipLen: number, room: number): Omit<ProbeBase, 'sum'> {
+  const l2 = linkHeaderLen(link);
+  const l4 = l2 + ipLen;
+  const len = paddedLen(link, l4 + room);
+  const frame = new Uint8Array(len);
+  emitLink(link, etherType, frame);
+  return { frame, len, l2, l4 };
 }

@@ -3,7 +3,7 @@
  * classifier of the replies and of the ICMP errors that quote our probes.
  * See frame.ts for how templates are patched.
  */
-import { Ipv4Field, IPV4_HEADER_LEN } from '../wire/ipv4.js';
+import { Ipv4Field } from '../wire/ipv4.js';
 import { SctpChunkField, SctpField, SctpChunkType } from '../wire/sctp.js';
 import { Icmpv4Field, ICMPV4_HEADER_LEN, Icmpv4Packet, emitIcmpv4 } from '../wire/icmpv4.js';
 import { CookieKey, ICMP_ECHO_PORT, cookie4, cookie6 } from '../crypto/cookie.js';
@@ -11,10 +11,9 @@ import { Decoded } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
 import { getI32, getU16, setU16, setU32 } from '../wire/bytes.js';
 import { foldChecksum, sumWords } from '../wire/checksum.js';
-import { EtherType } from '../wire/ethernet.js';
-import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
+import { Ipv6Field } from '../wire/ipv6.js';
 import { ICMPV6_HEADER_LEN, Icmpv6Field, Icmpv6Packet, emitIcmpv6 } from '../wire/icmpv6.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, buildBase4, buildBase6 , setDst6 } from './frame.js';
 import { oprotoFromQuote } from './ip-proto.js';
 import { ClassifyContext, ICMP_TIMESTAMP_PORT, RecStatus, RecordKind, SCTP_BASE, UDP_BASE, Verdict, fromTarget, hasPort, inRanges4, inRanges6, isOurIp4, isOurIp6, isOurPort, setTheirs4, setTheirs6 } from './reply.js';
 
@@ -72,14 +71,11 @@ export class EchoTemplate4 {
     this.query = query;
     const ts = query === 'timestamp';
     this.idPort = ts ? 1 : 0;
-    const l2 = linkHeaderLen(link);
-    const l4 = l2 + IPV4_HEADER_LEN;
     const icmpLen = ICMPV4_HEADER_LEN + (ts ? TIMESTAMP_DATA.length : ECHO_DATA.length);
-    this.frameLen = paddedLen(link, l4 + icmpLen);
-    this.maxFrameLen = this.frameLen;
-    const b = new Uint8Array(this.frameLen);
-    emitLink(link, EtherType.IPV4, b);
-    this.ipSum0 = emitIp4Base(b, l2, IpProtocol.ICMP, icmpLen, ttl, link.srcIp);
+    const { frame: b, len, l2, l4, sum } = buildBase4(link, ttl, IpProtocol.ICMP, icmpLen);
+    this.frameLen = len;
+    this.maxFrameLen = len;
+    this.ipSum0 = sum;
     emitIcmpv4(
       ts
         ? { kind: 'other', type: ICMP_TIMESTAMP_REQUEST, code: 0, restOfHeader: 0, data: TIMESTAMP_DATA }
@@ -152,14 +148,10 @@ export class EchoTemplate6 {
     this.query = query;
     const ts = query === 'timestamp';
     this.srcWords = ip6Words(link.srcIp);
-    const l2 = linkHeaderLen(link);
-    const l4 = l2 + IPV6_HEADER_LEN;
     const icmpLen = ICMPV6_HEADER_LEN + (ts ? TIMESTAMP_DATA.length : ECHO_DATA.length);
-    this.frameLen = paddedLen(link, l4 + icmpLen);
-    this.maxFrameLen = this.frameLen;
-    const b = new Uint8Array(this.frameLen);
-    emitLink(link, EtherType.IPV6, b);
-    const pseudo = emitIp6Base(b, l2, link.srcIp, IpProtocol.ICMPV6, icmpLen, hop);
+    const { frame: b, len, l2, l4, sum: pseudo } = buildBase6(link, hop, IpProtocol.ICMPV6, icmpLen);
+    this.frameLen = len;
+    this.maxFrameLen = len;
     emitIcmpv6(
       ts
         ? { kind: 'other', type: ICMP_TIMESTAMP_REQUEST, code: 0, body: new Uint8Array(4 + TIMESTAMP_DATA.length) }
@@ -181,7 +173,7 @@ export class EchoTemplate6 {
   /** cookie: cookie6(key, dst, me, 196608 (echo) or 196609 (timestamp), 0). */
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, cookie: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_SEQ] = cookie;
     return this.patchFields(slot, off, f);
   }

@@ -11,8 +11,7 @@ import { CookieKey, cookie4, cookie6 } from '../crypto/cookie.js';
 import { Decoded } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
 import { foldChecksum } from '../wire/checksum.js';
-import { EtherType } from '../wire/ethernet.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, paddedLen, buildBase4, buildBase6 , setDst6 } from './frame.js';
 import { ClassifyContext, OPROTO_PORT_BASE, RecStatus, RecordKind, Verdict, fromTarget, inRanges4, inRanges6, isOurIp4, setTheirs4, setTheirs6 } from './reply.js';
 
 /** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
@@ -67,15 +66,13 @@ export class OprotoTemplate4 {
 
   constructor(link: Ipv4Options) {
     const ttl = checkLink4(link);
-    const l2 = linkHeaderLen(link);
-    this.l3End = l2 + IPV4_HEADER_LEN;
-    this.maxFrameLen = paddedLen(link, this.l3End + OPROTO_MAX_PAYLOAD);
-    this.minLen = paddedLen(link, this.l3End);
-    const b = new Uint8Array(this.maxFrameLen);
-    emitLink(link, EtherType.IPV4, b);
+    const { frame: b, len, l2, l4, sum } = buildBase4(link, ttl, 0, 0, OPROTO_MAX_PAYLOAD);
+    this.l3End = l4;
+    this.maxFrameLen = len;
+    this.minLen = paddedLen(link, l4);
     // Total length and protocol are per probe too: the constant sum covers neither. Protocol 0
     // adds nothing; the length word (IPV4_HEADER_LEN with no payload) is taken back out.
-    this.ipSum0 = emitIp4Base(b, l2, 0, 0, ttl, link.srcIp) - IPV4_HEADER_LEN;
+    this.ipSum0 = sum - IPV4_HEADER_LEN;
     setU16(b, l2 + Ipv4Field.LENGTH, 0);
     this.base = b;
     this.oLen = l2 + Ipv4Field.LENGTH;
@@ -143,13 +140,10 @@ export class OprotoTemplate6 {
   constructor(link: Ipv6Options) {
     const hop = checkLink6(link);
     this.srcWords = ip6Words(link.srcIp);
-    const l2 = linkHeaderLen(link);
-    this.l3End = l2 + IPV6_HEADER_LEN;
-    this.maxFrameLen = paddedLen(link, this.l3End + OPROTO_MAX_PAYLOAD);
-    this.minLen = paddedLen(link, this.l3End);
-    const b = new Uint8Array(this.maxFrameLen);
-    emitLink(link, EtherType.IPV6, b);
-    emitIp6Base(b, l2, link.srcIp, 0, 0, hop);
+    const { frame: b, len, l2, l4 } = buildBase6(link, hop, 0, 0, OPROTO_MAX_PAYLOAD);
+    this.l3End = l4;
+    this.maxFrameLen = len;
+    this.minLen = paddedLen(link, l4);
     this.base = b;
     this.oVtf = l2 + Ipv6Field.VER_TC_FLOW;
     this.oPayloadLen = l2 + Ipv6Field.PAYLOAD_LEN;
@@ -164,7 +158,7 @@ export class OprotoTemplate6 {
   /** dst[dstOff..+3]: the target as four words; cookie: cookie6(key, dst, me, 196864 + proto, 0). */
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, proto: number, cookie: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_DST_PORT] = proto; f[PF_SEQ] = cookie;
     return this.patchFields(slot, off, f);
   }

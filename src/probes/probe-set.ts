@@ -6,7 +6,7 @@ import { CookieKey, cookie4Hash, cookie6Hash } from '../crypto/cookie.js';
 import type { Target } from '../target/picker.js';
 import { UdpPayloadTable } from './udp-payloads.js';
 import { ArpTemplate } from './arp.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS , setDst6 } from './frame.js';
 import { EchoTemplate4, EchoTemplate6 } from './icmp.js';
 import { OprotoTemplate4, OprotoTemplate6 } from './ip-proto.js';
 import { SctpTemplate4, SctpTemplate6 } from './sctp.js';
@@ -50,42 +50,21 @@ export interface ProbeSource {
 }
 
 /**
- * All IPv4 probe kinds of a scan behind one call: `fill` computes the cookie for the target's
- * internal port (TCP p, UDP 65536+p, SCTP 131072+p, ICMP echo 196608, ICMP timestamp 196609,
- * ARP 196610, other protocol n 196864+n; port_me 0 for ICMP and other protocols), writes the
- * template base into the slot if the slot last held another kind, and patches the probe.
- * One instance per transmit worker (it keeps the slot kinds of that worker's batch).
- *
- * Hot path: the target and source are read from objects and the values travel to the
- * templates in a typed array, so nothing is boxed or allocated whether or not V8 inlines.
+ * What ProbeSet4 and ProbeSet6 share off the hot path: the slot size, the key, the kind each
+ * slot of the worker's batch holds and its invalidation. Each subclass keeps its own fill
+ * (one map per subclass, so its property loads stay monomorphic).
  */
-export class ProbeSet4 {
-  readonly tcp: TcpTemplate4;
-  readonly udp: UdpTemplate4;
-  readonly sctp: SctpTemplate4;
-  readonly icmp: EchoTemplate4;
-  readonly timestamp: EchoTemplate4;
-  readonly oproto: OprotoTemplate4;
-  readonly arp: ArpTemplate | null;
+abstract class SlotKinds {
   /** Largest frame any probe can be: the slot size needed. */
   readonly maxFrameLen: number;
-  private readonly key: CookieKey;
-  private readonly kinds: Uint8Array;
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  protected readonly key: CookieKey;
+  protected readonly kinds: Uint8Array;
+  protected readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
 
-  /** slots: the number of slots in the batch this set fills (slot index < slots). */
-  constructor(opts: ProbeOptions4, key: CookieKey, slots: number) {
-    this.tcp = new TcpTemplate4(opts, opts.tcp);
-    this.udp = new UdpTemplate4(opts, opts.payloads, opts.badsum === true);
-    this.sctp = new SctpTemplate4(opts);
-    this.icmp = new EchoTemplate4(opts);
-    this.timestamp = new EchoTemplate4(opts, 'timestamp');
-    this.oproto = new OprotoTemplate4(opts);
-    this.arp = opts.raw === true ? null : new ArpTemplate(opts);
-    this.maxFrameLen = Math.max(
-      this.tcp.maxFrameLen, this.udp.maxFrameLen, this.sctp.maxFrameLen, this.icmp.maxFrameLen,
-      this.timestamp.maxFrameLen, this.oproto.maxFrameLen, this.arp?.maxFrameLen ?? 0,
-    );
+  constructor(key: CookieKey, slots: number, templates: readonly ({ readonly maxFrameLen: number } | null)[]) {
+    let max = 0;
+    for (const t of templates) if (t !== null && t.maxFrameLen > max) max = t.maxFrameLen;
+    this.maxFrameLen = max;
     this.key = key;
     this.kinds = new Uint8Array(slots);
   }
@@ -98,6 +77,40 @@ export class ProbeSet4 {
   /** Forget what one slot holds (another probe set wrote it), so its next fill rewrites the base. */
   invalidateSlot(slot: number): void {
     this.kinds[slot] = SlotKind.NONE;
+  }
+}
+
+/**
+ * All IPv4 probe kinds of a scan behind one call: `fill` computes the cookie for the target's
+ * internal port (TCP p, UDP 65536+p, SCTP 131072+p, ICMP echo 196608, ICMP timestamp 196609,
+ * ARP 196610, other protocol n 196864+n; port_me 0 for ICMP and other protocols), writes the
+ * template base into the slot if the slot last held another kind, and patches the probe.
+ * One instance per transmit worker (it keeps the slot kinds of that worker's batch).
+ *
+ * Hot path: the target and source are read from objects and the values travel to the
+ * templates in a typed array, so nothing is boxed or allocated whether or not V8 inlines.
+ */
+export class ProbeSet4 extends SlotKinds {
+  readonly tcp: TcpTemplate4;
+  readonly udp: UdpTemplate4;
+  readonly sctp: SctpTemplate4;
+  readonly icmp: EchoTemplate4;
+  readonly timestamp: EchoTemplate4;
+  readonly oproto: OprotoTemplate4;
+  readonly arp: ArpTemplate | null;
+
+  /** slots: the number of slots in the batch this set fills (slot index < slots). */
+  constructor(opts: ProbeOptions4, key: CookieKey, slots: number) {
+    const tcp = new TcpTemplate4(opts, opts.tcp);
+    const udp = new UdpTemplate4(opts, opts.payloads, opts.badsum === true);
+    const sctp = new SctpTemplate4(opts);
+    const icmp = new EchoTemplate4(opts);
+    const timestamp = new EchoTemplate4(opts, 'timestamp');
+    const oproto = new OprotoTemplate4(opts);
+    const arp = opts.raw === true ? null : new ArpTemplate(opts);
+    super(key, slots, [tcp, udp, sctp, icmp, timestamp, oproto, arp]);
+    this.tcp = tcp; this.udp = udp; this.sctp = sctp; this.icmp = icmp;
+    this.timestamp = timestamp; this.oproto = oproto; this.arp = arp;
   }
 
   /**
@@ -186,45 +199,29 @@ export class ProbeSet4 {
 }
 
 /** All IPv6 probe kinds (no ARP: NDP is the responder's business). Same contract as ProbeSet4. */
-export class ProbeSet6 {
+export class ProbeSet6 extends SlotKinds {
   readonly tcp: TcpTemplate6;
   readonly udp: UdpTemplate6;
   readonly sctp: SctpTemplate6;
   readonly icmp: EchoTemplate6;
   readonly timestamp: EchoTemplate6;
   readonly oproto: OprotoTemplate6;
-  readonly maxFrameLen: number;
   /** Our address as four words (cookie6's `me`). */
   readonly srcWords: Uint32Array;
-  private readonly key: CookieKey;
-  private readonly kinds: Uint8Array;
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
   /** The destination as four words, for cookie6. */
   private readonly dst: Uint32Array = new Uint32Array(4);
 
   constructor(opts: ProbeOptions6, key: CookieKey, slots: number) {
-    this.tcp = new TcpTemplate6(opts, opts.tcp);
-    this.udp = new UdpTemplate6(opts, opts.payloads, opts.badsum === true);
-    this.sctp = new SctpTemplate6(opts);
-    this.icmp = new EchoTemplate6(opts);
-    this.timestamp = new EchoTemplate6(opts, 'timestamp');
-    this.oproto = new OprotoTemplate6(opts);
-    this.maxFrameLen = Math.max(
-      this.tcp.maxFrameLen, this.udp.maxFrameLen, this.sctp.maxFrameLen, this.icmp.maxFrameLen,
-      this.timestamp.maxFrameLen, this.oproto.maxFrameLen,
-    );
-    this.srcWords = this.tcp.srcWords;
-    this.key = key;
-    this.kinds = new Uint8Array(slots);
-  }
-
-  invalidate(): void {
-    this.kinds.fill(SlotKind.NONE);
-  }
-
-  /** Forget what one slot holds (another probe set wrote it), so its next fill rewrites the base. */
-  invalidateSlot(slot: number): void {
-    this.kinds[slot] = SlotKind.NONE;
+    const tcp = new TcpTemplate6(opts, opts.tcp);
+    const udp = new UdpTemplate6(opts, opts.payloads, opts.badsum === true);
+    const sctp = new SctpTemplate6(opts);
+    const icmp = new EchoTemplate6(opts);
+    const timestamp = new EchoTemplate6(opts, 'timestamp');
+    const oproto = new OprotoTemplate6(opts);
+    super(key, slots, [tcp, udp, sctp, icmp, timestamp, oproto]);
+    this.tcp = tcp; this.udp = udp; this.sctp = sctp; this.icmp = icmp;
+    this.timestamp = timestamp; this.oproto = oproto;
+    this.srcWords = tcp.srcWords;
   }
 
   /**
@@ -234,7 +231,7 @@ export class ProbeSet6 {
    */
   fill(buf: Uint8Array, off: number, slot: number, dst: Uint32Array, dstOff: number, port: number, srcPort: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_SRC_PORT] = srcPort;
     return this.fillFields(buf, off, slot, port);
   }

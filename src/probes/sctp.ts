@@ -8,10 +8,9 @@ import { IpProtocol } from '../wire/ip.js';
 import { SctpChunkType, SCTP_HEADER_LEN, SCTP_INIT_LEN, SctpField, SctpChunkField, SctpPacket, emitSctp, sctpChecksum, type SctpRepr } from '../wire/sctp.js';
 import { setU16, setU32 } from '../wire/bytes.js';
 import { foldChecksum } from '../wire/checksum.js';
-import { EtherType } from '../wire/ethernet.js';
-import { IPV4_HEADER_LEN, Ipv4Field } from '../wire/ipv4.js';
-import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Field } from '../wire/ipv4.js';
+import { Ipv6Field } from '../wire/ipv6.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, buildBase4, buildBase6 , setDst6 } from './frame.js';
 import { ClassifyContext, RecStatus, RecordKind, SCTP_BASE, Verdict, fromTarget, hasPort, isOurPort, setTheirs4, setTheirs6 } from './reply.js';
 
 /** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
@@ -62,15 +61,11 @@ export class SctpTemplate4 {
   private readonly ipSum0: number;
 
   constructor(link: Ipv4Options) {
-    const ttl = checkLink4(link);
-    const l2 = linkHeaderLen(link);
-    const l4 = l2 + IPV4_HEADER_LEN;
     const sctpLen = SCTP_HEADER_LEN + SCTP_INIT_LEN;
-    this.frameLen = paddedLen(link, l4 + sctpLen);
-    this.maxFrameLen = this.frameLen;
-    const b = new Uint8Array(this.frameLen);
-    emitLink(link, EtherType.IPV4, b);
-    this.ipSum0 = emitIp4Base(b, l2, IpProtocol.SCTP, sctpLen, ttl, link.srcIp);
+    const { frame: b, len, l2, l4, sum } = buildBase4(link, checkLink4(link), IpProtocol.SCTP, sctpLen);
+    this.frameLen = len;
+    this.maxFrameLen = len;
+    this.ipSum0 = sum;
     emitSctp(sctpInitRepr(0, 0, 0), new SctpPacket(b, l4, sctpLen));
     this.base = b;
     this.l4 = l4;
@@ -131,14 +126,10 @@ export class SctpTemplate6 {
   constructor(link: Ipv6Options) {
     const hop = checkLink6(link);
     this.srcWords = ip6Words(link.srcIp);
-    const l2 = linkHeaderLen(link);
-    const l4 = l2 + IPV6_HEADER_LEN;
     const sctpLen = SCTP_HEADER_LEN + SCTP_INIT_LEN;
-    this.frameLen = paddedLen(link, l4 + sctpLen);
-    this.maxFrameLen = this.frameLen;
-    const b = new Uint8Array(this.frameLen);
-    emitLink(link, EtherType.IPV6, b);
-    emitIp6Base(b, l2, link.srcIp, IpProtocol.SCTP, sctpLen, hop);
+    const { frame: b, len, l2, l4 } = buildBase6(link, hop, IpProtocol.SCTP, sctpLen);
+    this.frameLen = len;
+    this.maxFrameLen = len;
     emitSctp(sctpInitRepr(0, 0, 0), new SctpPacket(b, l4, sctpLen));
     this.base = b;
     this.l4 = l4;
@@ -156,7 +147,7 @@ export class SctpTemplate6 {
 
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, cookie: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = cookie;
     return this.patchFields(slot, off, f);
   }

@@ -9,11 +9,10 @@ import { IpProtocol } from '../wire/ip.js';
 import { TcpFlags, TcpField, TcpPacket, emitTcp, tcpBufferLen, type TcpOption, type TcpRepr } from '../wire/tcp.js';
 import { setU16, setU32 } from '../wire/bytes.js';
 import { foldChecksum, pseudoHeaderSum4, sumWords } from '../wire/checksum.js';
-import { EtherType } from '../wire/ethernet.js';
-import { IPV4_HEADER_LEN, Ipv4Field } from '../wire/ipv4.js';
-import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
+import { Ipv4Field } from '../wire/ipv4.js';
+import { Ipv6Field } from '../wire/ipv6.js';
 import type { TemplateOptions } from '../core/config.js';
-import { Ipv4Options, Ipv6Options, MIN_ETHERNET_FRAME, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Options, Ipv6Options, MIN_ETHERNET_FRAME, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, buildBase4, buildBase6 , setDst6 } from './frame.js';
 import { ClassifyContext, RecStatus, RecordKind, Verdict, fromTarget, hasPort, isOurPort, setTheirs4, setTheirs6 } from './reply.js';
 
 /** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
@@ -116,6 +115,35 @@ export function synPayload(seed: bigint, n: number): Uint8Array {
   return out;
 }
 
+/** What a TcpOptions asks for, with the defaults filled in (setup only; both templates keep these). */
+interface TcpShape {
+  readonly flags: number;
+  readonly window: number;
+  readonly options: readonly TcpOption[];
+  readonly payload: Uint8Array;
+  /** 1 with --badsum (XORed into the finished TCP checksum), else 0. */
+  readonly ckXor: number;
+}
+
+function tcpShape(tcp: TcpOptions): TcpShape {
+  const rst = tcp.kind === 'rst';
+  return {
+    flags: rst ? TcpFlags.RST : TcpFlags.SYN,
+    window: tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW),
+    options: tcp.options ?? DEFAULT_TCP_OPTIONS,
+    payload: tcp.payload ?? new Uint8Array(0),
+    ckXor: tcp.badsum === true ? 1 : 0,
+  };
+}
+
+/** The TCP repr of a segment of shape `s` (the base, and tests through TcpTemplate4.repr). */
+function tcpRepr(s: Pick<TcpShape, 'flags' | 'window' | 'options' | 'payload'>, srcPort: number, dstPort: number, seq: number): TcpRepr {
+  return {
+    srcPort, dstPort, seq, ack: 0, flags: s.flags, window: s.window, urgent: 0,
+    options: s.options.slice(), payload: s.payload,
+  };
+}
+
 // ---------------------------------------------------------------------------------------
 // TCP over IPv4: SYN probes and RSTs.
 // ---------------------------------------------------------------------------------------
@@ -150,21 +178,14 @@ export class TcpTemplate4 {
 
   constructor(link: Ipv4Options, tcp: TcpOptions = {}) {
     this.ttl = checkLink4(link);
-    const rst = tcp.kind === 'rst';
-    this.flags = rst ? TcpFlags.RST : TcpFlags.SYN;
-    this.window = tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW);
-    this.options = tcp.options ?? DEFAULT_TCP_OPTIONS;
-    this.payload = tcp.payload ?? new Uint8Array(0);
-    this.ckXor = tcp.badsum === true ? 1 : 0;
-    const l2 = linkHeaderLen(link);
-    const l4 = l2 + IPV4_HEADER_LEN;
-    const repr = this.repr(0, 0, 0);
+    const s = tcpShape(tcp);
+    this.flags = s.flags; this.window = s.window; this.options = s.options; this.payload = s.payload; this.ckXor = s.ckXor;
+    const repr = tcpRepr(s, 0, 0, 0);
     const tcpLen = tcpBufferLen(repr);
-    this.frameLen = paddedLen(link, l4 + tcpLen);
-    this.maxFrameLen = this.frameLen;
-    const b = new Uint8Array(this.frameLen);
-    emitLink(link, EtherType.IPV4, b);
-    this.ipSum0 = emitIp4Base(b, l2, IpProtocol.TCP, tcpLen, this.ttl, link.srcIp);
+    const { frame: b, len, l2, l4, sum } = buildBase4(link, this.ttl, IpProtocol.TCP, tcpLen);
+    this.frameLen = len;
+    this.maxFrameLen = len;
+    this.ipSum0 = sum;
     emitTcp(repr, new TcpPacket(b, l4, tcpLen), null);
     // Pseudo-header without the addresses (patched per probe): protocol and TCP length.
     this.tcpSum0 = sumWords(b, l4, tcpLen, pseudoHeaderSum4(0, 0, IpProtocol.TCP, tcpLen));
@@ -181,10 +202,7 @@ export class TcpTemplate4 {
 
   /** The TCP repr of a segment from this template (for tests and the base). */
   repr(srcPort: number, dstPort: number, seq: number): TcpRepr {
-    return {
-      srcPort, dstPort, seq, ack: 0, flags: this.flags, window: this.window, urgent: 0,
-      options: this.options.slice(), payload: this.payload,
-    };
+    return tcpRepr(this, srcPort, dstPort, seq);
   }
 
   /** Copy the constant bytes into a slot (once per slot, or when the slot held another kind). */
@@ -244,25 +262,14 @@ export class TcpTemplate6 {
 
   constructor(link: Ipv6Options, tcp: TcpOptions = {}) {
     this.hopLimit = checkLink6(link);
-    const rst = tcp.kind === 'rst';
-    this.flags = rst ? TcpFlags.RST : TcpFlags.SYN;
-    this.window = tcp.window ?? (rst ? RST_WINDOW : SYN_WINDOW);
-    this.options = tcp.options ?? DEFAULT_TCP_OPTIONS;
-    this.payload = tcp.payload ?? new Uint8Array(0);
-    this.ckXor = tcp.badsum === true ? 1 : 0;
+    const s = tcpShape(tcp);
+    this.flags = s.flags; this.window = s.window; this.options = s.options; this.payload = s.payload; this.ckXor = s.ckXor;
     this.srcWords = ip6Words(link.srcIp);
-    const l2 = linkHeaderLen(link);
-    const l4 = l2 + IPV6_HEADER_LEN;
-    const repr: TcpRepr = {
-      srcPort: 0, dstPort: 0, seq: 0, ack: 0, flags: this.flags, window: this.window, urgent: 0,
-      options: this.options.slice(), payload: this.payload,
-    };
+    const repr = tcpRepr(s, 0, 0, 0);
     const tcpLen = tcpBufferLen(repr);
-    this.frameLen = paddedLen(link, l4 + tcpLen);
-    this.maxFrameLen = this.frameLen;
-    const b = new Uint8Array(this.frameLen);
-    emitLink(link, EtherType.IPV6, b);
-    const pseudo = emitIp6Base(b, l2, link.srcIp, IpProtocol.TCP, tcpLen, this.hopLimit);
+    const { frame: b, len, l2, l4, sum: pseudo } = buildBase6(link, this.hopLimit, IpProtocol.TCP, tcpLen);
+    this.frameLen = len;
+    this.maxFrameLen = len;
     emitTcp(repr, new TcpPacket(b, l4, tcpLen), null);
     this.tcpSum0 = sumWords(b, l4, tcpLen, pseudo);
     this.base = b;
@@ -280,7 +287,7 @@ export class TcpTemplate6 {
   /** dst[dstOff..+3]: the target as four words, most significant first. */
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, seq: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = seq;
     return this.patchFields(slot, off, f);
   }

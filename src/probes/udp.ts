@@ -8,12 +8,11 @@ import { Decoded } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
 import { getI32, getU16, setU16, setU32 } from '../wire/bytes.js';
 import { foldChecksum, pseudoHeaderSum4, sumWords, udpChecksumOnWire } from '../wire/checksum.js';
-import { EtherType } from '../wire/ethernet.js';
 import { IPV4_HEADER_LEN, Ipv4Field } from '../wire/ipv4.js';
 import { IPV6_HEADER_LEN, Ipv6Field } from '../wire/ipv6.js';
 import { UDP_HEADER_LEN, UdpField, UdpPacket, emitUdp } from '../wire/udp.js';
 import { UdpPayloadTable } from './udp-payloads.js';
-import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, emitIp4Base, emitIp6Base, emitLink, ip6Words, linkHeaderLen, paddedLen } from './frame.js';
+import { Ipv4Options, Ipv6Options, PROBE_FIELDS, checkLink4, checkLink6, ip6Words, linkHeaderLen, buildBase4, buildBase6 , setDst6 } from './frame.js';
 import { ClassifyContext, RecStatus, RecordKind, UDP_BASE, Verdict, fromTarget, hasPort, isOurPort, setTheirs4, setTheirs6 } from './reply.js';
 
 /** Slots of the probe-field array (frame.ts ProbeField), as module constants: V8 folds these, not imported bindings. */
@@ -150,10 +149,7 @@ export class UdpTemplate4 {
     const l4 = l2 + IPV4_HEADER_LEN;
     const built = buildUdpVariants(payloads, (payload) => {
       const udpLen = UDP_HEADER_LEN + payload.length;
-      const len = paddedLen(link, l4 + udpLen);
-      const b = new Uint8Array(len);
-      emitLink(link, EtherType.IPV4, b);
-      const ipSum0 = emitIp4Base(b, l2, IpProtocol.UDP, udpLen, ttl, link.srcIp);
+      const { frame: b, len, sum: ipSum0 } = buildBase4(link, ttl, IpProtocol.UDP, udpLen);
       emitUdp({ srcPort: 0, dstPort: 0, payload }, new UdpPacket(b, l4, udpLen), null);
       // Payload cookie fields are zero in the table's bytes, so they add nothing here.
       const udpSum0 = sumWords(b, l4, udpLen, pseudoHeaderSum4(0, 0, IpProtocol.UDP, udpLen));
@@ -230,10 +226,7 @@ export class UdpTemplate6 {
     const l4 = l2 + IPV6_HEADER_LEN;
     const built = buildUdpVariants(payloads, (payload) => {
       const udpLen = UDP_HEADER_LEN + payload.length;
-      const len = paddedLen(link, l4 + udpLen);
-      const b = new Uint8Array(len);
-      emitLink(link, EtherType.IPV6, b);
-      const pseudo = emitIp6Base(b, l2, link.srcIp, IpProtocol.UDP, udpLen, hop);
+      const { frame: b, len, sum: pseudo } = buildBase6(link, hop, IpProtocol.UDP, udpLen);
       emitUdp({ srcPort: 0, dstPort: 0, payload }, new UdpPacket(b, l4, udpLen), null);
       return { frame: b, len, ipSum0: 0, udpSum0: sumWords(b, l4, udpLen, pseudo), udpOff: l4 };
     });
@@ -252,7 +245,7 @@ export class UdpTemplate6 {
 
   patch(slot: Uint8Array, off: number, dst: Uint32Array, dstOff: number, dstPort: number, srcPort: number, cookie: number): number {
     const f = this.f;
-    f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
+    setDst6(f, dst, dstOff);
     f[PF_DST_PORT] = dstPort; f[PF_SRC_PORT] = srcPort; f[PF_SEQ] = cookie;
     return this.patchFields(slot, off, f);
   }
