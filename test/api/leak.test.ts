@@ -105,7 +105,8 @@ test('100 scans in a row (simulated network): /proc/self/fd and RSS stay flat', 
   assert.ok(m.heap1 - m.heap0 < 4 * 2 ** 20, `JS heap grew ${((m.heap1 - m.heap0) / 2 ** 20).toFixed(1)} MiB over 100 scans`);
   // RSS: malloc keeps freed ring pages for reuse, so it reaches a plateau rather than staying
   // exactly still; a leak would keep growing through the second half as through the first.
-  assert.ok(m.rss1 - m.rss0 < 48 * 2 ** 20, `RSS grew ${((m.rss1 - m.rss0) / 2 ** 20).toFixed(1)} MiB over 100 scans`);
+  // The plateau depends on the Node version (measured: Node 20 about 5-30 MiB, Node 22 56.6).
+  assert.ok(m.rss1 - m.rss0 < 96 * 2 ** 20, `RSS grew ${((m.rss1 - m.rss0) / 2 ** 20).toFixed(1)} MiB over 100 scans`);
   assert.ok(m.rss1 - m.rssMid < 16 * 2 ** 20, `RSS grew ${((m.rss1 - m.rssMid) / 2 ** 20).toFixed(1)} MiB over the last 50 scans`);
 });
 

@@ -204,7 +204,10 @@ test('sqlite: without better-sqlite3 installed, -oQ fails in one line naming the
     const register = `import { register } from "node:module"; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(hook)}`)});`;
     const tidescan = path.resolve(import.meta.dirname, '../../../bin/tidescan.js');
     const r = spawnSync(process.execPath, ['--import', `data:text/javascript,${encodeURIComponent(register)}`, tidescan,
-      '--readscan', bin, '-oQ', path.join(dir, 'x.db'), '-oL', path.join(dir, 'x.txt')], { encoding: 'utf8', timeout: 60_000 });
+      '--readscan', bin, '-oQ', path.join(dir, 'x.db'), '-oL', path.join(dir, 'x.txt')],
+      // Without the test runner's preload (scripts/node-overlay.mjs under Node 22/24 resolves
+      // better-sqlite3 itself, ahead of this hook): the child sees only the hook above.
+      { encoding: 'utf8', timeout: 60_000, env: { ...process.env, NODE_OPTIONS: '', TIDESCAN_NODE_OVERLAY: '' } });
     assert.equal(r.status, 1, r.stderr);
     const lines = r.stderr.split('\n').filter((l) => l.startsWith('[-]'));
     assert.deepEqual(lines, ['[-] FAIL: sqlite output needs the optional package better-sqlite3 (npm install better-sqlite3) (ERR_MODULE_NOT_FOUND)']);
