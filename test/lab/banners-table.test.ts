@@ -31,7 +31,7 @@ import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './l
 import { startNginx, startSshd, type NginxServer, type SshdServer } from './servers.js';
 import { startServers2, type Servers2 } from './servers2.js';
 import { startDnsmasq, startMariadb, startSamba, startXrdp, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
-import { describeRun, linkArgs, runMasscan, runTidescan } from './harness.js';
+import { describeRun, linkArgs, readBannerMap, runMasscan, runTidescan } from './harness.js';
 import { BUILTIN_UDP_PAYLOADS, NTP_PROBES } from '../../src/probes/udp-payloads.js';
 
 const LIFE_MS = 400_000;
@@ -185,33 +185,8 @@ function rows(): Row[] {
   return out;
 }
 
-interface Rec {
-  readonly ip: string;
-  readonly port: number;
-  readonly proto?: string;
-  readonly rec_type: string;
-  readonly data: { readonly service_name?: string; readonly banner?: string };
-}
-
 /** `ip:port/proto` -> service -> banner text, from tidescan's NDJSON or masscan's -oD. */
-async function readBanners(file: string): Promise<Map<string, Map<string, string>>> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const m = new Map<string, Map<string, string>>();
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let r: Rec;
-    try {
-      r = JSON.parse(line) as Rec;
-    } catch {
-      continue;
-    }
-    if (r.rec_type !== 'banner') continue;
-    const k = `${r.ip}:${r.port}/${r.proto ?? 'tcp'}`;
-    if (!m.has(k)) m.set(k, new Map());
-    m.get(k)!.set(String(r.data.service_name), String(r.data.banner ?? ''));
-  }
-  return m;
-}
+const readBanners = (file: string): Promise<Map<string, Map<string, string>>> => readBannerMap(file, true);
 
 const key = (r: Row): string => `${r.ip}:${r.port}/${r.proto}`;
 

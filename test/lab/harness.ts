@@ -173,3 +173,34 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+interface BannerLine {
+  readonly ip: string;
+  readonly port: number;
+  readonly proto?: string;
+  readonly rec_type: string;
+  readonly data: { readonly service_name?: string; readonly banner?: string };
+}
+
+/**
+ * The banners of an NDJSON (or masscan -oD) file: `ip:port` (`ip:port/proto` with `withProto`,
+ * tcp when the record has none) -> service -> banner text. A missing file reads as empty.
+ */
+export async function readBannerMap(file: string, withProto = false): Promise<Map<string, Map<string, string>>> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const m = new Map<string, Map<string, string>>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let r: BannerLine;
+    try {
+      r = JSON.parse(line) as BannerLine;
+    } catch {
+      continue;
+    }
+    if (r.rec_type !== 'banner') continue;
+    const k = withProto ? `${r.ip}:${r.port}/${r.proto ?? 'tcp'}` : `${r.ip}:${r.port}`;
+    if (!m.has(k)) m.set(k, new Map());
+    m.get(k)!.set(String(r.data.service_name), String(r.data.banner ?? ''));
+  }
+  return m;
+}
