@@ -30,7 +30,7 @@ import { fileURLToPath } from 'node:url';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
 import { startNginx, startSshd, type NginxServer, type SshdServer } from './servers.js';
 import { startServers2, type Servers2 } from './servers2.js';
-import { startDnsmasq, startMariadb, startSamba, startXrdp, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
+import { startDnsmasq, startMariadb, startSamba, startXrdp, waitUdp, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
 import { describeRun, linkArgs, readBannerMap, runMasscan, runTidescan } from './harness.js';
 import { BUILTIN_UDP_PAYLOADS, NTP_PROBES } from '../../src/probes/udp-payloads.js';
 
@@ -73,16 +73,6 @@ function conf(sub: string, name: string, text: string): string {
   return f;
 }
 
-async function waitUdp(ip: string, port: number, p: LabProcess): Promise<void> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const r = await lab.exec('sink', 'ss', ['-Hlun', `sport = :${port}`]);
-    if (r.stdout.includes(`${ip}:${port}`) || r.stdout.includes(`0.0.0.0:${port}`)) return;
-    if (Date.now() > end) throw new Error(`no UDP ${ip}:${port}; server said: ${(p.stderr() + p.stdout()).slice(-2000)}`);
-    await new Promise((w) => setTimeout(w, 200));
-  }
-}
-
 /** The sink forwards ip:from to ip:to (the server's own port) for TCP and UDP. */
 async function dnat(ip: string, from: number, to: number): Promise<void> {
   for (const proto of ['udp', 'tcp']) {
@@ -114,7 +104,7 @@ async function startUdpServers(): Promise<void> {
   const nmbd = lab.spawn('sink', 'sh', ['-c', 'exec setsid "$@" </dev/null', 'sh', '/usr/sbin/nmbd', '--foreground', '--no-process-group',
     '--debug-stdout', `--configfile=${smbConf}`], { timeoutMs: LIFE_MS });
   procs.push(nmbd);
-  await Promise.all([waitUdp(NTP_IP, 123, ntpd), waitUdp(SNMP_IP, 1161, snmpd), waitUdp(NBT_IP, 137, nmbd)]);
+  await Promise.all([waitUdp(lab, NTP_IP, 123, ntpd, true), waitUdp(lab, SNMP_IP, 1161, snmpd, true), waitUdp(lab, NBT_IP, 137, nmbd, true)]);
   // nmbd is ready when it answers a node status query (RFC 1002 §4.2.17, for `*`)
   const ask =
     `const s=require('dgram').createSocket('udp4');const q=Buffer.from('abcd00000001000000000000'+'20434b'+'41'.repeat(30)+'0000210001','hex');` +
