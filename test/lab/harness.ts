@@ -204,3 +204,27 @@ export async function readBannerMap(file: string, withProto = false): Promise<Ma
   }
   return m;
 }
+
+/** tcpdump in the sink on `dev`, writing `file` (filter `filter`); resolves once it listens. */
+export async function startCapture(lab: Lab, dev: string, file: string, filter: string): Promise<LabProcess> {
+  const p = lab.spawn('sink', 'tcpdump', ['-i', dev, '-U', '-n', '-w', file, filter], { timeoutMs: 90_000 });
+  const deadline = Date.now() + 10_000;
+  while (!p.stderr().includes('listening on')) {
+    if (Date.now() > deadline) throw new Error(`tcpdump did not start: ${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return p;
+}
+
+/**
+ * Stop a capture of startCapture; its frames as `tcpdump -r FILE -n ARGS` prints them, one per
+ * frame (the continuation lines of -v output joined to their frame's line).
+ */
+export async function captureFrames(lab: Lab, p: LabProcess, file: string, args: readonly string[] = ['-e']): Promise<string[]> {
+  await new Promise((r) => setTimeout(r, 300));
+  p.kill('SIGINT');
+  await p.done;
+  const r = await lab.exec('sink', 'tcpdump', ['-r', file, '-n', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split(/\n(?=\d\d:\d\d)/).map((l) => l.trim()).filter((l) => l !== '');
+}

@@ -18,7 +18,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, LAB_ADDR2, type Lab, type LabProcess } from './lab.js';
-import { assertExactly, describeRun, readList, runMasscan, runTidescan, withTempDir } from './harness.js';
+import { assertExactly, captureFrames, describeRun, readList, runMasscan, runTidescan, startCapture, withTempDir } from './harness.js';
 import { parseCommandLine } from '../../src/cli/parse.js';
 import { planFromRanges } from '../../src/engine/transmit.js';
 import { Blackrock } from '../../src/target/blackrock.js';
@@ -52,27 +52,12 @@ after(async () => {
 });
 
 /** tcpdump in the sink on `dev`, pure SYNs only, writing `file`; resolves once it listens. */
-async function capture(dev: string, file: string, filter = 'tcp[13] == 2'): Promise<LabProcess> {
-  const p = lab.spawn('sink', 'tcpdump', ['-i', dev, '-U', '-n', '-w', file, filter], { timeoutMs: 90_000 });
-  const deadline = Date.now() + 10_000;
-  while (!p.stderr().includes('listening on')) {
-    if (Date.now() > deadline) throw new Error(`tcpdump did not start: ${p.stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return p;
-}
+const capture = (dev: string, file: string, filter = 'tcp[13] == 2'): Promise<LabProcess> => startCapture(lab, dev, file, filter);
 
 interface Syn { readonly srcMac: string; readonly src: string; readonly dst: string }
 
 /** Stop a capture and return what tcpdump -e reads from it, one line per frame. */
-async function framesOf(p: LabProcess, file: string): Promise<string[]> {
-  await new Promise((r) => setTimeout(r, 300));
-  p.kill('SIGINT');
-  await p.done;
-  const r = await lab.exec('sink', 'tcpdump', ['-r', file, '-n', '-e']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => l !== '');
-}
+const framesOf = (p: LabProcess, file: string): Promise<string[]> => captureFrames(lab, p, file);
 
 /** Stop a capture and read its SYNs: source MAC, source address, `ip:port` probed. */
 async function synsOf(p: LabProcess, file: string): Promise<Syn[]> {
