@@ -202,6 +202,16 @@ test('--banners over two adapters from spoofed sources: each adapter\'s own TCP 
   });
 });
 
+/** masscan 1.3.2 over both lab adapters at rate 2000 with `extra`, -oL to `out`; exits 0. */
+async function masscanTwoAdapters(dir: string, out: string, extra: readonly string[]): Promise<void> {
+  const r = await runMasscan(lab, [
+    '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--source-ip', LAB_ADDR.scanIp4,
+    '--adapter[1]', lab.scanIf2!, '--adapter-ip[1]', LAB_ADDR2.scanIp4, '--router-mac[1]', LAB_ADDR2.sinkMac,
+    ...TARGETS, '--seed', SEED, '--rate', '2000', ...extra, '--wait', '1', '-oL', out,
+  ], { cwd: dir, maxSeconds: 30 });
+  assert.equal(r.code, 0, describeRun(r));
+}
+
 test('masscan 1.3.2 over the same two adapters splits the targets the same way (unsharded; not with --shard)', async (t) => {
   // masscan waits for a packet on every adapter before it exits: a trickle to the second
   // adapter's address too (the lab's trickle goes to the first), bounded to 30 s.
@@ -218,12 +228,7 @@ test('masscan 1.3.2 over the same two adapters splits the targets the same way (
       const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
         out = o;
         // An even rate keeps masscan's first index, (i + rate) mod range, on i's parity.
-        const r = await runMasscan(lab, [
-          '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--source-ip', LAB_ADDR.scanIp4,
-          '--adapter[1]', lab.scanIf2!, '--adapter-ip[1]', LAB_ADDR2.scanIp4, '--router-mac[1]', LAB_ADDR2.sinkMac,
-          ...TARGETS, '--seed', SEED, '--rate', '2000', '--show', 'closed', '--wait', '1', '-oL', o,
-        ], { cwd: dir, maxSeconds: 30 });
-        assert.equal(r.code, 0, describeRun(r));
+        await masscanTwoAdapters(dir, o, ['--show', 'closed']);
       });
       assert.deepEqual(s0.map((s) => s.dst).sort(), ownedTargets(2, 0), 'masscan adapter 0');
       assert.deepEqual(s1.map((s) => s.dst).sort(), ownedTargets(2, 1), 'masscan adapter 1');
@@ -241,12 +246,7 @@ test('masscan 1.3.2 over the same two adapters splits the targets the same way (
     // owns i = (x-1) + n*y mod y*adapters (test/engine/scan-adapters.test.ts).
     await withTempDir(async (dir) => {
       const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
-        const r = await runMasscan(lab, [
-          '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--source-ip', LAB_ADDR.scanIp4,
-          '--adapter[1]', lab.scanIf2!, '--adapter-ip[1]', LAB_ADDR2.scanIp4, '--router-mac[1]', LAB_ADDR2.sinkMac,
-          ...TARGETS, '--seed', SEED, '--rate', '2000', '--shard', '2/3', '--wait', '1', '-oL', o,
-        ], { cwd: dir, maxSeconds: 30 });
-        assert.equal(r.code, 0, describeRun(r));
+        await masscanTwoAdapters(dir, o, ['--shard', '2/3']);
       });
       assert.deepEqual(s0.map((s) => s.dst).sort(), ownedTargets(4, 1), 'masscan --shard 2/3, adapter 0');
       assert.deepEqual(s1.map((s) => s.dst).sort(), ownedTargets(4, 2), 'masscan --shard 2/3, adapter 1');
