@@ -8,7 +8,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryLink, type MemoryLink } from '../../src/adapter/memory.js';
-import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter.js';
+import type { RxChannel } from '../../src/adapter/adapter.js';
 import type { ScanConfig } from '../../src/core/config.js';
 import type { ScanRecord } from '../../src/core/record.js';
 import { runScanWith, transmitThreads, adapterFileName, type ScanEnv } from '../../src/engine/scan.js';
@@ -18,24 +18,7 @@ import { Picker, Target } from '../../src/target/picker.js';
 import { formatIPv4 } from '../../src/target/ipv4.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
-import { SimNet, simConfig, simLink, ip4 } from './scan-sim.js';
-
-class MultiRx implements RxChannel {
-  constructor(private readonly links: MemoryLink[]) {}
-  poll(t: number, onFrame: FrameHandler): number {
-    let n = 0;
-    for (const l of this.links) n += l.rx.poll(t, onFrame);
-    return n;
-  }
-  stats(): RxStats {
-    let received = 0;
-    for (const l of this.links) received += l.rx.stats().received;
-    return { received, kernelDrops: 0 };
-  }
-  close(): void {
-    for (const l of this.links) l.rx.close();
-  }
-}
+import { MultiRx, SimNet, simConfig, simLink, ip4 } from './scan-sim.js';
 
 /** Adapter n: source 10.250.n.1, MAC 02:50:00:00:0n:01. */
 function adapterLink(n: number): ResolvedLink {

@@ -23,6 +23,8 @@ import { readFileSync } from 'node:fs';
 import { parseCommandLine, type ParseIo } from '../../src/cli/parse.js';
 import type { ScanConfig } from '../../src/core/config.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
+import type { MemoryLink } from '../../src/adapter/memory.js';
+import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter.js';
 
 export const SCANNER_MAC = new Uint8Array([0x02, 0x50, 0, 0, 0, 0x01]);
 export const ROUTER_MAC = new Uint8Array([0x02, 0x50, 0, 0, 0, 0x02]);
@@ -271,4 +273,22 @@ export function simLink(notes: readonly string[] = []): ResolvedLink {
     answer6: false,
     notes: [...notes],
   };
+}
+
+/** Several memory links (one per transmit thread) seen as one receive channel. */
+export class MultiRx implements RxChannel {
+  constructor(private readonly links: MemoryLink[]) {}
+  poll(t: number, onFrame: FrameHandler): number {
+    let n = 0;
+    for (const l of this.links) n += l.rx.poll(t, onFrame);
+    return n;
+  }
+  stats(): RxStats {
+    let received = 0, kernelDrops = 0;
+    for (const l of this.links) { const s = l.rx.stats(); received += s.received; kernelDrops += s.kernelDrops; }
+    return { received, kernelDrops };
+  }
+  close(): void {
+    for (const l of this.links) l.rx.close();
+  }
 }
