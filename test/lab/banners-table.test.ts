@@ -23,14 +23,14 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
 import { startNginx, startSshd, type NginxServer, type SshdServer } from './servers.js';
 import { startServers2, type Servers2 } from './servers2.js';
-import { startDnsmasq, startMariadb, startSamba, startXrdp, waitUdp, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
+import { startDnsmasq, startMariadb, startSamba, startXrdp, waitUdp, writeConf, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
 import { describeRun, linkArgs, readBannerMap, runMasscan, runTidescan } from './harness.js';
 import { BUILTIN_UDP_PAYLOADS, NTP_PROBES } from '../../src/probes/udp-payloads.js';
 
@@ -65,13 +65,7 @@ interface Row {
   readonly check: Check;
 }
 
-function conf(sub: string, name: string, text: string): string {
-  const d = path.join(dir, sub);
-  mkdirSync(d, { recursive: true });
-  const f = path.join(d, name);
-  writeFileSync(f, text);
-  return f;
-}
+const conf = (sub: string, name: string, text: string): string => writeConf(dir, sub, name, text);
 
 /** The sink forwards ip:from to ip:to (the server's own port) for TCP and UDP. */
 async function dnat(ip: string, from: number, to: number): Promise<void> {

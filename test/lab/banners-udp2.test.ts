@@ -20,11 +20,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
-import { startDnsmasq, waitUdp, type Server3 } from './servers3.js';
+import { startDnsmasq, waitUdp, writeConf, type Server3 } from './servers3.js';
 import { describeRun, linkArgs, runMasscan, runTidescan } from './harness.js';
 
 const NTP_IP = '198.18.4.123';
@@ -42,13 +42,7 @@ let dir: string;
 let dns: Server3 | undefined;
 const procs: LabProcess[] = [];
 
-function conf(sub: string, name: string, text: string): string {
-  const d = path.join(dir, sub);
-  mkdirSync(d, { recursive: true });
-  const f = path.join(d, name);
-  writeFileSync(f, text);
-  return f;
-}
+const conf = (sub: string, name: string, text: string): string => writeConf(dir, sub, name, text);
 
 async function startNtpsec(): Promise<void> {
   // ntpd ignores datagrams on its wildcard socket: the address goes on the sink's lo, and

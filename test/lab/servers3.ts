@@ -45,6 +45,15 @@ async function waitPorts(lab: Lab, procs: readonly LabProcess[], ip: string, por
   }
 }
 
+/** Write `text` to dir/sub/name (creating dir/sub), for a server's configuration; returns the file. */
+export function writeConf(dir: string, sub: string, name: string, text: string): string {
+  const d = path.join(dir, sub);
+  mkdirSync(d, { recursive: true });
+  const f = path.join(d, name);
+  writeFileSync(f, text);
+  return f;
+}
+
 /**
  * Wait until the sink has a UDP socket bound to ip:port (ss, from inside the sink), within 20 s;
  * with `anyAddr` a socket on 0.0.0.0:port counts too (nmbd binds both). Throws with `p`'s output.
