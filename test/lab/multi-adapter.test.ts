@@ -20,13 +20,10 @@ import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, LAB_ADDR2, type Lab, type LabProcess } from './lab.js';
 import { assertExactly, captureFrames, describeRun, readList, runMasscan, runTidescan, startCapture, withTempDir } from './harness.js';
 import { parseCommandLine } from '../../src/cli/parse.js';
-import { planFromRanges } from '../../src/engine/transmit.js';
-import { Blackrock } from '../../src/target/blackrock.js';
-import { Picker, Target } from '../../src/target/picker.js';
 import { formatIPv4 } from '../../src/target/ipv4.js';
 import { formatIPv6Words } from '../../src/target/ipv6.js';
 import { canonIp } from './scenario.js';
-import { SIM_IO } from '../engine/scan-sim.js';
+import { ownedTargets as simOwnedTargets, SIM_IO } from '../engine/scan-sim.js';
 
 let lab: Lab;
 /** Listeners: open ports of the scan (the rest of the targets answer RST: closed). */
@@ -72,17 +69,8 @@ async function synsOf(p: LabProcess, file: string): Promise<Syn[]> {
 
 /** `ip:port` of the scan's loop indices i with i mod `step` == `offset` (the scan's own shuffle). */
 function ownedTargets(step: number, offset: number, targets: readonly string[] = TARGETS): string[] {
-  const c = parseCommandLine([...targets, '--seed', SEED], SIM_IO);
-  const plan = planFromRanges(c.targets4, c.targets6, c.ports);
-  const br = new Blackrock(plan.range, c.seed, c.blackrockRounds);
-  const p = new Picker(plan);
-  const t = new Target();
-  const out: string[] = [];
-  for (let i = offset; i < plan.range; i += step) {
-    p.pickScan(br.shuffle(i), t);
-    out.push(`${t.version === 4 ? formatIPv4(t.ip4) : canonIp(formatIPv6Words(t.ip6))}:${t.port}`);
-  }
-  return out.sort();
+  return simOwnedTargets(parseCommandLine([...targets, '--seed', SEED], SIM_IO), step, offset,
+    (t) => `${t.version === 4 ? formatIPv4(t.ip4) : canonIp(formatIPv6Words(t.ip6))}:${t.port}`);
 }
 
 function allRecords(): Set<string> {
