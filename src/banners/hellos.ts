@@ -22,6 +22,7 @@
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import { be16, be32, clean, latin1At, le16, le32 } from '../codec/frame.js';
 import { berAt, berInt, berTotal, der, derInt, derStr, type Tlv } from '../codec/ber.js';
+import { dnsAnswerStart, skipDnsName } from './udp-read.js';
 
 /** The most bytes of one reply read. */
 export const HELLO_REPLY_MAX = 4096;
@@ -95,29 +96,15 @@ export function dnsVersionBindQuery(): Uint8Array {
   return Uint8Array.from([msg.length >> 8, msg.length & 0xff, ...msg]);
 }
 
-/** Skips a domain name at i (labels or a compression pointer), returns the index after it, or -1. */
-function skipName(b: Uint8Array, i: number, end: number): number {
-  for (let hops = 0; hops < 128 && i < end; hops++) {
-    const l = b[i]!;
-    if (l === 0) return i + 1;
-    if ((l & 0xc0) === 0xc0) return i + 2 <= end ? i + 2 : -1;
-    if ((l & 0xc0) !== 0) return -1;
-    i += 1 + l;
-  }
-  return -1;
-}
-
 function dnsRead(b: Uint8Array, n: number): HelloReading | null {
   const m = 2; // the message after the TCP length
   const flags = be16(b, m + 2, n);
   if (flags < 0 || (flags & 0x8000) === 0) return null; // QR: a response
-  const qd = be16(b, m + 4, n);
   const an = be16(b, m + 6, n);
-  let i = m + 12;
-  for (let k = 0; k < qd && i >= 0; k++) i = skipName(b, i, n) < 0 ? -1 : skipName(b, i, n) + 4;
+  let i = n >= m + 12 ? dnsAnswerStart(b, m, n) : -1;
   const txt: string[] = [];
   for (let k = 0; k < an && i >= 0 && i < n; k++) {
-    i = skipName(b, i, n);
+    i = skipDnsName(b, i, n);
     if (i < 0) break;
     const type = be16(b, i, n);
     const rdlen = be16(b, i + 8, n);

@@ -15,7 +15,7 @@
  * one space. E.g. `HOST<00> HOST<20> WORKGROUP<00>/group mac=00:00:00:00:00:00`. Null when it
  * is not a positive node status response. Every read is checked first; nothing here throws.
  */
-import { inBounds, latin1, skipDnsName, u16 } from './udp-read.js';
+import { dnsAnswerStart, inBounds, latin1, skipDnsName, u16 } from './udp-read.js';
 
 /** RFC 1002 §4.2.18: RR_TYPE NBSTAT. */
 const NBSTAT = 0x0021;
@@ -35,15 +35,10 @@ export function parseNbtstat(buf: Uint8Array, off: number, len: number): string 
   const flags = u16(buf, off + 2);
   // R = 1 (a response), OPCODE 0 (query), RCODE 0 (no error).
   if ((flags & 0x8000) === 0 || ((flags >>> 11) & 0xf) !== 0 || (flags & 0xf) !== 0) return null;
-  const qd = u16(buf, off + 4);
   const an = u16(buf, off + 6);
   if (an === 0) return null;
-  let i = off + 12;
-  for (let q = 0; q < qd; q++) {
-    i = skipDnsName(buf, i, end);
-    if (i < 0 || i + 4 > end) return null;
-    i += 4;
-  }
+  let i = dnsAnswerStart(buf, off, end);
+  if (i < 0) return null;
   i = skipDnsName(buf, i, end);
   if (i < 0 || i + 10 > end) return null;
   if (u16(buf, i) !== NBSTAT) return null;

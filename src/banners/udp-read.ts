@@ -57,3 +57,19 @@ export function skipDnsName(b: Uint8Array, i: number, end: number): number {
   }
   return -1;
 }
+
+/**
+ * The offset of the first answer of the DNS message b[off, end): past the 12-octet header
+ * (the caller checked off + 12 <= end) and the QDCOUNT questions (a name, then type and
+ * class, RFC 1035 §4.1.2); -1 when a question does not fit.
+ */
+export function dnsAnswerStart(b: Uint8Array, off: number, end: number): number {
+  const qd = u16(b, off + 4);
+  let i = off + 12;
+  for (let q = 0; q < qd; q++) {
+    i = skipDnsName(b, i, end);
+    if (i < 0 || i + 4 > end) return -1;
+    i += 4;
+  }
+  return i;
+}

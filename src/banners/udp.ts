@@ -16,7 +16,7 @@
  */
 import { berAt, type Tlv } from '../codec/ber.js';
 import type { AppName } from './module.js';
-import { inBounds, latin1, skipDnsName, u16 } from './udp-read.js';
+import { dnsAnswerStart, inBounds, latin1, skipDnsName, u16 } from './udp-read.js';
 import { parseNtp } from './udp-ntp.js';
 import { parseNbtstat } from './udp-nbtstat.js';
 import { parseIsakmp } from './udp-isakmp.js';
@@ -34,15 +34,10 @@ export function parseDnsVersion(buf: Uint8Array, off: number, len: number): stri
   const end = off + len;
   // RFC 1035 §4.1.1: "QR  A one bit field that specifies whether this message is a query (0), or a response (1)."
   if ((buf[off + 2]! & 0x80) === 0) return null;
-  const qd = u16(buf, off + 4);
   const an = u16(buf, off + 6);
   if (an === 0) return null;
-  let i = off + 12;
-  for (let q = 0; q < qd; q++) {
-    i = skipDnsName(buf, i, end);
-    if (i < 0 || i + 4 > end) return null;
-    i += 4;
-  }
+  let i = dnsAnswerStart(buf, off, end);
+  if (i < 0) return null;
   for (let a = 0; a < an; a++) {
     i = skipDnsName(buf, i, end);
     if (i < 0 || i + 10 > end) return null;

@@ -7,10 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { parseCoap } from '../../src/banners/udp-coap.js';
 import { udpBanner } from '../../src/banners/udp.js';
-import { guarded } from '../fuzz/guard.js';
+import { fuzzUdpParsers } from './fuzz.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 
@@ -63,22 +62,8 @@ test('coap: not an answer or malformed: null', () => {
 });
 
 test('fuzz: random and mutated CoAP replies never throw nor read outside [off, off + len)', () => {
-  const input = fc.oneof(
-    fc.uint8Array({ maxLength: 300 }),
-    fc.uint8Array({ maxLength: 60 }).map((t) => Uint8Array.from([0x60, 0x45, 0x12, 0x34, ...t])),
-    fc.tuple(fc.nat(LIBCOAP.length), fc.array(fc.tuple(fc.nat(LIBCOAP.length - 1), fc.nat(255)), { maxLength: 8 })).map(([cut, muts]) => {
-      const b = LIBCOAP.slice(0, cut);
-      for (const [i, v] of muts) if (i < b.length) b[i] = v;
-      return b;
-    }),
-  );
-  fc.assert(fc.property(input, fc.nat(5), (b, pad) => {
-    const buf = new Uint8Array(b.length + 2 * pad);
-    buf.set(b, pad);
-    const g = guarded(buf, pad, pad + b.length);
-    const r = parseCoap(g, pad, b.length);
-    assert.ok(r === null || typeof r === 'string');
-    assert.equal(r, parseCoap(b, 0, b.length));
-    udpBanner(5683, g, pad, b.length);
-  }), { numRuns: 2000, seed: 0x5683 });
+  fuzzUdpParsers({
+    parsers: [parseCoap], reals: [LIBCOAP], random: 300, prefix: { bytes: Uint8Array.of(0x60, 0x45, 0x12, 0x34), max: 60 },
+    also: (g, off, len) => { udpBanner(5683, g, off, len); }, seed: 0x5683,
+  });
 });

@@ -9,10 +9,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { parseIsakmp } from '../../src/banners/udp-isakmp.js';
 import { udpBanner } from '../../src/banners/udp.js';
-import { guarded } from '../fuzz/guard.js';
+import { fuzzUdpParsers } from './fuzz.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 
@@ -68,23 +67,8 @@ test('isakmp: not ISAKMP: null', () => {
 });
 
 test('fuzz: random and mutated ISAKMP replies never throw nor read outside [off, off + len)', () => {
-  const reals = [NOTIFY, SA];
-  const input = fc.oneof(
-    fc.uint8Array({ maxLength: 300 }),
-    fc.uint8Array({ maxLength: 200 }).map((t) => Uint8Array.from([...SA.subarray(0, 28), ...t])),
-    fc.tuple(fc.nat(1), fc.nat(200), fc.array(fc.tuple(fc.nat(199), fc.nat(255)), { maxLength: 8 })).map(([r, cut, muts]) => {
-      const b = reals[r]!.slice(0, cut);
-      for (const [i, v] of muts) if (i < b.length) b[i] = v;
-      return b;
-    }),
-  );
-  fc.assert(fc.property(input, fc.nat(5), (b, pad) => {
-    const buf = new Uint8Array(b.length + 2 * pad);
-    buf.set(b, pad);
-    const g = guarded(buf, pad, pad + b.length);
-    const r = parseIsakmp(g, pad, b.length);
-    assert.ok(r === null || typeof r === 'string');
-    assert.equal(r, parseIsakmp(b, 0, b.length));
-    udpBanner(500, g, pad, b.length);
-  }), { numRuns: 2000, seed: 0x500 });
+  fuzzUdpParsers({
+    parsers: [parseIsakmp], reals: [NOTIFY, SA], cut: 200, random: 300, prefix: { bytes: SA.subarray(0, 28), max: 200 },
+    also: (g, off, len) => { udpBanner(500, g, off, len); }, seed: 0x500,
+  });
 });

@@ -7,10 +7,9 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import fc from 'fast-check';
 import { parseNbtstat } from '../../src/banners/udp-nbtstat.js';
 import { udpBanner } from '../../src/banners/udp.js';
-import { guarded } from '../fuzz/guard.js';
+import { fuzzUdpParsers } from './fuzz.js';
 
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s, 'hex'));
 
@@ -60,21 +59,8 @@ test('nbtstat: RFC 1002 §4.2.18 by hand: RR_NAME as a pointer, unique and group
 });
 
 test('fuzz: random and mutated node status responses never throw nor read outside [off, off + len)', () => {
-  const input = fc.oneof(
-    fc.uint8Array({ maxLength: 400 }),
-    fc.tuple(fc.nat(NMBD.length), fc.array(fc.tuple(fc.nat(NMBD.length - 1), fc.nat(255)), { maxLength: 8 })).map(([cut, muts]) => {
-      const b = NMBD.slice(0, cut);
-      for (const [i, v] of muts) if (i < b.length) b[i] = v;
-      return b;
-    }),
-  );
-  fc.assert(fc.property(input, fc.nat(5), (b, pad) => {
-    const buf = new Uint8Array(b.length + 2 * pad);
-    buf.set(b, pad);
-    const g = guarded(buf, pad, pad + b.length);
-    const r = parseNbtstat(g, pad, b.length);
-    assert.ok(r === null || typeof r === 'string');
-    assert.equal(r, parseNbtstat(b, 0, b.length));
-    udpBanner(137, g, pad, b.length);
-  }), { numRuns: 2000, seed: 0x137 });
+  fuzzUdpParsers({
+    parsers: [parseNbtstat], reals: [NMBD], random: 400,
+    also: (g, off, len) => { udpBanner(137, g, off, len); }, seed: 0x137,
+  });
 });

@@ -8,34 +8,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createMemoryLink, type MemoryLink } from '../../src/adapter/memory.js';
-import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter.js';
+import type { RxChannel } from '../../src/adapter/adapter.js';
 import type { ScanConfig } from '../../src/core/config.js';
 import type { ScanRecord } from '../../src/core/record.js';
 import { runScanWith, transmitThreads, adapterFileName, type ScanEnv } from '../../src/engine/scan.js';
-import { planFromRanges } from '../../src/engine/transmit.js';
-import { Blackrock } from '../../src/target/blackrock.js';
-import { Picker, Target } from '../../src/target/picker.js';
 import { formatIPv4 } from '../../src/target/ipv4.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
-import { SimNet, simConfig, simLink, ip4 } from './scan-sim.js';
-
-class MultiRx implements RxChannel {
-  constructor(private readonly links: MemoryLink[]) {}
-  poll(t: number, onFrame: FrameHandler): number {
-    let n = 0;
-    for (const l of this.links) n += l.rx.poll(t, onFrame);
-    return n;
-  }
-  stats(): RxStats {
-    let received = 0;
-    for (const l of this.links) received += l.rx.stats().received;
-    return { received, kernelDrops: 0 };
-  }
-  close(): void {
-    for (const l of this.links) l.rx.close();
-  }
-}
+import { MultiRx, ownedTargets, SimNet, simConfig, simLink, ip4 } from './scan-sim.js';
 
 /** Adapter n: source 10.250.n.1, MAC 02:50:00:00:0n:01. */
 function adapterLink(n: number): ResolvedLink {
@@ -89,20 +69,6 @@ async function runAdapters(cfg: ScanConfig, adapters: number, threads: number, s
   return { records, sent, sim };
 }
 
-/** The targets of the loop indices i in [0, range) with i mod step == offset. */
-function owned(cfg: ScanConfig, step: number, offset: number): string[] {
-  const plan = planFromRanges(cfg.targets4, cfg.targets6, cfg.ports);
-  const br = new Blackrock(plan.range, cfg.seed, cfg.blackrockRounds);
-  const p = new Picker(plan);
-  const t = new Target();
-  const out: string[] = [];
-  for (let i = offset; i < plan.range; i += step) {
-    p.pickScan(br.shuffle(i), t);
-    out.push(`${formatIPv4(t.ip4)}:${t.port}`);
-  }
-  return out.sort();
-}
-
 const OPEN = ['10.0.0.1:80', '10.0.0.7:443', '10.0.0.33:22', '10.0.0.63:80', '10.0.0.40:443', '10.0.0.12:22'];
 
 for (const [adapters, threads] of [[2, 2], [2, 4], [3, 3]] as const) {
@@ -110,14 +76,14 @@ for (const [adapters, threads] of [[2, 2], [2, 4], [3, 3]] as const) {
     const cfg = simConfig('10.0.0.0/26 -p22,80,443 --rate 1000000 --seed 11');
     const r = await runAdapters(cfg, adapters, threads, new SimNet({ tcpOpen: OPEN }));
     for (let a = 0; a < adapters; a++) {
-      assert.deepEqual([...r.sent[a]!].sort(), owned(cfg, adapters, a), `adapter ${a}`);
+      assert.deepEqual([...r.sent[a]!].sort(), ownedTargets(cfg, adapters, a), `adapter ${a}`);
     }
     assert.equal(r.sim.total(), 64 * 3);
     for (const v of r.sim.probes.values()) assert.equal(v, 1, 'one probe per target over all adapters');
     // The sim answers every closed port with a RST: each target has exactly one record, open
     // or closed, found by the receive side of the adapter that probed it.
     const found = r.records.map((x) => x.kind === 'status' && x.ip.version === 4 ? `${formatIPv4(x.ip.v4)}:${x.port} ${x.status}` : '?').sort();
-    const all = owned(cfg, 1, 0).map((k) => `${k} ${OPEN.includes(k) ? 'open' : 'closed'}`).sort();
+    const all = ownedTargets(cfg, 1, 0).map((k) => `${k} ${OPEN.includes(k) ? 'open' : 'closed'}`).sort();
     assert.deepEqual(found, all);
     // every SYN-ACK was answered with a RST by the adapter that received it
     assert.equal(r.sim.rsts, OPEN.length);
@@ -127,9 +93,9 @@ for (const [adapters, threads] of [[2, 2], [2, 4], [3, 3]] as const) {
 test('a shard with two adapters: adapter n owns i mod (shards*2) == (x-1) + n*shards, the shard stays the same set', async () => {
   const cfg = simConfig('10.0.0.0/26 -p22,80,443 --rate 1000000 --seed 11 --shard 2/3');
   const r = await runAdapters(cfg, 2, 2, new SimNet({ tcpOpen: OPEN }));
-  assert.deepEqual([...r.sent[0]!].sort(), owned(cfg, 6, 1));
-  assert.deepEqual([...r.sent[1]!].sort(), owned(cfg, 6, 4));
-  assert.deepEqual([...r.sent[0]!, ...r.sent[1]!].sort(), owned(cfg, 3, 1), 'the shard is the same as with one adapter');
+  assert.deepEqual([...r.sent[0]!].sort(), ownedTargets(cfg, 6, 1));
+  assert.deepEqual([...r.sent[1]!].sort(), ownedTargets(cfg, 6, 4));
+  assert.deepEqual([...r.sent[0]!, ...r.sent[1]!].sort(), ownedTargets(cfg, 3, 1), 'the shard is the same as with one adapter');
 });
 
 test('transmitThreads: a multiple of the adapter count, at least one per adapter', () => {

@@ -23,6 +23,12 @@ import { readFileSync } from 'node:fs';
 import { parseCommandLine, type ParseIo } from '../../src/cli/parse.js';
 import type { ScanConfig } from '../../src/core/config.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
+import type { MemoryLink } from '../../src/adapter/memory.js';
+import { planFromRanges } from '../../src/engine/transmit.js';
+import { Blackrock } from '../../src/target/blackrock.js';
+import { Picker, Target } from '../../src/target/picker.js';
+import { formatIPv4 } from '../../src/target/ipv4.js';
+import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter.js';
 
 export const SCANNER_MAC = new Uint8Array([0x02, 0x50, 0, 0, 0, 0x01]);
 export const ROUTER_MAC = new Uint8Array([0x02, 0x50, 0, 0, 0, 0x02]);
@@ -271,4 +277,44 @@ export function simLink(notes: readonly string[] = []): ResolvedLink {
     answer6: false,
     notes: [...notes],
   };
+}
+
+/** Several memory links (one per transmit thread) seen as one receive channel. */
+export class MultiRx implements RxChannel {
+  constructor(private readonly links: MemoryLink[]) {}
+  poll(t: number, onFrame: FrameHandler): number {
+    let n = 0;
+    for (const l of this.links) n += l.rx.poll(t, onFrame);
+    return n;
+  }
+  stats(): RxStats {
+    let received = 0, kernelDrops = 0;
+    for (const l of this.links) { const s = l.rx.stats(); received += s.received; kernelDrops += s.kernelDrops; }
+    return { received, kernelDrops };
+  }
+  close(): void {
+    for (const l of this.links) l.rx.close();
+  }
+}
+
+/**
+ * The targets of the scan's loop indices i in [0, range) with i mod `step` == `offset` (the
+ * scan's own shuffle), each as `key` gives it (default `a.b.c.d:port`), sorted.
+ */
+export function ownedTargets(
+  cfg: Pick<ScanConfig, 'targets4' | 'targets6' | 'ports' | 'seed' | 'blackrockRounds'>,
+  step: number,
+  offset: number,
+  key: (t: Target) => string = (t) => `${formatIPv4(t.ip4)}:${t.port}`,
+): string[] {
+  const plan = planFromRanges(cfg.targets4, cfg.targets6, cfg.ports);
+  const br = new Blackrock(plan.range, cfg.seed, cfg.blackrockRounds);
+  const p = new Picker(plan);
+  const t = new Target();
+  const out: string[] = [];
+  for (let i = offset; i < plan.range; i += step) {
+    p.pickScan(br.shuffle(i), t);
+    out.push(key(t));
+  }
+  return out.sort();
 }

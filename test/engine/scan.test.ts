@@ -10,7 +10,6 @@ import { mkdtempSync, readFileSync, rmSync, existsSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createMemoryLink, type MemoryLink } from '../../src/adapter/memory.js';
-import type { FrameHandler, RxChannel, RxStats } from '../../src/adapter/adapter.js';
 import { parseConfigFileText } from '../../src/cli/parse.js';
 import { pausedConfText } from '../../src/cli/echo.js';
 import type { ScanConfig } from '../../src/core/config.js';
@@ -19,7 +18,7 @@ import { OutputSink, SignalStop, consoleListener, type SignalSource } from '../.
 import { RecordWord } from '../../src/engine/ring.js';
 import { ScanError } from '../../src/error.js';
 import type { ResolvedLink } from '../../src/link/resolve.js';
-import { SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions, SIM_IO, simConfig, simLink } from './scan-sim.js';
+import { MultiRx, SimNet, SCANNER_MAC, ROUTER_MAC, ip4, type SimOptions, SIM_IO, simConfig, simLink } from './scan-sim.js';
 import { loadUdpPayloadFiles } from '../../src/cli/payload-files.js';
 
 const io = SIM_IO;
@@ -27,24 +26,6 @@ const io = SIM_IO;
 const config = simConfig;
 
 const LINK: ResolvedLink = simLink();
-
-/** Several memory links (one per transmit thread) seen as one receive channel. */
-class MultiRx implements RxChannel {
-  constructor(private readonly links: MemoryLink[]) {}
-  poll(t: number, onFrame: FrameHandler): number {
-    let n = 0;
-    for (const l of this.links) n += l.rx.poll(t, onFrame);
-    return n;
-  }
-  stats(): RxStats {
-    let received = 0, kernelDrops = 0;
-    for (const l of this.links) { const s = l.rx.stats(); received += s.received; kernelDrops += s.kernelDrops; }
-    return { received, kernelDrops };
-  }
-  close(): void {
-    for (const l of this.links) l.rx.close();
-  }
-}
 
 interface SimRun {
   readonly code: number;

@@ -23,15 +23,15 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile, writeFile, mkdir } from 'node:fs/promises';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
 import { startNginx, startSshd, type NginxServer, type SshdServer } from './servers.js';
 import { startServers2, type Servers2 } from './servers2.js';
-import { startDnsmasq, startMariadb, startSamba, startXrdp, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
-import { describeRun, linkArgs, runMasscan, runTidescan } from './harness.js';
+import { startDnsmasq, startMariadb, startSamba, startXrdp, waitUdp, writeConf, type MariadbServer, type SambaServer, type Server3 } from './servers3.js';
+import { describeRun, linkArgs, readBannerMap, runMasscan, runTidescan } from './harness.js';
 import { BUILTIN_UDP_PAYLOADS, NTP_PROBES } from '../../src/probes/udp-payloads.js';
 
 const LIFE_MS = 400_000;
@@ -65,23 +65,7 @@ interface Row {
   readonly check: Check;
 }
 
-function conf(sub: string, name: string, text: string): string {
-  const d = path.join(dir, sub);
-  mkdirSync(d, { recursive: true });
-  const f = path.join(d, name);
-  writeFileSync(f, text);
-  return f;
-}
-
-async function waitUdp(ip: string, port: number, p: LabProcess): Promise<void> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const r = await lab.exec('sink', 'ss', ['-Hlun', `sport = :${port}`]);
-    if (r.stdout.includes(`${ip}:${port}`) || r.stdout.includes(`0.0.0.0:${port}`)) return;
-    if (Date.now() > end) throw new Error(`no UDP ${ip}:${port}; server said: ${(p.stderr() + p.stdout()).slice(-2000)}`);
-    await new Promise((w) => setTimeout(w, 200));
-  }
-}
+const conf = (sub: string, name: string, text: string): string => writeConf(dir, sub, name, text);
 
 /** The sink forwards ip:from to ip:to (the server's own port) for TCP and UDP. */
 async function dnat(ip: string, from: number, to: number): Promise<void> {
@@ -114,7 +98,7 @@ async function startUdpServers(): Promise<void> {
   const nmbd = lab.spawn('sink', 'sh', ['-c', 'exec setsid "$@" </dev/null', 'sh', '/usr/sbin/nmbd', '--foreground', '--no-process-group',
     '--debug-stdout', `--configfile=${smbConf}`], { timeoutMs: LIFE_MS });
   procs.push(nmbd);
-  await Promise.all([waitUdp(NTP_IP, 123, ntpd), waitUdp(SNMP_IP, 1161, snmpd), waitUdp(NBT_IP, 137, nmbd)]);
+  await Promise.all([waitUdp(lab, NTP_IP, 123, ntpd, true), waitUdp(lab, SNMP_IP, 1161, snmpd, true), waitUdp(lab, NBT_IP, 137, nmbd, true)]);
   // nmbd is ready when it answers a node status query (RFC 1002 §4.2.17, for `*`)
   const ask =
     `const s=require('dgram').createSocket('udp4');const q=Buffer.from('abcd00000001000000000000'+'20434b'+'41'.repeat(30)+'0000210001','hex');` +
@@ -185,33 +169,8 @@ function rows(): Row[] {
   return out;
 }
 
-interface Rec {
-  readonly ip: string;
-  readonly port: number;
-  readonly proto?: string;
-  readonly rec_type: string;
-  readonly data: { readonly service_name?: string; readonly banner?: string };
-}
-
 /** `ip:port/proto` -> service -> banner text, from tidescan's NDJSON or masscan's -oD. */
-async function readBanners(file: string): Promise<Map<string, Map<string, string>>> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const m = new Map<string, Map<string, string>>();
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let r: Rec;
-    try {
-      r = JSON.parse(line) as Rec;
-    } catch {
-      continue;
-    }
-    if (r.rec_type !== 'banner') continue;
-    const k = `${r.ip}:${r.port}/${r.proto ?? 'tcp'}`;
-    if (!m.has(k)) m.set(k, new Map());
-    m.get(k)!.set(String(r.data.service_name), String(r.data.banner ?? ''));
-  }
-  return m;
-}
+const readBanners = (file: string): Promise<Map<string, Map<string, string>>> => readBannerMap(file, true);
 
 const key = (r: Row): string => `${r.ip}:${r.port}/${r.proto}`;
 

@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, type Lab, type LabProcess } from './lab.js';
-import { startDnsmasq, type Server3 } from './servers3.js';
+import { startDnsmasq, waitUdp, type Server3 } from './servers3.js';
 import { describeRun, linkArgs, runTidescan } from './harness.js';
 
 const SNMP_IP = '198.18.3.161';
@@ -26,17 +26,6 @@ let lab: Lab;
 let dir: string;
 let dns: Server3 | undefined;
 const procs: LabProcess[] = [];
-
-/** Wait until the sink has a UDP socket bound to ip:port (ss, from inside the sink). */
-async function waitUdp(ip: string, port: number, p: LabProcess): Promise<void> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const r = await lab.exec('sink', 'ss', ['-Hlun', `src ${ip}:${port}`]);
-    if (r.stdout.includes(`${ip}:${port}`)) return;
-    if (Date.now() > end) throw new Error(`no UDP ${ip}:${port}; server said: ${(p.stderr() + p.stdout()).slice(-2000)}`);
-    await new Promise((w) => setTimeout(w, 200));
-  }
-}
 
 before(async () => {
   requireRoot();
@@ -52,7 +41,7 @@ before(async () => {
   procs.push(snmpd);
   const mc = lab.spawn('sink', '/usr/bin/memcached', ['-u', 'nobody', '-l', MEMCACHED_IP, '-p', '0', '-U', '11211'], { timeoutMs: 180_000 });
   procs.push(mc);
-  await Promise.all([waitUdp(SNMP_IP, 161, snmpd), waitUdp(MEMCACHED_IP, 11211, mc)]);
+  await Promise.all([waitUdp(lab, SNMP_IP, 161, snmpd), waitUdp(lab, MEMCACHED_IP, 11211, mc)]);
 });
 
 after(async () => {

@@ -20,11 +20,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
-import { startDnsmasq, type Server3 } from './servers3.js';
+import { startDnsmasq, waitUdp, writeConf, type Server3 } from './servers3.js';
 import { describeRun, linkArgs, runMasscan, runTidescan } from './harness.js';
 
 const NTP_IP = '198.18.4.123';
@@ -42,24 +42,7 @@ let dir: string;
 let dns: Server3 | undefined;
 const procs: LabProcess[] = [];
 
-/** Wait until the sink has a UDP socket bound to ip:port (or *:port) (ss, from inside the sink). */
-async function waitUdp(ip: string, port: number, p: LabProcess): Promise<void> {
-  const end = Date.now() + 20_000;
-  for (;;) {
-    const r = await lab.exec('sink', 'ss', ['-Hlun', `sport = :${port}`]);
-    if (r.stdout.includes(`${ip}:${port}`) || r.stdout.includes(`0.0.0.0:${port}`)) return;
-    if (Date.now() > end) throw new Error(`no UDP ${ip}:${port}; server said: ${(p.stderr() + p.stdout()).slice(-2000)}`);
-    await new Promise((w) => setTimeout(w, 200));
-  }
-}
-
-function conf(sub: string, name: string, text: string): string {
-  const d = path.join(dir, sub);
-  mkdirSync(d, { recursive: true });
-  const f = path.join(d, name);
-  writeFileSync(f, text);
-  return f;
-}
+const conf = (sub: string, name: string, text: string): string => writeConf(dir, sub, name, text);
 
 async function startNtpsec(): Promise<void> {
   // ntpd ignores datagrams on its wildcard socket: the address goes on the sink's lo, and
@@ -74,7 +57,7 @@ async function startNtpsec(): Promise<void> {
   ].join('\n'));
   const p = lab.spawn('sink', '/usr/sbin/ntpd', ['-n', '-c', f], { timeoutMs: LIFE_MS });
   procs.push(p);
-  await waitUdp(NTP_IP, 123, p);
+  await waitUdp(lab, NTP_IP, 123, p, true);
 }
 
 async function startNmbd(): Promise<void> {
@@ -89,7 +72,7 @@ async function startNmbd(): Promise<void> {
   const nmbd = ['/usr/sbin/nmbd', '--foreground', '--no-process-group', '--debug-stdout', `--configfile=${f}`];
   const p = lab.spawn('sink', 'sh', ['-c', 'exec setsid "$@" </dev/null', 'sh', ...nmbd], { timeoutMs: LIFE_MS });
   procs.push(p);
-  await waitUdp(NBT_IP, 137, p);
+  await waitUdp(lab, NBT_IP, 137, p, true);
   // Ready when it answers a node status query (RFC 1002 §4.2.17, for `*`), from inside the sink.
   const ask =
     `const s=require('dgram').createSocket('udp4');const q=Buffer.from('abcd00000001000000000000'+'20434b'+'41'.repeat(30)+'0000210001','hex');` +
@@ -102,7 +85,7 @@ async function startNmbd(): Promise<void> {
 async function startCoap(): Promise<void> {
   const p = lab.spawn('sink', '/usr/bin/coap-server-notls', ['-A', COAP_IP, '-p', '5683'], { timeoutMs: LIFE_MS });
   procs.push(p);
-  await waitUdp(COAP_IP, 5683, p);
+  await waitUdp(lab, COAP_IP, 5683, p, true);
 }
 
 async function startCharon(): Promise<void> {
@@ -129,7 +112,7 @@ async function startCharon(): Promise<void> {
   const env = { ...process.env, STRONGSWAN_CONF: sconf };
   const p = lab.spawn('sink', '/usr/lib/ipsec/charon', [], { timeoutMs: LIFE_MS, env });
   procs.push(p);
-  await waitUdp(IKE_IP, 500, p);
+  await waitUdp(lab, IKE_IP, 500, p, true);
   const end = Date.now() + 20_000;
   for (;;) {
     const r = await lab.exec('sink', '/usr/sbin/swanctl', ['--load-all', '--file', swanctl, '--uri', vici], { env });
@@ -145,7 +128,7 @@ async function startSnmpdMemcached(): Promise<void> {
     { timeoutMs: LIFE_MS, env: { ...process.env, SNMP_PERSISTENT_DIR: path.join(dir, 'snmpd') } });
   const mc = lab.spawn('sink', '/usr/bin/memcached', ['-u', 'nobody', '-l', MEMCACHED_IP, '-p', '0', '-U', '11211'], { timeoutMs: LIFE_MS });
   procs.push(snmpd, mc);
-  await Promise.all([waitUdp(SNMP_IP, 161, snmpd), waitUdp(MEMCACHED_IP, 11211, mc)]);
+  await Promise.all([waitUdp(lab, SNMP_IP, 161, snmpd, true), waitUdp(lab, MEMCACHED_IP, 11211, mc, true)]);
 }
 
 before(async () => {

@@ -17,11 +17,10 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLab, requireRoot, type Lab } from './lab.js';
 import { removeDir, servers2Dir, startServers2, type Servers2, type Service } from './servers2.js';
-import { describeRun, linkArgs, runMasscan, runTidescan } from './harness.js';
+import { describeRun, linkArgs, readBannerMap, runMasscan, runTidescan } from './harness.js';
 
 let lab: Lab;
 let servers: Servers2;
@@ -42,32 +41,6 @@ after(async () => {
   if (dir !== undefined) removeDir(dir);
 });
 
-interface NdjsonBanner {
-  readonly ip: string;
-  readonly port: number;
-  readonly rec_type: string;
-  readonly data: { readonly service_name?: string; readonly banner?: string };
-}
-
-/** Banners of an NDJSON (or masscan -oD) file: `ip:port` -> service -> banner text. */
-async function readBanners(file: string): Promise<Map<string, Map<string, string>>> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const m = new Map<string, Map<string, string>>();
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    let r: NdjsonBanner;
-    try {
-      r = JSON.parse(line) as NdjsonBanner;
-    } catch {
-      continue;
-    }
-    if (r.rec_type !== 'banner') continue;
-    const k = `${r.ip}:${r.port}`;
-    if (!m.has(k)) m.set(k, new Map());
-    m.get(k)!.set(String(r.data.service_name), String(r.data.banner ?? ''));
-  }
-  return m;
-}
 
 function targets(): { ips: string[]; ports: number[] } {
   const ips = [...new Set(servers.all.map((s) => s.ip))];
@@ -144,7 +117,7 @@ test('tidescan --banners: FTP, SMTP, IMAP, POP3 (with their certificates), VNC, 
     '--rate', '1000', '--wait', '10', '-oD', out,
   ], { cwd: dir, timeoutMs: 120_000 });
   assert.equal(r.code, 0, describeRun(r));
-  const got = await readBanners(out);
+  const got = await readBannerMap(out);
   tidescanGot = got;
   const failures = rows().flatMap(({ s, port }) => bad(got, s, port));
   const total = rows().reduce((n, { s, port }) => n + expected(s, port).size, 0);
@@ -167,8 +140,8 @@ test('masscan 1.3.2 beside it: per-service table (as a new user runs it, and wit
   } finally {
     await lab.exec('scan', 'iptables', ['-w', '5', '-D', 'INPUT', '-p', 'tcp', '--dport', '61000', '-j', 'DROP']);
   }
-  const m1 = await readBanners(plain);
-  const m2 = await readBanners(fw);
+  const m1 = await readBannerMap(plain);
+  const m2 = await readBannerMap(fw);
   const ts = tidescanGot ?? new Map<string, Map<string, string>>();
   const head = ['service', 'port', 'tidescan', 'masscan 1.3.2', 'masscan 1.3.2 + firewall rule'];
   const table = rows().map(({ s, port }) => [s.name, `${port}${port === s.ports[0] ? '' : ' (unusual)'}`, cell(ts, s, port), cell(m1, s, port), cell(m2, s, port)]);

@@ -173,3 +173,58 @@ export async function withTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+interface BannerLine {
+  readonly ip: string;
+  readonly port: number;
+  readonly proto?: string;
+  readonly rec_type: string;
+  readonly data: { readonly service_name?: string; readonly banner?: string };
+}
+
+/**
+ * The banners of an NDJSON (or masscan -oD) file: `ip:port` (`ip:port/proto` with `withProto`,
+ * tcp when the record has none) -> service -> banner text. A missing file reads as empty.
+ */
+export async function readBannerMap(file: string, withProto = false): Promise<Map<string, Map<string, string>>> {
+  const text = await readFile(file, 'utf8').catch(() => '');
+  const m = new Map<string, Map<string, string>>();
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    let r: BannerLine;
+    try {
+      r = JSON.parse(line) as BannerLine;
+    } catch {
+      continue;
+    }
+    if (r.rec_type !== 'banner') continue;
+    const k = withProto ? `${r.ip}:${r.port}/${r.proto ?? 'tcp'}` : `${r.ip}:${r.port}`;
+    if (!m.has(k)) m.set(k, new Map());
+    m.get(k)!.set(String(r.data.service_name), String(r.data.banner ?? ''));
+  }
+  return m;
+}
+
+/** tcpdump in the sink on `dev`, writing `file` (filter `filter`); resolves once it listens. */
+export async function startCapture(lab: Lab, dev: string, file: string, filter: string): Promise<LabProcess> {
+  const p = lab.spawn('sink', 'tcpdump', ['-i', dev, '-U', '-n', '-w', file, filter], { timeoutMs: 90_000 });
+  const deadline = Date.now() + 10_000;
+  while (!p.stderr().includes('listening on')) {
+    if (Date.now() > deadline) throw new Error(`tcpdump did not start: ${p.stderr()}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return p;
+}
+
+/**
+ * Stop a capture of startCapture; its frames as `tcpdump -r FILE -n ARGS` prints them, one per
+ * frame (the continuation lines of -v output joined to their frame's line).
+ */
+export async function captureFrames(lab: Lab, p: LabProcess, file: string, args: readonly string[] = ['-e']): Promise<string[]> {
+  await new Promise((r) => setTimeout(r, 300));
+  p.kill('SIGINT');
+  await p.done;
+  const r = await lab.exec('sink', 'tcpdump', ['-r', file, '-n', ...args]);
+  assert.equal(r.code, 0, r.stderr);
+  return r.stdout.split(/\n(?=\d\d:\d\d)/).map((l) => l.trim()).filter((l) => l !== '');
+}

@@ -18,15 +18,12 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, LAB_ADDR2, type Lab, type LabProcess } from './lab.js';
-import { assertExactly, describeRun, readList, runMasscan, runTidescan, withTempDir } from './harness.js';
+import { assertExactly, captureFrames, describeRun, readList, runMasscan, runTidescan, startCapture, withTempDir } from './harness.js';
 import { parseCommandLine } from '../../src/cli/parse.js';
-import { planFromRanges } from '../../src/engine/transmit.js';
-import { Blackrock } from '../../src/target/blackrock.js';
-import { Picker, Target } from '../../src/target/picker.js';
 import { formatIPv4 } from '../../src/target/ipv4.js';
 import { formatIPv6Words } from '../../src/target/ipv6.js';
 import { canonIp } from './scenario.js';
-import { SIM_IO } from '../engine/scan-sim.js';
+import { ownedTargets as simOwnedTargets, SIM_IO } from '../engine/scan-sim.js';
 
 let lab: Lab;
 /** Listeners: open ports of the scan (the rest of the targets answer RST: closed). */
@@ -52,27 +49,12 @@ after(async () => {
 });
 
 /** tcpdump in the sink on `dev`, pure SYNs only, writing `file`; resolves once it listens. */
-async function capture(dev: string, file: string, filter = 'tcp[13] == 2'): Promise<LabProcess> {
-  const p = lab.spawn('sink', 'tcpdump', ['-i', dev, '-U', '-n', '-w', file, filter], { timeoutMs: 90_000 });
-  const deadline = Date.now() + 10_000;
-  while (!p.stderr().includes('listening on')) {
-    if (Date.now() > deadline) throw new Error(`tcpdump did not start: ${p.stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return p;
-}
+const capture = (dev: string, file: string, filter = 'tcp[13] == 2'): Promise<LabProcess> => startCapture(lab, dev, file, filter);
 
 interface Syn { readonly srcMac: string; readonly src: string; readonly dst: string }
 
 /** Stop a capture and return what tcpdump -e reads from it, one line per frame. */
-async function framesOf(p: LabProcess, file: string): Promise<string[]> {
-  await new Promise((r) => setTimeout(r, 300));
-  p.kill('SIGINT');
-  await p.done;
-  const r = await lab.exec('sink', 'tcpdump', ['-r', file, '-n', '-e']);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.split('\n').filter((l) => l !== '');
-}
+const framesOf = (p: LabProcess, file: string): Promise<string[]> => captureFrames(lab, p, file);
 
 /** Stop a capture and read its SYNs: source MAC, source address, `ip:port` probed. */
 async function synsOf(p: LabProcess, file: string): Promise<Syn[]> {
@@ -87,17 +69,8 @@ async function synsOf(p: LabProcess, file: string): Promise<Syn[]> {
 
 /** `ip:port` of the scan's loop indices i with i mod `step` == `offset` (the scan's own shuffle). */
 function ownedTargets(step: number, offset: number, targets: readonly string[] = TARGETS): string[] {
-  const c = parseCommandLine([...targets, '--seed', SEED], SIM_IO);
-  const plan = planFromRanges(c.targets4, c.targets6, c.ports);
-  const br = new Blackrock(plan.range, c.seed, c.blackrockRounds);
-  const p = new Picker(plan);
-  const t = new Target();
-  const out: string[] = [];
-  for (let i = offset; i < plan.range; i += step) {
-    p.pickScan(br.shuffle(i), t);
-    out.push(`${t.version === 4 ? formatIPv4(t.ip4) : canonIp(formatIPv6Words(t.ip6))}:${t.port}`);
-  }
-  return out.sort();
+  return simOwnedTargets(parseCommandLine([...targets, '--seed', SEED], SIM_IO), step, offset,
+    (t) => `${t.version === 4 ? formatIPv4(t.ip4) : canonIp(formatIPv6Words(t.ip6))}:${t.port}`);
 }
 
 function allRecords(): Set<string> {
@@ -217,6 +190,16 @@ test('--banners over two adapters from spoofed sources: each adapter\'s own TCP 
   });
 });
 
+/** masscan 1.3.2 over both lab adapters at rate 2000 with `extra`, -oL to `out`; exits 0. */
+async function masscanTwoAdapters(dir: string, out: string, extra: readonly string[]): Promise<void> {
+  const r = await runMasscan(lab, [
+    '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--source-ip', LAB_ADDR.scanIp4,
+    '--adapter[1]', lab.scanIf2!, '--adapter-ip[1]', LAB_ADDR2.scanIp4, '--router-mac[1]', LAB_ADDR2.sinkMac,
+    ...TARGETS, '--seed', SEED, '--rate', '2000', ...extra, '--wait', '1', '-oL', out,
+  ], { cwd: dir, maxSeconds: 30 });
+  assert.equal(r.code, 0, describeRun(r));
+}
+
 test('masscan 1.3.2 over the same two adapters splits the targets the same way (unsharded; not with --shard)', async (t) => {
   // masscan waits for a packet on every adapter before it exits: a trickle to the second
   // adapter's address too (the lab's trickle goes to the first), bounded to 30 s.
@@ -233,12 +216,7 @@ test('masscan 1.3.2 over the same two adapters splits the targets the same way (
       const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
         out = o;
         // An even rate keeps masscan's first index, (i + rate) mod range, on i's parity.
-        const r = await runMasscan(lab, [
-          '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--source-ip', LAB_ADDR.scanIp4,
-          '--adapter[1]', lab.scanIf2!, '--adapter-ip[1]', LAB_ADDR2.scanIp4, '--router-mac[1]', LAB_ADDR2.sinkMac,
-          ...TARGETS, '--seed', SEED, '--rate', '2000', '--show', 'closed', '--wait', '1', '-oL', o,
-        ], { cwd: dir, maxSeconds: 30 });
-        assert.equal(r.code, 0, describeRun(r));
+        await masscanTwoAdapters(dir, o, ['--show', 'closed']);
       });
       assert.deepEqual(s0.map((s) => s.dst).sort(), ownedTargets(2, 0), 'masscan adapter 0');
       assert.deepEqual(s1.map((s) => s.dst).sort(), ownedTargets(2, 1), 'masscan adapter 1');
@@ -256,12 +234,7 @@ test('masscan 1.3.2 over the same two adapters splits the targets the same way (
     // owns i = (x-1) + n*y mod y*adapters (test/engine/scan-adapters.test.ts).
     await withTempDir(async (dir) => {
       const [s0, s1] = await twoAdapterSyns(dir, async (o) => {
-        const r = await runMasscan(lab, [
-          '-e', lab.scanIf, '--router-mac', LAB_ADDR.sinkMac, '--source-ip', LAB_ADDR.scanIp4,
-          '--adapter[1]', lab.scanIf2!, '--adapter-ip[1]', LAB_ADDR2.scanIp4, '--router-mac[1]', LAB_ADDR2.sinkMac,
-          ...TARGETS, '--seed', SEED, '--rate', '2000', '--shard', '2/3', '--wait', '1', '-oL', o,
-        ], { cwd: dir, maxSeconds: 30 });
-        assert.equal(r.code, 0, describeRun(r));
+        await masscanTwoAdapters(dir, o, ['--shard', '2/3']);
       });
       assert.deepEqual(s0.map((s) => s.dst).sort(), ownedTargets(4, 1), 'masscan --shard 2/3, adapter 0');
       assert.deepEqual(s1.map((s) => s.dst).sort(), ownedTargets(4, 2), 'masscan --shard 2/3, adapter 1');

@@ -17,9 +17,9 @@
  */
 import { execFileSync } from 'node:child_process';
 import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { freePort } from '../codec/tls-lab.js';
 
 export interface ThrowawayPostgres {
   /** postgresql://postgres@/postgres?host=<socket dir>&port=<port> */
@@ -53,18 +53,6 @@ export function postgresUnavailable(): string | undefined {
     return 'no postgres user';
   }
   return undefined;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const a = s.address();
-      const port = typeof a === 'object' && a !== null ? a.port : 0;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 function asPostgres(bin: string, args: readonly string[], timeout = 60_000): string {

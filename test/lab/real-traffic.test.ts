@@ -22,7 +22,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
-import { assertExactly, describeRun, linkArgs, readList, runTidescan, withTempDir } from './harness.js';
+import { assertExactly, captureFrames, describeRun, linkArgs, readList, runTidescan, startCapture, withTempDir } from './harness.js';
 import { SCTP_RESPONDER, VLAN_BRIDGE } from './sink-python.js';
 
 let lab: Lab;
@@ -39,25 +39,10 @@ after(async () => {
 });
 
 /** tcpdump in the sink on `dev`, writing `file`; resolves once it listens. */
-async function capture(dev: string, file: string, filter: string): Promise<LabProcess> {
-  const p = lab.spawn('sink', 'tcpdump', ['-i', dev, '-U', '-n', '-w', file, filter], { timeoutMs: 90_000 });
-  const deadline = Date.now() + 10_000;
-  while (!p.stderr().includes('listening on')) {
-    if (Date.now() > deadline) throw new Error(`tcpdump did not start: ${p.stderr()}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return p;
-}
+const capture = (dev: string, file: string, filter: string): Promise<LabProcess> => startCapture(lab, dev, file, filter);
 
 /** Stop a capture; its frames as `tcpdump -r FILE -n ARGS` prints them, one per line. */
-async function framesOf(p: LabProcess, file: string, args: readonly string[] = ['-e']): Promise<string[]> {
-  await new Promise((r) => setTimeout(r, 300));
-  p.kill('SIGINT');
-  await p.done;
-  const r = await lab.exec('sink', 'tcpdump', ['-r', file, '-n', ...args]);
-  assert.equal(r.code, 0, r.stderr);
-  return r.stdout.split(/\n(?=\d\d:\d\d)/).map((l) => l.trim()).filter((l) => l !== '');
-}
+const framesOf = (p: LabProcess, file: string, args: readonly string[] = ['-e']): Promise<string[]> => captureFrames(lab, p, file, args);
 
 /** A python3 helper in the sink (sink-python.ts); resolves once it prints READY. */
 async function startPython(source: string, args: readonly string[]): Promise<LabProcess> {

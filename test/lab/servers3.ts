@@ -45,6 +45,29 @@ async function waitPorts(lab: Lab, procs: readonly LabProcess[], ip: string, por
   }
 }
 
+/** Write `text` to dir/sub/name (creating dir/sub), for a server's configuration; returns the file. */
+export function writeConf(dir: string, sub: string, name: string, text: string): string {
+  const d = path.join(dir, sub);
+  mkdirSync(d, { recursive: true });
+  const f = path.join(d, name);
+  writeFileSync(f, text);
+  return f;
+}
+
+/**
+ * Wait until the sink has a UDP socket bound to ip:port (ss, from inside the sink), within 20 s;
+ * with `anyAddr` a socket on 0.0.0.0:port counts too (nmbd binds both). Throws with `p`'s output.
+ */
+export async function waitUdp(lab: Lab, ip: string, port: number, p: LabProcess, anyAddr = false): Promise<void> {
+  const end = Date.now() + 20_000;
+  for (;;) {
+    const r = await lab.exec('sink', 'ss', ['-Hlun', anyAddr ? `sport = :${port}` : `src ${ip}:${port}`]);
+    if (r.stdout.includes(`${ip}:${port}`) || (anyAddr && r.stdout.includes(`0.0.0.0:${port}`))) return;
+    if (Date.now() > end) throw new Error(`no UDP ${ip}:${port}; server said: ${(p.stderr() + p.stdout()).slice(-2000)}`);
+    await new Promise((w) => setTimeout(w, 200));
+  }
+}
+
 function stopAll(procs: readonly LabProcess[]): () => Promise<void> {
   let stopping: Promise<void> | undefined;
   return () => {

@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { gcsDuring } from '../engine/gc-count.js';
+import { assertFillAllocatesNothing } from './frames.js';
 import { TcpTemplate4, TcpTemplate6, DEFAULT_TEMPLATE, synPayload, tcpOptionsFor, templateSetup, type TcpOptions } from '../../src/probes/tcp-syn.js';
 import { UdpTemplate4 } from '../../src/probes/udp.js';
 import { ProbeSet4 } from '../../src/probes/probe-set.js';
@@ -23,7 +23,6 @@ import { Ipv4Packet, emitIpv4, parseIpv4 } from '../../src/wire/ipv4.js';
 import { TcpFlags, TcpPacket, emitTcp, parseTcp, tcpBufferLen, type TcpRepr } from '../../src/wire/tcp.js';
 import { UdpPacket, parseUdp } from '../../src/wire/udp.js';
 import { Decoded, decodeFrame } from '../../src/wire/decode.js';
-import { Target } from '../../src/target/picker.js';
 import { SCANNER_MAC, ROUTER_MAC, tcpReply } from '../engine/scan-sim.js';
 import { rawOptionFields } from '../../src/cli/typed-options.js';
 
@@ -212,19 +211,7 @@ test('ProbeSet4.fillTarget with every template option allocates nothing (no GC o
   const tp = templateOf(raw({ 'tcp-wscale': 'enable', 'tcp-sackok': 'enable', 'tcp-tsecho': 'enable', 'data-length': '32', 'min-packet': '128', badsum: 'true' }));
   const set = new ProbeSet4({ srcMac: US, dstMac: ROUTER, srcIp: 0xc0000232, minFrame: tp.minFrame, badsum: tp.badsum,
     tcp: { options: tp.tcpOptions, payload: synPayload(9n, tp.dataLength), badsum: tp.badsum } }, new CookieKey(9n), 1024);
-  const buf = new Uint8Array(1024 * 160);
-  const tg = new Target();
-  const src = { ip: 0xc0000232, port: 40000 };
-  let acc = 0;
-  const run = (n: number): void => {
-    for (let i = 0; i < n; i++) {
-      tg.ip4 = (0xc6120000 + (i & 0x1ffff)) >>> 0;
-      tg.port = (i & 1) === 0 ? i & 1023 : 65536 + (i & 1023);
-      acc = (acc + set.fillTarget(buf, (i & 1023) * 160, i & 1023, tg, src)) | 0;
-    }
-  };
-  const gcs = await gcsDuring(run, 300_000, 2_000_000);
-  assert.ok(gcs <= 3, `${gcs} garbage collections (acc ${acc})`);
+  await assertFillAllocatesNothing(set, 160, (i) => ((i & 1) === 0 ? i & 1023 : 65536 + (i & 1023)));
 });
 
 // IPv6 keeps the same options (one shared TcpOptions): the frame grows by the options and data.
