@@ -261,10 +261,6 @@ export function cidrBlocks6(r: Range6, out: string[]): void {
   }
 }
 
-export function echoText(config: ScanConfig): string {
-  return echoConfig(config);
-}
-
 export function echoCidrText(config: ScanConfig): string {
   const out: string[] = [];
   for (const r of config.targets4) cidrBlocks4(r, out);

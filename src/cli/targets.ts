@@ -10,7 +10,6 @@ import {
 } from '../target/parse.js';
 import { parsePorts, topPorts, PortList, PORT_TCP_BASE } from '../target/ports.js';
 import type { Range4, Range6, PortRange, Operation } from '../core/config.js';
-export { count4, count6, countPorts } from '../core/range.js';
 import { buildPlan } from '../target/plan.js';
 import type { Proto } from './draft.js';
 
