@@ -32,8 +32,8 @@
 import { stringify } from 'yaml';
 import { ScanError } from '../error.js';
 import type { K8sJobSettings, ScanConfig } from '../core/config.js';
-import { echoConfig as echoText } from './echo.js';
-import { writeText } from '../commands/fd-writer.js';
+import { echoConfig } from './echo.js';
+import { printText } from '../commands/index.js';
 
 /** Where per-shard files go in the pod (--k8s-pvc). */
 export const RESULTS_DIR = '/results';
@@ -160,7 +160,7 @@ export function buildJob(config: ScanConfig): JobManifest {
   const name = jobName(config.seed);
   const labels = { 'app.kubernetes.io/name': 'tidescan', 'app.kubernetes.io/instance': name };
   const args = [
-    ...scanArgs(echoText(config)),
+    ...scanArgs(echoConfig(config)),
     `--seed=${config.seed.toString()}`,
     `--rate=${podRate(config.rate, k.count)}`,
   ].map(escapeDollar);
@@ -226,6 +226,5 @@ export function jobYaml(config: ScanConfig): string {
 
 /** Prints the manifest; exit 0. */
 export function runK8sJob(config: ScanConfig): Promise<number> {
-  writeText(1, jobYaml(config));
-  return Promise.resolve(0);
+  return printText(jobYaml(config), 0);
 }
