@@ -124,6 +124,16 @@ export function reasonString(flags: number): string {
   return REASONS[flags & 255]!;
 }
 
+/** reasonString's inverse: a reason (`syn-ack`, `rst`, `none`) back to its flags byte; unknown words count 0. */
+export function reasonFlags(s: string): number {
+  let f = 0;
+  for (const w of s.split('-')) {
+    const b = FLAG_NAMES.indexOf(w);
+    if (b >= 0) f |= 1 << b;
+  }
+  return f;
+}
+
 const DAYS = ['Sun', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat'];
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

@@ -20,19 +20,12 @@ import { parseIPv4 } from '../target/ipv4.js';
 import { parseIPv6 } from '../target/ipv6.js';
 import { appProtoId } from './app-proto.js';
 import type { RecordHandler } from './binary.js';
+import { reasonFlags } from './format.js';
 
 /** The longest line read (bytes). */
 export const MAX_LINE = 64 << 20;
 
 const PROTOS: Readonly<Record<string, number>> = { tcp: 6, udp: 17, sctp: 132, icmp: 1, arp: 0, err: 255 };
-const FLAG_BITS: Readonly<Record<string, number>> = { fin: 1, syn: 2, rst: 4, psh: 8, ack: 16, urg: 32, ece: 64, cwr: 128 };
-
-/** A reason string (`syn-ack`, `rst`, `none`) back to its TCP flags byte. */
-export function reasonFlags(s: string): number {
-  let f = 0;
-  for (const w of s.split('-')) f |= FLAG_BITS[w] ?? 0;
-  return f;
-}
 
 class BadLine extends Error {}
 
