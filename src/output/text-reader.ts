@@ -88,6 +88,32 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+// One record from the object that holds its fields: -oD's `data`, or an -oJ `ports` entry
+// (status fields), its `service` (banner and service fields; the name is `name` there,
+// `service_name` in `data`).
+
+function statusRecord(timestamp: number, ip: IpAddress, ipProto: number, port: number, o: Record<string, unknown>): ScanRecord {
+  const r: ScanRecord = {
+    kind: 'status', timestamp, ip, ipProto, port, status: statusOf(o['status']),
+    reason: typeof o['reason'] === 'string' ? reasonFlags(o['reason']) : 0, ttl: intOf(o['ttl'], 'ttl', 255, 0),
+  };
+  return typeof o['mac'] === 'string' ? { ...r, mac: o['mac'] } : r;
+}
+
+/** `o['banner']` is a string (checked by the caller); `nameKey` is left out of the extra fields. */
+function bannerRecord(timestamp: number, ip: IpAddress, ipProto: number, port: number, service: string,
+  o: Record<string, unknown>, nameKey: string): ScanRecord {
+  return {
+    kind: 'banner', timestamp, ip, ipProto, port, service, ttl: 0, banner: bannerBytes(o['banner'] as string),
+    fields: extraFields(o, [nameKey, 'banner']),
+  };
+}
+
+function serviceRecord(timestamp: number, ip: IpAddress, ipProto: number, port: number, service: string,
+  o: Record<string, unknown>): ScanRecord {
+  return { kind: 'service', timestamp, ip, ipProto, port, ttl: 0, service, handshakes: intOf(o['handshakes'], 'handshakes', 255, 0) };
+}
+
 /** The records of one parsed JSON value (an -oJ record, an -oD line, or an array of them). */
 function recordsOf(v: unknown, out: ScanRecord[]): void {
   if (Array.isArray(v)) {
@@ -109,23 +135,15 @@ function recordsOf(v: unknown, out: ScanRecord[]): void {
     const ipProto = protoOf(v['proto']);
     const port = intOf(v['port'], 'port', 65535);
     if (v['rec_type'] === 'status') {
-      const r: ScanRecord = {
-        kind: 'status', timestamp, ip, ipProto, port, status: statusOf(data['status']),
-        reason: typeof data['reason'] === 'string' ? reasonFlags(data['reason']) : 0, ttl: intOf(data['ttl'], 'ttl', 255, 0),
-      };
-      out.push(typeof data['mac'] === 'string' ? { ...r, mac: data['mac'] } : r);
+      out.push(statusRecord(timestamp, ip, ipProto, port, data));
     } else if (v['rec_type'] === 'banner') {
       const service = data['service_name'];
-      const banner = data['banner'];
-      if (typeof service !== 'string' || typeof banner !== 'string') bad('banner without "service_name" and "banner" strings');
-      out.push({
-        kind: 'banner', timestamp, ip, ipProto, port, service, ttl: 0, banner: bannerBytes(banner),
-        fields: extraFields(data, ['service_name', 'banner']),
-      });
+      if (typeof service !== 'string' || typeof data['banner'] !== 'string') bad('banner without "service_name" and "banner" strings');
+      out.push(bannerRecord(timestamp, ip, ipProto, port, service, data, 'service_name'));
     } else if (v['rec_type'] === 'service') {
       const service = data['service_name'];
       if (typeof service !== 'string') bad('service without a "service_name" string');
-      out.push({ kind: 'service', timestamp, ip, ipProto, port, ttl: 0, service, handshakes: intOf(data['handshakes'], 'handshakes', 255, 0) });
+      out.push(serviceRecord(timestamp, ip, ipProto, port, service, data));
     } else {
       bad(`unknown "rec_type" ${clip(String(v['rec_type']))}`);
     }
@@ -140,19 +158,12 @@ function recordsOf(v: unknown, out: ScanRecord[]): void {
     const svc = p['service'];
     if (isObject(svc) && typeof svc['name'] === 'string' && svc['banner'] === undefined && svc['handshakes'] !== undefined) {
       // Identification's port record: the service and the handshakes spent (no banner).
-      out.push({ kind: 'service', timestamp, ip, ipProto, port, ttl: 0, service: svc['name'], handshakes: intOf(svc['handshakes'], 'handshakes', 255, 0) });
+      out.push(serviceRecord(timestamp, ip, ipProto, port, svc['name'], svc));
     } else if (svc !== undefined) {
       if (!isObject(svc) || typeof svc['name'] !== 'string' || typeof svc['banner'] !== 'string') bad('bad "service"');
-      out.push({
-        kind: 'banner', timestamp, ip, ipProto, port, service: svc['name'], ttl: 0, banner: bannerBytes(svc['banner']),
-        fields: extraFields(svc, ['name', 'banner']),
-      });
+      out.push(bannerRecord(timestamp, ip, ipProto, port, svc['name'], svc, 'name'));
     } else {
-      const r: ScanRecord = {
-        kind: 'status', timestamp, ip, ipProto, port, status: statusOf(p['status']),
-        reason: typeof p['reason'] === 'string' ? reasonFlags(p['reason']) : 0, ttl: intOf(p['ttl'], 'ttl', 255, 0),
-      };
-      out.push(typeof p['mac'] === 'string' ? { ...r, mac: p['mac'] } : r);
+      out.push(statusRecord(timestamp, ip, ipProto, port, p));
     }
   }
 }
