@@ -392,6 +392,9 @@ class ReportState implements FormatState {
   banner(_w: Sink, r: BannerRecord): void {
     this.c.add(r);
   }
+  service(_w: Sink, r: ServiceRecord): void {
+    this.c.add(r);
+  }
   footer(w: Sink, nowMs: number): void {
     w.text(renderReport(this.c.data(this.meta, nowMs, this.services)));
   }

@@ -16,7 +16,7 @@ import { ReportCollector, LIMITS, tlsVersionOf, ipSortKey, type HostEntry } from
 import { cspSafeSvg, expiryBin, h, renderReport } from '../../src/output/report-html.js';
 import { builtinServiceNames } from '../../src/output/services.js';
 import type { ScanRecord } from '../../src/core/record.js';
-import { META, NOW_MS, SAMPLE, banner, options, requireTool, rmDir, status, testIo, tmpDir } from './helpers.js';
+import { META, NOW_MS, SAMPLE, banner, options, requireTool, rmDir, status, testIo, tmpDir, v4 } from './helpers.js';
 
 /** The page written through OutputSet, as -oW writes it. */
 function reportOf(records: readonly ScanRecord[], over = {}): string {
@@ -265,4 +265,13 @@ test('renderReport is what the format writes (the collector and the page fit tog
   const c = new ReportCollector();
   for (const r of SAMPLE) c.add(r);
   assert.equal(renderReport(c.data(META, NOW_MS, builtinServiceNames())), reportOf(SAMPLE));
+});
+
+test('a service record (identification) reaches the page through OutputSet: the port is labelled with the identified service', () => {
+  const ip = v4('10.0.0.9');
+  const svc: ScanRecord = { kind: 'service', timestamp: 101, ip, ipProto: 6, port: 8443, ttl: 0, service: 'redis', handshakes: 2 };
+  const without = reportOf([status('10.0.0.9', 6, 8443, 'open', 0x12, 64, 100)]);
+  const withSvc = reportOf([status('10.0.0.9', 6, 8443, 'open', 0x12, 64, 100), svc]);
+  assert.ok(!without.includes('>redis<'), 'the port has no service name without identification');
+  assert.ok(withSvc.includes('>redis<'), 'the identified service names the port');
 });
