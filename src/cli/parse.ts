@@ -376,9 +376,14 @@ function finishK8s(d: Draft, operation: Operation): K8sJobSettings | undefined {
   });
 }
 
+/** Where argv first names the long option `name` (normalised), or -1. */
+function argvIndex(argv: readonly string[], name: string): number {
+  return argv.findIndex((a) => a.startsWith('--') && normaliseName(a.slice(2).split(/[=:[]/, 1)[0]!) === name);
+}
+
 /** Whether argv names the long option `name` (normalised) anywhere. */
 function argvHas(argv: readonly string[], name: string): boolean {
-  return argv.some((a) => a.startsWith('--') && normaliseName(a.slice(2).split(/[=:[]/, 1)[0]!) === name);
+  return argvIndex(argv, name) >= 0;
 }
 
 function wantsDefaultConfig(argv: readonly string[], env: ParseIo['env']): boolean {
@@ -389,7 +394,7 @@ function wantsDefaultConfig(argv: readonly string[], env: ParseIo['env']): boole
 
 /** `--report OUT FILE…`: a conversion of files, which (as --readscan) reads no default config. */
 function reportsFiles(argv: readonly string[]): boolean {
-  const i = argv.findIndex((a) => a.startsWith('--') && normaliseName(a.slice(2).split(/[=:[]/, 1)[0]!) === 'report');
+  const i = argvIndex(argv, 'report');
   if (i < 0) return false;
   const inline = argv[i]!.includes('=') ? 1 : 0;
   let n = inline;
