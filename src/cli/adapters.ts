@@ -14,14 +14,10 @@ import { MAX_ADAPTERS } from '../core/config.js';
 import { ScanError } from '../error.js';
 import { parseIPv4 } from '../target/ipv4.js';
 import { parseAdapterIp } from './options.js';
+import { lastRaw as last } from './typed-options.js';
 
 /** The raw keys that carry an adapter index. */
 export const ADAPTER_INDEXED = ['adapter', 'adapter-ip', 'adapter-mac', 'router-ip', 'router-mac-ipv4', 'router-mac-ipv6'] as const;
-
-function last(raw: ReadonlyMap<string, readonly string[]>, k: string): string | undefined {
-  const v = raw.get(k);
-  return v === undefined || v.length === 0 ? undefined : v[v.length - 1];
-}
 
 export function extraAdapters(raw: ReadonlyMap<string, readonly string[]>): readonly AdapterConfig[] {
   let count = 1;

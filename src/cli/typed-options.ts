@@ -31,11 +31,14 @@ function vulnCheck(vuln: string | undefined, heartbleed: boolean, ticketbleed: b
   return undefined;
 }
 
+/** The last value given for raw key `k` (later options override earlier ones), if any. */
+export function lastRaw(raw: ReadonlyMap<string, readonly string[]>, k: string): string | undefined {
+  const v = raw.get(k);
+  return v === undefined || v.length === 0 ? undefined : v[v.length - 1];
+}
+
 export function rawOptionFields(raw: ReadonlyMap<string, readonly string[]>): RawOptionFields {
-  const last = (k: string): string | undefined => {
-    const v = raw.get(k);
-    return v === undefined || v.length === 0 ? undefined : v[v.length - 1];
-  };
+  const last = (k: string): string | undefined => lastRaw(raw, k);
   const all = (k: string): readonly string[] => Object.freeze([...(raw.get(k) ?? [])]);
   const seconds = (k: string, dflt: number, zeroOk: boolean): number => {
     const s = Number(last(k) ?? dflt);
