@@ -22,6 +22,7 @@ import { PORT_ARP } from '../target/ports.js';
 import { quoteInput, clipInput } from '../target/parse.js';
 import { rawOptionFields } from './typed-options.js';
 import { extraAdapters } from './adapters.js';
+import { isStoreKind } from '../output/store/store.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/tidescan/tidescan.conf';
 const NO_DEFAULT_CONFIG_ENV = 'TIDESCAN_NO_DEFAULT_CONFIG';
@@ -293,7 +294,7 @@ class Parser {
     const raw = new Map<string, readonly string[]>();
     for (const [k, v] of d.raw) raw.set(k, Object.freeze([...v]));
     const k8sJob = finishK8s(d, operation);
-    if (d.storeResume && operation === 'scan' && outputs.filter((o) => o.format === 'sqlite' || o.format === 'postgres').length !== 1) {
+    if (d.storeResume && operation === 'scan' && outputs.filter((o) => isStoreKind(o.format)).length !== 1) {
       throw new ScanError('ERR_USAGE', '--store-resume: needs exactly one PostgreSQL or SQLite output (its row of this shard is resumed)');
     }
     const config: ScanConfig = {
