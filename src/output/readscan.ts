@@ -250,6 +250,12 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
     ? undefined
     : OutputSet.open({ ...outOpts, outputs: fileTargets }, meta, io);
   const pending: ScanRecord[] = [];
+  /** The records taken since the last call, to every store as one batch. */
+  const writePending = (): void => {
+    if (pending.length === 0) return;
+    for (const s of stores) s.store.write(s.row.id, pending);
+    pending.length = 0;
+  };
 
   let stop = false;
   const onSignal = (): void => { stop = true; };
@@ -319,10 +325,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
           reader.push(chunk.subarray(0, n), onRecord);
           // One store batch per chunk, committed before the next chunk is read (PostgreSQL's
           // queue never grows past one chunk).
-          if (pending.length > 0) {
-            for (const s of stores) s.store.write(s.row.id, pending);
-            pending.length = 0;
-          }
+          writePending();
           for (const s of stores) await s.store.settle();
           if (stop) break;
           // Let signals and other events in between chunks.
@@ -337,10 +340,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
         if (fd !== undefined) nodeFs.closeSync(fd);
       }
       // The records read before the end of the file (or before its damage).
-      if (pending.length > 0) {
-        for (const s of stores) s.store.write(s.row.id, pending);
-        pending.length = 0;
-      }
+      writePending();
       if (suspect > 0) {
         stderr(numbering === 'head'
           ? `[-] ${file}: ${suspect} banner(s) with app id 16 are not certificates: the file may come from masscan 1.3.2 (try --readscan-numbering 1.3.2)\n`
