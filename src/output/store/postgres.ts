@@ -12,7 +12,7 @@ import { clipInput } from '../../target/parse.js';
 import type { IpAddress, ScanRecord } from '../../core/record.js';
 import { protoName, reasonString } from '../format.js';
 import { POSTGRES_SCHEMA, SCHEMA_VERSION, type ScanStatus } from './schema.js';
-import { bannerRow, storeError, type ResultStore, type ScanInfo, type ScanKey, type ScanProgressUpdate, type ScanRow, type StoreOptions } from './store.js';
+import { bannerRow, scanRowOf, storeError, type ResultStore, type ScanRowData, type ScanInfo, type ScanKey, type ScanProgressUpdate, type ScanRow, type StoreOptions } from './store.js';
 
 /** An advisory lock id for schema creation (any constant; "tidescan" in ASCII). */
 const SCHEMA_LOCK = '7596472474411623790';
@@ -27,17 +27,6 @@ function ipText(ip: IpAddress): string {
   if (ip.version === 4) return ipv4ToString(ip.v4);
   const h = ip.v6.toString(16).padStart(32, '0');
   return `${h.slice(0, 4)}:${h.slice(4, 8)}:${h.slice(8, 12)}:${h.slice(12, 16)}:${h.slice(16, 20)}:${h.slice(20, 24)}:${h.slice(24, 28)}:${h.slice(28, 32)}`;
-}
-
-interface RowData {
-  id: string;
-  status: ScanStatus;
-  resume_index: string;
-  attempts: number;
-}
-
-function rowOf(r: RowData, resumed: boolean): ScanRow {
-  return { id: Number(r.id), status: r.status, resumeIndex: Number(r.resume_index), attempts: r.attempts, resumed };
 }
 
 export async function openPostgresStore(url: string, opts: StoreOptions = {}): Promise<PostgresStore> {
@@ -166,8 +155,8 @@ export class PostgresStore implements ResultStore {
     }
   }
 
-  private async insertScan(info: ScanInfo): Promise<RowData> {
-    const r = await this.client.query<RowData>(`INSERT INTO scan (version, command_line, seed, shard_index, shard_count, rate, ports,
+  private async insertScan(info: ScanInfo): Promise<ScanRowData> {
+    const r = await this.client.query<ScanRowData>(`INSERT INTO scan (version, command_line, seed, shard_index, shard_count, rate, ports,
       config, config_hash, started_at, status, resume_index)
       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, to_timestamp($10), 'running', $11)
       RETURNING id, status, resume_index, attempts`, [
@@ -176,8 +165,8 @@ export class PostgresStore implements ResultStore {
     return r.rows[0]!;
   }
 
-  private async find(key: ScanKey, lock: boolean): Promise<RowData | undefined> {
-    const r = await this.client.query<RowData>(`SELECT id, status, resume_index, attempts FROM scan
+  private async find(key: ScanKey, lock: boolean): Promise<ScanRowData | undefined> {
+    const r = await this.client.query<ScanRowData>(`SELECT id, status, resume_index, attempts FROM scan
       WHERE seed = $1 AND shard_index = $2 AND shard_count = $3 AND config_hash = $4 ORDER BY id DESC LIMIT 1
       ${lock ? 'FOR UPDATE' : ''}`, [key.seed.toString(), key.shardIndex, key.shardCount, key.configHash]);
     return r.rows[0];
@@ -185,7 +174,7 @@ export class PostgresStore implements ResultStore {
 
   createScan(info: ScanInfo): Promise<ScanRow> {
     this.check();
-    return this.queue(async () => rowOf(await this.insertScan(info), false))
+    return this.queue(async () => scanRowOf(await this.insertScan(info), false))
       .catch((e: unknown) => { throw storeError(this.where, 'cannot create the scan row', e); });
   }
 
@@ -193,7 +182,7 @@ export class PostgresStore implements ResultStore {
     this.check();
     return this.queue(async () => {
       const r = await this.find(key, false);
-      return r === undefined ? undefined : rowOf(r, false);
+      return r === undefined ? undefined : scanRowOf(r, false);
     }).catch((e: unknown) => { throw storeError(this.where, 'cannot read the scan rows', e); });
   }
 
@@ -204,11 +193,11 @@ export class PostgresStore implements ResultStore {
       await this.client.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))',
         [`${info.seed}|${info.shardIndex}|${info.shardCount}|${info.configHash}`]);
       const r = await this.find(info, true);
-      if (r === undefined) return rowOf(await this.insertScan(info), false);
-      if (r.status === 'done') return rowOf(r, false);
-      const u = await this.client.query<RowData>(`UPDATE scan SET status = 'running', attempts = attempts + 1, ended_at = NULL,
+      if (r === undefined) return scanRowOf(await this.insertScan(info), false);
+      if (r.status === 'done') return scanRowOf(r, false);
+      const u = await this.client.query<ScanRowData>(`UPDATE scan SET status = 'running', attempts = attempts + 1, ended_at = NULL,
         rate = $1, command_line = $2 WHERE id = $3 RETURNING id, status, resume_index, attempts`, [info.rate, info.commandLine, r.id]);
-      return rowOf(u.rows[0]!, true);
+      return scanRowOf(u.rows[0]!, true);
     })).catch((e: unknown) => { throw storeError(this.where, 'cannot claim the scan row', e); });
   }
 

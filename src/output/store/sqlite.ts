@@ -8,7 +8,7 @@ import { ScanError } from '../../error.js';
 import type { ScanRecord } from '../../core/record.js';
 import { protoName, reasonString } from '../format.js';
 import { addrBlob, SCHEMA_VERSION, SQLITE_SCHEMA, type ScanStatus } from './schema.js';
-import { bannerRow, storeError, type ResultStore, type ScanInfo, type ScanKey, type ScanProgressUpdate, type ScanRow, type StoreOptions } from './store.js';
+import { bannerRow, scanRowOf, storeError, type ResultStore, type ScanRowData, type ScanInfo, type ScanKey, type ScanProgressUpdate, type ScanRow, type StoreOptions } from './store.js';
 
 type Database = BetterSqlite3.Database;
 type DatabaseCtor = typeof BetterSqlite3;
@@ -23,13 +23,6 @@ async function loadDriver(): Promise<DatabaseCtor> {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ScanError('ERR_FILE', `${MISSING_SQLITE}${code !== undefined ? ` (${code})` : ''}`);
   }
-}
-
-interface RowData {
-  id: number;
-  status: ScanStatus;
-  resume_index: number;
-  attempts: number;
 }
 
 export async function openSqliteStore(file: string, opts: StoreOptions = {}, driver?: DatabaseCtor): Promise<SqliteStore> {
@@ -83,29 +76,25 @@ export class SqliteStore implements ResultStore {
     if (this.closed) throw new ScanError('ERR_INTERNAL', `${this.where}: store used after close`);
   }
 
-  private rowOf(r: RowData, resumed: boolean): ScanRow {
-    return { id: r.id, status: r.status, resumeIndex: r.resume_index, attempts: r.attempts, resumed };
-  }
-
-  private insertScan(info: ScanInfo): RowData {
+  private insertScan(info: ScanInfo): ScanRowData {
     const r = this.db.prepare(`INSERT INTO scan (version, command_line, seed, shard_index, shard_count, rate, ports, config,
       config_hash, started_at, status, resume_index) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'running', ?)
       RETURNING id, status, resume_index, attempts`).get(
       info.version, info.commandLine, info.seed.toString(), info.shardIndex, info.shardCount, info.rate, info.ports,
-      JSON.stringify(info.config), info.configHash, Math.floor(info.startedAt / 1000), info.resumeIndex) as RowData;
+      JSON.stringify(info.config), info.configHash, Math.floor(info.startedAt / 1000), info.resumeIndex) as ScanRowData;
     return r;
   }
 
-  private find(key: ScanKey): RowData | undefined {
+  private find(key: ScanKey): ScanRowData | undefined {
     return this.db.prepare(`SELECT id, status, resume_index, attempts FROM scan
       WHERE seed = ? AND shard_index = ? AND shard_count = ? AND config_hash = ? ORDER BY id DESC LIMIT 1`).get(
-      key.seed.toString(), key.shardIndex, key.shardCount, key.configHash) as RowData | undefined;
+      key.seed.toString(), key.shardIndex, key.shardCount, key.configHash) as ScanRowData | undefined;
   }
 
   createScan(info: ScanInfo): Promise<ScanRow> {
     this.check();
     try {
-      return Promise.resolve(this.rowOf(this.insertScan(info), false));
+      return Promise.resolve(scanRowOf(this.insertScan(info), false));
     } catch (e) {
       return Promise.reject(storeError(this.where, 'cannot create the scan row', e));
     }
@@ -114,7 +103,7 @@ export class SqliteStore implements ResultStore {
   findScan(key: ScanKey): Promise<ScanRow | undefined> {
     this.check();
     const r = this.find(key);
-    return Promise.resolve(r === undefined ? undefined : this.rowOf(r, false));
+    return Promise.resolve(r === undefined ? undefined : scanRowOf(r, false));
   }
 
   claimScan(info: ScanInfo): Promise<ScanRow> {
@@ -122,11 +111,11 @@ export class SqliteStore implements ResultStore {
     try {
       const row = this.db.transaction((): ScanRow => {
         const r = this.find(info);
-        if (r === undefined) return this.rowOf(this.insertScan(info), false);
-        if (r.status === 'done') return this.rowOf(r, false);
+        if (r === undefined) return scanRowOf(this.insertScan(info), false);
+        if (r.status === 'done') return scanRowOf(r, false);
         const u = this.db.prepare(`UPDATE scan SET status = 'running', attempts = attempts + 1, ended_at = NULL, rate = ?,
-          command_line = ? WHERE id = ? RETURNING id, status, resume_index, attempts`).get(info.rate, info.commandLine, r.id) as RowData;
-        return this.rowOf(u, true);
+          command_line = ? WHERE id = ? RETURNING id, status, resume_index, attempts`).get(info.rate, info.commandLine, r.id) as ScanRowData;
+        return scanRowOf(u, true);
       }).immediate();
       return Promise.resolve(row);
     } catch (e) {

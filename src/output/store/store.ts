@@ -286,6 +286,19 @@ export class StoreSink {
   }
 }
 
+/** The scan columns a store reads back (`RETURNING id, status, resume_index, attempts`); pg returns BIGINTs as strings. */
+export interface ScanRowData {
+  readonly id: number | string;
+  readonly status: ScanStatus;
+  readonly resume_index: number | string;
+  readonly attempts: number;
+}
+
+/** A scan row as the stores return it. */
+export function scanRowOf(r: ScanRowData, resumed: boolean): ScanRow {
+  return { id: Number(r.id), status: r.status, resumeIndex: Number(r.resume_index), attempts: r.attempts, resumed };
+}
+
 /** A one-line store error naming the store. */
 export function storeError(where: string, what: string, e: unknown): ScanError {
   const why = e instanceof Error ? e.message : String(e);
