@@ -210,6 +210,11 @@ export function parseNmapPayloads(text: string, fileName: string): UdpPayloadEnt
   return out;
 }
 
+/** One entry per port of `byPort`, in port order. */
+function entriesByPort(byPort: ReadonlyMap<number, Uint8Array>): UdpPayloadEntry[] {
+  return [...byPort.entries()].sort((a, b) => a[0] - b[0]).map(([port, bytes]) => ({ port, bytes }));
+}
+
 // ---------------------------------------------------------------------------------------
 // pcap
 // ---------------------------------------------------------------------------------------
@@ -261,7 +266,7 @@ export function parsePcapPayloads(bytes: Uint8Array, fileName: string): UdpPaylo
     }
     byPort.set(d.dstPort, data.slice(d.payloadOff, d.payloadOff + d.payloadLen));
   }
-  return [...byPort.entries()].sort((a, b) => a[0] - b[0]).map(([port, b]) => ({ port, bytes: b }));
+  return entriesByPort(byPort);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -308,5 +313,5 @@ export async function loadUdpPayloadFiles(files: UdpPayloadFiles): Promise<UdpPa
     const bytes = new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength);
     for (const e of parsePcapPayloads(bytes, files.pcapPayloads)) byPort.set(e.port, e.bytes);
   }
-  return [...byPort.entries()].sort((a, b) => a[0] - b[0]).map(([port, bytes]) => ({ port, bytes }));
+  return entriesByPort(byPort);
 }
