@@ -14,7 +14,7 @@ import type { ScanRecord } from '../core/record.js';
 import { Console, MSG_FORCED_EXIT, MSG_SAVING_RESUME, MSG_WAITING_TO_EXIT, startLines, type TextWriter } from './console.js';
 import { TIDESCAN_VERSION } from '../engine/version.js';
 import { ScanStopController, type RecordSink, type ScanEvent, type ScanListener, type ScanStart } from '../engine/sink.js';
-import { isStoreKind, openStore, scanInfoFrom, StoreSink } from '../output/store/store.js';
+import { fileOutputs, isStoreKind, openStore, scanInfoFrom, StoreSink } from '../output/store/store.js';
 import { openScanRow, resumeFromRow } from '../output/store/resume.js';
 import { loadUdpPayloadFiles } from './payload-files.js';
 
@@ -202,9 +202,8 @@ export async function runScanCommand(asked: ScanConfig): Promise<number> {
   const print = consoleListener(config, err, (i) => writePausedConf(config, i));
   // The files (and stdout) are every output but the stores; with only stores, nothing goes to
   // stdout unless --interactive.
-  const files = config.outputs.filter((o) => !isStoreKind(o.format));
-  const fileConfig: ScanConfig = stores.length === 0 ? config : { ...config, outputs: files };
-  const withFiles = stores.length === 0 || files.length > 0 || config.interactive;
+  const files = fileOutputs(config.outputs, config.interactive);
+  const fileConfig: ScanConfig = stores.length === 0 || files === undefined ? config : { ...config, outputs: files };
   let ok = false;
   let code = 1;
   try {
@@ -213,7 +212,7 @@ export async function runScanCommand(asked: ScanConfig): Promise<number> {
       udpPayloads,
       sink: (start) => {
         const sinks: RecordSink[] = [...stores];
-        if (withFiles) sinks.unshift(OutputSink.open(fileConfig, start, commandLine, err));
+        if (files !== undefined) sinks.unshift(OutputSink.open(fileConfig, start, commandLine, err));
         return sinks.length === 1 ? sinks[0]! : new FanoutSink(sinks);
       },
       onEvent: (e) => {

@@ -31,7 +31,7 @@ import type { OutputConfigFields, OutputOptions } from './outputs.js';
 import type { IpAddress, ScanRecord } from '../core/record.js';
 import type { PortRange, Range4, Range6 } from '../core/range.js';
 import type { OutputIo } from './sink.js';
-import { isStoreKind, openStore, readscanInfo, type ResultStore, type ScanRow } from './store/store.js';
+import { fileOutputs, isStoreKind, openStore, readscanInfo, type ResultStore, type ScanRow } from './store/store.js';
 
 /** BinaryReader and TextScanReader: chunks in, records out, then end(). */
 interface ScanFileReader {
@@ -235,7 +235,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
   // Stores (-oQ, --output-format sqlite|postgres) are opened first (a bad URL fails before a
   // file is made); the files and stdout go through OutputSet, unless only stores were asked.
   const storeTargets = outOpts.outputs.filter((o) => isStoreKind(o.format));
-  const fileTargets = outOpts.outputs.filter((o) => !isStoreKind(o.format));
+  const fileTargets = fileOutputs(outOpts.outputs, outOpts.interactive);
   const stores: { store: ResultStore; row: ScanRow }[] = [];
   try {
     for (const t of storeTargets) {
@@ -246,9 +246,7 @@ export async function runReadscan(config: ReadscanConfig, opts: ReadscanOptions 
     for (const s of stores) await s.store.close().catch(() => undefined);
     throw e;
   }
-  const out = storeTargets.length > 0 && fileTargets.length === 0 && !outOpts.interactive
-    ? undefined
-    : OutputSet.open({ ...outOpts, outputs: fileTargets }, meta, io);
+  const out = fileTargets === undefined ? undefined : OutputSet.open({ ...outOpts, outputs: fileTargets }, meta, io);
   const pending: ScanRecord[] = [];
   /** The records taken since the last call, to every store as one batch. */
   const writePending = (): void => {

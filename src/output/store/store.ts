@@ -69,6 +69,15 @@ export function isStoreKind(format: string): format is StoreKind {
   return (STORE_KINDS as readonly string[]).includes(format);
 }
 
+/**
+ * The outputs that are not stores (files and stdout, for OutputSet), or undefined when stores
+ * were asked for and nothing else: then nothing goes to stdout, unless --interactive.
+ */
+export function fileOutputs<O extends { readonly format: string }>(outputs: readonly O[], interactive: boolean): O[] | undefined {
+  const files = outputs.filter((o) => !isStoreKind(o.format));
+  return files.length > 0 || outputs.length === 0 || interactive ? files : undefined;
+}
+
 export type JsonValue = string | number | boolean | null | readonly JsonValue[] | { readonly [k: string]: JsonValue };
 
 /** What a shard's row is found by. */
