@@ -60,5 +60,5 @@ test('service: formats without a service field leave it out; alone it starts no 
     assert.equal(write(format, [SAMPLE[0]!, SVC]), write(format, [SAMPLE[0]!]), format);
     assert.equal(write(format, [SVC]), '', `${format}: a service record alone writes no header`);
   }
-  assert.deepEqual(Buffer.from(write('binary', [SAMPLE[0]!, SVC]), 'latin1').length, Buffer.from(write('binary', [SAMPLE[0]!]), 'latin1').length);
+  assert.equal(write('binary', [SAMPLE[0]!, SVC]), write('binary', [SAMPLE[0]!]), 'binary: the same bytes, not only the same length');
 });
