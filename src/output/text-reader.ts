@@ -202,8 +202,7 @@ export class TextScanReader {
     }
     if (start < b.length) {
       if (this.partLen + b.length - start > MAX_LINE) {
-        this.failed = new ScanError('ERR_CORRUPT', `${this.fileName}: line ${this.line + 1}: longer than ${MAX_LINE >> 20} MiB`);
-        throw this.failed;
+        this.tooLong();
       }
       // A copy: the caller reuses its chunk.
       this.parts.push(Buffer.from(b.subarray(start)));
@@ -211,12 +210,17 @@ export class TextScanReader {
     }
   }
 
+  /** A line past MAX_LINE ends the file: this error, now and on every later call. */
+  private tooLong(): never {
+    this.failed = new ScanError('ERR_CORRUPT', `${this.fileName}: line ${this.line + 1}: longer than ${MAX_LINE >> 20} MiB`);
+    throw this.failed;
+  }
+
   private take(tail: Buffer, onRecord: RecordHandler): void {
     let text: string;
     if (this.parts.length > 0) {
       if (this.partLen + tail.length > MAX_LINE) {
-        this.failed = new ScanError('ERR_CORRUPT', `${this.fileName}: line ${this.line + 1}: longer than ${MAX_LINE >> 20} MiB`);
-        throw this.failed;
+        this.tooLong();
       }
       text = Buffer.concat([...this.parts, tail]).toString('utf8');
       this.parts = [];
