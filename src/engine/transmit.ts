@@ -659,7 +659,7 @@ export class Transmitter {
         if (this.mixed && this.slotFam[place] !== 6) this.claimSlot(place, 6);
         len = set6!.fillTarget(buf, off, place, t, this.src6);
       }
-      if (len === 0) continue; // a port kind with no probe (ICMP timestamp, other protocols)
+      if (len === 0) continue; // a port kind with no probe (`I:n` above 2; ARP on a raw link: ProbeSet4.fill)
       lens[w] = len;
       if (this.trace !== null) this.trace(buf, off, len);
       w++;

@@ -24,7 +24,7 @@ export class ArpTemplate {
   readonly frameLen: number;
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   private readonly oSpa: number;
   private readonly oTpa: number;
@@ -58,7 +58,7 @@ export class ArpTemplate {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP];
     setU32(slot, off + this.oSpa, srcIp);
     setU32(slot, off + this.oTpa, dstIp);

@@ -48,12 +48,18 @@ export const MIN_ETHERNET_FRAME = 60;
 
 
 /**
- * Slots of the per-probe value array that `patchFields` reads (a Uint32Array of
+ * Slots of the per-probe value array that `patchFields` reads (an Int32Array of
  * PROBE_FIELDS). Why an array and not arguments: V8 passes a number to a call that it does
- * not inline as a tagged value, and every u32 above 2^30 (most addresses and cookies) then
- * needs a fresh HeapNumber: an allocation per probe. Typed-array loads and stores never
+ * not inline as a tagged value, and every u32 above 2^31 - 1 (most addresses and cookies)
+ * then needs a fresh HeapNumber: an allocation per probe. Typed-array loads and stores never
  * allocate. `patch(...)` is a small wrapper that fills the array, for callers off the hot path
  * or that V8 inlines anyway.
+ * Why Int32Array and not Uint32Array: a patchFields body passes the words it loads on to
+ * setU32 (and others), and whether V8 inlines those depends on its budget, which runs out when
+ * it inlines a patchFields into ProbeSet4's fill. A Uint32Array load above 2^31 - 1 passed to
+ * such a call was boxed (Node 22: 16 bytes per probe on some runs); an int32 is a small
+ * integer in Node's V8 (no pointer compression), so the callees never allocate. The bits are
+ * the same: every reader uses them through `>>>`, `&`, `^` or as bytes (setU32).
  */
 export const ProbeField = { SRC_IP: 0, DST_IP: 1, DST_PORT: 2, SRC_PORT: 3, SEQ: 4, DST6: 5 } as const;
 /** Length of a probe-field array: DST6 takes four words (5..8). */
@@ -64,7 +70,7 @@ const PF_DST6 = 5;
  * f[DST6..+3] = dst[dstOff..+3] (the v6 patch()/fill() wrappers). Typed array to typed array:
  * allocation-free whether or not V8 inlines it.
  */
-export function setDst6(f: Uint32Array, dst: Uint32Array, dstOff: number): void {
+export function setDst6(f: Int32Array, dst: Uint32Array, dstOff: number): void {
   f[PF_DST6] = dst[dstOff]; f[PF_DST6 + 1] = dst[dstOff + 1]; f[PF_DST6 + 2] = dst[dstOff + 2]; f[PF_DST6 + 3] = dst[dstOff + 3];
 }
 // Each template file repeats the slots it reads as its own module constants (PF_SRC_IP = 0,

@@ -53,7 +53,7 @@ export class EchoTemplate4 {
   readonly maxFrameLen: number;
   readonly query: IcmpQuery;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   /** Low 16 bits of the internal port, xored into the IP identification. */
   private readonly idPort: number;
@@ -105,7 +105,7 @@ export class EchoTemplate4 {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], cookie = f[PF_SEQ];
     const id = (dstIp ^ this.idPort ^ cookie) & 0xffff;
     const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
@@ -135,7 +135,7 @@ export class EchoTemplate6 {
   readonly maxFrameLen: number;
   readonly query: IcmpQuery;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   readonly srcWords: Uint32Array;
   private readonly oDst: number;
@@ -179,7 +179,7 @@ export class EchoTemplate6 {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const cookie = f[PF_SEQ];
     const w0 = f[PF_DST6], w1 = f[PF_DST6 + 1], w2 = f[PF_DST6 + 2], w3 = f[PF_DST6 + 3];
     const o = off + this.oDst;

@@ -49,7 +49,7 @@ export function oprotoPayloadLen(proto: number): number {
 export class OprotoTemplate4 {
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   /** Link header, IPv4 header (protocol and length zero), 4 zero bytes, padding. */
   readonly base: Uint8Array;
   /** Bytes from the frame start to the end of the IP header. */
@@ -95,7 +95,7 @@ export class OprotoTemplate4 {
   }
 
   /** patch() with the per-probe values in `f` (DST_PORT = protocol): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], proto = f[PF_DST_PORT] & 0xff, cookie = f[PF_SEQ];
     const total = IPV4_HEADER_LEN + (proto === IPPROTO_GRE ? 4 : 0);
     const id = (dstIp ^ proto ^ cookie) & 0xffff;
@@ -127,7 +127,7 @@ export class OprotoTemplate4 {
 export class OprotoTemplate6 {
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   readonly srcWords: Uint32Array;
   private readonly l3End: number;
@@ -164,7 +164,7 @@ export class OprotoTemplate6 {
   }
 
   /** patch() with the per-probe values in `f` (DST_PORT = protocol): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const proto = f[PF_DST_PORT] & 0xff, cookie = f[PF_SEQ];
     const plen = proto === IPPROTO_GRE ? 4 : 0;
     // Version 6, traffic class 0, flow label = low 20 bits of the cookie.

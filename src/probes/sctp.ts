@@ -46,7 +46,7 @@ export class SctpTemplate4 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   private readonly l4: number;
   private readonly sctpLen: number;
@@ -92,7 +92,7 @@ export class SctpTemplate4 {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], cookie = f[PF_SEQ];
     const id = (dstIp ^ dstPort ^ cookie) & 0xffff;
     const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
@@ -112,7 +112,7 @@ export class SctpTemplate6 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   readonly srcWords: Uint32Array;
   private readonly l4: number;
@@ -153,7 +153,7 @@ export class SctpTemplate6 {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], cookie = f[PF_SEQ];
     const o = off + this.oDst;
     setU32(slot, o, f[PF_DST6]); setU32(slot, o + 4, f[PF_DST6 + 1]);

@@ -154,7 +154,7 @@ export class TcpTemplate4 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   /** The constant frame; variable fields zero except the source address. */
   readonly base: Uint8Array;
   readonly ttl: number;
@@ -221,7 +221,7 @@ export class TcpTemplate4 {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], seq = f[PF_SEQ];
     const id = (dstIp ^ dstPort ^ seq) & 0xffff;
     const addr = (srcIp >>> 16) + (srcIp & 0xffff) + (dstIp >>> 16) + (dstIp & 0xffff);
@@ -243,7 +243,7 @@ export class TcpTemplate6 {
   readonly frameLen: number;
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly base: Uint8Array;
   readonly hopLimit: number;
   readonly flags: number;
@@ -293,7 +293,7 @@ export class TcpTemplate6 {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], seq = f[PF_SEQ];
     const w0 = f[PF_DST6], w1 = f[PF_DST6 + 1], w2 = f[PF_DST6 + 2], w3 = f[PF_DST6 + 3];
     const o = off + this.oDst;

@@ -127,7 +127,7 @@ function badUdpSum(wire: number, xor: number): number {
 export class UdpTemplate4 {
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly ttl: number;
   private readonly v: UdpVariants;
   private readonly portVariant: Int32Array;
@@ -183,7 +183,7 @@ export class UdpTemplate4 {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const srcIp = f[PF_SRC_IP], dstIp = f[PF_DST_IP], dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], cookie = f[PF_SEQ];
     const v = this.v;
     const i = this.portVariant[dstPort & 0xffff];
@@ -206,7 +206,7 @@ export class UdpTemplate4 {
 export class UdpTemplate6 {
   readonly maxFrameLen: number;
   /** Per-probe values for patch() -> patchFields() (see ProbeField). */
-  private readonly f: Uint32Array = new Uint32Array(PROBE_FIELDS);
+  private readonly f: Int32Array = new Int32Array(PROBE_FIELDS);
   readonly hopLimit: number;
   readonly srcWords: Uint32Array;
   private readonly v: UdpVariants;
@@ -251,7 +251,7 @@ export class UdpTemplate6 {
   }
 
   /** patch() with the per-probe values in `f` (see ProbeField): allocation-free even when not inlined. */
-  patchFields(slot: Uint8Array, off: number, f: Uint32Array): number {
+  patchFields(slot: Uint8Array, off: number, f: Int32Array): number {
     const dstPort = f[PF_DST_PORT], srcPort = f[PF_SRC_PORT], cookie = f[PF_SEQ];
     const v = this.v;
     const i = this.portVariant[dstPort & 0xffff];

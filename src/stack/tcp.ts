@@ -754,11 +754,13 @@ export class TcpStack {
   version(c: number): 4 | 6 {
     return this.table.flags[c] & Flag.V6 ? 6 : 4;
   }
+  /** Their IPv4 address (u32). */
   theirIp4(c: number): number {
-    return this.table.theirIp[c];
+    return this.table.theirIp[c] >>> 0;
   }
+  /** Our IPv4 address (u32). */
   ourIp4(c: number): number {
-    return this.table.ourIp[c];
+    return this.table.ourIp[c] >>> 0;
   }
   theirIp6(c: number, out: Uint32Array): void {
     this.copy6(c * 8, out);

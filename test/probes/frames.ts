@@ -193,17 +193,6 @@ export function me6Words(): Uint32Array {
 }
 
 /**
- * Node 22 only (V8 12.4): on some runs its optimised `fillFields` boxes a number per few
- * probes (measured 0 to 64 MB per 4e6 probes with every template option, from run to run, also
- * with --no-maglev; Node 20 and 24: nothing). An open finding, not found yet: the two
- * no-allocation tests of fillTarget say so as a skip reason under Node 22 (printed on every
- * run), and run under Node 20 and 24.
- */
-export const FILL_ALLOC_SKIP: string | false = process.versions.v8.startsWith('12.4.')
-  ? 'open finding under Node 22 (V8 12.4): fillFields allocates on some runs; runs under Node 20 and 24'
-  : false;
-
-/**
  * `set.fillTarget` over 2e6 IPv4 targets (198.18.x.x, port `portOf(i)`, 1024 slots of `stride`
  * bytes) once optimised: at most 3 garbage collections, i.e. nothing allocated per probe.
  */

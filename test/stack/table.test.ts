@@ -40,6 +40,7 @@ test('table: hash index finds, tells colliding tuples apart, and forgets on unha
   t.flags[c] = 0;
   t.hash4(c);
   assert.equal(t.find4(0xc0000201 | 0, 80, 1, 5), c);
+  assert.equal(t.find4(0xc0000201, 80, 1, 5), c);
 });
 
 test('table: IPv6 tuples are compared on all words, not on the fold', () => {

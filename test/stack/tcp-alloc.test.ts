@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { PerformanceObserver } from 'node:perf_hooks';
 import type { StackHost } from '../../src/stack/api.js';
 import { TcpStack } from '../../src/stack/tcp.js';
+import { gcsDuring } from '../engine/gc-count.js';
 
 test('stack: segments through established connections cause no garbage collection', async () => {
   let sink = 0;
@@ -63,4 +64,33 @@ test('stack: segments through established connections cause no garbage collectio
   assert.equal(s.counters.outOfOrder, 550 * N);
   assert.equal(s.pool.inUse, 0);
   assert.ok(gcs <= 1, `${gcs} garbage collections during the measured loop (sink ${sink})`);
+});
+
+test('stack: connections opened and aborted (hash, unhash, RST) cause no garbage collection', async () => {
+  let sink = 0;
+  const host: StackHost = {
+    output: (_c, _f, seq, ack, _w, _b, _o, len) => void (sink = (sink + seq + ack + len) | 0),
+    opened: () => {},
+    received: () => {},
+    peerClosed: () => {},
+    appTimer: () => {},
+    closed: () => {},
+  };
+  const s = new TcpStack(
+    { capacity: 1000, chunkSize: 256, maxChunks: 4000, connectionTimeoutMs: 0x3fffffff, rtoMs: 1000, maxRetries: 3, window: 65535, mss: 1460, maxHeld: 2 },
+    host,
+  );
+  // Both addresses above 2^31 (as int32 bits, as the engine passes them).
+  const ip = (i: number) => (0xc0000000 + (i & 0xffff)) | 0;
+  const us = 0xc6336401 | 0;
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const c = s.synAck4(1, ip(i), 80, us, 40000, 0x9e3779b9 | 0, 0xc2b2ae35 | 0, 65535, 1460);
+      if (c >= 0) s.abort(c, 1);
+    }
+  };
+  const gcs = await gcsDuring(run, 200_000, 2_000_000);
+  assert.equal(s.counters.active, 0);
+  assert.equal(s.counters.opened, 2_200_000);
+  assert.ok(gcs <= 3, `${gcs} garbage collections over 2e6 connections (sink ${sink})`);
 });
