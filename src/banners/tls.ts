@@ -23,6 +23,7 @@
  */
 import { createHash, createHmac, X509Certificate, type Hash } from 'node:crypto';
 import { buildHeartbeatRequest, buildSsl3ClientHello, HeartbeatMessageType, HeartbeatReader, type HeartbeatSink } from '../codec/tls-vuln.js';
+import type { VulnCheck } from '../core/config.js';
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import {
   buildClientHello,
@@ -63,8 +64,8 @@ export interface TlsModuleOptions {
   readonly captureTicketbleed?: boolean | undefined;
 }
 
-/** The TLS vulnerability checks. */
-export type TlsVulnCheck = 'heartbleed' | 'ticketbleed' | 'poodle';
+/** The TLS vulnerability checks (core's VulnCheck, the type of ScanConfig.vulnCheck). */
+export type TlsVulnCheck = VulnCheck;
 
 /**
  * The texts of the vulnerability checks (reference masscan-compat §9.4: masscan's `vuln`
