@@ -326,16 +326,8 @@ export class BannerSession {
   private stepReply(pre: Uint8Array, n: number): BannerModule | 'more' | null {
     const name = IDENTIFY_ORDER[this.identifying];
     if (name === undefined) return null;
-    let more = false;
-    for (const p of IDENTIFY_REPLIES[name] ?? []) {
-      const k = Math.min(n, p.length);
-      let ok = true;
-      for (let i = 0; i < k; i++) if (pre[i] !== (p.charCodeAt(i) & 0xff)) { ok = false; break; }
-      if (!ok) continue;
-      if (k === p.length) return this.b.module(name);
-      more = true;
-    }
-    return more ? 'more' : null;
+    const d = this.b.detectReply(name, IDENTIFY_REPLIES[name] ?? [], pre, 0, n);
+    return d === 'unknown' ? null : d;
   }
 
   private detecting(buf: Uint8Array, off: number, len: number): void {
