@@ -343,8 +343,10 @@ export class BannerSession {
       if (own !== null && own !== 'more') d = own;
       // RFC 8446 §5.1: a record starts with its content type (21 alert, 22 handshake) and a
       // legacy version whose major byte is 3: a TLS server answering our identification
-      // handshake in its own protocol. The next handshake speaks it.
-      else if (this.preLen >= 2 && (pre[0] === 21 || pre[0] === 22) && pre[1] === 3 && IDENTIFY_ORDER[this.identifying] !== 'ssl') {
+      // handshake in its own protocol. The next handshake speaks it (after the last one there
+      // is none: the answer is read as any other, below).
+      else if (this.preLen >= 2 && (pre[0] === 21 || pre[0] === 22) && pre[1] === 3 && IDENTIFY_ORDER[this.identifying] !== 'ssl'
+        && this.identifying + 1 < IDENTIFY_ORDER.length) {
         this.next();
         return;
       }
