@@ -606,8 +606,9 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink, He
     const leak = this.leak;
     if (this.check !== Check.HB_BLEED || leak === null) return;
     const n = Math.min(len, leak.length - this.leakLen);
-    if (n > 0) leak.set(buf.subarray(off, off + n), this.leakLen);
-    this.leakLen += Math.max(0, n);
+    if (n <= 0) return;
+    leak.set(buf.subarray(off, off + n), this.leakLen);
+    this.leakLen += n;
   }
 
   heartbeatEnd(): void {
