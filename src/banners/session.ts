@@ -106,7 +106,7 @@ export class BannerSession {
   private title = '';
   /** The module whose parser reads this connection (null: none yet, or unknown bytes). */
   private reading: BannerModule | null = null;
-  /** Whether that parser wrote a banner other than `unknown`. */
+  /** Whether that parser wrote banner bytes (its `unknown` too: MySQL's only banner; see watchTitle). */
   private wrote = false;
   /**
    * While identifying: the answer's first bytes (what detection held), kept until the module
