@@ -300,20 +300,24 @@ export class BannerSession {
     const pre = this.pre!;
     const own = this.identifying >= 0 ? this.stepReply(pre, this.preLen) : null;
     const m = own !== null && own !== 'more' ? own : this.b.detect(pre, 0, this.preLen, this.t.port);
-    if (m !== null) {
-      this.pre = null;
-      if (this.identifying >= 0) this.firstBytes = pre.slice(0, this.preLen);
-      this.startParser(m);
-      this.parser!.data(pre, 0, this.preLen);
-      return;
-    }
-    if (this.identifying >= 0 && this.identifying + 1 < IDENTIFY_ORDER.length) {
+    if (m === null && this.identifying >= 0 && this.identifying + 1 < IDENTIFY_ORDER.length) {
       this.next();
       return;
     }
+    this.decide(m, pre);
+  }
+
+  /** Detection decided on the held first bytes `pre`: module `m` reads them (null: they are `unknown`). */
+  private decide(m: BannerModule | null, pre: Uint8Array): void {
     this.pre = null;
-    this.state = S.Unknown;
-    this.unknown(pre, 0, this.preLen);
+    if (m === null) {
+      this.state = S.Unknown;
+      this.unknown(pre, 0, this.preLen);
+      return;
+    }
+    if (this.identifying >= 0) this.firstBytes = pre.slice(0, this.preLen);
+    this.startParser(m);
+    this.parser!.data(pre, 0, this.preLen);
   }
 
   private startParser(m: BannerModule): void {
@@ -358,18 +362,12 @@ export class BannerSession {
       this.next();
       return;
     }
-    if (typeof d === 'string') {
-      this.state = S.Unknown;
-      this.pre = null;
-      this.unknown(pre, 0, this.preLen);
+    this.decide(typeof d === 'string' ? null : d, pre);
+    // the bytes of this chunk past what detection held
+    if (len > n) {
       if (this.state === S.Unknown) this.unknown(buf, off + n, len - n);
-      return;
+      else if (this.state === S.Parsing) this.parser!.data(buf, off + n, len - n);
     }
-    if (this.identifying >= 0) this.firstBytes = pre.slice(0, this.preLen);
-    this.startParser(d);
-    this.pre = null;
-    this.parser!.data(pre, 0, this.preLen);
-    if (len > n) this.parser!.data(buf, off + n, len - n);
   }
 
   /** Unrecognised bytes: kept up to the cap, then we close (nothing more will be kept). */
