@@ -283,6 +283,37 @@ function lower(b: number): number {
   return b >= 0x41 && b <= 0x5a ? b | 0x20 : b;
 }
 
+function compileRule(r: DetectRule, m: BannerModule): CompiledRule {
+  const any = new Uint8Array(r.prefix.length);
+  for (const k of r.anyAt ?? []) if (k >= 0 && k < any.length) any[k] = 1;
+  return { bytes: Uint8Array.from(Buffer.from(r.prefix, 'latin1')), caseless: r.caseless ?? true, ports: r.ports, any, module: m };
+}
+
+/**
+ * The first of `rules` (in order) that matches buf[off, off + len) on `port`; 'more' when one
+ * could still match with more bytes (and it has priority over later ones), unless `final`;
+ * 'unknown' when none can.
+ */
+function matchRules(rules: readonly CompiledRule[], buf: Uint8Array, off: number, len: number, port: number, final: boolean): Detected {
+  if (off < 0 || len < 0 || off + len > buf.length) return 'unknown';
+  for (const r of rules) {
+    if (r.ports !== undefined && !r.ports.includes(port)) continue;
+    const n = Math.min(len, r.bytes.length);
+    if (final && n < r.bytes.length) continue;
+    let ok = true;
+    for (let k = 0; k < n; k++) {
+      if (r.any[k] === 1) continue;
+      const a = buf[off + k]!;
+      const b = r.bytes[k]!;
+      if (a !== b && !(r.caseless && lower(a) === lower(b))) { ok = false; break; }
+    }
+    if (!ok) continue;
+    if (n === r.bytes.length) return r.module;
+    return 'more';
+  }
+  return 'unknown';
+}
+
 /** A detection verdict on the first bytes: a module, no rule can match, or not enough bytes yet. */
 export type Detected = BannerModule | 'unknown' | 'more';
 
@@ -293,6 +324,8 @@ export class Banners {
   /** Module per port 0..65535 (undefined: none), from HELLO_PORTS or --hello. */
   private readonly helloModule: (BannerModule | undefined)[] = new Array<BannerModule | undefined>(65536);
   private readonly rules: CompiledRule[] = [];
+  /** detectReply's rules per module name, compiled at first use. */
+  private readonly replyRules = new Map<string, CompiledRule[]>();
 
   constructor(cfg: BannerConfig, modules: readonly BannerModuleDef[] = BANNER_MODULES) {
     this.config = cfg;
@@ -321,9 +354,7 @@ export class Banners {
       const m = this.byName.get(r.module);
       if (m === undefined) continue;
       if (r.prefix.length > DETECT_MAX) throw new Error(`detect rule ${r.prefix} longer than ${DETECT_MAX}`);
-      const any = new Uint8Array(r.prefix.length);
-      for (const k of r.anyAt ?? []) if (k >= 0 && k < any.length) any[k] = 1;
-      this.rules.push({ bytes: Uint8Array.from(Buffer.from(r.prefix, 'latin1')), caseless: r.caseless ?? true, ports: r.ports, any, module: m });
+      this.rules.push(compileRule(r, m));
     }
   }
 
@@ -370,23 +401,22 @@ export class Banners {
   }
 
   private match(buf: Uint8Array, off: number, len: number, port: number, final: boolean): Detected {
-    if (off < 0 || len < 0 || off + len > buf.length) return 'unknown';
-    for (const r of this.rules) {
-      if (r.ports !== undefined && !r.ports.includes(port)) continue;
-      const n = Math.min(len, r.bytes.length);
-      if (final && n < r.bytes.length) continue;
-      let ok = true;
-      for (let k = 0; k < n; k++) {
-        if (r.any[k] === 1) continue;
-        const a = buf[off + k]!;
-        const b = r.bytes[k]!;
-        if (a !== b && !(r.caseless && lower(a) === lower(b))) { ok = false; break; }
-      }
-      if (!ok) continue;
-      if (n === r.bytes.length) return r.module;
-      return 'more'; // this rule may match with more bytes, and it has priority over later ones
+    return matchRules(this.rules, buf, off, len, port, final);
+  }
+
+  /**
+   * Whether buf[off, off + len) starts with one of `prefixes` (exact bytes, latin1 text), the
+   * replies that module `name` reads (session.ts IDENTIFY_REPLIES): that module, 'more' when
+   * one could still match with more bytes, else 'unknown' (also when no such module).
+   */
+  detectReply(name: string, prefixes: readonly string[], buf: Uint8Array, off: number, len: number): Detected {
+    let rules = this.replyRules.get(name);
+    if (rules === undefined) {
+      const m = this.byName.get(name);
+      rules = m === undefined ? [] : prefixes.map((prefix) => compileRule({ prefix, module: name, caseless: false }, m));
+      this.replyRules.set(name, rules);
     }
-    return 'unknown';
+    return matchRules(rules, buf, off, len, 0, false);
   }
 }
 

@@ -106,7 +106,7 @@ export class BannerSession {
   private title = '';
   /** The module whose parser reads this connection (null: none yet, or unknown bytes). */
   private reading: BannerModule | null = null;
-  /** Whether that parser wrote a banner other than `unknown`. */
+  /** Whether that parser wrote banner bytes (its `unknown` too: MySQL's only banner; see watchTitle). */
   private wrote = false;
   /**
    * While identifying: the answer's first bytes (what detection held), kept until the module
@@ -300,20 +300,24 @@ export class BannerSession {
     const pre = this.pre!;
     const own = this.identifying >= 0 ? this.stepReply(pre, this.preLen) : null;
     const m = own !== null && own !== 'more' ? own : this.b.detect(pre, 0, this.preLen, this.t.port);
-    if (m !== null) {
-      this.pre = null;
-      if (this.identifying >= 0) this.firstBytes = pre.slice(0, this.preLen);
-      this.startParser(m);
-      this.parser!.data(pre, 0, this.preLen);
-      return;
-    }
-    if (this.identifying >= 0 && this.identifying + 1 < IDENTIFY_ORDER.length) {
+    if (m === null && this.identifying >= 0 && this.identifying + 1 < IDENTIFY_ORDER.length) {
       this.next();
       return;
     }
+    this.decide(m, pre);
+  }
+
+  /** Detection decided on the held first bytes `pre`: module `m` reads them (null: they are `unknown`). */
+  private decide(m: BannerModule | null, pre: Uint8Array): void {
     this.pre = null;
-    this.state = S.Unknown;
-    this.unknown(pre, 0, this.preLen);
+    if (m === null) {
+      this.state = S.Unknown;
+      this.unknown(pre, 0, this.preLen);
+      return;
+    }
+    if (this.identifying >= 0) this.firstBytes = pre.slice(0, this.preLen);
+    this.startParser(m);
+    this.parser!.data(pre, 0, this.preLen);
   }
 
   private startParser(m: BannerModule): void {
@@ -326,16 +330,8 @@ export class BannerSession {
   private stepReply(pre: Uint8Array, n: number): BannerModule | 'more' | null {
     const name = IDENTIFY_ORDER[this.identifying];
     if (name === undefined) return null;
-    let more = false;
-    for (const p of IDENTIFY_REPLIES[name] ?? []) {
-      const k = Math.min(n, p.length);
-      let ok = true;
-      for (let i = 0; i < k; i++) if (pre[i] !== (p.charCodeAt(i) & 0xff)) { ok = false; break; }
-      if (!ok) continue;
-      if (k === p.length) return this.b.module(name);
-      more = true;
-    }
-    return more ? 'more' : null;
+    const d = this.b.detectReply(name, IDENTIFY_REPLIES[name] ?? [], pre, 0, n);
+    return d === 'unknown' ? null : d;
   }
 
   private detecting(buf: Uint8Array, off: number, len: number): void {
@@ -351,8 +347,10 @@ export class BannerSession {
       if (own !== null && own !== 'more') d = own;
       // RFC 8446 §5.1: a record starts with its content type (21 alert, 22 handshake) and a
       // legacy version whose major byte is 3: a TLS server answering our identification
-      // handshake in its own protocol. The next handshake speaks it.
-      else if (this.preLen >= 2 && (pre[0] === 21 || pre[0] === 22) && pre[1] === 3 && IDENTIFY_ORDER[this.identifying] !== 'ssl') {
+      // handshake in its own protocol. The next handshake speaks it (after the last one there
+      // is none: the answer is read as any other, below).
+      else if (this.preLen >= 2 && (pre[0] === 21 || pre[0] === 22) && pre[1] === 3 && IDENTIFY_ORDER[this.identifying] !== 'ssl'
+        && this.identifying + 1 < IDENTIFY_ORDER.length) {
         this.next();
         return;
       }
@@ -364,18 +362,12 @@ export class BannerSession {
       this.next();
       return;
     }
-    if (typeof d === 'string') {
-      this.state = S.Unknown;
-      this.pre = null;
-      this.unknown(pre, 0, this.preLen);
+    this.decide(typeof d === 'string' ? null : d, pre);
+    // the bytes of this chunk past what detection held
+    if (len > n) {
       if (this.state === S.Unknown) this.unknown(buf, off + n, len - n);
-      return;
+      else if (this.state === S.Parsing) this.parser!.data(buf, off + n, len - n);
     }
-    if (this.identifying >= 0) this.firstBytes = pre.slice(0, this.preLen);
-    this.startParser(d);
-    this.pre = null;
-    this.parser!.data(pre, 0, this.preLen);
-    if (len > n) this.parser!.data(buf, off + n, len - n);
   }
 
   /** Unrecognised bytes: kept up to the cap, then we close (nothing more will be kept). */

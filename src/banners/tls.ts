@@ -23,6 +23,7 @@
  */
 import { createHash, createHmac, X509Certificate, type Hash } from 'node:crypto';
 import { buildHeartbeatRequest, buildSsl3ClientHello, HeartbeatMessageType, HeartbeatReader, type HeartbeatSink } from '../codec/tls-vuln.js';
+import type { VulnCheck } from '../core/config.js';
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import {
   buildClientHello,
@@ -63,8 +64,8 @@ export interface TlsModuleOptions {
   readonly captureTicketbleed?: boolean | undefined;
 }
 
-/** The TLS vulnerability checks. */
-export type TlsVulnCheck = 'heartbleed' | 'ticketbleed' | 'poodle';
+/** The TLS vulnerability checks (core's VulnCheck, the type of ScanConfig.vulnCheck). */
+export type TlsVulnCheck = VulnCheck;
 
 /**
  * The texts of the vulnerability checks (reference masscan-compat §9.4: masscan's `vuln`
@@ -163,6 +164,11 @@ export class TlsModule implements BannerModule {
     return { random: h.subarray(0, 32), sessionId: h.subarray(32, 64) };
   }
 
+  /** The legacy_session_id sent, of helloValues's `id`: its first byte for the Ticketbleed check. */
+  sentSessionId(id: Uint8Array): Uint8Array {
+    return this.opts.vuln === 'ticketbleed' ? id.subarray(0, 1) : id;
+  }
+
   /** The session ticket of the Ticketbleed check to `t` (64 bytes, keyed like the hello values). */
   private ticket(t: TargetInfo): Uint8Array {
     return createHmac('sha512', this.key).update(`ticket ${t.ip} ${t.port}`).digest();
@@ -177,7 +183,7 @@ export class TlsModule implements BannerModule {
     const vuln = this.opts.vuln;
     return {
       random: v.random,
-      sessionId: vuln === 'ticketbleed' ? v.sessionId.subarray(0, 1) : v.sessionId,
+      sessionId: this.sentSessionId(v.sessionId),
       serverName: this.serverName(t),
       heartbeat: vuln === 'heartbleed',
       sessionTicket: vuln === 'ticketbleed' ? this.ticket(t) : undefined,
@@ -550,7 +556,7 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink, He
       return;
     }
     // ticketbleed: RFC 8446 §4.1.3 echoes legacy_session_id as sent, so a 1.3 server is safe
-    const ours = this.mod.helloParams(this.t).sessionId;
+    const ours = this.mod.sentSessionId(this.mod.helloValues(this.t).sessionId);
     const sid = sh.sessionId;
     if (legacy && sid.length > ours.length && sid[0] === ours[0]) {
       this.leak = sid.slice(ours.length);
@@ -600,8 +606,9 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink, He
     const leak = this.leak;
     if (this.check !== Check.HB_BLEED || leak === null) return;
     const n = Math.min(len, leak.length - this.leakLen);
-    if (n > 0) leak.set(buf.subarray(off, off + n), this.leakLen);
-    this.leakLen += Math.max(0, n);
+    if (n <= 0) return;
+    leak.set(buf.subarray(off, off + n), this.leakLen);
+    this.leakLen += n;
   }
 
   heartbeatEnd(): void {

@@ -21,7 +21,8 @@
  * `IKEv1 informational rcookie=63856a3cf1d221fe notify=NO-PROPOSAL-CHOSEN(14)`.
  * Null when it is not an ISAKMP message. Every read is checked first; nothing here throws.
  */
-import { hexOf, inBounds, u16, u32 } from './udp-read.js';
+import { be32, hexAt } from '../codec/frame.js';
+import { inBounds, u16 } from './udp-read.js';
 
 const HEADER = 28;
 /** Payloads walked at most. */
@@ -140,11 +141,11 @@ export function parseIsakmp(buf: Uint8Array, off: number, len: number): string |
   if (!inBounds(buf, off, len) || len < HEADER) return null;
   const major = buf[off + 17]! >>> 4;
   if (major !== 1 && major !== 2) return null;
-  const total = u32(buf, off + 24);
+  const total = be32(buf, off + 24, off + len);
   if (total < HEADER) return null;
   const end = off + Math.min(len, total);
   const ex = buf[off + 18]!;
-  const parts = [`IKEv${major} ${EXCHANGES[ex] ?? `exchange=${ex}`}`, `rcookie=${hexOf(buf, off + 8, off + 16)}`];
+  const parts = [`IKEv${major} ${EXCHANGES[ex] ?? `exchange=${ex}`}`, `rcookie=${hexAt(buf, off + 8, 8, end)}`];
   let next = buf[off + 16]!;
   let i = off + HEADER;
   for (let k = 0; next !== 0 && k < MAX_PAYLOADS; k++) {
@@ -161,7 +162,7 @@ export function parseIsakmp(buf: Uint8Array, off: number, len: number): string |
       const type = u16(buf, body + 2);
       parts.push(`notify=${NOTIFY_V2[type] ?? String(type)}(${type})`);
     } else if (next === 13 || next === 43) {
-      const h = hexOf(buf, body, Math.min(pEnd, body + 32));
+      const h = hexAt(buf, body, 32, pEnd);
       const name = VENDOR_IDS[h];
       parts.push(name !== undefined ? `vid=${h}(${name})` : `vid=${h}`);
     } else parts.push(PAYLOADS[next] ?? `payload=${next}`);

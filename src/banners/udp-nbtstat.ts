@@ -15,6 +15,7 @@
  * one space. E.g. `HOST<00> HOST<20> WORKGROUP<00>/group mac=00:00:00:00:00:00`. Null when it
  * is not a positive node status response. Every read is checked first; nothing here throws.
  */
+import { hexAt } from '../codec/frame.js';
 import { dnsAnswerStart, inBounds, latin1, skipDnsName, u16 } from './udp-read.js';
 
 /** RFC 1002 §4.2.18: RR_TYPE NBSTAT. */
@@ -23,10 +24,6 @@ const NBSTAT = 0x0021;
 const ENTRY = 18;
 /** NAME_FLAGS: "G 0 RESERVED Group Name Flag" (RFC 1002 §4.2.18). */
 const GROUP = 0x8000;
-
-function hex2(v: number): string {
-  return v.toString(16).padStart(2, '0');
-}
 
 /** The `nbtstat` banner of a reply from port 137, or null. */
 export function parseNbtstat(buf: Uint8Array, off: number, len: number): string | null {
@@ -53,13 +50,13 @@ export function parseNbtstat(buf: Uint8Array, off: number, len: number): string 
     const e = rd + 1 + k * ENTRY;
     let last = e + 15;
     while (last > e && buf[last - 1] === 0x20) last--;
-    const name = `${latin1(buf, e, last)}<${hex2(buf[e + 15]!)}>`;
+    const name = `${latin1(buf, e, last)}<${hexAt(buf, e + 15, 1, end)}>`;
     parts.push((u16(buf, e + 16) & GROUP) !== 0 ? `${name}/group` : name);
   }
   const stats = rd + 1 + n * ENTRY;
   if (stats + 6 <= rdEnd) {
     const mac: string[] = [];
-    for (let k = 0; k < 6; k++) mac.push(hex2(buf[stats + k]!));
+    for (let k = 0; k < 6; k++) mac.push(hexAt(buf, stats + k, 1, end));
     parts.push(`mac=${mac.join(':')}`);
   }
   return parts.length > 0 ? parts.join(' ') : null;

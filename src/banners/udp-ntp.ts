@@ -18,7 +18,8 @@
  * Null for anything else (a request, a short or inconsistent packet). Every read is checked
  * against [off, off + len) first; nothing here throws.
  */
-import { inBounds, ipv4At, latin1, u16, u32 } from './udp-read.js';
+import { be32 } from '../codec/frame.js';
+import { inBounds, ipv4At, latin1, u16 } from './udp-read.js';
 
 /** NTP header (RFC 5905 §7.3: 48 octets without extension fields or MAC). */
 const NTP_HEADER = 48;
@@ -67,6 +68,7 @@ function timestampText(sec: number): string {
 
 function serverReply(b: Uint8Array, off: number, len: number): string | null {
   if (len < NTP_HEADER) return null;
+  const end = off + len;
   const first = b[off]!;
   const leap = first >>> 6;
   const vn = (first >>> 3) & 7;
@@ -88,9 +90,9 @@ function serverReply(b: Uint8Array, off: number, len: number): string | null {
   }
   parts.push(
     `precision=${s8(b[off + 3]!)}`, `poll=${s8(b[off + 2]!)}`,
-    `rootdelay=${shortFormat(u32(b, off + 4))}`, `rootdisp=${shortFormat(u32(b, off + 8))}`,
+    `rootdelay=${shortFormat(be32(b, off + 4, end))}`, `rootdisp=${shortFormat(be32(b, off + 8, end))}`,
     // The transmit timestamp: the server's clock when it answered.
-    `time=${timestampText(u32(b, off + 40))}`,
+    `time=${timestampText(be32(b, off + 40, end))}`,
   );
   return parts.join(' ');
 }

@@ -1,7 +1,7 @@
 /**
  * Bounds-checked reads shared by the UDP reply parsers (udp*.ts). Callers check lengths with
  * `inBounds` / explicit limits before each read; these helpers never read past what they are
- * told.
+ * told. The general bounded readers (be32, hexAt, ...) are codec/frame.ts's.
  */
 
 /** Is [off, off + len) a range of buf (integers, not negative)? */
@@ -19,18 +19,6 @@ export function latin1(buf: Uint8Array, start: number, end: number): string {
 /** Big-endian u16 at i (the caller checked i + 2 <= end). */
 export function u16(b: Uint8Array, i: number): number {
   return (b[i]! << 8) | b[i + 1]!;
-}
-
-/** Big-endian u32 at i (the caller checked i + 4 <= end). */
-export function u32(b: Uint8Array, i: number): number {
-  return ((b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!) >>> 0;
-}
-
-/** Lower-case hex of buf[start, end). */
-export function hexOf(b: Uint8Array, start: number, end: number): string {
-  let s = '';
-  for (let i = start; i < end; i++) s += b[i]!.toString(16).padStart(2, '0');
-  return s;
 }
 
 /** Dotted IPv4 text of the u32 at i (the caller checked i + 4 <= end). */

@@ -238,7 +238,8 @@ export function udpBanner(port: number, buf: Uint8Array, off: number, len: numbe
   else if (port === 500) { app = 'isakmp'; text = parseIsakmp(buf, off, len); }
   else if (port === 5683) { app = 'coap'; text = parseCoap(buf, off, len); }
   if (app !== null && text !== null) return { app, text };
-  if (app === null && identify) {
+  // the guesses read their first octets before their parsers check the range: check it here
+  if (app === null && identify && inBounds(buf, off, len)) {
     for (const [a, parse] of UDP_IDENTIFY) {
       const t = parse(buf, off, len);
       if (t !== null) return { app: a, text: t };

@@ -7,13 +7,6 @@ import {
   TLS_HANDSHAKE_HEADER_LEN, TLS_RECORD_HEADER_LEN, TlsContentType, TlsHandshakeType, TlsVersion, Writer, type TlsError,
 } from './tls.js';
 
-function u16(b: Uint8Array, o: number): number {
-  return (b[o] << 8) | b[o + 1];
-}
-function u24(b: Uint8Array, o: number): number {
-  return (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
-}
-
 // Heartbeat (RFC 6520)
 
 export const HeartbeatMessageType = {

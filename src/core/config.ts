@@ -55,6 +55,8 @@ export type OutputFormatName = FormatName | StoreFormatName | 'redis';
 export type HelloName = 'http' | 'ssl' | 'smbv1';
 /** The UDP/123 probes (--ntp-probe): NTP mode 3, mode 6 READVAR, mode 7 monlist. */
 export type NtpProbe = 'client' | 'readvar' | 'monlist';
+/** The TLS vulnerability check of every port (--heartbleed, --ticketbleed, --vuln X; banners/tls.ts VULN). */
+export type VulnCheck = 'heartbleed' | 'ticketbleed' | 'poodle';
 /** Banner app-protocol numbering of --readscan input files (output/app-proto.ts). */
 export type AppNumbering = 'head' | '1.3.2';
 
@@ -214,7 +216,7 @@ export interface ScanConfig {
   /** False with --no-identify: no identification probes on ports without a hello. */
   readonly identify: boolean;
   /** --heartbleed / --ticketbleed / --vuln heartbleed|ticketbleed|poodle: the TLS check of every port. */
-  readonly vulnCheck: 'heartbleed' | 'ticketbleed' | 'poodle' | undefined;
+  readonly vulnCheck: VulnCheck | undefined;
   /** --nmap-payloads / --pcap-payloads: UDP payload files. */
   readonly nmapPayloads: string | undefined;
   readonly pcapPayloads: string | undefined;

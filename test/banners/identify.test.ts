@@ -202,3 +202,15 @@ test('identify: fuzz: servers answering random bytes, silence or a close never c
     if (r.identified !== null) assert.ok(B.module(r.identified.service) !== null && r.identified.handshakes === r.connections);
   }), { numRuns: RUNS });
 });
+
+test('identify: a TLS answer to the last handshake is its unknown banner whole, at any split, as any other last answer', () => {
+  // a record the ssl module cannot parse (as above), then another: 44 bytes, more than
+  // detection holds (DETECT_MAX)
+  const answer = latin1('\x16\x03\x03\x00\x06\x02\x00\x00\x02\x03\x03' + '\x17\x03\x03\x00\x1c' + 'the-record-after-it-28-bytes');
+  const tls: SimServer = { answer: () => answer };
+  const whole = identify(tls, 7777);
+  assert.equal(whole.connections, IDENTIFY_MAX);
+  assert.equal(whole.identified, null);
+  assert.equal(whole.banners.get('unknown'), text(answer));
+  for (const cut of [0.05, 0.3, 0.5, 0.9]) assert.deepEqual(identify(tls, 7777, B, cut), whole);
+});

@@ -226,3 +226,40 @@ test('vuln: fuzz: the heartbeat reader never reads out of bounds and delivers at
     assert.ok(got <= declared);
   }), { numRuns: RUNS });
 });
+
+test('vuln: the heartbeat reader gives the same messages whole, byte by byte and at random split points', () => {
+  /** The sink's calls as text: start(type,len), the payload bytes in hex, end; and the stop. */
+  const run = (records: readonly Uint8Array[], cuts: (rec: Uint8Array) => number[]): string => {
+    const r = new HeartbeatReader();
+    let log = '';
+    const sink: HeartbeatSink = {
+      heartbeatStart: (t, n) => { log += `S${t},${n};`; },
+      heartbeatPayload: (b, o, n) => { log += Buffer.from(b.subarray(o, o + n)).toString('hex'); },
+      heartbeatEnd: () => { log += ';E;'; },
+    };
+    for (const rec of records) {
+      r.recordStart();
+      let prev = 0;
+      for (const c of [...cuts(rec), rec.length]) {
+        if (c <= prev || c > rec.length) continue;
+        const piece = new Uint8Array(c - prev + 2);
+        piece.set(rec.subarray(prev, c), 1);
+        r.push(guarded(piece, 1, 1 + c - prev), 1, c - prev, sink);
+        prev = c;
+      }
+    }
+    return `${log}|${r.error ?? ''}`;
+  };
+  // a response of 40 bytes of payload spread over two records, with its padding, then garbage
+  const msg = Uint8Array.from([2, 0, 40, ...Array.from({ length: 30 }, (_, k) => k)]);
+  const rest = Uint8Array.from([...Array.from({ length: 10 }, (_, k) => 100 + k), ...new Array<number>(16).fill(0)]);
+  const fixed = [msg, rest, Uint8Array.of(1, 0, 0, 9, 9), Uint8Array.of(7, 1, 2)];
+  // mostly records that start a message (type 1 or 2), some garbage
+  const record = fc.tuple(fc.uint8Array({ maxLength: 80 }), fc.nat(4)).map(([b, k]) => (b.length > 0 && k > 0 ? Uint8Array.from([1 + (b[0]! & 1), ...b.subarray(1)]) : b));
+  fc.assert(fc.property(fc.oneof(fc.constant(fixed), fc.array(record, { maxLength: 5 })), fc.array(fc.nat(80), { maxLength: 6 }), (records, raw) => {
+    const whole = run(records, () => []);
+    assert.equal(run(records, (rec) => Array.from({ length: rec.length }, (_, k) => k)), whole);
+    assert.equal(run(records, () => [...raw].sort((a, b) => a - b)), whole);
+  }), { numRuns: RUNS });
+  assert.match(run(fixed, () => []), /^S2,40;[0-9a-f]{80};E;S1,0;;E;\|malformed$/);
+});

@@ -140,3 +140,11 @@ test('fuzz: random and mutated replies never throw nor read outside [off, off + 
     seed: 0x12,
   });
 });
+
+test('udpBanner with identification: a range outside the buffer is refused before any read', () => {
+  const buf = new Uint8Array(10);
+  const g = guarded(buf, 0, buf.length);
+  assert.equal(udpBanner(1, g, 0, 60, true), null);
+  assert.equal(udpBanner(1, g, 4, 9, true), null);
+  assert.equal(udpBanner(1, g, -1, 5, true), null);
+});
