@@ -4,7 +4,7 @@
  * checked every value when it was parsed; this only gives them their types, so that no
  * code outside src/cli reads option names (`raw`). --echo still prints from `raw`.
  */
-import type { AppNumbering, HelloName, NtpProbe, ScanConfig } from '../core/config.js';
+import type { AppNumbering, HelloName, NtpProbe, ScanConfig, VulnCheck } from '../core/config.js';
 
 /** masscan's --connection-timeout default (seconds). */
 export const CONNECTION_TIMEOUT_S = 30;
@@ -24,7 +24,7 @@ const NTP_PROBES: readonly NtpProbe[] = ['client', 'readvar', 'monlist'];
 
 const HELLO_TYPES: readonly HelloName[] = ['http', 'ssl', 'smbv1'];
 
-function vulnCheck(vuln: string | undefined, heartbleed: boolean, ticketbleed: boolean): 'heartbleed' | 'ticketbleed' | 'poodle' | undefined {
+function vulnCheck(vuln: string | undefined, heartbleed: boolean, ticketbleed: boolean): VulnCheck | undefined {
   if (vuln === 'heartbleed' || vuln === 'ticketbleed' || vuln === 'poodle') return vuln;
   if (heartbleed) return 'heartbleed';
   if (ticketbleed) return 'ticketbleed';
