@@ -40,6 +40,7 @@ const out: BannerOut = {
   field: () => {
     sink++;
   },
+  endRecord: () => {},
 };
 const conv: Conversation = {
   send: () => {

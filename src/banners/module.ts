@@ -27,6 +27,11 @@ export interface BannerOut {
   appendText(app: AppName, text: string): void;
   /** A typed extra field of the `app` record for JSON/NDJSON (e.g. ssh `hassh`). */
   field(app: AppName, name: string, value: string): void;
+  /**
+   * The `app` record is whole: what is written for `app` next starts a new record (masscan
+   * HEAD ends an `X509CA` record after each chain certificate).
+   */
+  endRecord(app: AppName): void;
 }
 
 /** What a parser may ask of the connection. */

@@ -238,6 +238,7 @@ export class BannerSession {
         if (this.firstBytes !== null && !this.wrote) (this.pendingFields ??= []).push([app, name, value]);
         else out.field(app, name, value);
       },
+      endRecord: (app) => out.endRecord(app),
     };
   }
 
@@ -387,6 +388,7 @@ export interface BannerItem {
 }
 
 interface Entry {
+  readonly app: AppName;
   buf: Uint8Array;
   len: number;
   fields: Record<string, string> | undefined;
@@ -394,7 +396,10 @@ interface Entry {
 
 /** A BannerOut that keeps one connection's banners, each capped (caps.ts). */
 export class BannerCollector implements BannerOut {
-  private readonly entries = new Map<AppName, Entry>();
+  /** Every record, in the order first written. */
+  private readonly entries: Entry[] = [];
+  /** The record of each app that is still taking bytes (endRecord closes it). */
+  private readonly open = new Map<AppName, Entry>();
   private readonly capFor: (app: AppName) => number;
 
   /** `capFor` overrides the caps of caps.ts (tests). */
@@ -403,10 +408,11 @@ export class BannerCollector implements BannerOut {
   }
 
   private entry(app: AppName): Entry {
-    let e = this.entries.get(app);
+    let e = this.open.get(app);
     if (e === undefined) {
-      e = { buf: new Uint8Array(0), len: 0, fields: undefined };
-      this.entries.set(app, e);
+      e = { app, buf: new Uint8Array(0), len: 0, fields: undefined };
+      this.open.set(app, e);
+      this.entries.push(e);
     }
     return e;
   }
@@ -447,26 +453,17 @@ export class BannerCollector implements BannerOut {
     (e.fields ??= {})[name] = value;
   }
 
-  /**
-   * The banners, in the order first written; empty ones without fields are left out.
-   * `X509CA` is one record per certificate, as masscan HEAD ends its record after each chain
-   * certificate: the TLS module writes them separated by one space (base64 has none).
-   */
+  endRecord(app: AppName): void {
+    this.open.delete(app);
+  }
+
+  /** The banners, in the order first written; empty ones without fields are left out. */
   items(): BannerItem[] {
     const out: BannerItem[] = [];
-    for (const [app, e] of this.entries) {
+    for (const e of this.entries) {
       if (e.len === 0 && e.fields === undefined) continue;
-      if (app === 'X509CA' && e.fields === undefined) {
-        let from = 0;
-        for (let i = 0; i <= e.len; i++) {
-          if (i < e.len && e.buf[i] !== 0x20) continue;
-          if (i > from) out.push({ app, bytes: e.buf.slice(from, i) });
-          from = i + 1;
-        }
-        continue;
-      }
       const bytes = e.buf.slice(0, e.len);
-      out.push(e.fields === undefined ? { app, bytes } : { app, bytes, fields: { ...e.fields } });
+      out.push(e.fields === undefined ? { app: e.app, bytes } : { app: e.app, bytes, fields: { ...e.fields } });
     }
     return out;
   }

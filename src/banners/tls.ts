@@ -6,9 +6,8 @@
  * Banners, in masscan's text (reference masscan-compat §9.4):
  * - `ssl`: `TLS/1.2 cipher:0xc02f, <CN>, <SAN>, ...` (the version token, the suite in hex, then
  *   `, name` for the leaf's subject CN and each DNS subjectAltName), alerts as ` ALERT(0xLLDD) `;
- * - `X509`: base64 DER of the leaf; `X509CA`: base64 DER of each further certificate, separated
- *   by one space here, one record each once collected (session.ts BannerCollector, as masscan
- *   HEAD); only with `captureCert`. Never cut short here, whatever the size.
+ * - `X509`: base64 DER of the leaf; `X509CA`: base64 DER of each further certificate, one
+ *   record each (endRecord after each, as masscan HEAD ends the record); only with `captureCert`. Never cut short here, whatever the size.
  * After the Certificate the connection is closed (conv.close()).
  *
  * HelloRetryRequest: supported in the same connection (RFC 8446 §4.1.4). A server that wants
@@ -519,7 +518,8 @@ class TlsConnection implements BannerParser, TlsRecordSink, TlsHandshakeSink, He
     this.out.appendText('X509', Buffer.from(leaf.buffer, leaf.byteOffset, leaf.length).toString('base64'));
     for (let i = 1; i < certs.length; i++) {
       const c = certs[i];
-      this.out.appendText('X509CA', (i > 1 ? ' ' : '') + Buffer.from(c.buffer, c.byteOffset, c.length).toString('base64'));
+      this.out.appendText('X509CA', Buffer.from(c.buffer, c.byteOffset, c.length).toString('base64'));
+      this.out.endRecord('X509CA'); // one record per chain certificate
     }
   }
 

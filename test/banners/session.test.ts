@@ -142,7 +142,10 @@ test('collector: caps, X509 not cut, order of first write, text bytes, fields', 
   const ca = new BannerCollector();
   ca.appendText('X509', 'LEAF');
   ca.appendText('X509CA', 'INTER1');
-  ca.appendText('X509CA', ' ROOT2==');
+  ca.endRecord('X509CA');
+  ca.appendText('X509CA', 'RO');
+  ca.appendText('X509CA', 'OT2==');
+  ca.endRecord('X509CA');
   assert.deepEqual(ca.items().map((i) => [i.app, text(i.bytes)]), [['X509', 'LEAF'], ['X509CA', 'INTER1'], ['X509CA', 'ROOT2==']]);
   // a custom cap
   const small = new BannerCollector(() => 3);

@@ -189,8 +189,11 @@ export function newGrab(): Grab {
 
 /** A BannerOut + Conversation pair that records into `g`; `send` goes to `onSend`. */
 export function recorder(g: Grab, onSend: (b: Uint8Array) => void, onClose: () => void) {
+  // The records of one app are joined with one space (an ended record and the next one).
+  const ended = new Set<AppName>();
   const add = (app: AppName, s: string): void => {
-    g.banners.set(app, (g.banners.get(app) ?? '') + s);
+    const before = g.banners.get(app);
+    g.banners.set(app, before === undefined ? s : before + (ended.delete(app) ? ' ' : '') + s);
   };
   return {
     out: {
@@ -202,6 +205,9 @@ export function recorder(g: Grab, onSend: (b: Uint8Array) => void, onClose: () =
       },
       field(app: AppName, name: string, value: string): void {
         g.fields.set(`${app}.${name}`, value);
+      },
+      endRecord(app: AppName): void {
+        ended.add(app);
       },
     },
     conv: {
