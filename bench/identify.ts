@@ -19,7 +19,7 @@ import { tmpdir } from 'node:os';
 import { createLab, requireRoot, type Lab, type LabProcess } from '../test/lab/lab.js';
 import { describeRun, linkArgs, runMasscan, runTidescan } from '../test/lab/harness.js';
 import { startSshd } from '../test/lab/servers.js';
-import { startSamba, startXrdp } from '../test/lab/servers3.js';
+import { startSamba, startXrdp, waitPorts } from '../test/lab/servers3.js';
 import { writeResult } from './lib/results.js';
 
 const PER_KIND = 4;
@@ -42,18 +42,6 @@ function seededPorts(seed: number, n: number, taken: Set<number>): number[] {
     out.push(p);
   }
   return out;
-}
-
-async function waitListening(lab: Lab, ip: string, port: number): Promise<void> {
-  const probe = `const s=require('net').connect({host:process.argv[1],port:+process.argv[2]});` +
-    `s.on('connect',()=>{console.log('ok');s.destroy();});s.on('error',()=>{console.log('no');});`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const r = await lab.exec('sink', process.execPath, ['-e', probe, ip, String(port)], { timeoutMs: 5000 });
-    if (r.stdout.trim() === 'ok') return;
-    if (Date.now() > deadline) throw new Error(`identify bench: ${ip}:${port} not listening`);
-    await new Promise((w) => setTimeout(w, 200));
-  }
 }
 
 interface Ndjson { readonly ip: string; readonly port: number; readonly rec_type: string; readonly data: Record<string, unknown> }
@@ -116,7 +104,9 @@ async function main(): Promise<void> {
     const xrdp = await startXrdp(lab, { dir, ip: ip.rdp, ports: rdpPorts, lifetimeMs: 600_000 });
     stops.push(() => xrdp.stop());
     for (const p of rdpPorts) placed.push({ kind: 'rdp', ip: ip.rdp, port: p });
-    for (const s of placed) await waitListening(lab, s.ip, s.port);
+    for (const ip of new Set(placed.map((s) => s.ip))) {
+      await waitPorts(lab, procs, ip, placed.filter((s) => s.ip === ip).map((s) => s.port), 20_000);
+    }
     await lab.startServices({ trickle: true });
 
     const ips = [...new Set(placed.map((s) => s.ip))];
