@@ -14,10 +14,10 @@
  */
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createLab, requireRoot, type Lab, type LabProcess } from '../test/lab/lab.js';
-import { describeRun, linkArgs, runMasscan, runTidescan } from '../test/lab/harness.js';
+import { describeRun, linkArgs, readNdjson, runMasscan, runTidescan } from '../test/lab/harness.js';
 import { startSshd } from '../test/lab/servers.js';
 import { startSamba, startXrdp, waitPorts } from '../test/lab/servers3.js';
 import { writeResult } from './lib/results.js';
@@ -46,10 +46,6 @@ function seededPorts(seed: number, n: number, taken: Set<number>): number[] {
 
 interface Ndjson { readonly ip: string; readonly port: number; readonly rec_type: string; readonly data: Record<string, unknown> }
 
-async function ndjson(file: string): Promise<Ndjson[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Ndjson);
-}
 
 async function main(): Promise<void> {
   requireRoot();
@@ -119,7 +115,7 @@ async function main(): Promise<void> {
         ...ips.flatMap((a) => ['--range', a]), '-p', portList, '--rate', '5000', '--wait', String(WAIT_S), '-oD', out], { cwd: dir, timeoutMs: 180_000 });
       if (r.code !== 0) throw new Error(describeRun(r));
       const wall = (Date.now() - t0) / 1000;
-      const recs = await ndjson(out);
+      const recs = await readNdjson<Ndjson>(out);
       const perKind: Record<string, { services: number; identified: number; handshakes: number[]; banner: number }> = {};
       for (const s of placed) {
         const k = (perKind[s.kind] ??= { services: 0, identified: 0, handshakes: [], banner: 0 });
@@ -154,7 +150,7 @@ async function main(): Promise<void> {
       const out = path.join(dir, 'masscan.ndjson');
       await runMasscan(lab, ['--banners', '--source-port', '61000', ...ips.flatMap((a) => ['--range', a]), '-p', portList,
         '--rate', '5000', '--wait', String(WAIT_S), '-oD', out], { cwd: dir, maxSeconds: 90 });
-      const recs = await ndjson(out);
+      const recs = await readNdjson<Ndjson>(out, true);
       const got = placed.filter((s) => recs.some((x) => x.rec_type === 'banner' && x.ip === s.ip && x.port === s.port && x.data['service_name'] === s.kind));
       runs['masscan-1.3.2'] = { services: placed.length, withBanner: got.length, bannerRate: got.length / placed.length, kinds: [...new Set(got.map((s) => s.kind))] };
       console.log(`masscan 1.3.2 (work-around): ${got.length}/${placed.length} with the service's banner (${[...new Set(got.map((s) => s.kind))].join(', ') || 'none'})`);

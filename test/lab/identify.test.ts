@@ -17,7 +17,7 @@ import path from 'node:path';
 import { createLab, requireRoot, type Lab, type LabProcess } from './lab.js';
 import { startNginx, startSshd, type NginxServer, type SshdServer } from './servers.js';
 import { startSamba, startXrdp, waitPorts, type SambaServer, type Server3 } from './servers3.js';
-import { describeRun, linkArgs, runTidescan } from './harness.js';
+import { describeRun, linkArgs, readNdjson, runTidescan } from './harness.js';
 
 const REDIS = { ip: '198.18.6.63', port: 7000 };
 const MEMCACHED = { ip: '198.18.6.11', port: 12000 };
@@ -83,8 +83,8 @@ async function scan(extra: readonly string[], name: string): Promise<{ nd: Ndjso
     '-p', [...new Set(t.map(([, p]) => p))].join(','), '--rate', '2000', '--wait', '20',
     '-oD', files.nd, '-oX', files.x, '-oG', files.g, '-oJ', files.j], { cwd: dir, timeoutMs: 120_000 });
   assert.equal(r.code, 0, describeRun(r));
-  const text = await readFile(files.nd, 'utf8');
-  const nd = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Ndjson);
+  const nd = await readNdjson<Ndjson>(files.nd);
+  assert.ok(nd.length > 0, `${files.nd}: no records`);
   return { nd, files };
 }
 
