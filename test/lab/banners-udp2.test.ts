@@ -19,7 +19,7 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
@@ -228,6 +228,7 @@ test('--ntp-probe: readvar gets ntpsec\'s system variables; masscan\'s monlist g
   r = await runTidescan(lab, [...linkArgs(lab), '--banners', '--ntp-probe', 'monlist', '--range', NTP_IP, '-pU:123',
     '--rate', '100', '--wait', '2', '-oD', ml], { cwd: dir, timeoutMs: 60_000 });
   assert.equal(r.code, 0, describeRun(r));
+  assert.ok(existsSync(ml), `${ml} was not written`);
   const recs = await readRecords(ml);
   assert.deepEqual(recs.filter((x) => x.rec_type === 'banner' || x.data.status === 'open'), [], 'ntpsec answered mode 7');
 });
