@@ -14,12 +14,12 @@
  */
 import path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { mkdtemp, readFile, rm, mkdir, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, mkdir, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { createLab, requireRoot, type Lab, type LabProcess } from '../test/lab/lab.js';
-import { describeRun, linkArgs, runMasscan, runTidescan } from '../test/lab/harness.js';
+import { describeRun, linkArgs, readNdjson, runMasscan, runTidescan } from '../test/lab/harness.js';
 import { startSshd } from '../test/lab/servers.js';
-import { startSamba, startXrdp } from '../test/lab/servers3.js';
+import { startSamba, startXrdp, waitPorts } from '../test/lab/servers3.js';
 import { writeResult } from './lib/results.js';
 
 const PER_KIND = 4;
@@ -44,24 +44,8 @@ function seededPorts(seed: number, n: number, taken: Set<number>): number[] {
   return out;
 }
 
-async function waitListening(lab: Lab, ip: string, port: number): Promise<void> {
-  const probe = `const s=require('net').connect({host:process.argv[1],port:+process.argv[2]});` +
-    `s.on('connect',()=>{console.log('ok');s.destroy();});s.on('error',()=>{console.log('no');});`;
-  const deadline = Date.now() + 20_000;
-  for (;;) {
-    const r = await lab.exec('sink', process.execPath, ['-e', probe, ip, String(port)], { timeoutMs: 5000 });
-    if (r.stdout.trim() === 'ok') return;
-    if (Date.now() > deadline) throw new Error(`identify bench: ${ip}:${port} not listening`);
-    await new Promise((w) => setTimeout(w, 200));
-  }
-}
-
 interface Ndjson { readonly ip: string; readonly port: number; readonly rec_type: string; readonly data: Record<string, unknown> }
 
-async function ndjson(file: string): Promise<Ndjson[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Ndjson);
-}
 
 async function main(): Promise<void> {
   requireRoot();
@@ -116,7 +100,9 @@ async function main(): Promise<void> {
     const xrdp = await startXrdp(lab, { dir, ip: ip.rdp, ports: rdpPorts, lifetimeMs: 600_000 });
     stops.push(() => xrdp.stop());
     for (const p of rdpPorts) placed.push({ kind: 'rdp', ip: ip.rdp, port: p });
-    for (const s of placed) await waitListening(lab, s.ip, s.port);
+    for (const ip of new Set(placed.map((s) => s.ip))) {
+      await waitPorts(lab, procs, ip, placed.filter((s) => s.ip === ip).map((s) => s.port), 20_000);
+    }
     await lab.startServices({ trickle: true });
 
     const ips = [...new Set(placed.map((s) => s.ip))];
@@ -129,7 +115,7 @@ async function main(): Promise<void> {
         ...ips.flatMap((a) => ['--range', a]), '-p', portList, '--rate', '5000', '--wait', String(WAIT_S), '-oD', out], { cwd: dir, timeoutMs: 180_000 });
       if (r.code !== 0) throw new Error(describeRun(r));
       const wall = (Date.now() - t0) / 1000;
-      const recs = await ndjson(out);
+      const recs = await readNdjson<Ndjson>(out);
       const perKind: Record<string, { services: number; identified: number; handshakes: number[]; banner: number }> = {};
       for (const s of placed) {
         const k = (perKind[s.kind] ??= { services: 0, identified: 0, handshakes: [], banner: 0 });
@@ -164,7 +150,7 @@ async function main(): Promise<void> {
       const out = path.join(dir, 'masscan.ndjson');
       await runMasscan(lab, ['--banners', '--source-port', '61000', ...ips.flatMap((a) => ['--range', a]), '-p', portList,
         '--rate', '5000', '--wait', String(WAIT_S), '-oD', out], { cwd: dir, maxSeconds: 90 });
-      const recs = await ndjson(out);
+      const recs = await readNdjson<Ndjson>(out, true);
       const got = placed.filter((s) => recs.some((x) => x.rec_type === 'banner' && x.ip === s.ip && x.port === s.port && x.data['service_name'] === s.kind));
       runs['masscan-1.3.2'] = { services: placed.length, withBanner: got.length, bannerRate: got.length / placed.length, kinds: [...new Set(got.map((s) => s.kind))] };
       console.log(`masscan 1.3.2 (work-around): ${got.length}/${placed.length} with the service's banner (${[...new Set(got.map((s) => s.kind))].join(', ') || 'none'})`);

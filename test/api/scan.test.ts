@@ -139,15 +139,19 @@ test('a slow consumer: the queue holds bufferSize records, the rest are counted 
 test('records the engine\'s record ring could not hold are counted in dropped too (progress and summary)', async () => {
   // A ring of 16 records and 64 replies a round: the receiver finds more than the ring holds
   // before the main thread drains it, and drops the rest after waiting 20 ms for room.
-  const job = scanWith({ ...BASE, targets: '10.0.0.0/26', bufferSize: 100_000 }, simRunner(new SimNet({ tcpOpen: OPEN }), undefined, 16));
+  // The 2 s wait after sending gives at least one progress sample once every reply is in.
+  const job = scanWith({ ...BASE, targets: '10.0.0.0/26', bufferSize: 100_000, wait: 2 }, simRunner(new SimNet({ tcpOpen: OPEN }), undefined, 16));
   const events = recordEvents(job);
   const records = await collect(job);
   const summary = await job.done;
   assert.ok(summary.dropped > 0, 'the ring dropped records');
   assert.equal(records.length + summary.dropped, 64 * 3, 'every record found is yielded or counted');
   assert.equal(job.buffered, 0);
-  const progress = events.get('progress') as { dropped: number }[];
-  for (const p of progress) assert.ok(p.dropped <= summary.dropped);
+  const progress = (events.get('progress') as { dropped: number; percent: number }[]).map((p) => [p.percent, p.dropped]);
+  assert.ok(progress.length >= 1, 'no progress sample');
+  for (let i = 1; i < progress.length; i++) assert.ok(progress[i]![1]! >= progress[i - 1]![1]!, `dropped never falls: ${JSON.stringify(progress)}`);
+  // the ring's drops reach progress, not only the summary: the last sample has them all
+  assert.deepEqual(progress.at(-1), [100, summary.dropped], JSON.stringify(progress));
 });
 
 test('bad options throw from scan() with the command line code and message', () => {

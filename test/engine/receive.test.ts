@@ -63,7 +63,9 @@ test('the RST carries the SYN template\'s options (masscan builds it from the sa
     findTcpOption(x.out, x.d.transportOff + 20, x.d.tcpHeaderLen - 20, kind);
   const plain = rstOf(undefined);
   assert.equal(plain.d.tcpHeaderLen, 24, 'default: MSS 1460 only');
-  assert.ok(opt(plain, TcpOptionKind.MSS) >= 0);
+  const mss0 = opt(plain, TcpOptionKind.MSS);
+  assert.ok(mss0 >= 0, 'an MSS option');
+  assert.equal((plain.out[mss0 + 2]! << 8) | plain.out[mss0 + 3]!, 1460);
   assert.equal(opt(plain, TcpOptionKind.WINDOW_SCALE), -1);
   const all = rstOf(tcpOptionsFor('1200', '7', 'enable', 'enable'));
   assert.equal(all.d.tcpHeaderLen, 20 + 4 + 4 + 4 + 12, 'MSS, NOP WS, NOP NOP SACKOK, NOP NOP TS');

@@ -9,18 +9,17 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, type Lab } from './lab.js';
 import { startNginx, type NginxServer } from './servers.js';
-import { describeRun, linkArgs, runTidescan } from './harness.js';
+import { captureFrames, describeRun, linkArgs, readBannerMap, runTidescan, startCapture } from './harness.js';
 
 let lab: Lab;
 let nginx: NginxServer;
 let dir: string;
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+let captures = 0;
 
 before(async () => {
   requireRoot();
@@ -35,33 +34,11 @@ after(async () => {
   if (dir !== undefined) rmSync(dir, { recursive: true, force: true });
 });
 
-/** tcpdump -v in the sink on port 80 of nginx's HTTP address, until stop(). */
-async function capture(ip: string): Promise<{ stop(): Promise<string> }> {
-  const p = lab.spawn('sink', 'tcpdump', ['-i', lab.sinkIf, '-n', '-l', '-U', '-v', '-c', '2000', `tcp and host ${ip} and port 80`],
-    { timeoutMs: 90_000 });
-  const t0 = Date.now();
-  while (!p.stderr().includes('listening on')) {
-    if (p.child.exitCode !== null) throw new Error(`tcpdump exited: ${p.stderr()}`);
-    if (Date.now() - t0 > 10_000) throw new Error(`tcpdump not listening after 10 s: ${p.stderr()}`);
-    await sleep(50);
-  }
-  return {
-    async stop() {
-      await sleep(300);
-      p.kill('SIGINT');
-      return (await p.done).stdout;
-    },
-  };
-}
-
-async function httpBanner(file: string, ip: string): Promise<string | undefined> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const r = JSON.parse(line) as { ip: string; port: number; rec_type: string; data: { service_name?: string; banner?: string } };
-    if (r.rec_type === 'banner' && r.ip === ip && r.port === 80 && r.data.service_name === 'http') return String(r.data.banner ?? '');
-  }
-  return undefined;
+/** tcpdump in the sink on port 80 of nginx's HTTP address, until stop(): the frames as `tcpdump -v` prints them, one each. */
+async function capture(ip: string): Promise<{ stop(): Promise<string[]> }> {
+  const file = path.join(dir, `cap${++captures}.pcap`);
+  const p = await startCapture(lab, lab.sinkIf, file, `tcp and host ${ip} and port 80`);
+  return { stop: () => captureFrames(lab, p, file, ['-v']) };
 }
 
 for (const [name, extra, optionRe] of [
@@ -79,10 +56,10 @@ for (const [name, extra, optionRe] of [
       ...linkArgs(lab), '--banners', '--range', ip, '-p', '80', ...extra,
       '--rate', '100', '--wait', '3', '-oD', out,
     ], { cwd: dir, timeoutMs: 60_000 });
-    const wire = await cap.stop();
+    const lines = await cap.stop();
+    const wire = lines.join('\n');
     assert.equal(r.code, 0, describeRun(r));
-    const lines = wire.split('\n');
-    // tcpdump -v prints a segment over two lines: the IP line, then the TCP line.
+    // Each frame is tcpdump -v's two lines: the IP line, then the TCP line.
     const syn = lines.find((l) => / > [0-9.]+\.80: Flags \[S\],/.test(l));
     assert.ok(syn !== undefined, `no SYN to ${ip}:80 on the wire:\n${wire.slice(0, 3000)}`);
     assert.match(syn, optionRe, 'the SYN carries the template options and 20 data bytes');
@@ -95,7 +72,7 @@ for (const [name, extra, optionRe] of [
     const ours = lines.filter((l) => / > [0-9.]+\.80: Flags \[(\.|P\.|F\.)\],/.test(l));
     assert.ok(ours.length >= 2, `our ACK and request:\n${wire.slice(0, 3000)}`);
     for (const l of ours) assert.match(l, /, win 511,/, l);
-    const banner = await httpBanner(out, ip);
+    const banner = (await readBannerMap(out)).get(`${ip}:80`)?.get('http');
     assert.ok(banner !== undefined, `no http banner of ${ip}:80\n${describeRun(r)}\n${wire.slice(0, 4000)}`);
     assert.ok(banner.startsWith('HTTP/1.1 200 OK'), banner);
     assert.ok(banner.includes(`Server: ${nginx.serverHeader}`), banner);
@@ -112,11 +89,12 @@ test('without --banners, the RST after a SYN-ACK carries the SYN\'s options (mas
     ...linkArgs(lab), '--range', ip, '-p', '80', '--tcp-mss', '1200', '--tcp-wscale', '7', '--tcp-sackok', '--data-length', '20',
     '--rate', '100', '--wait', '1',
   ], { cwd: dir, timeoutMs: 60_000 });
-  const wire = await cap.stop();
+  const frames = await cap.stop();
+  const wire = frames.join('\n');
   assert.equal(r.code, 0, describeRun(r));
   // The scanner namespace's kernel owns our address and resets the SYN-ACK too (win 0, no
   // options): ours is the one with masscan's window 1200.
-  const rsts = wire.split('\n').filter((l) => / > [0-9.]+\.80: Flags \[R\],/.test(l));
+  const rsts = frames.filter((l) => / > [0-9.]+\.80: Flags \[R\],/.test(l));
   const rst = rsts.find((l) => /, win 1200,/.test(l));
   assert.ok(rst !== undefined, `no RST from us:\n${rsts.join('\n')}\n${wire.slice(0, 3000)}`);
   console.log(`RST:     ${rst.trim()}`);

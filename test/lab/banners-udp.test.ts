@@ -9,13 +9,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, type Lab, type LabProcess } from './lab.js';
 import { startDnsmasq, waitUdp, type Server3 } from './servers3.js';
-import { describeRun, linkArgs, runTidescan } from './harness.js';
+import { describeRun, linkArgs, readNdjson, runTidescan } from './harness.js';
 
 const SNMP_IP = '198.18.3.161';
 const MEMCACHED_IP = '198.18.3.112';
@@ -60,10 +59,7 @@ interface NdjsonRecord {
   readonly data: { readonly status?: string; readonly service_name?: string; readonly banner?: string };
 }
 
-async function readRecords(file: string): Promise<NdjsonRecord[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as NdjsonRecord);
-}
+const readRecords = (file: string): Promise<NdjsonRecord[]> => readNdjson<NdjsonRecord>(file);
 
 function scanArgs(out: string, banners: boolean): string[] {
   const ips = [dns!.ip, SNMP_IP, MEMCACHED_IP];

@@ -19,13 +19,12 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, LAB_ADDR, type Lab, type LabProcess } from './lab.js';
 import { startDnsmasq, waitUdp, writeConf, type Server3 } from './servers3.js';
-import { describeRun, linkArgs, runMasscan, runTidescan } from './harness.js';
+import { describeRun, linkArgs, readNdjson, runMasscan, runTidescan } from './harness.js';
 
 const NTP_IP = '198.18.4.123';
 const COAP_IP = '198.18.4.56';
@@ -163,15 +162,8 @@ interface NdjsonRecord {
   readonly data: { readonly status?: string; readonly service_name?: string; readonly banner?: string };
 }
 
-async function readRecords(file: string): Promise<NdjsonRecord[]> {
-  const text = await readFile(file, 'utf8').catch(() => '');
-  const out: NdjsonRecord[] = [];
-  for (const l of text.split('\n')) {
-    if (l.trim() === '') continue;
-    try { out.push(JSON.parse(l) as NdjsonRecord); } catch { /* masscan's trailing garbage, if any */ }
-  }
-  return out;
-}
+/** tidescan's -oD file (every line JSON), or with `masscan` masscan's (its trailing garbage skipped). */
+const readRecords = (file: string, masscan = false): Promise<NdjsonRecord[]> => readNdjson<NdjsonRecord>(file, masscan);
 
 /** The ports of the table: service, address, UDP port, what tidescan's banner must match. */
 const ROWS: readonly { readonly svc: string; readonly ip: () => string; readonly port: number; readonly want: RegExp }[] = [
@@ -236,6 +228,7 @@ test('--ntp-probe: readvar gets ntpsec\'s system variables; masscan\'s monlist g
   r = await runTidescan(lab, [...linkArgs(lab), '--banners', '--ntp-probe', 'monlist', '--range', NTP_IP, '-pU:123',
     '--rate', '100', '--wait', '2', '-oD', ml], { cwd: dir, timeoutMs: 60_000 });
   assert.equal(r.code, 0, describeRun(r));
+  assert.ok(existsSync(ml), `${ml} was not written`);
   const recs = await readRecords(ml);
   assert.deepEqual(recs.filter((x) => x.rec_type === 'banner' || x.data.status === 'open'), [], 'ntpsec answered mode 7');
 });
@@ -257,7 +250,7 @@ test('masscan 1.3.2 beside it on the same UDP servers: per-service table', async
   const out = path.join(dir, 'masscan-udp.json');
   const r = await runMasscan(lab, ['--banners', ...[...new Set(ROWS.map((x) => x.ip()))].flatMap((ip) => ['--range', ip]),
     '-p', ROWS.map((x) => `U:${x.port}`).join(','), '--rate', '1000', '--wait', '5', '-oD', out], { cwd: dir, maxSeconds: 40 });
-  const recs = await readRecords(out);
+  const recs = await readRecords(out, true);
   const m = bannersOf(recs);
   const open = new Set(recs.filter((x) => x.data.status === 'open').map((x) => `${x.ip}:${x.port}`));
   const ts = tidescanGot ?? new Map<string, [string, string][]>();

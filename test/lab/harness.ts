@@ -183,20 +183,31 @@ interface BannerLine {
 }
 
 /**
- * The banners of an NDJSON (or masscan -oD) file: `ip:port` (`ip:port/proto` with `withProto`,
- * tcp when the record has none) -> service -> banner text. A missing file reads as empty.
+ * The records of an NDJSON (-oD) file, one per non-empty line; a missing file reads as none.
+ * A line that is not JSON throws, unless `lenient` (masscan's files: its trailing garbage).
  */
-export async function readBannerMap(file: string, withProto = false): Promise<Map<string, Map<string, string>>> {
+export async function readNdjson<T>(file: string, lenient = false): Promise<T[]> {
   const text = await readFile(file, 'utf8').catch(() => '');
-  const m = new Map<string, Map<string, string>>();
+  const out: T[] = [];
   for (const line of text.split('\n')) {
     if (line.trim() === '') continue;
-    let r: BannerLine;
     try {
-      r = JSON.parse(line) as BannerLine;
-    } catch {
-      continue;
+      out.push(JSON.parse(line) as T);
+    } catch (e) {
+      if (!lenient) throw new Error(`${file}: not an NDJSON line: ${line.slice(0, 200)}`, { cause: e });
     }
+  }
+  return out;
+}
+
+/**
+ * The banners of an NDJSON (or masscan -oD) file: `ip:port` (`ip:port/proto` with `withProto`,
+ * tcp when the record has none) -> service -> banner text. A missing file reads as empty; a
+ * line that is not JSON is skipped.
+ */
+export async function readBannerMap(file: string, withProto = false): Promise<Map<string, Map<string, string>>> {
+  const m = new Map<string, Map<string, string>>();
+  for (const r of await readNdjson<BannerLine>(file, true)) {
     if (r.rec_type !== 'banner') continue;
     const k = withProto ? `${r.ip}:${r.port}/${r.proto ?? 'tcp'}` : `${r.ip}:${r.port}`;
     if (!m.has(k)) m.set(k, new Map());

@@ -16,8 +16,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createLab, requireRoot, type Lab, type LabProcess } from './lab.js';
 import { startNginx, startSshd, type NginxServer, type SshdServer } from './servers.js';
-import { startSamba, startXrdp, type SambaServer, type Server3 } from './servers3.js';
-import { describeRun, linkArgs, runTidescan } from './harness.js';
+import { startSamba, startXrdp, waitPorts, type SambaServer, type Server3 } from './servers3.js';
+import { describeRun, linkArgs, readNdjson, runTidescan } from './harness.js';
 
 const REDIS = { ip: '198.18.6.63', port: 7000 };
 const MEMCACHED = { ip: '198.18.6.11', port: 12000 };
@@ -32,19 +32,6 @@ let xrdp: Server3;
 let dir: string;
 const procs: LabProcess[] = [];
 
-/** Wait until ip:port accepts a connection, polled from inside the sink. */
-async function waitListening(ip: string, port: number): Promise<void> {
-  const probe = `const s=require('net').connect({host:process.argv[1],port:+process.argv[2]});` +
-    `s.on('connect',()=>{console.log('ok');s.destroy();});s.on('error',()=>{console.log('no');});`;
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const r = await lab.exec('sink', process.execPath, ['-e', probe, ip, String(port)], { timeoutMs: 5000 });
-    if (r.stdout.trim() === 'ok') return;
-    if (Date.now() > deadline) throw new Error(`identify: ${ip}:${port} not listening`);
-    await new Promise((w) => setTimeout(w, 200));
-  }
-}
-
 before(async () => {
   requireRoot();
   dir = mkdtempSync(path.join(tmpdir(), 'tidescan-identify-'));
@@ -58,8 +45,8 @@ before(async () => {
   procs.push(lab.spawn('sink', '/usr/bin/redis-server', ['--bind', REDIS.ip, '--port', String(REDIS.port), '--protected-mode', 'no',
     '--daemonize', 'no', '--save', '', '--appendonly', 'no', '--dir', dir], { timeoutMs: 300_000 }));
   procs.push(lab.spawn('sink', '/usr/bin/memcached', ['-u', 'nobody', '-l', MEMCACHED.ip, '-p', String(MEMCACHED.port), '-U', '0'], { timeoutMs: 300_000 }));
-  await waitListening(REDIS.ip, REDIS.port);
-  await waitListening(MEMCACHED.ip, MEMCACHED.port);
+  await waitPorts(lab, procs, REDIS.ip, [REDIS.port], 15_000);
+  await waitPorts(lab, procs, MEMCACHED.ip, [MEMCACHED.port], 15_000);
 });
 
 after(async () => {
@@ -96,8 +83,8 @@ async function scan(extra: readonly string[], name: string): Promise<{ nd: Ndjso
     '-p', [...new Set(t.map(([, p]) => p))].join(','), '--rate', '2000', '--wait', '20',
     '-oD', files.nd, '-oX', files.x, '-oG', files.g, '-oJ', files.j], { cwd: dir, timeoutMs: 120_000 });
   assert.equal(r.code, 0, describeRun(r));
-  const text = await readFile(files.nd, 'utf8');
-  const nd = text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Ndjson);
+  const nd = await readNdjson<Ndjson>(files.nd);
+  assert.ok(nd.length > 0, `${files.nd}: no records`);
   return { nd, files };
 }
 

@@ -35,7 +35,8 @@ const GREETERS = [
   ...Array.from({ length: 12 }, (_, i) => ({ host: `198.18.2.${10 + i}`, port: 21, banner: `220 (vsFTPd 3.0.3) node ${i}\r\n` })),
   ...Array.from({ length: 8 }, (_, i) => ({ host: `198.18.2.${10 + i}`, port: 25, banner: `220 mx${i}.lab.example ESMTP OpenSMTPD\r\n` })),
   ...Array.from({ length: 5 }, (_, i) => ({ host: `198.18.2.${30 + i}`, port: 6379 })),
-  ...Array.from({ length: 3 }, (_, i) => ({ host: `198.18.2.${30 + i}`, port: 8080 })),
+  // one-digit last octets, so that text order and address order of the hosts differ
+  ...Array.from({ length: 3 }, (_, i) => ({ host: `198.18.2.${7 + i}`, port: 8080 })),
 ];
 
 let lab: Lab;
@@ -160,6 +161,7 @@ test('Chromium renders the page: no request but the file, no console error, the 
   const addrs = await column(page, 'hosts-table', 0);
   const key = (a: string): number => a.split('.').reduce((s, o) => s * 256 + Number(o), 0);
   assert.deepEqual(addrs, [...addrs].sort((a, b) => key(a) - key(b)), 'addresses in numeric order (198.18.2.9 before 198.18.2.10)');
+  assert.ok(addrs.indexOf('198.18.2.9') >= 0 && addrs.indexOf('198.18.2.9') < addrs.indexOf('198.18.2.10'), addrs.join(' '));
 
   // Filter boxes.
   const total = (await column(page, 'hosts-table', 0)).length;

@@ -31,8 +31,11 @@ function run(cmd: string, args: readonly string[], timeoutMs = 60_000): Promise<
   });
 }
 
-/** Wait until every port of `ip` accepts a connection, from inside the sink, within `deadlineMs`. */
-async function waitPorts(lab: Lab, procs: readonly LabProcess[], ip: string, ports: readonly number[], deadlineMs = 30_000): Promise<void> {
+/**
+ * Wait until every port of `ip` accepts a connection, from inside the sink, within `deadlineMs`
+ * (one node child polls them all); otherwise SIGKILL `procs` and throw with what they said.
+ */
+export async function waitPorts(lab: Lab, procs: readonly LabProcess[], ip: string, ports: readonly number[], deadlineMs = 30_000): Promise<void> {
   const probe =
     `const net=require('net');const [ip,ports,ms]=[process.argv[1],JSON.parse(process.argv[2]),Number(process.argv[3])];` +
     `const end=Date.now()+ms;const one=(p)=>new Promise((ok)=>{const s=net.connect({host:ip,port:p});const t=setTimeout(()=>{s.destroy();ok(false)},1000);` +

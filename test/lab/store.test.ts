@@ -12,7 +12,7 @@ import * as fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { createLab, requireRoot, type Lab } from './lab.js';
+import { createLab, requireRoot, type Lab, type LabProcess } from './lab.js';
 import { startPostgres, type ThrowawayPostgres } from './postgres.js';
 import { describeRun, linkArgs, readList, runTidescan, TIDESCAN_BIN, withTempDir } from './harness.js';
 import { expectTcp, key, range4, startScenario, TCP_PORTS } from './scenario.js';
@@ -44,6 +44,21 @@ async function client(url: string): Promise<pg.Client> {
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   return c;
+}
+
+/**
+ * Poll `ready` (a throw counts as not yet: the tables may not exist) every `everyMs` until it
+ * holds, `p` exits or `ms` pass; whether `p` is still running, to be signalled mid-scan.
+ */
+async function runningWhen(p: LabProcess, ready: () => Promise<boolean> | boolean, ms: number, everyMs: number): Promise<boolean> {
+  let exited = false;
+  void p.done.then(() => (exited = true));
+  const t0 = Date.now();
+  while (!exited && Date.now() - t0 < ms) {
+    if (await Promise.resolve().then(ready).catch(() => false)) break;
+    await new Promise((res) => setTimeout(res, everyMs));
+  }
+  return !exited;
 }
 
 function pgReader(c: pg.Client): Reader {
@@ -115,7 +130,9 @@ test('--readscan: one binary file into PostgreSQL and into SQLite gives the same
       const liteBanners = (d.prepare('SELECT count(*) AS n FROM banner').get() as { n: number }).n;
       d.close();
       assert.deepEqual(rows.map((k) => k.replace(/^(\S+)/, (a) => canon(a))).sort(), lite.map((k) => k.replace(/^(\S+)/, (a) => canon(a))).sort());
-      assert.ok(rows.length >= 8, `${rows.length} port rows`);
+      // one row per status record (each a distinct address, protocol and port)
+      const statuses = everyTypeFile().expect.filter((x) => x.kind === 'status');
+      assert.equal(rows.length, statuses.length, `${rows.length} port rows:\n${rows.join('\n')}`);
       const banners = Number((await c.query('SELECT count(*) AS n FROM banner')).rows[0].n);
       assert.equal(banners, liteBanners);
       assert.equal(banners, everyTypeFile().expect.filter((x) => x.kind === 'banner').length);
@@ -182,22 +199,14 @@ test('SIGKILL mid-scan: both databases are consistent up to their last batch, an
     const c = await client(url);
     c.on('error', () => undefined);
     try {
-      const d0 = Date.now();
-      let exited = false;
-      void p.done.then(() => (exited = true));
       // Kill once the stored resume index moved (progress was committed) and rows are there.
       let seen = { rows: 0, resume: 0 };
-      while (!exited && Date.now() - d0 < 30_000) {
-        try {
-          const s = (await c.query('SELECT resume_index, (SELECT count(*) FROM port_result) AS n FROM scan')).rows[0] as { resume_index: string; n: string } | undefined;
-          if (s !== undefined) seen = { rows: Number(s.n), resume: Number(s.resume_index) };
-        } catch {
-          // the tables are not made yet
-        }
-        if (seen.resume > 0 && seen.rows >= 5000) break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      assert.ok(!exited, `the scan ended before the kill (${JSON.stringify(seen)})`);
+      const running = await runningWhen(p, async () => {
+        const s = (await c.query('SELECT resume_index, (SELECT count(*) FROM port_result) AS n FROM scan')).rows[0] as { resume_index: string; n: string } | undefined;
+        if (s !== undefined) seen = { rows: Number(s.n), resume: Number(s.resume_index) };
+        return seen.resume > 0 && seen.rows >= 5000;
+      }, 30_000, 50);
+      assert.ok(running, `the scan ended before the kill (${JSON.stringify(seen)})`);
       p.kill('SIGKILL');
       const r = await p.done;
       assert.equal(r.signal, 'SIGKILL', describeRun(r));
@@ -274,20 +283,12 @@ test('a sharded scan into PostgreSQL, resumed from the store: a killed shard res
     try {
       // Shard 2, killed once it has committed progress.
       const p = await lab.spawnScanner(process.execPath, [CLAIM_CHILD, ...shardArgs(2)], { cwd: dir, timeoutMs: 90_000 });
-      let exited = false;
-      void p.done.then(() => (exited = true));
-      const t0 = Date.now();
       let resume = 0;
-      while (!exited && Date.now() - t0 < 30_000) {
-        try {
-          resume = Number((await c.query('SELECT resume_index FROM scan')).rows[0]?.resume_index ?? 0);
-        } catch {
-          // no tables yet
-        }
-        if (resume > 0) break;
-        await new Promise((res) => setTimeout(res, 50));
-      }
-      assert.ok(!exited && resume > 0, `shard 2 ended before the kill (resume index ${resume})`);
+      const running = await runningWhen(p, async () => {
+        resume = Number((await c.query('SELECT resume_index FROM scan')).rows[0]?.resume_index ?? 0);
+        return resume > 0;
+      }, 30_000, 50);
+      assert.ok(running && resume > 0, `shard 2 ended before the kill (resume index ${resume})`);
       p.kill('SIGKILL');
       await p.done;
       const killed = (await c.query('SELECT id, status, resume_index, attempts FROM scan')).rows;
@@ -330,14 +331,7 @@ test('SIGINT mid-scan into SQLite: the row is paused at the exact index paused.c
     const out = path.join(dir, 'int.txt');
     const p = await lab.spawnScanner(process.execPath, [TIDESCAN_BIN, ...linkArgs(lab), '198.18.0.0/18', `-p${TCP_PORTS.join(',')}`,
       '--show', 'closed', '--rate', '10000', '--wait', '1', '--seed', '24', '-oQ', db, '-oL', out], { cwd: dir, timeoutMs: 90_000 });
-    let exited = false;
-    void p.done.then(() => (exited = true));
-    const t0 = Date.now();
-    while (!exited && Date.now() - t0 < 20_000) {
-      if (fs.existsSync(out) && fs.statSync(out).size > 20_000) break;
-      await new Promise((res) => setTimeout(res, 20));
-    }
-    assert.ok(!exited, 'the scan ended before SIGINT');
+    assert.ok(await runningWhen(p, () => fs.statSync(out).size > 20_000, 20_000, 20), 'the scan ended before SIGINT');
     p.kill('SIGINT');
     const r = await p.done;
     assert.equal(r.code, 0, describeRun(r));

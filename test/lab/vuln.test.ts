@@ -12,14 +12,13 @@
  */
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLab, requireRoot, type Lab, type LabProcess } from './lab.js';
 import { startNginx, type NginxServer } from './servers.js';
-import { describeRun, linkArgs, runMasscan, runTidescan } from './harness.js';
+import { describeRun, linkArgs, readNdjson, runMasscan, runTidescan } from './harness.js';
 import { LEAK_MEMORY, memory } from './vuln-responder.js';
 
 const RESPONDER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'vuln-responder.js');
@@ -97,12 +96,10 @@ interface NdjsonRecord {
   readonly data: { readonly service_name?: string; readonly banner?: string };
 }
 
+/** An -oD file's banners: `ip service` -> banner text. */
 async function banners(file: string): Promise<Map<string, string>> {
-  const text = await readFile(file, 'utf8').catch(() => '');
   const m = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const r = JSON.parse(line) as NdjsonRecord;
+  for (const r of await readNdjson<NdjsonRecord>(file)) {
     if (r.rec_type === 'banner') m.set(`${r.ip} ${r.data.service_name}`, String(r.data.banner ?? ''));
   }
   return m;
