@@ -2,11 +2,12 @@
  * The rest of masscan HEAD's hello table (reference masscan-compat §9.3): one probe per port
  * for protocols whose servers wait for the client, and a small reader of each first reply.
  *
- * The compat sheet names each probe but gives the bytes only for RTSP (`OPTIONS /
- * RTSP/1.0\r\n\r\n`), the Docker/etcd request (`GET /version HTTP/1.1\r\n\r\n`), the first line
- * of SIP (`OPTIONS sip:nm SIP/2.0`), Java RMI's `JRMI` and the Kerberos realm and service (NM,
- * krbtgt). Every other byte here is built from the protocol's own specification, named above
- * each builder; NOTE: they are therefore not byte-identical to masscan's probes.
+ * Each probe's bytes are masscan HEAD's. Its table sends the probes of nmap's service-probe
+ * database (the port lists of §9.3 are those probes' port lists), a Minecraft status ping and a
+ * DICOM association request as DCMTK's echoscu sends it; each builder below names the
+ * specification its fields come from and the values that make the bytes the same. The unit
+ * test checks every probe against those bytes and, where nmap is installed, against
+ * nmap-service-probes itself.
  *
  * Each reply is read as one message (its length from its own header, or up to the blank line
  * for the text protocols), at most 4 KiB, then we close. A reply a reader recognises becomes
@@ -14,14 +15,10 @@
  * masscan's names; the others have none in masscan (§9.6), so they are `unknown` records with
  * text such as `ldap searchResEntry ...` and the field `service`. A reply no reader
  * recognises is kept raw as `unknown`, as masscan keeps it.
- *
- * NOTE: Lotus Notes RPC (§9.3: 130, 427, 1352, 1972, 7171, 8728, 22001) is not in this table:
- * NRPC is proprietary and undocumented, so there is no specification to build its probe from;
- * those ports get no probe (the server's own first bytes are still kept).
  */
 import type { AppName, BannerModule, BannerOut, BannerParser, Conversation, TargetInfo } from './module.js';
 import { be16, be32, clean, latin1At, le16, le32 } from '../codec/frame.js';
-import { berAt, berInt, berTotal, der, derInt, derStr, type Tlv } from '../codec/ber.js';
+import { berAt, berInt, berTotal, berWide, der, derInt, derStr, type Tlv } from '../codec/ber.js';
 import { dnsAnswerStart, skipDnsName } from './udp-read.js';
 
 /** The most bytes of one reply read. */
@@ -90,9 +87,9 @@ function textRead(prefix: string, headers: readonly string[], body: boolean) {
 // ---------------------------------------------------------------------------------------------
 // DNS over TCP (RFC 1035 §4.2.2: a two-octet length before each message)
 
-/** A version.bind CHAOS TXT query (RFC 1035 §4.1; class CH = 3, type TXT = 16), id 0x7444, RD set. */
+/** A version.bind CHAOS TXT query (RFC 1035 §4.1; class CH = 3, type TXT = 16), id 6, RD set. */
 export function dnsVersionBindQuery(): Uint8Array {
-  const msg = [0x74, 0x44, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 7, ...u('version'), 4, ...u('bind'), 0, 0, 16, 0, 3];
+  const msg = [0x00, 0x06, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 7, ...u('version'), 4, ...u('bind'), 0, 0, 16, 0, 3];
   return Uint8Array.from([msg.length >> 8, msg.length & 0xff, ...msg]);
 }
 
@@ -129,20 +126,22 @@ function dnsRead(b: Uint8Array, n: number): HelloReading | null {
 // ---------------------------------------------------------------------------------------------
 // Kerberos (RFC 4120 §5.4.1 KDC-REQ, §7.2.2: over TCP a 4-octet length first)
 
-/** AS-REQ for krbtgt/NM@NM (RFC 4120 §5.4.1): no pre-auth, etypes aes256, aes128, rc4; nonce fixed. */
+/**
+ * AS-REQ for krbtgt/NM@NM (RFC 4120 §5.4.1) with no client name and no pre-auth: kdc-options
+ * forwardable, proxiable, renewable, renewable-ok; till 1970-01-01; nonce 0x1f1eb9d9; etypes
+ * aes256, aes128, des3, rc4, des-cbc-crc, des-cbc-md5, des-cbc-md4. The three outer lengths are
+ * written in the two-octet long form (0x81 n), as the probe is.
+ */
 export function kerberosAsReq(): Uint8Array {
-  const principal = (type: number, names: readonly string[]): number[] =>
-    der(0x30, [...der(0xa0, derInt(type)), ...der(0xa1, der(0x30, names.flatMap((s) => derStr(0x1b, s))))]);
   const body = der(0x30, [
-    ...der(0xa0, der(0x03, [0, 0x40, 0x81, 0, 0x10])), // kdc-options: forwardable, renewable, canonicalize, renewable-ok
-    ...der(0xa1, principal(1, ['tidescan'])), // cname (NT-PRINCIPAL)
+    ...der(0xa0, der(0x03, [0, 0x50, 0x80, 0, 0x10])), // kdc-options (a BIT STRING, no unused bits)
     ...der(0xa2, derStr(0x1b, 'NM')), // realm
-    ...der(0xa3, principal(2, ['krbtgt', 'NM'])), // sname (NT-SRV-INST)
-    ...der(0xa5, derStr(0x18, '20370913024805Z')), // till
-    ...der(0xa7, derInt(0x7469_6465)), // nonce
-    ...der(0xa8, der(0x30, [...derInt(18), ...derInt(17), ...derInt(23)])), // etype
+    ...der(0xa3, der(0x30, [...der(0xa0, derInt(0)), ...der(0xa1, der(0x30, [...derStr(0x1b, 'krbtgt'), ...derStr(0x1b, 'NM')]))])), // sname, NT-UNKNOWN
+    ...der(0xa5, derStr(0x18, '19700101000000Z')), // till
+    ...der(0xa7, derInt(0x1f1e_b9d9)), // nonce
+    ...der(0xa8, der(0x30, [18, 17, 16, 23, 1, 3, 2].flatMap((e) => derInt(e)))), // etype
   ]);
-  const req = der(0x6a, der(0x30, [...der(0xa1, derInt(5)), ...der(0xa2, derInt(10)), ...der(0xa4, body)]));
+  const req = berWide(0x6a, berWide(0x30, [...der(0xa1, derInt(5)), ...der(0xa2, derInt(10)), ...berWide(0xa4, body, 1)], 1), 1);
   const n = req.length;
   return Uint8Array.from([n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff, ...req]);
 }
@@ -193,10 +192,13 @@ function kerberosRead(b: Uint8Array, n: number): HelloReading | null {
 // ---------------------------------------------------------------------------------------------
 // Sun RPC (RFC 5531 §9 call body, §11 record marking over TCP)
 
-/** A NULL procedure call: portmapper (100000 v2) on 111, NFS (100003 v3) on 2049. */
-export function rpcNullCall(port: number): Uint8Array {
-  const [prog, vers] = port === 2049 ? [100003, 3] : [100000, 2];
-  const words = [0x74696465, 0, 2, prog, vers, 0, 0, 0, 0, 0]; // xid, CALL, rpcvers 2, prog, vers, proc 0, AUTH_NONE cred and verf
+/**
+ * A NULL procedure call to the portmapper (program 100000) for version 104316, which no server
+ * has: an RPC server answers PROG_MISMATCH with the lowest and highest versions it serves
+ * (RFC 5531 §9), a banner of itself. xid 0x72fe1d13, AUTH_NONE. The same probe on 111 and 2049.
+ */
+export function rpcNullCall(): Uint8Array {
+  const words = [0x72fe_1d13, 0, 2, 100000, 104316, 0, 0, 0, 0, 0]; // xid, CALL, rpcvers 2, prog, vers, proc 0, AUTH_NONE cred and verf
   const out = new Uint8Array(4 + words.length * 4);
   const dv = new DataView(out.buffer);
   dv.setUint32(0, 0x80000000 | (words.length * 4)); // last fragment, its length
@@ -224,17 +226,22 @@ function rpcRead(b: Uint8Array, n: number): HelloReading | null {
 // ---------------------------------------------------------------------------------------------
 // LDAP (RFC 4511 §4.5.1 SearchRequest): the root DSE, (objectClass=*)
 
+/**
+ * Message 7, a search of the root DSE for (objectClass=*), time limit 100 s. The message, the
+ * SearchRequest and the empty attribute list have four-octet long-form lengths (0x84), as the
+ * probe has.
+ */
 export function ldapRootDseSearch(): Uint8Array {
-  const search = der(0x63, [
+  const search = berWide(0x63, [
     ...derStr(0x04, ''), // baseObject: the root DSE
     ...der(0x0a, [0]), // scope baseObject
     ...der(0x0a, [0]), // derefAliases never
-    ...derInt(0), ...derInt(0), // sizeLimit, timeLimit
+    ...derInt(0), ...derInt(100), // sizeLimit, timeLimit
     ...der(0x01, [0]), // typesOnly FALSE
     ...derStr(0x87, 'objectClass'), // filter: present
-    ...der(0x30, []), // attributes: all user attributes
-  ]);
-  return Uint8Array.from(der(0x30, [...derInt(1), ...search]));
+    ...berWide(0x30, [], 4), // attributes: all user attributes
+  ], 4);
+  return Uint8Array.from(berWide(0x30, [...derInt(7), ...search], 4));
 }
 
 const LDAP_OPS: Readonly<Record<number, string>> = { 0x64: 'searchResEntry', 0x65: 'searchResDone', 0x78: 'extendedResp', 0x61: 'bindResponse' };
@@ -318,12 +325,13 @@ function x11Read(b: Uint8Array, n: number): HelloReading | null {
 // ---------------------------------------------------------------------------------------------
 // MongoDB (wire protocol: OP_QUERY 2004 of {serverStatus: 1} on admin.$cmd; OP_REPLY 1)
 
+/** OP_QUERY of {serverStatus: 1.0} on test.$cmd: requestID 0x303a, responseTo -1, numberToReturn -1. */
 export function mongoServerStatus(): Uint8Array {
-  const doc = [0x10, ...u('serverStatus'), 0, 1, 0, 0, 0, 0];
-  const bson = [...le32b(doc.length + 4), ...doc];
-  const body = [0, 0, 0, 0, ...u('admin.$cmd'), 0, 0, 0, 0, 0, 1, 0, 0, 0, ...bson];
+  const doc = [0x01, ...u('serverStatus'), 0, 0, 0, 0, 0, 0, 0, 0xf0, 0x3f]; // a double, 1.0
+  const bson = [...le32b(doc.length + 5), ...doc, 0];
+  const body = [0, 0, 0, 0, ...u('test.$cmd'), 0, 0, 0, 0, 0, ...le32b(-1), ...bson];
   const total = 16 + body.length;
-  return Uint8Array.from([...le32b(total), ...le32b(0x74696465), 0, 0, 0, 0, ...le32b(2004), ...body]);
+  return Uint8Array.from([...le32b(total), ...le32b(0x303a), ...le32b(-1), ...le32b(2004), ...body]);
 }
 
 function le32b(v: number): number[] {
@@ -381,15 +389,18 @@ function aeTitle(s: string): number[] {
   return u((s + ' '.repeat(16)).slice(0, 16));
 }
 
-/** Verification SOP class (1.2.840.10008.1.1), implicit VR little endian, called ANY-SCP. */
+/**
+ * Verification SOP class (1.2.840.10008.1.1), implicit VR little endian, called ANY-SCP, calling
+ * ECHOSCU, max PDU 16384, and the implementation class UID and version name of DCMTK 3.6.2.
+ */
 export function dicomAssociateRq(): Uint8Array {
   const item = (type: number, body: readonly number[]): number[] => [type, 0, body.length >> 8, body.length & 0xff, ...body];
   const vars = [
     ...item(0x10, u('1.2.840.10008.3.1.1.1')), // application context
     ...item(0x20, [1, 0, 0, 0, ...item(0x30, u('1.2.840.10008.1.1')), ...item(0x40, u('1.2.840.10008.1.2'))]),
-    ...item(0x50, [...item(0x51, [0, 0, 0x40, 0]), ...item(0x52, u('1.2.826.0.1.3680043.10.1394')), ...item(0x55, u('TIDESCAN'))]),
+    ...item(0x50, [...item(0x51, [0, 0, 0x40, 0]), ...item(0x52, u('1.2.276.0.7230010.3.0.3.6.2')), ...item(0x55, u('OFFIS_DCMTK_362'))]),
   ];
-  const body = [0, 1, 0, 0, ...aeTitle('ANY-SCP'), ...aeTitle('TIDESCAN'), ...new Array<number>(32).fill(0), ...vars];
+  const body = [0, 1, 0, 0, ...aeTitle('ANY-SCP'), ...aeTitle('ECHOSCU'), ...new Array<number>(32).fill(0), ...vars];
   const n = body.length;
   return Uint8Array.from([0x01, 0, n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff, ...body]);
 }
@@ -418,16 +429,20 @@ function dicomRead(b: Uint8Array, n: number): HelloReading | null {
 // ---------------------------------------------------------------------------------------------
 // MS-SQL (MS-TDS §2.2.6.5 PRELOGIN, §2.2.3.1 packet header)
 
+/**
+ * PRELOGIN with VERSION 8.0.341.0, ENCRYPTION off, INSTOPT "MSSQLServer" and THREADID; no MARS.
+ */
 export function mssqlPrelogin(): Uint8Array {
-  // options: VERSION (6), ENCRYPTION (1), INSTOPT (1), THREADID (4), MARS (1), terminator
-  const opts = [[0, 6], [1, 1], [2, 1], [3, 4], [4, 1]] as const;
-  let at = opts.length * 5 + 1;
+  const data: readonly (readonly [number, readonly number[]])[] = [
+    [0, [8, 0, 0x01, 0x55, 0, 0]], [1, [0 /* ENCRYPT_OFF */]], [2, [...u('MSSQLServer'), 0]], [3, [0x48, 0x0f, 0, 0]],
+  ];
+  let at = data.length * 5 + 1;
   const table: number[] = [];
-  for (const [tok, len] of opts) { table.push(tok, at >> 8, at & 0xff, 0, len); at += len; }
+  for (const [tok, v] of data) { table.push(tok, at >> 8, at & 0xff, 0, v.length); at += v.length; }
   table.push(0xff);
-  const data = [0, 0, 0, 0, 0, 0, 0x02 /* ENCRYPT_NOT_SUP */, 0, 0, 0, 0, 0, 0];
-  const n = 8 + table.length + data.length;
-  return Uint8Array.from([0x12, 0x01, n >> 8, n & 0xff, 0, 0, 0, 0, ...table, ...data]);
+  const payload = data.flatMap(([, v]) => v);
+  const n = 8 + table.length + payload.length;
+  return Uint8Array.from([0x12, 0x01, n >> 8, n & 0xff, 0, 0, 0, 0, ...table, ...payload]);
 }
 
 const ENCRYPTION = ['off', 'on', 'not-supported', 'required'];
@@ -450,8 +465,9 @@ function mssqlRead(b: Uint8Array, n: number): HelloReading | null {
 // ---------------------------------------------------------------------------------------------
 // AFP over DSI (DSI header, 16 octets; DSIGetStatus = 3; the reply is FPGetSrvrInfo's block)
 
+/** DSI header (request, DSIGetStatus = 3, request ID 1, two data octets), then FPGetSrvrInfo (15) and a pad octet. */
 export function afpGetStatus(): Uint8Array {
-  return Uint8Array.from([0x00, 0x03, 0x74, 0x69, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
+  return Uint8Array.from([0x00, 0x03, 0x00, 0x01, 0, 0, 0, 0, 0, 0, 0, 2, 0, 0, 0, 0, 0x0f, 0x00]);
 }
 
 function afpRead(b: Uint8Array, n: number): HelloReading | null {
@@ -494,10 +510,10 @@ function readVarint(b: Uint8Array, i: number, have: number): [number, number] {
   return [-2, 0];
 }
 
-export function minecraftStatus(t: TargetInfo): Uint8Array {
-  const host = u(t.name ?? t.ip);
-  const hs = [0x00, ...varint(0xffffffff) /* protocol version -1: "any" for a status ping */, ...varint(host.length), ...host,
-    t.port >> 8, t.port & 0xff, 1];
+/** Handshake (protocol 759, "localhost", port 25565, next state 1), then Status Request; the same for every target. */
+export function minecraftStatus(): Uint8Array {
+  const host = u('localhost');
+  const hs = [0x00, ...varint(759), ...varint(host.length), ...host, 25565 >> 8, 25565 & 0xff, 1];
   return Uint8Array.from([...varint(hs.length), ...hs, 1, 0x00]);
 }
 
@@ -518,6 +534,34 @@ function minecraftRead(b: Uint8Array, n: number): HelloReading | null {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Lotus Notes / Domino RPC (NRPC). IBM never published the protocol; what is known is the shape
+// nmap's service probes record: a little-endian length of the message after its first two
+// octets (58 of the probe's 60), a second length eleven less, a message type (2 the probe, 3 the
+// answer) and the constant 00 00 40 02 0f 00. The answer carries the server's hierarchical name
+// (`CN=server/OU=unit/O=org`).
+
+/** The NotesRPC probe: a type-2 message, 60 octets. */
+export function notesRpcHello(): Uint8Array {
+  const body = [0x02, 0, 0, 0x40, 0x02, 0x0f, 0, 0x01, 0, 0x3d, 0x05, ...new Array<number>(12).fill(0), 0x2f,
+    ...new Array<number>(9).fill(0), 0x40, 0x1f, ...new Array<number>(17).fill(0)];
+  const l = 8 + body.length - 2;
+  return Uint8Array.from([...le32b(l), ...le32b(l - 11), ...body]);
+}
+
+function notesNeed(b: Uint8Array, have: number): number {
+  const l = le32(b, 0, have);
+  if (l < 0) return -1;
+  return l < 13 || l > HELLO_REPLY_MAX ? -2 : 2 + l;
+}
+
+function notesRead(b: Uint8Array, n: number): HelloReading | null {
+  if (n < 15 || le32(b, 4, n) !== le32(b, 0, n) - 11) return null;
+  if (b[9] !== 0 || b[10] !== 0 || b[11] !== 0x40 || b[12] !== 0x02 || b[13] !== 0x0f || b[14] !== 0) return null;
+  const m = /CN=[-.\w ]+(?:\/OU=[-.\w ]+)*\/O=[-.\w ]+/.exec(latin1At(b, 15, n - 15, n));
+  return { app: 'unknown', text: `notes-rpc type=${b[8]}${m === null ? '' : ` server=${m[0]}`}` };
+}
+
+// ---------------------------------------------------------------------------------------------
 // the table
 
 const lenBE16 = (extra: number) => (b: Uint8Array, have: number): number => (have < 2 ? -1 : extra + ((b[0]! << 8) | b[1]!));
@@ -529,17 +573,17 @@ const lenBE32 = (extra: number, mask = 0xffffffff) => (b: Uint8Array, have: numb
 export const HELLO_PROTOS: readonly HelloProto[] = [
   { name: 'dns-tcp', service: 'dns', ports: [53, 135, [50000, 50002]], hello: dnsVersionBindQuery, need: lenBE16(2), read: dnsRead },
   { name: 'kerberos', service: 'kerberos', ports: [88], hello: kerberosAsReq, need: lenBE32(4), read: kerberosRead },
-  { name: 'sunrpc', service: 'sunrpc', ports: [111, 2049], hello: (t) => rpcNullCall(t.port), need: lenBE32(4, 0x7fffffff), read: rpcRead },
+  { name: 'sunrpc', service: 'sunrpc', ports: [111, 2049], hello: rpcNullCall, need: lenBE32(4, 0x7fffffff), read: rpcRead },
   {
     name: 'ldap', service: 'ldap', ports: [389, 390, 256, 257, 1702, 3268, 3892, 11711], hello: ldapRootDseSearch,
     need: (b, have) => (have > 0 && b[0] !== 0x30 ? -2 : berTotal(b, have)), read: ldapRead,
   },
   {
     name: 'sip', service: 'sip', ports: [5060, 406, 8081, 31337],
-    // RFC 3261 §8.1.1: Via (with the magic-cookie branch), From with a tag, To, Call-ID, CSeq, Max-Forwards
-    hello: () => Uint8Array.from(u('OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/TCP nm;branch=z9hG4bK-tidescan\r\n' +
-      'From: <sip:tidescan@nm>;tag=7469646573\r\nTo: <sip:nm@nm>\r\nCall-ID: tidescan-1\r\nCSeq: 42 OPTIONS\r\n' +
-      'Max-Forwards: 70\r\nAccept: application/sdp\r\nContent-Length: 0\r\n\r\n')),
+    // RFC 3261 §8.1.1: Via, From with a tag, To, Call-ID, CSeq, Max-Forwards; Contact and Accept (§11.1)
+    hello: () => Uint8Array.from(u('OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/TCP nm;branch=foo\r\nFrom: <sip:nm@nm>;tag=root\r\n' +
+      'To: <sip:nm2@nm2>\r\nCall-ID: 50000\r\nCSeq: 42 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n' +
+      'Contact: <sip:nm@nm>\r\nAccept: application/sdp\r\n\r\n')),
     need: textNeed, read: textRead('SIP/', ['Server', 'User-Agent', 'Allow'], false),
   },
   {
@@ -569,6 +613,7 @@ export const HELLO_PROTOS: readonly HelloProto[] = [
   },
   { name: 'afp', service: 'afp', ports: [548], hello: afpGetStatus, need: (b, have) => (have < 16 ? -1 : 16 + be32(b, 8, have)), read: afpRead },
   { name: 'minecraft', service: 'minecraft', ports: [25565], hello: minecraftStatus, need: minecraftNeed, read: minecraftRead },
+  { name: 'notes-rpc', service: 'lotusnotes', ports: [130, 427, 1352, 1972, 7171, 8728, 22001], hello: notesRpcHello, need: notesNeed, read: notesRead },
 ];
 
 class HelloParser implements BannerParser {

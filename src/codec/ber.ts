@@ -16,6 +16,16 @@ export function der(tag: number, body: readonly number[]): number[] {
   return [tag, ...derLength(body.length), ...body];
 }
 
+/**
+ * One TLV with its length in the long form on `width` octets whatever the length (X.690
+ * §8.1.3.5 allows it in BER, not in DER): some probes are written so, and are sent byte for byte.
+ */
+export function berWide(tag: number, body: readonly number[], width: number): number[] {
+  const len: number[] = [];
+  for (let k = width - 1, v = body.length; k >= 0; k--) len[k] = v & 0xff, v = Math.floor(v / 256);
+  return [tag, 0x80 | width, ...len, ...body];
+}
+
 /** DER INTEGER of a non-negative number (X.690 §8.3: two's complement, minimal octets). */
 export function derInt(v: number): number[] {
   const out: number[] = [];

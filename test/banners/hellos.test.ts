@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { existsSync, readFileSync } from 'node:fs';
 import {
   HELLO_PROTOS, afpGetStatus, dicomAssociateRq, dnsVersionBindQuery, helloModule, kerberosAsReq, ldapRootDseSearch,
-  minecraftStatus, mongoServerStatus, mssqlPrelogin, rpcNullCall, type HelloProto,
+  minecraftStatus, mongoServerStatus, mssqlPrelogin, notesRpcHello, rpcNullCall, type HelloProto,
 } from '../../src/banners/hellos.js';
 import { buildBanners, defaultBannerConfig } from '../../src/banners/registry.js';
 import { berAt } from '../../src/codec/ber.js';
@@ -14,6 +15,7 @@ const M = (name: string) => helloModule(P(name));
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const cat = (...b: (Uint8Array | number[])[]): Uint8Array => Uint8Array.from(b.flatMap((x) => [...x]));
 const be16 = (n: number): number[] => [n >> 8, n & 0xff];
+const latin1String = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 const be32 = (n: number): number[] => [n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
 
 /** Reply of `name`, split-invariant, recognised as `app` with `text` (and the service field). */
@@ -32,7 +34,8 @@ test('hellos: the registry gives every §9.3 port its probe', () => {
   const want: [number, string][] = [[53, 'dns-tcp'], [135, 'dns-tcp'], [50001, 'dns-tcp'], [88, 'kerberos'], [111, 'sunrpc'], [2049, 'sunrpc'],
     [389, 'ldap'], [3268, 'ldap'], [11711, 'ldap'], [5060, 'sip'], [31337, 'sip'], [554, 'rtsp'], [8554, 'rtsp'], [2375, 'http-version'],
     [2380, 'http-version'], [1099, 'rmi'], [6000, 'x11'], [6019, 'x11'], [27017, 'mongodb'], [104, 'dicom'], [11112, 'dicom'],
-    [1433, 'mssql'], [548, 'afp'], [25565, 'minecraft'], [445, 'smb'], [139, 'smb'], [3389, 'rdp']];
+    [1433, 'mssql'], [548, 'afp'], [25565, 'minecraft'], [445, 'smb'], [139, 'smb'], [3389, 'rdp'], [130, 'notes-rpc'], [427, 'notes-rpc'],
+    [1352, 'notes-rpc'], [1972, 'notes-rpc'], [7171, 'notes-rpc'], [8728, 'notes-rpc'], [22001, 'notes-rpc']];
   for (const [port, name] of want) assert.equal(b.forPort(port)?.name, name, String(port));
   assert.equal(b.forPort(6020), null);
   assert.equal(b.forPort(3306), null); // MySQL speaks first
@@ -51,33 +54,74 @@ test('hellos: the bytes the sheet gives (RTSP, /version, SIP first line, JRMI, K
   assert.ok(berAt(k, 4, k.length)!.end === k.length);
 });
 
-test('hellos: the bytes built from the specifications are well-formed', () => {
-  // RFC 1035: length, id, flags RD, QDCOUNT 1, version.bind TXT CH
-  assert.equal(Buffer.from(dnsVersionBindQuery()).toString('hex'), '001e744401000001000000000000' + '0776657273696f6e0462696e640000100003');
-  // RFC 5531: last-fragment bit and length 40, CALL, rpcvers 2, portmapper 100000 v2 on 111, NFS 100003 v3 on 2049
-  const r = Buffer.from(rpcNullCall(111));
-  assert.deepEqual([r.readUInt32BE(0), r.readUInt32BE(8), r.readUInt32BE(12), r.readUInt32BE(16), r.readUInt32BE(20)], [0x80000028, 0, 2, 100000, 2]);
-  assert.equal(Buffer.from(rpcNullCall(2049)).readUInt32BE(16), 100003);
-  // RFC 4511: SEQUENCE { 1, [APPLICATION 3] { "", base, never, 0, 0, FALSE, (objectClass=*), {} } }
-  assert.equal(Buffer.from(ldapRootDseSearch()).toString('hex'), '3025020101632004000a01000a0100020100020100010100870b6f626a656374436c6173733000');
-  const m = Buffer.from(mongoServerStatus());
-  assert.equal(m.readUInt32LE(0), m.length);
-  assert.equal(m.readUInt32LE(12), 2004);
-  assert.ok(m.toString('latin1').includes('admin.$cmd\0'));
-  const d = Buffer.from(dicomAssociateRq());
-  assert.equal(d[0], 1);
-  assert.equal(d.readUInt32BE(2), d.length - 6);
-  assert.equal(d.toString('latin1', 10, 26), 'ANY-SCP         ');
-  const s = Buffer.from(mssqlPrelogin());
-  assert.equal(s[0], 0x12);
-  assert.equal(s.readUInt16BE(2), s.length);
-  assert.equal(s[8 + 25], 0xff); // the option table's terminator after 5 options
-  assert.deepEqual([...afpGetStatus().subarray(0, 2)], [0, 3]);
-  // wiki.vg Server List Ping: [len][0x00][varint -1][host][port][1] then [1][0x00]
-  const mc = Buffer.from(minecraftStatus({ ip: '198.18.0.9', port: 25565, name: undefined }));
-  assert.equal(mc[0], mc.length - 2 - 1);
-  assert.deepEqual([...mc.subarray(mc.length - 2)], [1, 0]);
-  assert.ok(mc.toString('latin1').includes('\x0a198.18.0.9\x63\xdd\x01'));
+/**
+ * masscan HEAD's hello table, byte for byte. Twelve of its probes are nmap-service-probes' (the
+ * name after each entry; the port lists of §9.3 are those probes' lists); DICOM is an
+ * A-ASSOCIATE-RQ as DCMTK 3.6.2's echoscu sends it and Minecraft a status ping to
+ * localhost:25565 with protocol 759, both from masscan's own source.
+ */
+const MASSCAN_HELLOS: readonly (readonly [string, string | null, string])[] = [
+  ['dns-tcp', 'DNSVersionBindReqTCP', '001e0006010000010000000000000776657273696f6e0462696e640000100003'],
+  ['kerberos', 'Kerberos', '000000716a816e30816ba103020105a20302010aa4815e305ca00703050050800010a2041b024e4da3173015a003020100a10e300c1b066b72627467741b024e4da511180f31393730303130313030303030305aa70602041f1eb9d9a8173015020112020111020110020117020101020103020102'],
+  ['sunrpc', 'RPCCheck', '8000002872fe1d130000000000000002000186a00001977c0000000000000000000000000000000000000000'],
+  ['ldap', 'LDAPSearchReq', '30840000002d02010763840000002404000a01000a0100020100020164010100870b6f626a656374436c617373308400000000'],
+  ['sip', 'SIPOptions', Buffer.from('OPTIONS sip:nm SIP/2.0\r\nVia: SIP/2.0/TCP nm;branch=foo\r\nFrom: <sip:nm@nm>;tag=root\r\nTo: <sip:nm2@nm2>\r\n' +
+    'Call-ID: 50000\r\nCSeq: 42 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\nContact: <sip:nm@nm>\r\nAccept: application/sdp\r\n\r\n').toString('hex')],
+  ['rtsp', 'RTSPRequest', Buffer.from('OPTIONS / RTSP/1.0\r\n\r\n').toString('hex')],
+  ['http-version', null, Buffer.from('GET /version HTTP/1.1\r\n\r\n').toString('hex')],
+  ['rmi', 'JavaRMI', '4a524d4900024b'],
+  ['x11', 'X11Probe', '6c000b000000000000000000'],
+  ['mongodb', 'mongodb', '410000003a300000ffffffffd407000000000000746573742e24636d640000000000ffffffff1b0000000173657276657253746174757300000000000000f03f00'],
+  ['dicom', null, '0100000000cd00010000' + Buffer.from('ANY-SCP         ECHOSCU         ').toString('hex') + '00'.repeat(32) +
+    '10000015' + Buffer.from('1.2.840.10008.3.1.1.1').toString('hex') + '2000002e01000000' +
+    '30000011' + Buffer.from('1.2.840.10008.1.1').toString('hex') + '40000011' + Buffer.from('1.2.840.10008.1.2').toString('hex') +
+    '5000003a510000040000400052' + '00001b' + Buffer.from('1.2.276.0.7230010.3.0.3.6.2').toString('hex') + '5500000f' + Buffer.from('OFFIS_DCMTK_362').toString('hex')],
+  ['mssql', 'ms-sql-s', '1201003400000000000015000601001b000102001c000c0300280004ff080001550000004d5353514c53657276657200480f0000'],
+  ['afp', 'afp', '000300010000000000000002000000000f00'],
+  ['minecraft', null, '1000f705096c6f63616c686f737463dd010100'],
+  ['notes-rpc', 'NotesRPC', '3a0000002f00000002000040020f0001003d05' + '00'.repeat(12) + '2f' + '00'.repeat(9) + '401f' + '00'.repeat(17)],
+];
+
+/** The TCP probes of an nmap-service-probes file, by name (q|...| with its \xHH, \0, \r, \n, \t escapes). */
+function nmapProbes(file: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const m of readFileSync(file, 'latin1').matchAll(/^Probe TCP (\S+) q\|(.*)\|/gm)) {
+    const q = m[2]!;
+    const bytes: number[] = [];
+    for (let i = 0; i < q.length; i++) {
+      if (q[i] !== '\\') { bytes.push(q.charCodeAt(i)); continue; }
+      const c = q[++i]!;
+      if (c === 'x') { bytes.push(parseInt(q.slice(i + 1, i + 3), 16)); i += 2; } else bytes.push({ 0: 0, r: 13, n: 10, t: 9 }[c] ?? c.charCodeAt(0));
+    }
+    out.set(m[1]!, Buffer.from(bytes).toString('hex'));
+  }
+  return out;
+}
+
+test("hellos: every probe is masscan HEAD's, byte for byte, on every port of its row (and nmap's own file agrees)", () => {
+  assert.deepEqual(MASSCAN_HELLOS.map(([n]) => n).sort(), HELLO_PROTOS.map((p) => p.name).sort());
+  for (const [name, , want] of MASSCAN_HELLOS) {
+    for (const port of P(name).ports.flatMap((x) => (typeof x === 'number' ? [x] : [x[0], x[1]]))) {
+      assert.equal(Buffer.from(P(name).hello({ ...T4, port })).toString('hex'), want, `${name} on ${port}`);
+    }
+  }
+  // Debian's nmap package (scripts/setup.sh installs it) ships the file the twelve come from
+  const file = '/usr/share/nmap/nmap-service-probes';
+  assert.ok(existsSync(file), `${file} is missing: install nmap (bash scripts/setup.sh does)`);
+  const nmap = nmapProbes(file);
+  for (const [name, probe, want] of MASSCAN_HELLOS) if (probe !== null) assert.equal(nmap.get(probe), want, `${name}: nmap's ${probe}`);
+  // the BER long forms the Kerberos and LDAP probes use still read as one TLV to the end
+  const k = kerberosAsReq();
+  assert.equal(berAt(k, 4, k.length)!.end, k.length);
+  const l = ldapRootDseSearch();
+  assert.equal(berAt(l, 0, l.length)!.end, l.length);
+  assert.equal(Buffer.from(rpcNullCall()).readUInt32BE(20), 104316);
+  assert.equal(Buffer.from(mongoServerStatus()).readUInt32LE(0), 65);
+  assert.equal(Buffer.from(dicomAssociateRq()).readUInt32BE(2), 205);
+  assert.equal(Buffer.from(mssqlPrelogin()).readUInt16BE(2), 52);
+  assert.equal(afpGetStatus().length, 18);
+  assert.equal(minecraftStatus()[0], 16);
+  assert.equal(Buffer.from(dnsVersionBindQuery()).readUInt16BE(2), 6);
 });
 
 test('hellos: DNS version.bind TXT answer -> dns-ver; an error -> unknown text', () => {
@@ -167,6 +211,28 @@ test('hellos: RMI ProtocolAck, X11 setup replies, MongoDB OP_REPLY, DICOM, MS-SQ
   expectReading('minecraft', Uint8Array.from([pkt.length & 0x7f | 0x80, pkt.length >> 7, ...pkt]), 'minecraft', json);
 });
 
+test('hellos: Lotus Notes RPC answer (hand-built in the shape of nmap-service-probes 7.93\'s lotusnotes match lines)', () => {
+  const probe = notesRpcHello();
+  assert.equal(Buffer.from(probe).readUInt32LE(0), probe.length - 2); // the probe's own framing: 58 of 60
+  // type 3, the constant, then (as the match lines allow anything between) a version block, the
+  // 03 00 00 00 00 02 00 2f 00 marker, a byte, seven zeros and the server's hierarchical name
+  const tail = cat([5, 0, 0x39, 5, 1, 2, 3, 4, 5, 3, 0, 0, 0, 0, 2, 0, 0x2f, 0, 0x12, 0, 0, 0, 0, 0, 0, 0], latin1('CN=domino1/OU=Mail/O=Example'), [0, 0, 0]);
+  const reply = (body: Uint8Array, type = 3): Uint8Array => {
+    const l = 8 + 7 + body.length - 2;
+    return cat([l & 0xff, l >> 8, 0, 0, (l - 11) & 0xff, (l - 11) >> 8, 0, 0, type, 0, 0, 0x40, 2, 0x0f, 0], body);
+  };
+  expectReading('notes-rpc', reply(tail), 'unknown', 'notes-rpc type=3 server=CN=domino1/OU=Mail/O=Example');
+  expectReading('notes-rpc', reply(Uint8Array.from([5, 0, 0x39, 5, 0, 0])), 'unknown', 'notes-rpc type=3');
+  // not the constant: kept raw, whole
+  const other = reply(tail);
+  other[12] = 0x07;
+  const r = assertSplitInvariant(M('notes-rpc'), other);
+  assert.deepEqual(r.items, [{ app: 'unknown', text: latin1String(other) }]);
+  // an HTTP server on 1352: not this framing, raw
+  const h = assertSplitInvariant(M('notes-rpc'), latin1('HTTP/1.0 400 Bad Request\r\n\r\n'));
+  assert.deepEqual(h.items, [{ app: 'unknown', text: 'HTTP/1.0 400 Bad Request\r\n\r\n' }]);
+});
+
 test('hellos: unrecognised replies are kept raw as unknown', () => {
   const r = assertSplitInvariant(M('ldap'), latin1('HTTP/1.0 400 Bad Request\r\n\r\n'));
   assert.deepEqual(r.items, [{ app: 'unknown', text: 'HTTP/1.0 400 Bad Request\r\n\r\n' }]);
@@ -201,8 +267,11 @@ test('hellos: real dnsmasq 2.90 (version.bind over TCP) and real Xtigervnc 1.12 
   expectReading('x11', x.received, 'unknown', 'x11 success 11.0 release=12101006 vendor=The X.Org Foundation');
 });
 
-test('hellos: real rpcbind 1.2.6: NULL call to the portmapper, and to NFS which it does not serve', () => {
+test("hellos: real rpcbind 1.2.6: masscan's probe gets PROG_MISMATCH with the versions served; NULL calls to the portmapper and to NFS", () => {
+  const v = bannerVector('rpcbind-version-mismatch.txt');
+  assert.equal(text(v.sent), text(rpcNullCall()));
+  expectReading('sunrpc', v.received, 'unknown', 'rpc reply accepted stat=PROG_MISMATCH low=2 high=4');
+  // earlier captures of two NULL calls (portmapper v2, NFS v3): the reader's other answers from the same server
   expectReading('sunrpc', bannerVector('rpcbind-null.txt').received, 'unknown', 'rpc reply accepted stat=SUCCESS');
   expectReading('sunrpc', bannerVector('rpcbind-nfs-null.txt').received, 'unknown', 'rpc reply accepted stat=PROG_UNAVAIL');
-  assert.equal(text(bannerVector('rpcbind-nfs-null.txt').sent), text(rpcNullCall(2049)));
 });
