@@ -217,7 +217,7 @@ export class BannerEngine implements StackHost {
     let n = 0;
     if (st.version(c) === 4) {
       if (this.seg4 === null) return;
-      n = this.seg4.write(s, 0, st.ourIp4(c), st.theirIp4(c), st.ourPort(c), st.theirPort(c), flags, seq, ack, window, buf, off, len);
+      n = this.seg4.write(s, 0, st.ourIp4Bits(c), st.theirIp4Bits(c), st.ourPort(c), st.theirPort(c), flags, seq, ack, window, buf, off, len);
     } else {
       if (this.seg6 === null) return;
       st.ourIp6(c, this.w1);

@@ -80,7 +80,7 @@ export class SegmentBuilder4 extends SegmentBuilderBase {
     return this.raw || n >= MIN_FRAME ? n : MIN_FRAME;
   }
 
-  /** Write one segment at buf[off]; returns the frame length. */
+  /** Write one segment at buf[off]; returns the frame length. Addresses as u32 or int32 bits (the same octets). */
   write(
     buf: Uint8Array, off: number, srcIp: number, dstIp: number, srcPort: number, dstPort: number,
     flags: number, seq: number, ack: number, window: number, payload: Uint8Array, pOff: number, pLen: number,

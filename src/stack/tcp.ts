@@ -762,6 +762,16 @@ export class TcpStack {
   ourIp4(c: number): number {
     return this.table.ourIp[c] >>> 0;
   }
+  /**
+   * Their and our IPv4 addresses as int32 bits, for the per-segment path: a u32 above 2^31
+   * passed to a call that is not inlined is a heap number, an allocation per segment.
+   */
+  theirIp4Bits(c: number): number {
+    return this.table.theirIp[c]!;
+  }
+  ourIp4Bits(c: number): number {
+    return this.table.ourIp[c]!;
+  }
   theirIp6(c: number, out: Uint32Array): void {
     this.copy6(c * 8, out);
   }
