@@ -149,7 +149,7 @@ export class Receiver {
       else if (p.frames !== null) this.queueRst(v);
     }
     const dup = v.version === 4
-      ? this.dedup.seen4(v.ip[0], v.internalPort, v.status, 0)
+      ? this.dedup.seen4(v.ip[0]! | 0, v.internalPort, v.status, 0)
       : this.dedup.seen6(v.ip, 0, v.internalPort, v.ip, 0, v.status);
     if (dup) {
       c.duplicates++;
@@ -168,7 +168,7 @@ export class Receiver {
     if (v.version === 4) {
       if (p.rst4 === null) return;
       p.rst4.writeBase(s, 0);
-      n = p.rst4.patch(s, 0, v.myIp, v.ip[0], v.port, v.myPort, v.rstSeq);
+      n = p.rst4.patch(s, 0, v.myIp, v.ip[0]! | 0, v.port, v.myPort, v.rstSeq); // int32 bits: see classifyTcp
     } else {
       if (p.rst6 === null) return;
       p.rst6.writeBase(s, 0);

@@ -214,10 +214,10 @@ export function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, ke
     if (echoReply) {
       if (code !== 0 || d.icmpId < 0 || !c.icmpEcho || !fromTarget(c, d, v4)) return 0;
       const ck = v4
-        ? cookie4(key, d.src, ICMP_ECHO_PORT, d.dst, 0)
+        ? cookie4(key, d.src | 0, ICMP_ECHO_PORT, d.dst | 0, 0)
         : cookie6(key, d.src6, 0, d.dst6, 0, ICMP_ECHO_PORT, 0);
       if ((((d.icmpId << 16) | d.icmpSeq) >>> 0) !== ck) return 0;
-      if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
+      if (v4) setTheirs4(v, d.src | 0); else setTheirs6(v, d.src6);
       v.proto = d.proto; v.port = 0; v.internalPort = ICMP_ECHO_PORT;
       v.status = RecStatus.OPEN;
       v.kind = RecordKind.STATUS;
@@ -229,9 +229,9 @@ export function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, ke
       // three timestamps are not needed (the cookie is what proves the reply is ours).
       if (code !== 0 || !c.icmpTimestamp || !inRanges4(c.targets4, d.src)) return 0;
       const t = d.transportOff;
-      const ck = cookie4(key, d.src, ICMP_TIMESTAMP_PORT, d.dst, 0);
+      const ck = cookie4(key, d.src | 0, ICMP_TIMESTAMP_PORT, d.dst | 0, 0);
       if (((getU16(buf, t + Icmpv4Field.IDENT) << 16) | getU16(buf, t + Icmpv4Field.SEQ)) !== (ck | 0)) return 0;
-      setTheirs4(v, d.src);
+      setTheirs4(v, d.src | 0);
       v.proto = IpProtocol.ICMP; v.port = 1; v.internalPort = ICMP_TIMESTAMP_PORT;
       v.status = RecStatus.OPEN;
       v.kind = RecordKind.STATUS;
@@ -263,7 +263,7 @@ export function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, ke
     if (!hasPort(c.tcpPorts, dport)) return 0;
     internal = dport;
     const ck = v4
-      ? cookie4(key, d.innerDst, internal, d.innerSrc, d.innerSrcPort)
+      ? cookie4(key, d.innerDst | 0, internal, d.innerSrc | 0, d.innerSrcPort)
       : cookie6(key, d.innerDst6, 0, d.innerSrc6, 0, internal, d.innerSrcPort);
     if ((d.innerSeq >>> 0) !== ck) return 0;
   } else if (ip === IpProtocol.UDP) {
@@ -284,12 +284,12 @@ export function classifyIcmp(buf: Uint8Array, d: Decoded, c: ClassifyContext, ke
     const chunk = sctp + SctpField.CHUNKS;
     if (chunk + SctpChunkField.INITIATE_TAG + 4 <= d.ipEnd && d.ipEnd <= buf.length && buf[chunk + SctpChunkField.TYPE] === SctpChunkType.INIT) {
       const ck = v4
-        ? cookie4(key, d.innerDst, internal, d.innerSrc, d.innerSrcPort)
+        ? cookie4(key, d.innerDst | 0, internal, d.innerSrc | 0, d.innerSrcPort)
         : cookie6(key, d.innerDst6, 0, d.innerSrc6, 0, internal, d.innerSrcPort);
       if ((getI32(buf, chunk + SctpChunkField.INITIATE_TAG) >>> 0) !== ck) return 0;
     }
   }
-  if (v4) setTheirs4(v, d.innerDst); else setTheirs6(v, d.innerDst6);
+  if (v4) setTheirs4(v, d.innerDst | 0); else setTheirs6(v, d.innerDst6);
   v.proto = ip; v.port = d.innerDstPort; v.internalPort = internal;
   v.status = RecStatus.CLOSED;
   v.kind = RecordKind.STATUS;

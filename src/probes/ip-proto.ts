@@ -252,7 +252,7 @@ export function classifyOproto(d: Decoded, c: ClassifyContext, v: Verdict, v4: b
   const n = d.proto;
   if (d.transportOff < 0 || !oprotoReportable(n)) return 0;
   if (c.oprotos[n] !== 1 || !fromTarget(c, d, v4)) return 0;
-  if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
+  if (v4) setTheirs4(v, d.src | 0); else setTheirs6(v, d.src6);
   v.proto = n; v.port = n; v.internalPort = OPROTO_PORT_BASE + n;
   v.status = RecStatus.OPEN;
   v.kind = RecordKind.STATUS;

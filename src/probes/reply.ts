@@ -76,7 +76,7 @@ export function hasPort(bits: Uint32Array, p: number): boolean {
 
 /** Is the sender of the decoded packet a target of the plan (its address only)? */
 export function fromTarget(c: ClassifyContext, d: Decoded, v4: boolean): boolean {
-  return v4 ? inRanges4(c.targets4, d.src) : inRanges6(c.targets6, d.src6);
+  return v4 ? inRanges4(c.targets4, d.src | 0) : inRanges6(c.targets6, d.src6);
 }
 
 /** What `classify` concluded; one instance reused per receive thread. */
@@ -99,7 +99,7 @@ export class Verdict {
   macOff = -1;
   /** A valid SYN-ACK: send a RST (unless --noreset) with these fields. */
   rst = false;
-  /** Our address (v4) and port the reply came to; the RST's sequence number (their ack). */
+  /** Our address (v4, int32 bits) and port the reply came to; the RST's sequence number (their ack, int32 bits). */
   myIp = 0;
   myPort = 0;
   rstSeq = 0;

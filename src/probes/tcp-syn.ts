@@ -3,7 +3,7 @@
  * template options of the command line (--tcp-mss .., --data-length), and the classifier of
  * the replies (SYN-ACK -> open, RST -> closed). See frame.ts for how templates are patched.
  */
-import { CookieKey, cookie4, cookie6 } from '../crypto/cookie.js';
+import { CookieKey, cookie4Hash, cookie6 } from '../crypto/cookie.js';
 import { Decoded } from '../wire/decode.js';
 import { IpProtocol } from '../wire/ip.js';
 import { TcpFlags, TcpField, TcpPacket, emitTcp, tcpBufferLen, type TcpOption, type TcpRepr } from '../wire/tcp.js';
@@ -318,22 +318,26 @@ export function classifyTcp(buf: Uint8Array, d: Decoded, c: ClassifyContext, key
   const rst = (f & TcpFlags.RST) !== 0;
   if (!synAck && !rst) return 0;
   if (!hasPort(c.tcpPorts, d.srcPort) || !fromTarget(c, d, v4)) return 0;
-  const ck = v4
-    ? cookie4(key, d.src, d.srcPort, d.dst, d.dstPort)
-    : cookie6(key, d.src6, 0, d.dst6, 0, d.srcPort, d.dstPort);
+  // int32 bits of the u32 fields across calls (a u32 above 2^31 crossing a call that is not
+  // inlined is a heap number: an allocation per reply from 128.0.0.0 up); the hash reads bits.
+  let ck: number;
+  if (v4) {
+    cookie4Hash(key, d.src | 0, d.srcPort, d.dst | 0, d.dstPort);
+    ck = key.out[0]!;
+  } else ck = cookie6(key, d.src6, 0, d.dst6, 0, d.srcPort, d.dstPort);
   // With --data-length the SYN carries data. RFC 9293 §3.10.7.2: a SYN's data may be
   // queued "for processing after the ESTABLISHED state has been reached", so a listener
   // may ack only the SYN (Linux without TCP Fast Open: ack = cookie + 1) or the data too
   // (a RST from a closed port acks it all: ack = cookie + 1 + data length). Both count.
   const over = (d.tcpAck - 1 - ck) >>> 0;
   if (over !== 0 && over !== c.dataLength) return 0;
-  if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
+  if (v4) setTheirs4(v, d.src | 0); else setTheirs6(v, d.src6);
   v.proto = IpProtocol.TCP; v.port = d.srcPort; v.internalPort = d.srcPort;
   v.status = synAck ? RecStatus.OPEN : RecStatus.CLOSED;
   v.reason = f & 0xff;
   if (synAck) {
     v.rst = true;
-    v.myIp = d.dst; v.myPort = d.dstPort; v.rstSeq = d.tcpAck;
+    v.myIp = d.dst | 0; v.myPort = d.dstPort; v.rstSeq = d.tcpAck | 0;
   }
   v.kind = RecordKind.STATUS;
   return v.kind;

@@ -391,11 +391,11 @@ export function classifyUdp(buf: Uint8Array, d: Decoded, c: ClassifyContext, key
   const e = udpEchoIndex(c, d.srcPort);
   if (e >= 0) {
     const ck = v4
-      ? cookie4(key, d.src, UDP_BASE + d.srcPort, d.dst, d.dstPort)
+      ? cookie4(key, d.src | 0, UDP_BASE + d.srcPort, d.dst | 0, d.dstPort)
       : cookie6(key, d.src6, 0, d.dst6, 0, UDP_BASE + d.srcPort, d.dstPort);
     if (!udpReplyEchoes(buf, d.payloadOff, d.payloadLen, c.udpEchoRule[e], c.udpEchoOff[e], ck)) return 0;
   }
-  if (v4) setTheirs4(v, d.src); else setTheirs6(v, d.src6);
+  if (v4) setTheirs4(v, d.src | 0); else setTheirs6(v, d.src6);
   v.proto = IpProtocol.UDP; v.port = d.srcPort; v.internalPort = UDP_BASE + d.srcPort;
   v.status = RecStatus.OPEN;
   v.kind = RecordKind.STATUS;

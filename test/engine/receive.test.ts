@@ -10,11 +10,32 @@ import { Decoded, decodeFrame } from '../../src/wire/decode.js';
 import { TcpFlags, TcpOptionKind, findTcpOption } from '../../src/wire/tcp.js';
 import { tcpOptionsFor } from '../../src/probes/tcp-syn.js';
 import { FrameRing, RecordRing, RecordWord } from '../../src/engine/ring.js';
-import { SimNet, ROUTER_MAC, ip4, tcpReply } from './scan-sim.js';
+import { SimNet, ROUTER_MAC, SCANNER_MAC, ip4, tcpReply } from './scan-sim.js';
+import { ProbeSet4 } from '../../src/probes/probe-set.js';
 import { EtherType, EthernetFrame, emitEthernet } from '../../src/wire/ethernet.js';
 import { IpProtocol } from '../../src/wire/ip.js';
 import { setU32 } from '../../src/wire/bytes.js';
 import { KEY, ME, SPORT, SETUP, probe4, answer, T1, SETUP_O, ipv4Frame, icmp4, datagram } from '../probes/replies.js';
+
+/**
+ * Garbage collections while `r` handles the replies round-robin, 1e6 frames after 3e5 of
+ * warm-up, the record and frame rings drained every 256 frames.
+ */
+async function gcsOverFrames(r: ReturnType<typeof buildReceiver>, records: RecordRing, frames: FrameRing, replies: readonly Uint8Array[]): Promise<number> {
+  const out = new Uint8Array(2048);
+  const run = (n: number): void => {
+    for (let i = 0; i < n; i++) {
+      const f = replies[i % replies.length]!;
+      r.handle(f, 0, f.length, 0, 0);
+      if ((i & 255) === 255) {
+        r.flush();
+        records.drain(() => { /* discard */ }, 1 << 12);
+        while (frames.pop(out, 0) >= 0) { /* discard */ }
+      }
+    }
+  };
+  return gcsDuring(run, 300_000, 1_000_000);
+}
 
 test('the Receiver dedups, records in the ring, and queues one RST per SYN-ACK', () => {
   const records = RecordRing.create(64);
@@ -148,19 +169,7 @@ test('the Receiver allocates nothing per frame (SYN-ACK, RST, ICMP unreachable, 
     for (const port of [53, 161]) replies.push(answer(new SimNet({ udpOpen: [`10.0.0.${k}:${port}`] }), probe4(ip4(`10.0.0.${k}`), 0x10000 + port)));
   }
   replies.push(new Uint8Array(60).fill(0xee), new Uint8Array(14));
-  const out = new Uint8Array(2048);
-  const drainAll = (): void => {
-    records.drain(() => { /* discard */ }, 1 << 12);
-    while (frames.pop(out, 0) >= 0) { /* discard */ }
-  };
-  const run = (n: number): void => {
-    for (let i = 0; i < n; i++) {
-      const f = replies[i % replies.length];
-      r.handle(f, 0, f.length, 0, 0);
-      if ((i & 255) === 255) { r.flush(); drainAll(); }
-    }
-  };
-  const gcs = await gcsDuring(run, 300_000, 1_000_000);
+  const gcs = await gcsOverFrames(r, records, frames, replies);
   assert.ok(r.counters.valid > 0 && r.counters.rstQueued > 0);
   assert.equal(r.counters.records, 256 + 64 + 64, 'every TCP reply, UDP unreachable and UDP answer once (the UDP answers pass their cookie check)');
   assert.ok(gcs <= 3, `${gcs} garbage collections over 1e6 frames`);
@@ -192,4 +201,32 @@ test('--pcap keeps exactly the replies the receiver accepted (not forged ones, A
     '[debug] receive: 5 frames: 2 replies (1 duplicates, 1 records), 1 refused (not to our address/port, not from a target or scanned port, or a wrong cookie), ' +
     '1 undecodable, 1 ARP/NDP answered, 0 banner-connection segments\n' +
     '[debug] receive: lost: 4 frames in the kernel ring, 0 records (record ring full), 0 frames to send (frame ring full); 2 RSTs queued\n');
+});
+
+test('the Receiver allocates nothing per frame with addresses above 2^31 (198.18.x.x: SYN-ACK and its RST, RST, UDP answers and unreachables, ICMP echo)', async () => {
+  const me = ip4('198.18.255.1');
+  const setup = { ...SETUP, src4: { begin: me, end: me }, targets4: [{ begin: ip4('198.18.0.0'), end: ip4('198.18.0.255') }] };
+  const records = RecordRing.create(1 << 12);
+  const frames = FrameRing.create(1 << 20, 1514);
+  const r = buildReceiver(setup, records, frames, () => 1234, null);
+  const set = new ProbeSet4({ srcMac: SCANNER_MAC, dstMac: ROUTER_MAC, srcIp: me }, KEY, 1);
+  const sim = new SimNet({ tcpOpen: Array.from({ length: 128 }, (_, k) => `198.18.0.${k}:80`) });
+  const replies: Uint8Array[] = [];
+  const pb = new Uint8Array(1600);
+  for (let k = 0; k < 256; k++) {
+    const n = set.fill(pb, 0, 0, me, ip4(`198.18.0.${k}`), 80, SPORT);
+    replies.push(answer(sim, pb.slice(0, n)));
+  }
+  const probe = (dst: string, port: number): Uint8Array => pb.slice(0, set.fill(pb, 0, 0, me, ip4(dst), port, SPORT));
+  // UDP: port unreachable quoting our probe (64), DNS and SNMP answers with their cookies (2 x 32); ICMP echo replies (32)
+  for (let k = 0; k < 64; k++) replies.push(answer(new SimNet(), probe(`198.18.0.${k}`, 0x10000 + 53)));
+  for (let k = 0; k < 32; k++) {
+    for (const port of [53, 161]) replies.push(answer(new SimNet({ udpOpen: [`198.18.0.${k}:${port}`] }), probe(`198.18.0.${k}`, 0x10000 + port)));
+    replies.push(answer(new SimNet({ ping: [`198.18.0.${k}`] }), probe(`198.18.0.${k}`, ICMP_ECHO_PORT)));
+  }
+  const gcs = await gcsOverFrames(r, records, frames, replies);
+  assert.equal(r.counters.records, 256 + 64 + 64 + 32, 'once each: 128 TCP open, 128 closed, 64 UDP closed, 64 UDP open, 32 echo replies');
+  // one RST per SYN-ACK handled: 128 of each pass over the replies, 1.3 M frames in all
+  assert.ok(r.counters.rstQueued >= Math.floor(1_300_000 / replies.length) * 128, `RSTs queued: ${r.counters.rstQueued}`);
+  assert.ok(gcs <= 3, `${gcs} garbage collections over 1e6 frames`);
 });

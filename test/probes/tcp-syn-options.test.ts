@@ -198,7 +198,7 @@ test('the cookie check takes --data-length: a reply acks cookie + 1 + data lengt
   };
   const open = verdict(20, ck + 21)!;
   assert.equal(open.status, RecStatus.OPEN);
-  assert.equal(open.rstSeq, (ck + 21) >>> 0);
+  assert.equal(open.rstSeq >>> 0, (ck + 21) >>> 0); // int32 bits (Verdict.rstSeq)
   assert.equal(verdict(20, ck + 21, TcpFlags.RST | TcpFlags.ACK)!.status, RecStatus.CLOSED);
   // A listener that queues the SYN's data acks only the SYN (Linux without Fast Open).
   assert.equal(verdict(20, ck + 1)!.status, RecStatus.OPEN);
