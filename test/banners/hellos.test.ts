@@ -15,7 +15,6 @@ const M = (name: string) => helloModule(P(name));
 const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 const cat = (...b: (Uint8Array | number[])[]): Uint8Array => Uint8Array.from(b.flatMap((x) => [...x]));
 const be16 = (n: number): number[] => [n >> 8, n & 0xff];
-const latin1String = (b: Uint8Array): string => Buffer.from(b).toString('latin1');
 const be32 = (n: number): number[] => [n >>> 24, (n >> 16) & 0xff, (n >> 8) & 0xff, n & 0xff];
 
 /** Reply of `name`, split-invariant, recognised as `app` with `text` (and the service field). */
@@ -227,7 +226,7 @@ test('hellos: Lotus Notes RPC answer (hand-built in the shape of nmap-service-pr
   const other = reply(tail);
   other[12] = 0x07;
   const r = assertSplitInvariant(M('notes-rpc'), other);
-  assert.deepEqual(r.items, [{ app: 'unknown', text: latin1String(other) }]);
+  assert.deepEqual(r.items, [{ app: 'unknown', text: text(other) }]);
   // an HTTP server on 1352: not this framing, raw
   const h = assertSplitInvariant(M('notes-rpc'), latin1('HTTP/1.0 400 Bad Request\r\n\r\n'));
   assert.deepEqual(h.items, [{ app: 'unknown', text: 'HTTP/1.0 400 Bad Request\r\n\r\n' }]);
